@@ -1,0 +1,47 @@
+# Every target creates .venv when it is missing, with the Python named in .python-version
+# (or any Python >= 3.12 on PATH), installing the exact pins from constraints.txt.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTHON_VERSION := $(shell cat .python-version 2>/dev/null)
+PYTEST_ARGS ?=
+
+.PHONY: run test bench lint venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@set -e; \
+	if [ ! -x $(PY) ]; then \
+	  py=""; \
+	  for c in "$$(pyenv root 2>/dev/null)/versions/$(PYTHON_VERSION)/bin/python" \
+	           python$(basename $(PYTHON_VERSION)) python3.13 python3.12 python3; do \
+	    p=$$(command -v "$$c" 2>/dev/null) || continue; \
+	    if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then py="$$p"; break; fi; \
+	  done; \
+	  if [ -z "$$py" ]; then \
+	    echo "error: no Python >= 3.12 found (looked for $(PYTHON_VERSION) via pyenv, python3.13, python3.12, python3)" >&2; \
+	    exit 2; \
+	  fi; \
+	  echo "creating $(VENV) with $$py"; \
+	  "$$py" -m venv $(VENV); \
+	fi; \
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'; \
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/portal validate repo-template
+
+test: $(STAMP)
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m tests.bench
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check reconciler sitegen tests
+	$(VENV)/bin/ruff format --check reconciler sitegen tests
+
+clean:
+	rm -rf $(VENV) .portal build dist

@@ -1,0 +1,53 @@
+"""The `portal` command line: one module per command, each with `register(subparsers)` and `run(args)`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from reconciler import __version__
+from reconciler.cli.options import UsageError
+
+# Command modules under reconciler.cli, in the order `portal --help` lists them.
+COMMANDS = ("validate", "init", "schemas")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="portal",
+        description="Butler Portal as GitOps: validate, compile and apply a developer platform kept in Git.",
+    )
+    parser.add_argument("--version", action="version", version=f"portal {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"reconciler.cli.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"portal: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # a bug, not bad input: say so plainly, keep the traceback for debugging
+        if os.environ.get("PORTAL_DEBUG"):
+            raise
+        print(
+            f"portal: internal error: {type(exc).__name__}: {exc} (set PORTAL_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def entry_point() -> None:
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""`portal validate`: every document of a commit or working tree, with located findings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from reconciler.cli.options import add_source_arguments, load_repository, read_base
+from reconciler.validate import Validation, validate_source
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="check every document: schemas, references, rules",
+        description=(
+            "Validate the documents of a working tree (PATH, default .) or of a commit (--repo, --ref). "
+            "Findings print as path:line:col: error|warning: Kind/name: message. "
+            "Exit status: 0 valid (warnings alone too), 1 errors (or warnings with --strict), 2 usage error."
+        ),
+    )
+    add_source_arguments(parser)
+    parser.add_argument(
+        "--base",
+        metavar="REF",
+        help="also check the change from REF (the target branch): transitions, and authority read from REF",
+    )
+    parser.add_argument("--actor", metavar="EMAIL", help="the author of the change; their own approvals do not count")
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.set_defaults(func=run)
+
+
+def _summary(validation: Validation) -> str:
+    files = len({d.path for d in validation.documents})
+    return (
+        f"{len(validation.errors)} error(s), {len(validation.warnings)} warning(s) in "
+        f"{len(validation.documents)} document(s) from {files} file(s) of {validation.source.description}"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    base = None
+    if args.base:
+        base = validate_source(read_base(args, args.base), state_dir=args.state_dir)
+    validation = load_repository(args, base=base, actor=args.actor)
+    failed = bool(validation.errors) or (args.strict and bool(validation.warnings))
+    if args.format == "json":
+        json.dump(
+            {
+                "valid": not failed,
+                "source": validation.source.description,
+                "commit": validation.source.commit,
+                "documents": len(validation.documents),
+                "errors": len(validation.errors),
+                "warnings": len(validation.warnings),
+                "diagnostics": [d.to_json() for d in validation.diagnostics],
+            },
+            sys.stdout,
+            indent=2,
+        )
+        print()
+    else:
+        for diagnostic in validation.diagnostics:
+            print(diagnostic.format())
+        print(_summary(validation), file=sys.stderr)
+    return 1 if failed else 0

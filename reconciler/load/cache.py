@@ -1,0 +1,91 @@
+"""Parsed and schema-checked files, remembered by git blob id in memory and in the state dir.
+
+An unchanged file is never parsed or validated twice: not within a process (the daemon, base and head of a
+check), and not across processes (the on-disk file). Entries hold no paths, because one blob may sit at several;
+the path is attached again when an entry is used.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from reconciler import __version__
+from reconciler.model import Diagnostic, Document, Location, Severity
+
+# (documents: [(index, body, positions)], diagnostics: [(severity, message, line, column, subject)])
+Entry = tuple[list[tuple[int, Any, dict]], list[tuple[str, str, int, int, str | None]]]
+
+_MAX_ENTRIES = 50_000
+_memory: dict[str, dict[str, Entry]] = {}
+
+
+def encode(documents: list[Document], diagnostics: list[Diagnostic]) -> Entry:
+    return (
+        [(d.index, d.body, dict(d.positions)) for d in documents],
+        [
+            (
+                str(x.severity),
+                x.message,
+                x.location.line if x.location else 1,
+                x.location.column if x.location else 1,
+                x.subject,
+            )
+            for x in diagnostics
+        ],
+    )
+
+
+def decode(entry: Entry, path: str, blob_id: str) -> tuple[list[Document], list[Diagnostic]]:
+    documents = [Document(path, index, body, positions, blob_id) for index, body, positions in entry[0]]
+    diagnostics = [
+        Diagnostic(Severity(severity), message, Location(path, line, column), subject)
+        for severity, message, line, column, subject in entry[1]
+    ]
+    return documents, diagnostics
+
+
+class BlobCache:
+    def __init__(self, state_dir: Path | None, fingerprint: str) -> None:
+        self.key = f"{__version__}-{fingerprint}"
+        self.file = state_dir / "cache" / f"files-{self.key}.marshal" if state_dir else None
+        self.entries = _memory.setdefault(self.key, {})
+        self.added = 0
+        if self.file and not self.entries:
+            self.entries.update(self._read())
+
+    def _read(self) -> dict[str, Entry]:
+        try:
+            with open(self.file, "rb") as fh:  # type: ignore[arg-type]
+                data = marshal.load(fh)
+            return data if isinstance(data, dict) else {}
+        except (OSError, EOFError, ValueError, TypeError):
+            return {}  # a missing or damaged cache is only slower
+
+    def get(self, blob_id: str) -> Entry | None:
+        return self.entries.get(blob_id) if blob_id else None
+
+    def put(self, blob_id: str, entry: Entry) -> None:
+        if blob_id:
+            self.entries[blob_id] = entry
+            self.added += 1
+
+    def save(self, keep: set[str]) -> None:
+        """Persist when anything was added; beyond the size cap, keep only the blobs of this run."""
+        if not self.file or not self.added:
+            return
+        if len(self.entries) > _MAX_ENTRIES:
+            for blob_id in [b for b in self.entries if b not in keep]:
+                del self.entries[blob_id]
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".files-")
+            with os.fdopen(fd, "wb") as fh:
+                marshal.dump(self.entries, fh)
+            os.replace(tmp, self.file)
+            self.added = 0
+        except OSError:
+            pass  # a read-only state dir costs speed, not correctness

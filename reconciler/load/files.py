@@ -1,0 +1,90 @@
+"""One repo file → its documents, or the located reason it cannot hold any."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from reconciler import API_VERSION
+from reconciler.load.sources import MAX_FILE_BYTES, SourceFile
+from reconciler.load.yaml_documents import parse_documents
+from reconciler.model import Diagnostic, Document, Location, error
+
+KINDS = ("Team", "Cluster", "WorkspaceTemplate", "Workspace", "Artifact", "Policy", "Pipeline")
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    documents: tuple[Document, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _decode(content: bytes, path: str) -> tuple[str | None, Diagnostic | None]:
+    if b"\0" in content[:8192]:
+        return None, error("binary file: documents must be UTF-8 YAML text", Location(path))
+    try:
+        return content.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        before = content[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        return None, error(
+            f"not UTF-8 text: byte 0x{content[exc.start]:02x} cannot be decoded", Location(path, line, column)
+        )
+
+
+def _recognise(doc: Document) -> Diagnostic | None:
+    """The checks that decide whether a mapping is one of our documents at all."""
+    body = doc.body
+    api_version = body.get("apiVersion")
+    if api_version != API_VERSION:
+        what = "missing apiVersion" if api_version is None else f"unknown apiVersion {api_version!r}"
+        return error(f"{what} (expected {API_VERSION!r})", doc.location("apiVersion"))
+    kind = body.get("kind")
+    if kind not in KINDS:
+        what = "missing kind" if kind is None else f"unknown kind {kind!r}"
+        hint = _did_you_mean(str(kind), KINDS) if isinstance(kind, str) else ""
+        return error(f"{what} (expected one of {', '.join(KINDS)}){hint}", doc.location("kind"))
+    metadata = body.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    if not isinstance(name, str) or not name:
+        return error("metadata.name is required", doc.location("metadata", "name"), f"{kind}/?")
+    return None
+
+
+def read_file(file: SourceFile) -> FileResult:
+    path = file.path
+    if file.is_symlink:
+        return FileResult((), (error("symbolic links are not followed; commit the file itself", Location(path)),))
+    if file.size > MAX_FILE_BYTES:
+        return FileResult(
+            (), (error(f"file too large: {file.size} bytes (the limit is {MAX_FILE_BYTES})", Location(path)),)
+        )
+    text, problem = _decode(file.read(), path)
+    if text is None:
+        return FileResult((), (problem,) if problem else ())
+    parsed, problems = parse_documents(text, path)
+    documents: list[Document] = []
+    diagnostics: list[Diagnostic] = list(problems)
+    for p in parsed:
+        if not isinstance(p.value, dict):
+            found = "a list" if isinstance(p.value, list) else f"a {type(p.value).__name__}"
+            diagnostics.append(
+                error(
+                    f"a document must be a mapping with apiVersion, kind, metadata and spec; found {found}",
+                    Location(path, *p.positions[()]),
+                )
+            )
+            continue
+        doc = Document(path, p.index, p.value, p.positions, file.blob_id)
+        problem = _recognise(doc)
+        if problem is None:
+            documents.append(doc)
+        else:
+            diagnostics.append(problem)
+    return FileResult(tuple(documents), tuple(diagnostics))

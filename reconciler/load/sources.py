@@ -1,0 +1,171 @@
+"""Where a repo's files come from: a working tree on disk, or a commit read straight from git's object store.
+
+Both yield the same `SourceFile`s, identified by git blob id (for working-tree files we compute the id git
+would give the content), so the parse cache works across the two.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import pathspec
+import pygit2
+
+IGNORE_FILE = ".portalignore"
+DOCUMENT_SUFFIXES = (".yaml", ".yml")
+MAX_FILE_BYTES = 1024 * 1024
+_FILE_MODES = (pygit2.enums.FileMode.BLOB, pygit2.enums.FileMode.BLOB_EXECUTABLE, pygit2.enums.FileMode.LINK)
+
+
+class SourceError(Exception):
+    """The repo cannot be read at all (bad path, bad ref, not a repository): a usage/environment error."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: str  # posix path relative to the repo root
+    blob_id: str
+    size: int
+    is_symlink: bool
+    read: Callable[[], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class RepoSource:
+    description: str  # shown to users: a directory, or "<repo>@<ref> (<sha>)"
+    files: tuple[SourceFile, ...]  # the document files, sorted by path
+    commit: str | None = None  # the commit id when read from git
+    author: str | None = None  # the commit author's email when read from git
+    read_text: Callable[[str], str | None] = lambda _path: None  # any repo file (e.g. a README), or None
+
+
+def git_blob_id(content: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
+
+
+def is_document_path(path: str, ignore: pathspec.PathSpec | None) -> bool:
+    parts = PurePosixPath(path).parts
+    if not path.endswith(DOCUMENT_SUFFIXES) or any(p.startswith(".") for p in parts):
+        return False
+    return not (ignore and ignore.match_file(path))
+
+
+def _ignore_spec(text: str | None) -> pathspec.PathSpec | None:
+    return pathspec.GitIgnoreSpec.from_lines(text.splitlines()) if text else None
+
+
+def working_tree(root: Path) -> RepoSource:
+    if not root.is_dir():
+        raise SourceError(f"{root}: not a directory")
+    ignore_file = root / IGNORE_FILE
+    ignore = _ignore_spec(ignore_file.read_text(encoding="utf-8", errors="replace") if ignore_file.is_file() else None)
+    files = [f for f in _walk(root, root, ignore)]
+    files.sort(key=lambda f: f.path)
+
+    def read_text(path: str) -> str | None:
+        target = (root / path).resolve()
+        if not target.is_relative_to(root.resolve()) or not target.is_file():
+            return None
+        return target.read_text(encoding="utf-8", errors="replace")
+
+    return RepoSource(str(root), tuple(files), read_text=read_text)
+
+
+def _walk(root: Path, directory: Path, ignore: pathspec.PathSpec | None) -> Iterator[SourceFile]:
+    try:
+        entries = list(os.scandir(directory))
+    except OSError as exc:
+        raise SourceError(f"{directory}: {exc.strerror}") from exc
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        rel = Path(entry.path).relative_to(root).as_posix()
+        if entry.is_dir(follow_symlinks=False):
+            if not (ignore and ignore.match_file(rel + "/")):
+                yield from _walk(root, Path(entry.path), ignore)
+        elif is_document_path(rel, ignore):
+            yield _disk_file(entry, rel)
+
+
+def _disk_file(entry: os.DirEntry[str], rel: str) -> SourceFile:
+    if entry.is_symlink():
+        return SourceFile(rel, "", 0, True, lambda: b"")
+    size = entry.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return SourceFile(rel, "", size, False, lambda: b"")
+    content = Path(entry.path).read_bytes()
+    return SourceFile(rel, git_blob_id(content), len(content), False, lambda: content)
+
+
+def _open_repository(location: str, state_dir: Path) -> pygit2.Repository:
+    local = Path(location)
+    if local.exists():
+        found = pygit2.discover_repository(str(local))
+        if found is None:
+            raise SourceError(f"{location}: not a git repository")
+        return pygit2.Repository(found)
+    if "://" not in location and "@" not in location:
+        raise SourceError(f"{location}: no such repository")
+    # A remote: keep a bare mirror in the state dir and fetch it on each use.
+    mirror = state_dir / "git" / hashlib.sha256(location.encode()).hexdigest()[:16]
+    try:
+        if mirror.exists():
+            repo = pygit2.Repository(str(mirror))
+            repo.remotes["origin"].fetch(["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"])
+            return repo
+        return pygit2.clone_repository(location, str(mirror), bare=True)
+    except (pygit2.GitError, KeyError) as exc:
+        raise SourceError(f"{location}: cannot fetch: {exc}") from exc
+
+
+def git_commit(location: str, ref: str, state_dir: Path) -> RepoSource:
+    repo = _open_repository(location, state_dir)
+    try:
+        commit = repo.revparse_single(ref).peel(pygit2.Commit)
+    except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError) as exc:
+        raise SourceError(f"{location}: unknown ref {ref!r}") from exc
+    tree = commit.tree
+
+    def blob_text(path: str) -> str | None:
+        try:
+            obj = tree[path]
+        except KeyError:
+            return None
+        return obj.data.decode("utf-8", errors="replace") if isinstance(obj, pygit2.Blob) else None
+
+    ignore = _ignore_spec(blob_text(IGNORE_FILE))
+    files: list[SourceFile] = []
+    _walk_tree(repo, tree, "", ignore, files)
+    files.sort(key=lambda f: f.path)
+    return RepoSource(
+        f"{location}@{ref} ({str(commit.id)[:12]})",
+        tuple(files),
+        commit=str(commit.id),
+        author=commit.author.email,
+        read_text=blob_text,
+    )
+
+
+def _walk_tree(
+    repo: pygit2.Repository,
+    tree: pygit2.Tree,
+    prefix: str,
+    ignore: pathspec.PathSpec | None,
+    out: list[SourceFile],
+) -> None:
+    for entry in tree:
+        name = entry.name or ""
+        if name.startswith("."):
+            continue
+        rel = f"{prefix}{name}"
+        if entry.filemode == pygit2.enums.FileMode.TREE:
+            if not (ignore and ignore.match_file(rel + "/")):
+                _walk_tree(repo, repo[entry.id], rel + "/", ignore, out)
+        elif entry.filemode in _FILE_MODES and is_document_path(rel, ignore):
+            is_link = entry.filemode == pygit2.enums.FileMode.LINK
+            size = repo[entry.id].size
+            out.append(SourceFile(rel, str(entry.id), size, is_link, lambda oid=entry.id: repo[oid].data))

@@ -1,0 +1,62 @@
+"""Findings as values: every error or warning carries the place in the repo it is about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """A place in a file of the repo; line and column are 1-based, as editors show them."""
+
+    path: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    severity: Severity
+    message: str
+    location: Location | None = None
+    subject: str | None = None  # "Kind/name" of the document the finding is about
+
+    def format(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        about = f"{self.subject}: " if self.subject else ""
+        return f"{where}{self.severity}: {about}{self.message}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "severity": str(self.severity),
+            "path": self.location.path if self.location else None,
+            "line": self.location.line if self.location else None,
+            "column": self.location.column if self.location else None,
+            "subject": self.subject,
+            "message": self.message,
+        }
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        loc = self.location or Location("")
+        return (loc.path, loc.line, loc.column, self.message)
+
+
+def error(message: str, location: Location | None = None, subject: str | None = None) -> Diagnostic:
+    return Diagnostic(Severity.ERROR, message, location, subject)
+
+
+def warning(message: str, location: Location | None = None, subject: str | None = None) -> Diagnostic:
+    return Diagnostic(Severity.WARNING, message, location, subject)
+
+
+def has_errors(diagnostics: list[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR for d in diagnostics)

@@ -1,0 +1,58 @@
+"""A YAML document as read from the repo: its data plus where each value came from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.model.diagnostics import Location
+
+JsonPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One document of a repo file.
+
+    `positions` maps a JSON path (keys and list indexes) to the 1-based (line, column) where that value's key
+    (for mapping entries) or value (for list items and the root) starts in the file.
+    """
+
+    path: str
+    index: int  # position of the document within its file, from 0
+    body: Mapping[str, Any]
+    positions: Mapping[JsonPath, tuple[int, int]] = field(repr=False, compare=False)
+    blob_id: str = ""
+
+    @property
+    def kind(self) -> str:
+        return str(self.body.get("kind", ""))
+
+    @property
+    def name(self) -> str:
+        metadata = self.body.get("metadata")
+        return str(metadata.get("name", "")) if isinstance(metadata, Mapping) else ""
+
+    @property
+    def subject(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+    @property
+    def spec(self) -> Mapping[str, Any]:
+        spec = self.body.get("spec")
+        return spec if isinstance(spec, Mapping) else {}
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        metadata = self.body.get("metadata")
+        labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
+        return labels if isinstance(labels, Mapping) else {}
+
+    def location(self, *path: str | int) -> Location:
+        """Where `path` is written; the nearest written ancestor when the value itself is absent."""
+        key: JsonPath = tuple(path)
+        while key and key not in self.positions:
+            key = key[:-1]
+        line, column = self.positions.get(key, (1, 1))
+        return Location(self.path, line, column)

@@ -1,0 +1,234 @@
+"""Typed views of the repo kinds, built from schema-valid documents.
+
+Field names follow the YAML (EXAMPLES.md / schemas/); defaults are the ones the schemas document. Each object
+keeps its `Document` so later steps can point at the exact line of any field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from reconciler.model.document import Document
+
+Role = Literal["admin", "operator", "viewer"]
+ROLES: tuple[Role, ...] = ("admin", "operator", "viewer")
+APPROVER_ROLES: frozenset[str] = frozenset({"admin", "operator"})
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    name: str  # an email for users, a group name for groups
+    role: Role
+    index: int  # position in its list, for locating it
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    doc: Document
+    name: str
+    display_name: str
+    description: str
+    users: tuple[Member, ...]
+    groups: tuple[Member, ...]
+
+    def role_of(self, email: str) -> Role | None:
+        """The user's role in this team (emails compare case-insensitively)."""
+        wanted = email.lower()
+        return next((m.role for m in self.users if m.name.lower() == wanted), None)
+
+    def may_approve(self, email: str) -> bool:
+        return self.role_of(email) in APPROVER_ROLES
+
+
+@dataclass(frozen=True, slots=True)
+class SecretKeyRef:
+    name: str
+    key: str
+    namespace: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    name: str
+    namespace: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    context: str | None = None
+    in_cluster: bool = False
+    kubeconfig_secret_ref: SecretKeyRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceQuota:
+    max_cpu: str = "16"
+    max_memory: str = "32Gi"
+    max_storage: str = "500Gi"
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterWorkspaces:
+    enabled: bool = False
+    default_image: str = "ghcr.io/butlerdotdev/workspace-base:latest"
+    max_workspaces: int = 20
+    resource_quota: ResourceQuota = field(default_factory=ResourceQuota)
+    auto_delete_after: str = "720h"
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    doc: Document
+    name: str
+    labels: Mapping[str, str]
+    role: Literal["management", "tenant"]
+    team: str | None
+    connection: Connection
+    tenant_cluster_ref: ObjectRef | None
+    drift: Literal["correct", "warn", "ignore"]
+    workspaces: ClusterWorkspaces
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceTemplate:
+    doc: Document
+    name: str
+    display_name: str
+    description: str
+    category: str
+    scope: Literal["cluster", "team"]
+    team: str | None
+    template: Mapping[str, Any]  # Butler's template block, copied into workspaces as defaults
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    doc: Document
+    name: str
+    team: str
+    owner: str
+    cluster: str
+    template: str | None
+    spec: Mapping[str, Any]  # the rest of Butler's Workspace spec, as written
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.team, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    by: str
+    at: str
+    comment: str
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A rejection or a yank: who, when and why."""
+
+    by: str
+    at: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactVersion:
+    version: str
+    published_by: str
+    published_at: str
+    approvals: tuple[Approval, ...]
+    rejected: Verdict | None
+    yanked: Verdict | None
+    index: int  # position in spec.versions
+    data: Mapping[str, Any]  # the whole entry as written (changelog, digest, metadata, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    doc: Document
+    name: str
+    type: str
+    namespace: str
+    registry_name: str
+    provider: str | None
+    status: Literal["active", "deprecated"]
+    team: str | None
+    approval_policy: Mapping[str, Any]
+    versions: tuple[ArtifactVersion, ...]
+
+    @property
+    def registry_key(self) -> tuple[str, str, str | None]:
+        return (self.namespace, self.registry_name, self.provider)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyBinding:
+    scope: Literal["global", "team", "namespace", "artifact"]
+    value: str | None
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    doc: Document
+    name: str
+    enforcement_level: Literal["block", "warn", "audit"]
+    rules: Mapping[str, Any]
+    bindings: tuple[PolicyBinding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineTarget:
+    match_labels: Mapping[str, str]
+    names: tuple[str, ...]  # explicit cluster names, when given
+    role: Literal["agent", "aggregator"]
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class EnvVar:
+    name: str
+    value: str | None
+    secret_ref: SecretKeyRef | None
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    doc: Document
+    name: str
+    team: str
+    description: str
+    targets: tuple[PipelineTarget, ...]
+    env: tuple[EnvVar, ...]
+    global_options: Mapping[str, Any]
+    sources: Mapping[str, Mapping[str, Any]]
+    transforms: Mapping[str, Mapping[str, Any]]
+    sinks: Mapping[str, Mapping[str, Any]]
+    tests: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(slots=True)
+class RepoModel:
+    """Everything a commit declares, by identity. Only schema-valid documents get here."""
+
+    teams: dict[str, Team] = field(default_factory=dict)
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    workspace_templates: dict[str, WorkspaceTemplate] = field(default_factory=dict)
+    workspaces: dict[tuple[str, str], Workspace] = field(default_factory=dict)
+    artifacts: dict[str, Artifact] = field(default_factory=dict)
+    policies: dict[str, Policy] = field(default_factory=dict)
+    pipelines: dict[str, Pipeline] = field(default_factory=dict)
+
+    @property
+    def management_cluster(self) -> Cluster | None:
+        return next((c for c in self.clusters.values() if c.role == "management"), None)
+
+    def clusters_matching(self, target: PipelineTarget) -> list[Cluster]:
+        """Clusters a pipeline target selects: by name when names are given, else by labels."""
+        if target.names:
+            return [self.clusters[n] for n in target.names if n in self.clusters]
+        return [c for c in self.clusters.values() if all(c.labels.get(k) == v for k, v in target.match_labels.items())]

@@ -1,0 +1,18 @@
+"""How objects we put on clusters say they are ours, so prune can tell them from anyone else's."""
+
+from __future__ import annotations
+
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGED_BY_VALUE = "portal"
+INSTANCE_LABEL = "portal.butlerlabs.dev/instance"  # this installation's id: two portals never prune each other
+SOURCE_LABEL = "portal.butlerlabs.dev/source"  # "<Kind>.<name>" of the repo document an object comes from
+DESIRED_HASH_ANNOTATION = "portal.butlerlabs.dev/desired-hash"
+DEFAULT_INSTANCE = "default"
+
+
+def ownership_labels(instance: str, kind: str, name: str) -> dict[str, str]:
+    return {
+        MANAGED_BY_LABEL: MANAGED_BY_VALUE,
+        INSTANCE_LABEL: instance,
+        SOURCE_LABEL: f"{kind}.{name}",
+    }

@@ -1,0 +1,107 @@
+"""Validation of one commit: per-file (parse + schema, cached by blob id), then across documents.
+
+`validate_source` is the single entry point every command uses, so `portal validate`, the PR check and the
+daemon agree on what is valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.load import cache as blob_cache
+from reconciler.load.cache import BlobCache
+from reconciler.load.files import read_file
+from reconciler.load.sources import RepoSource
+from reconciler.model import Diagnostic, Document, Severity
+from reconciler.model.build import build_model
+from reconciler.model.kinds import RepoModel
+from reconciler.validate import chambers, references
+from reconciler.validate.context import CheckContext
+from reconciler.validate.schema import SchemaSet
+
+Check = Callable[[CheckContext], Iterable[Diagnostic]]
+
+# Cross-document checks, run on the schema-valid documents of a commit.
+CHECKS: tuple[Check, ...] = (
+    references.check,
+    chambers.check,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    source: RepoSource
+    documents: tuple[Document, ...]  # every recognised document, valid or not
+    model: RepoModel  # built from the schema-valid documents
+    diagnostics: tuple[Diagnostic, ...]  # sorted by place
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+
+_schema_sets: dict[Path | None, SchemaSet] = {}
+
+
+def schema_set(root: Path | None = None) -> SchemaSet:
+    if root not in _schema_sets:
+        _schema_sets[root] = SchemaSet(root)
+    return _schema_sets[root]
+
+
+def check_files(
+    source: RepoSource, cache: BlobCache, schemas: SchemaSet
+) -> tuple[list[Document], list[Document], list[Diagnostic]]:
+    """All documents, the schema-valid ones, and the per-file findings; each blob is read at most once."""
+    documents: list[Document] = []
+    valid: list[Document] = []
+    findings: list[Diagnostic] = []
+    for file in source.files:
+        entry = cache.get(file.blob_id)
+        if entry is None:
+            result = read_file(file)
+            file_findings = list(result.diagnostics)
+            for doc in result.documents:
+                file_findings.extend(schemas.check(doc))
+            entry = blob_cache.encode(list(result.documents), file_findings)
+            cache.put(file.blob_id, entry)
+        docs, file_findings = blob_cache.decode(entry, file.path, file.blob_id)
+        documents.extend(docs)
+        findings.extend(file_findings)
+        # A document with a schema error stays out of the model: later steps may trust its shape.
+        rejected = {d.subject for d in file_findings if d.severity is Severity.ERROR and d.subject}
+        valid.extend(d for d in docs if d.subject not in rejected)
+    return documents, valid, findings
+
+
+def validate_source(
+    source: RepoSource,
+    *,
+    state_dir: Path | None = None,
+    base: Validation | None = None,
+    actor: str | None = None,
+    schemas: SchemaSet | None = None,
+) -> Validation:
+    schemas = schemas or schema_set()
+    cache = BlobCache(state_dir, schemas.fingerprint)
+    documents, valid, findings = check_files(source, cache, schemas)
+    cache.save({f.blob_id for f in source.files})
+    model, duplicates = build_model(valid)
+    findings.extend(duplicates)
+    ctx = CheckContext(
+        model=model,
+        base=base.model if base else None,
+        actor=actor,
+        declared=frozenset((d.kind, d.name) for d in documents),
+        read_text=source.read_text,
+    )
+    for check in CHECKS:
+        findings.extend(check(ctx))
+    findings.sort(key=Diagnostic.sort_key)
+    return Validation(source, tuple(documents), model, tuple(findings))

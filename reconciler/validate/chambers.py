@@ -1,0 +1,147 @@
+"""Workspaces: their team, owner, cluster and template resolve; keys exist; clusters keep their limits."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+from reconciler.model import Diagnostic, error
+from reconciler.model.kinds import Cluster, RepoModel, Workspace
+from reconciler.model.units import parse_duration, parse_quantity
+from reconciler.validate.context import CheckContext
+
+# Butler's CRD defaults, used when neither the workspace nor its template says.
+DEFAULT_RESOURCES = {"cpu": "2", "memory": "4Gi"}
+DEFAULT_STORAGE = "10Gi"
+_DURATIONS = ("idleTimeout", "autoStopAfter")
+
+
+def effective_setting(workspace: Workspace, model: RepoModel, key: str) -> Any:
+    """A workspace field as Butler will see it: the workspace's own value, else its template's."""
+    if key in workspace.spec:
+        return workspace.spec[key]
+    template = model.workspace_templates.get(workspace.template or "")
+    return template.template.get(key) if template else None
+
+
+def effective_resources(workspace: Workspace, model: RepoModel) -> dict[str, str]:
+    resources: Mapping[str, Any] = effective_setting(workspace, model, "resources") or {}
+    return {k: str(resources.get(k, v)) for k, v in DEFAULT_RESOURCES.items()}
+
+
+def _check_workspace(ctx: CheckContext, ws: Workspace) -> Iterator[Diagnostic]:
+    model, doc = ctx.model, ws.doc
+    team = model.teams.get(ws.team)
+    if team is None:
+        if ("Team", ws.team) not in ctx.declared:
+            yield error(f"spec.team: Team {ws.team!r} does not exist", doc.location("spec", "team"), doc.subject)
+    elif team.role_of(ws.owner) is None:
+        yield error(
+            f"spec.owner: {ws.owner} is not a member of Team {ws.team!r}",
+            doc.location("spec", "owner"),
+            doc.subject,
+        )
+    cluster = model.clusters.get(ws.cluster)
+    where = doc.location("spec", "cluster")
+    if cluster is None:
+        if ("Cluster", ws.cluster) not in ctx.declared:
+            yield error(f"spec.cluster: Cluster {ws.cluster!r} does not exist", where, doc.subject)
+    elif cluster.role != "tenant":
+        yield error(
+            f"spec.cluster: {ws.cluster!r} is a {cluster.role} cluster; workspaces run on tenant clusters",
+            where,
+            doc.subject,
+        )
+    elif not cluster.workspaces.enabled:
+        yield error(f"spec.cluster: Cluster {ws.cluster!r} does not have workspaces enabled", where, doc.subject)
+    if ws.template:
+        template = model.workspace_templates.get(ws.template)
+        if template is None:
+            if ("WorkspaceTemplate", ws.template) not in ctx.declared:
+                yield error(
+                    f"spec.template: WorkspaceTemplate {ws.template!r} does not exist",
+                    doc.location("spec", "template"),
+                    doc.subject,
+                )
+        elif template.scope == "team" and template.team != ws.team:
+            yield error(
+                f"spec.template: WorkspaceTemplate {ws.template!r} belongs to team {template.team!r}",
+                doc.location("spec", "template"),
+                doc.subject,
+            )
+    if not ws.spec.get("sshPublicKeys"):
+        yield error(
+            "spec.sshPublicKeys: a workspace needs at least one SSH public key (Butler refuses one without)",
+            doc.location("spec"),
+            doc.subject,
+        )
+    for key in _DURATIONS:
+        if key in ws.spec:
+            try:
+                parse_duration(ws.spec[key])
+            except ValueError as exc:
+                yield error(f"spec.{key}: {exc}", doc.location("spec", key), doc.subject)
+
+
+def _check_cluster_limits(cluster: Cluster, workspaces: list[Workspace], model: RepoModel) -> Iterator[Diagnostic]:
+    doc = cluster.doc
+    limit = cluster.workspaces.max_workspaces
+    if len(workspaces) > limit:
+        yield error(
+            f"spec.workspaces.maxWorkspaces: {len(workspaces)} workspaces are placed on this cluster; "
+            f"the limit is {limit}",
+            doc.location("spec", "workspaces", "maxWorkspaces"),
+            doc.subject,
+        )
+    quota = cluster.workspaces.resource_quota
+    limits = {
+        "cpu": ("maxCPU", quota.max_cpu),
+        "memory": ("maxMemory", quota.max_memory),
+        "storage": ("maxStorage", quota.max_storage),
+    }
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for ws in workspaces:
+        wanted = effective_resources(ws, model)
+        wanted["storage"] = str(effective_setting(ws, model, "storageSize") or DEFAULT_STORAGE)
+        for resource, amount in wanted.items():
+            try:
+                totals[resource] += parse_quantity(amount)
+            except ValueError as exc:
+                field = "storageSize" if resource == "storage" else f"resources.{resource}"
+                yield error(f"spec.{field}: {exc}", ws.doc.location("spec", *field.split(".")), ws.doc.subject)
+    for resource, (field, limit_text) in limits.items():
+        try:
+            allowed = parse_quantity(limit_text)
+        except ValueError as exc:
+            yield error(
+                f"spec.workspaces.resourceQuota.{field}: {exc}",
+                doc.location("spec", "workspaces", "resourceQuota", field),
+                doc.subject,
+            )
+            continue
+        if totals[resource] > allowed:
+            yield error(
+                f"spec.workspaces.resourceQuota.{field}: the workspaces on this cluster ask for "
+                f"{_human(totals[resource], resource)} {resource} in total; the quota is {limit_text}",
+                doc.location("spec", "workspaces", "resourceQuota", field),
+                doc.subject,
+            )
+
+
+def _human(amount: Decimal, resource: str) -> str:
+    if resource == "cpu":
+        return f"{amount.normalize():f}"
+    return f"{(amount / 2**30).normalize():f}Gi"
+
+
+def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    per_cluster: dict[str, list[Workspace]] = defaultdict(list)
+    for ws in ctx.model.workspaces.values():
+        yield from _check_workspace(ctx, ws)
+        per_cluster[ws.cluster].append(ws)
+    for name, workspaces in sorted(per_cluster.items()):
+        cluster = ctx.model.clusters.get(name)
+        if cluster is not None and cluster.role == "tenant" and cluster.workspaces.enabled:
+            yield from _check_cluster_limits(cluster, workspaces, ctx.model)

@@ -1,0 +1,88 @@
+"""References between documents resolve, and the platform has exactly one management cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from reconciler.model import Diagnostic, Document, error, warning
+from reconciler.validate.context import CheckContext
+
+
+def _missing(
+    ctx: CheckContext, kind: str, name: str, table: dict, doc: Document, *path: str | int
+) -> Iterator[Diagnostic]:
+    if name not in table and (kind, name) not in ctx.declared:
+        yield error(f"{'.'.join(map(str, path))}: {kind} {name!r} does not exist", doc.location(*path), doc.subject)
+
+
+def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    model = ctx.model
+    management = [c for c in model.clusters.values() if c.role == "management"]
+    if model.clusters and not management:
+        first = min(model.clusters.values(), key=lambda c: (c.doc.path, c.doc.index))
+        yield error(
+            "no Cluster has role: management; exactly one must",
+            first.doc.location("spec", "role"),
+            first.doc.subject,
+        )
+    for extra in sorted(management, key=lambda c: (c.doc.path, c.doc.index))[1:]:
+        yield error(
+            f"a second management cluster (the first is {management[0].doc.subject} at "
+            f"{management[0].doc.location('spec', 'role')}); exactly one is allowed",
+            extra.doc.location("spec", "role"),
+            extra.doc.subject,
+        )
+    for cluster in model.clusters.values():
+        if cluster.team:
+            yield from _missing(ctx, "Team", cluster.team, model.teams, cluster.doc, "spec", "team")
+        if cluster.workspaces.enabled and cluster.role != "tenant":
+            yield error(
+                "spec.workspaces: only tenant clusters run workspaces",
+                cluster.doc.location("spec", "workspaces"),
+                cluster.doc.subject,
+            )
+        if cluster.role == "tenant" and cluster.workspaces.enabled and cluster.tenant_cluster_ref is None:
+            yield error(
+                "spec.tenantClusterRef is required when workspaces are enabled "
+                "(workspaces live next to Butler's TenantCluster)",
+                cluster.doc.location("spec", "workspaces", "enabled"),
+                cluster.doc.subject,
+            )
+    for template in model.workspace_templates.values():
+        if template.team:
+            yield from _missing(ctx, "Team", template.team, model.teams, template.doc, "spec", "team")
+        elif template.scope == "team":
+            yield error(
+                "spec.team is required for a template with scope: team",
+                template.doc.location("spec", "scope"),
+                template.doc.subject,
+            )
+    for artifact in model.artifacts.values():
+        if artifact.team:
+            yield from _missing(ctx, "Team", artifact.team, model.teams, artifact.doc, "spec", "team")
+        readme = artifact.doc.spec.get("readme")
+        if readme and ctx.read_text(readme) is None:
+            yield warning(
+                f"spec.readme: {readme} is not a file of this repo",
+                artifact.doc.location("spec", "readme"),
+                artifact.doc.subject,
+            )
+    namespaces = {a.namespace for a in model.artifacts.values()}
+    for policy in model.policies.values():
+        team = policy.doc.spec.get("team")
+        if team:
+            yield from _missing(ctx, "Team", team, model.teams, policy.doc, "spec", "team")
+        for binding in policy.bindings:
+            where = ("spec", "bindings", binding.index, "value")
+            if binding.scope == "team" and binding.value:
+                yield from _missing(ctx, "Team", binding.value, model.teams, policy.doc, *where)
+            elif binding.scope == "artifact" and binding.value:
+                yield from _missing(ctx, "Artifact", binding.value, model.artifacts, policy.doc, *where)
+            elif binding.scope == "namespace" and binding.value not in namespaces:
+                yield warning(
+                    f"spec.bindings[{binding.index}].value: no Artifact is in namespace {binding.value!r}",
+                    policy.doc.location(*where),
+                    policy.doc.subject,
+                )
+    for pipeline in model.pipelines.values():
+        yield from _missing(ctx, "Team", pipeline.team, model.teams, pipeline.doc, "spec", "team")

@@ -1,0 +1,92 @@
+"""Each document against the JSON Schema of its kind, with errors placed at the offending value."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+
+from reconciler.model import Diagnostic, Document, error
+from reconciler.resources import schemas_dir
+
+_UNEXPECTED = re.compile(r"'([^']+)' (?:was|were) unexpected|'([^']+)', ")
+
+
+def _schema_files(root: Path) -> list[Path]:
+    return sorted(root.glob("*.schema.json"))
+
+
+class SchemaSet:
+    """The kind schemas, compiled once; `fingerprint` changes whenever any schema does (it keys the cache)."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or schemas_dir()
+        self.documents: dict[str, Mapping[str, Any]] = {}
+        for path in _schema_files(self.root):
+            schema = json.loads(path.read_text(encoding="utf-8"))
+            self.documents[schema.get("$id", path.name)] = schema
+        self.fingerprint = hashlib.sha256(
+            json.dumps(self.documents, sort_keys=True).encode(), usedforsecurity=False
+        ).hexdigest()[:16]
+
+    @cached_property
+    def validators(self) -> dict[str, jsonschema_rs.Validator]:
+        registry = jsonschema_rs.Registry(list(self.documents.items()))
+        by_kind: dict[str, jsonschema_rs.Validator] = {}
+        for schema in self.documents.values():
+            kind = schema.get("properties", {}).get("kind", {}).get("const")
+            if kind:
+                by_kind[kind] = jsonschema_rs.validator_for(schema, registry=registry, validate_formats=False)
+        return by_kind
+
+    def _allowed_properties(self, keyword_location: str | None) -> list[str]:
+        """The property names next to a failing `additionalProperties`, for a did-you-mean hint."""
+        if not keyword_location or "#" not in keyword_location:
+            return []
+        uri, pointer = keyword_location.split("#", 1)
+        node: Any = self.documents.get(uri)
+        for part in pointer.strip("/").split("/")[:-1]:
+            if not isinstance(node, Mapping):
+                return []
+            node = node.get(part.replace("~1", "/").replace("~0", "~"))
+        return list(node.get("properties", {})) if isinstance(node, Mapping) else []
+
+    def check(self, doc: Document) -> list[Diagnostic]:
+        validator = self.validators.get(doc.kind)
+        if validator is None:
+            return []
+        findings: list[Diagnostic] = []
+        for problem in validator.iter_errors(doc.body):
+            path = tuple(problem.instance_path)
+            message = problem.message
+            if message.startswith("Additional properties are not allowed"):
+                for match in _UNEXPECTED.finditer(message):
+                    key = match.group(1) or match.group(2)
+                    close = difflib.get_close_matches(
+                        key, self._allowed_properties(problem.absolute_keyword_location), 1
+                    )
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    findings.append(
+                        error(
+                            f"{_dotted((*path, key))}: unknown field {key!r}{hint}",
+                            doc.location(*path, key),
+                            doc.subject,
+                        )
+                    )
+                continue
+            findings.append(error(f"{_dotted(path)}: {message}", doc.location(*path), doc.subject))
+        return findings
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "document"

@@ -1,0 +1,1 @@
+"""The static catalog site, the registry protocol files and the terminal sidecar."""
