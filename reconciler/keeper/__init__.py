@@ -1,0 +1,50 @@
+"""Keeper's registry rules for artifacts declared in Git: versions, approvals as Git acts, policies, transitions.
+
+`derive` computes what Keeper's tables would hold (version states, latest, effective policy); `check` reports
+every rule a commit (or a change, against its base) breaks, each at the entry it is about.
+"""
+
+from __future__ import annotations
+
+from reconciler.keeper.policy import EffectivePolicy, effective_policy
+from reconciler.keeper.rules import artifact_findings
+from reconciler.keeper.semver import InvalidVersion, SemVer, parse_version, version_order_key
+from reconciler.keeper.state import (
+    AUTO_APPROVER,
+    ApprovalRecord,
+    ArtifactState,
+    VersionState,
+    archived_artifacts,
+    derive,
+)
+from reconciler.keeper.transitions import check_transitions
+from reconciler.model.diagnostics import Diagnostic
+from reconciler.validate.context import CheckContext
+
+__all__ = [
+    "AUTO_APPROVER",
+    "ApprovalRecord",
+    "ArtifactState",
+    "EffectivePolicy",
+    "InvalidVersion",
+    "SemVer",
+    "VersionState",
+    "archived_artifacts",
+    "check",
+    "check_transitions",
+    "derive",
+    "effective_policy",
+    "parse_version",
+    "version_order_key",
+]
+
+
+def check(ctx: CheckContext) -> list[Diagnostic]:
+    """Keeper's rules for the commit in `ctx`, with authority from `ctx.authority`; transitions when a base is set."""
+    states = derive(ctx.model, ctx.base, ctx.actor)
+    findings = [
+        finding for name, state in states.items() for finding in artifact_findings(ctx.model.artifacts[name], state)
+    ]
+    if ctx.base is not None:
+        findings.extend(check_transitions(ctx.base, ctx.model))
+    return sorted(findings, key=Diagnostic.sort_key)

@@ -1,0 +1,145 @@
+"""The approval policy that applies to an artifact (DOMAIN.md §2.4).
+
+For each rule, the most specific scope that sets it wins: artifact (inline `approvalPolicy` and policies bound
+to the artifact) > namespace > team > global. Within one scope the strictest value wins. Enforcement is the
+strictest level of every policy that applies (block > warn > audit); with none, `block`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from reconciler.model.kinds import Artifact, Policy, RepoModel
+
+Scope = Literal["artifact", "namespace", "team", "global"]
+Enforcement = Literal["block", "warn", "audit"]
+
+SCOPES_MOST_SPECIFIC_FIRST: tuple[Scope, ...] = ("artifact", "namespace", "team", "global")
+ENFORCEMENT_STRICTNESS: Mapping[str, int] = {"audit": 0, "warn": 1, "block": 2}
+DEFAULT_ENFORCEMENT: Enforcement = "block"
+PLATFORM_TEAM = "platform"  # Keeper's owner of artifacts without a team
+GRADES_BEST_FIRST = "ABCDEF"
+
+
+def _strictest_grade(values: Iterable[Any]) -> str:
+    grades = [str(v).upper() for v in values]
+    known = [g for g in grades if g in GRADES_BEST_FIRST]
+    return min(known, key=GRADES_BEST_FIRST.index) if known else grades[0]
+
+
+def _max_count(values: Iterable[Any]) -> int:
+    return max((v for v in values if isinstance(v, int) and not isinstance(v, bool)), default=1)
+
+
+# How several values of one rule within one scope combine into the strictest.
+_STRICTEST: Mapping[str, Callable[[Iterable[Any]], Any]] = {
+    "minApprovers": _max_count,
+    "requiredScanGrade": _strictest_grade,
+    "preventSelfApproval": lambda values: any(bool(v) for v in values),
+    "requirePassingTests": lambda values: any(bool(v) for v in values),
+    "requirePassingValidate": lambda values: any(bool(v) for v in values),
+    "autoApprovePatches": lambda values: all(bool(v) for v in values),
+}
+RULES: tuple[str, ...] = tuple(_STRICTEST)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOrigin:
+    """Where an effective rule value comes from, for the site and for messages."""
+
+    rule: str
+    value: Any
+    scope: Scope
+    sources: tuple[str, ...]  # "Policy/name" or "Artifact/name (inline)"
+
+
+@dataclass(frozen=True, slots=True)
+class EffectivePolicy:
+    rules: Mapping[str, Any]  # only the rules some applicable scope sets
+    enforcement_level: Enforcement
+    origins: tuple[RuleOrigin, ...] = ()
+    policies: tuple[str, ...] = ()  # names of the Policies that apply, in name order
+
+    @property
+    def min_approvers(self) -> int:
+        """Valid approvals a version needs; approval is always an act, so never fewer than one."""
+        return max(1, int(self.rules.get("minApprovers", 1)))
+
+    @property
+    def prevent_self_approval(self) -> bool:
+        return bool(self.rules.get("preventSelfApproval", True))  # on unless explicitly false
+
+    @property
+    def auto_approve_patches(self) -> bool:
+        return bool(self.rules.get("autoApprovePatches", False))
+
+    @property
+    def requires_runs(self) -> bool:
+        """Tests or validate runs are required: auto-approval never applies then."""
+        return bool(self.rules.get("requirePassingTests")) or bool(self.rules.get("requirePassingValidate"))
+
+    def origin_of(self, rule: str) -> RuleOrigin | None:
+        return next((o for o in self.origins if o.rule == rule), None)
+
+
+def _artifact_names(artifact: Artifact) -> tuple[str, str]:
+    """An artifact binding names the Artifact document, or its registry `namespace/name`."""
+    return (artifact.name, f"{artifact.namespace}/{artifact.registry_name}")
+
+
+def binding_scopes(policy: Policy, artifact: Artifact) -> set[Scope]:
+    """The scopes through which `policy` reaches `artifact` (none when it does not apply)."""
+    team = artifact.team or PLATFORM_TEAM
+    scopes: set[Scope] = set()
+    for binding in policy.bindings:
+        if binding.scope == "global":
+            scopes.add("global")
+        elif binding.scope == "team" and binding.value == team:
+            scopes.add("team")
+        elif binding.scope == "namespace" and binding.value == artifact.namespace:
+            scopes.add("namespace")
+        elif binding.scope == "artifact" and binding.value in _artifact_names(artifact):
+            scopes.add("artifact")
+    return scopes
+
+
+def _rule_values(rules: Mapping[str, Any]) -> dict[str, Any]:
+    return {rule: rules[rule] for rule in RULES if rules.get(rule) is not None}
+
+
+def effective_policy(artifact: Artifact, model: RepoModel) -> EffectivePolicy:
+    """The rules and enforcement for `artifact`, from its inline policy and the Policies of `model`."""
+    # Per scope: the rule sets written there, each with the name of where it was written.
+    by_scope: dict[Scope, list[tuple[str, Mapping[str, Any]]]] = {s: [] for s in SCOPES_MOST_SPECIFIC_FIRST}
+    enforcements: list[str] = []
+    applying: list[str] = []
+    inline = artifact.approval_policy or {}
+    if inline:
+        by_scope["artifact"].append((f"{artifact.doc.subject} (inline)", inline))
+        if inline.get("enforcementLevel") in ENFORCEMENT_STRICTNESS:
+            enforcements.append(inline["enforcementLevel"])
+    for name in sorted(model.policies):
+        policy = model.policies[name]
+        scopes = binding_scopes(policy, artifact)
+        if not scopes:
+            continue
+        applying.append(name)
+        enforcements.append(policy.enforcement_level)
+        for scope in scopes:
+            by_scope[scope].append((policy.doc.subject, policy.rules or {}))
+
+    rules: dict[str, Any] = {}
+    origins: list[RuleOrigin] = []
+    for rule in RULES:
+        for scope in SCOPES_MOST_SPECIFIC_FIRST:
+            setting = [(source, values[rule]) for source, values in by_scope[scope] if rule in _rule_values(values)]
+            if not setting:
+                continue
+            value = _STRICTEST[rule](v for _, v in setting)
+            rules[rule] = value
+            origins.append(RuleOrigin(rule, value, scope, tuple(source for source, _ in setting)))
+            break
+    level = max(enforcements, key=ENFORCEMENT_STRICTNESS.__getitem__, default=DEFAULT_ENFORCEMENT)
+    return EffectivePolicy(rules, level, tuple(origins), tuple(applying))

@@ -1,0 +1,138 @@
+"""Rules between the base and the head of a change: what the registry has published stays as published.
+
+An approved version's content never changes (only a yank may be added); versions are never deleted (yank
+instead); a yank is never undone; a rejection is final; an artifact keeps its team and registry key. Removing a
+whole Artifact archives it, so its registry key cannot be taken by another artifact in the same change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from reconciler.keeper.state import ArtifactState, derive
+from reconciler.keeper.versions import ParsedVersion, index_versions
+from reconciler.model.diagnostics import Diagnostic, error
+from reconciler.model.kinds import Artifact, RepoModel
+
+_REGISTRY_KEY_FIELDS: tuple[tuple[str, str], ...] = (
+    ("namespace", "namespace"),
+    ("name", "registry_name"),
+    ("provider", "provider"),
+)
+YANK = "yanked"
+
+
+def _identity_findings(before: Artifact, after: Artifact) -> list[Diagnostic]:
+    doc = after.doc
+    findings: list[Diagnostic] = []
+    if before.team != after.team:
+        findings.append(
+            error(
+                f"the team cannot change (was {before.team}); an artifact keeps its owner",
+                doc.location("spec", "team"),
+                doc.subject,
+            )
+        )
+    for spec_field, attribute in _REGISTRY_KEY_FIELDS:
+        old, new = getattr(before, attribute), getattr(after, attribute)
+        if old != new:
+            findings.append(
+                error(
+                    f"the registry key cannot change: {spec_field} was {old!r}, now {new!r}",
+                    doc.location("spec", spec_field),
+                    doc.subject,
+                )
+            )
+    return findings
+
+
+def _immutable_content_findings(after: Artifact, before: ParsedVersion, now: ParsedVersion) -> list[Diagnostic]:
+    """An approved version may only gain a yank."""
+    doc, index = after.doc, now.entry.index
+    old, new = before.entry.data, now.entry.data
+    changed = sorted((k for k in old.keys() | new.keys() if k != YANK and old.get(k) != new.get(k)), key=str)
+    return [
+        error(
+            f"version {now.key} is approved, so its {key} cannot change; publish a new version instead",
+            doc.location("spec", "versions", index, key),
+            doc.subject,
+        )
+        for key in changed
+    ]
+
+
+def _version_findings(after: Artifact, before: ParsedVersion, now: ParsedVersion, approved: bool) -> list[Diagnostic]:
+    doc, index = after.doc, now.entry.index
+    here = doc.location("spec", "versions", index)
+    findings: list[Diagnostic] = []
+    old_yank, new_yank = before.entry.data.get(YANK), now.entry.data.get(YANK)
+    if old_yank is not None and new_yank is None:
+        reason = f" ({before.entry.yanked.reason})" if before.entry.yanked and before.entry.yanked.reason else ""
+        findings.append(error(f"version {now.key} was yanked{reason}; a yank is never undone", here, doc.subject))
+    elif old_yank is not None and old_yank != new_yank:
+        findings.append(
+            error(
+                f"version {now.key} is yanked; its yank record cannot change",
+                doc.location("spec", "versions", index, YANK),
+                doc.subject,
+            )
+        )
+    if before.entry.rejected is not None and now.entry.rejected is None:
+        findings.append(
+            error(f"version {now.key} was rejected; a rejection is final and cannot be removed", here, doc.subject)
+        )
+    if approved:
+        findings.extend(_immutable_content_findings(after, before, now))
+    return findings
+
+
+def _artifact_transition_findings(before: Artifact, after: Artifact, before_state: ArtifactState) -> list[Diagnostic]:
+    findings = _identity_findings(before, after)
+    old_versions, new_versions = index_versions(before).by_key, index_versions(after).by_key
+    approved = {v.version for v in before_state.versions if v.approval_status == "approved"}
+    for key, old in old_versions.items():
+        new = new_versions.get(key)
+        if new is None:
+            findings.append(
+                error(
+                    f"version {key} was deleted; versions are never deleted, yank it instead",
+                    after.doc.location("spec", "versions"),
+                    after.doc.subject,
+                )
+            )
+            continue
+        findings.extend(_version_findings(after, old, new, key in approved))
+    return findings
+
+
+def _registry_key_reuse(base: RepoModel, head: RepoModel) -> list[Diagnostic]:
+    """A new artifact may not take the registry key of one this change archives."""
+    archived = {a.registry_key: a for name, a in base.artifacts.items() if name not in head.artifacts}
+    findings: list[Diagnostic] = []
+    for name, artifact in sorted(head.artifacts.items()):
+        previous = archived.get(artifact.registry_key)
+        if name in base.artifacts or previous is None:
+            continue
+        findings.append(
+            error(
+                f"registry key {'/'.join(p for p in artifact.registry_key if p)} belongs to "
+                f"{previous.doc.subject}, which this change removes; an artifact keeps its name and registry key",
+                artifact.doc.location("spec", "namespace"),
+                artifact.doc.subject,
+            )
+        )
+    return findings
+
+
+def check_transitions(
+    base: RepoModel, head: RepoModel, base_states: Mapping[str, ArtifactState] | None = None
+) -> list[Diagnostic]:
+    """Every transition rule broken by going from `base` to `head`."""
+    states = base_states if base_states is not None else derive(base)
+    findings: list[Diagnostic] = []
+    for name, before in sorted(base.artifacts.items()):
+        after = head.artifacts.get(name)
+        if after is not None and name in states:
+            findings.extend(_artifact_transition_findings(before, after, states[name]))
+    findings.extend(_registry_key_reuse(base, head))
+    return findings
