@@ -1,0 +1,103 @@
+"""Run an emulator on its own event loop in a background thread, for synchronous tests and clients."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+import kmock
+
+from .api import Api
+from .faults import Faults, RequestLog
+from .server import KubeEmulator
+
+T = TypeVar("T")
+
+
+class EmulatorThread:
+    """One emulated cluster served on `host:port` (0: a free port) until `stop()`.
+
+    `url`, `faults` and `requests` are safe to use from any thread; `call(fn)` runs `fn(api)` on the
+    emulator's loop for direct inspection of the store.
+    """
+
+    def __init__(self, name: str = "emulator", host: str = "127.0.0.1", port: int = 0, butler_kinds: bool = True):
+        self.name = name
+        self._host = host
+        self._port = port
+        self.emulator = KubeEmulator(butler_kinds=butler_kinds)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._url: str | None = None
+        self._failure: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            raise RuntimeError("the emulator is not running")
+        return self._url
+
+    @property
+    def faults(self) -> Faults:
+        return self.emulator.faults
+
+    @property
+    def requests(self) -> RequestLog:
+        return self.emulator.requests
+
+    def start(self, timeout: float = 10.0) -> EmulatorThread:
+        self._thread = threading.Thread(target=self._run, name=f"kube-emulator-{self.name}", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError(f"emulator {self.name} did not start within {timeout}s")
+        if self._failure is not None:
+            raise RuntimeError(f"emulator {self.name} failed to start") from self._failure
+        return self
+
+    def _run(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        try:
+            self._loop.run_until_complete(self._serve())
+        except BaseException as e:  # reported to start() instead of dying silently in the thread
+            self._failure = e
+            self._ready.set()
+        finally:
+            self._loop.close()
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        async with self.emulator, kmock.Server(self.emulator, host=self._host, port=self._port or None) as server:
+            self._url = f"http://{server.host}:{server.port}"
+            self._ready.set()
+            await self._stop.wait()
+            self.emulator.release()
+            await asyncio.sleep(0)  # let released watches and hung requests finish
+
+    def call(self, function: Callable[[Api], T], timeout: float = 10.0) -> T:
+        """Run `function(api)` on the emulator's loop and return its result."""
+        if self._loop is None:
+            raise RuntimeError("the emulator is not running")
+
+        async def run() -> T:
+            return function(self.emulator.api)
+
+        future: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(run(), self._loop)
+        return future.result(timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._url = None
+
+    def __enter__(self) -> EmulatorThread:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
