@@ -1,0 +1,99 @@
+"""Pipelines that share a cluster and role run in one Vector: their configs merge into one.
+
+Component ids are global in a Vector config, so an id used by two pipelines is a conflict; so are global
+options and variables the pipelines set differently. Conflicts are values; `check` turns them into errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.herald.catalog import KIND_OF_SECTION, Catalog
+from reconciler.herald.compile import vector_config
+from reconciler.model.kinds import EnvVar, Pipeline, RepoModel
+
+Placement = tuple[str, str]  # (cluster name, role)
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    what: str  # "component id `parse`", "global option `data_dir`", "variable `LOKI_ENDPOINT`"
+    first: Pipeline
+    second: Pipeline  # the later one (by name): the error is placed in its document
+    path: tuple[str, ...]  # where `second` writes it
+    placement: Placement
+
+
+@dataclass(frozen=True, slots=True)
+class MergedConfig:
+    cluster: str
+    role: str
+    pipelines: tuple[Pipeline, ...]  # sorted by name
+    config: dict[str, Any]
+    env: tuple[EnvVar, ...]  # sorted by name
+    conflicts: tuple[Conflict, ...]
+
+    @property
+    def pipeline_names(self) -> list[str]:
+        return [p.name for p in self.pipelines]
+
+
+def placements(model: RepoModel) -> dict[Placement, list[Pipeline]]:
+    """Which pipelines run where: every (cluster, role) any target selects, pipelines sorted by name."""
+    result: dict[Placement, list[Pipeline]] = {}
+    for pipeline in sorted(model.pipelines.values(), key=lambda p: p.name):
+        seen: set[Placement] = set()
+        for target in pipeline.targets:
+            for cluster in model.clusters_matching(target):
+                place = (cluster.name, target.role)
+                if place not in seen:
+                    seen.add(place)
+                    result.setdefault(place, []).append(pipeline)
+    return dict(sorted(result.items()))
+
+
+def merge(placement: Placement, pipelines: list[Pipeline], catalog: Catalog) -> MergedConfig:
+    config: dict[str, Any] = {}
+    owner: dict[str, Pipeline] = {}  # component id or global key → pipeline that set it first
+    env: dict[str, tuple[EnvVar, Pipeline]] = {}
+    conflicts: list[Conflict] = []
+    for pipeline in pipelines:
+        own = vector_config(pipeline, catalog)
+        for key, value in own.items():
+            if key in KIND_OF_SECTION:
+                section = config.setdefault(key, {})
+                for cid, body in value.items():
+                    first = owner.get(f"id:{cid}")
+                    if first is not None:
+                        what = f"component id `{cid}`"
+                        conflicts.append(Conflict(what, first, pipeline, ("spec", key, cid), placement))
+                        continue
+                    owner[f"id:{cid}"] = pipeline
+                    section[cid] = body
+            elif key in config and config[key] != value:
+                first = owner[f"global:{key}"]
+                what = f"global option `{key}`"
+                conflicts.append(Conflict(what, first, pipeline, ("spec", "global", key), placement))
+            elif key not in config:
+                owner[f"global:{key}"] = pipeline
+                config[key] = value
+        for index, var in enumerate(pipeline.env):
+            earlier = env.get(var.name)
+            if earlier is None:
+                env[var.name] = (var, pipeline)
+            elif earlier[0] != var:
+                what = f"variable `{var.name}`"
+                conflicts.append(Conflict(what, earlier[1], pipeline, ("spec", "env", index), placement))
+    return MergedConfig(
+        cluster=placement[0],
+        role=placement[1],
+        pipelines=tuple(pipelines),
+        config=config,
+        env=tuple(var for _, (var, _p) in sorted(env.items())),
+        conflicts=tuple(conflicts),
+    )
+
+
+def merged_configs(model: RepoModel, catalog: Catalog) -> list[MergedConfig]:
+    return [merge(place, pipelines, catalog) for place, pipelines in placements(model).items()]

@@ -1,0 +1,109 @@
+"""Component options against their type's schema: a misspelled option or a bad enum is an error at that option."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import jsonschema
+
+from reconciler.herald.catalog import Catalog, ComponentType
+from reconciler.herald.components import Component
+from reconciler.herald.interpolation import has_reference
+from reconciler.model import Diagnostic, Document, error
+
+# Checks a `${VAR}` may fail only because its value is not known yet (Vector substitutes before parsing).
+_VALUE_CHECKS = frozenset(
+    {"type", "enum", "const", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
+)
+
+
+def did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _leaves(err: jsonschema.ValidationError) -> Iterator[jsonschema.ValidationError]:
+    """The errors worth showing: inside a oneOf/anyOf, the branch that got furthest."""
+    if err.context and not _only_required_branches(err):
+        best = jsonschema.exceptions.best_match(err.context)
+        if best is not None:
+            yield from _leaves(best)
+            return
+    yield err
+
+
+def _only_required_branches(err: jsonschema.ValidationError) -> bool:
+    branches = err.schema.get(err.validator, []) if isinstance(err.schema, Mapping) else []
+    return bool(branches) and all(set(b) == {"required"} for b in branches)
+
+
+def _unknown_keys(err: jsonschema.ValidationError) -> list[str]:
+    allowed = err.schema.get("properties", {}) if isinstance(err.schema, Mapping) else {}
+    return sorted(k for k in err.instance if k not in allowed)
+
+
+def _message(label: str, ctype: ComponentType, err: jsonschema.ValidationError, where: str) -> str:
+    at = f"`{where}`" if where else "the options"
+    if err.validator == "enum":
+        choices = ", ".join(str(c) for c in err.validator_value)
+        hint = did_you_mean(str(err.instance), err.validator_value)
+        return f"{label}: {at} is {err.instance!r}, expected one of: {choices}{hint}"
+    if err.validator == "type":
+        return f"{label}: {at} must be of type {err.validator_value}, not {err.instance!r}"
+    if err.validator == "required":
+        missing = [r for r in err.validator_value if r not in err.instance]
+        return f"{label}: {ctype.name} needs the option `{_dotted((*err.absolute_path, missing[0]))}`"
+    if err.validator in {"oneOf", "anyOf"} and _only_required_branches(err):
+        names = ", ".join(f"`{b['required'][0]}`" for b in err.validator_value)
+        return f"{label}: {ctype.name} needs exactly one of the options {names}"
+    return f"{label}: {at}: {err.message}"
+
+
+def check_options(component: Component, ctype: ComponentType, catalog: Catalog, doc: Document) -> list[Diagnostic]:
+    options = component.options
+    if catalog.validator(ctype).is_valid(options):
+        return []
+    findings: list[Diagnostic] = []
+    errors = sorted(catalog.explainer(ctype).iter_errors(options), key=lambda e: list(map(str, e.absolute_path)))
+    unknown_by_parent: dict[tuple[str | int, ...], list[str]] = {}
+    for err in errors:
+        if err.validator == "additionalProperties":
+            unknown_by_parent[tuple(err.absolute_path)] = _unknown_keys(err)
+    for top in errors:
+        for err in _leaves(top):
+            parent = tuple(err.absolute_path)
+            if err.validator in _VALUE_CHECKS and has_reference(err.instance):
+                continue
+            if err.validator == "additionalProperties":
+                allowed = err.schema.get("properties", {})
+                for key in _unknown_keys(err):
+                    findings.append(
+                        error(
+                            f"{component.label}: unknown option `{_dotted((*parent, key))}` for {ctype.name}"
+                            + did_you_mean(key, allowed),
+                            doc.location(*component.path, *parent, key),
+                            doc.subject,
+                        )
+                    )
+                continue
+            if err.validator == "required":
+                missing = [r for r in err.validator_value if r not in err.instance]
+                # A misspelled required option is already reported as unknown, with the right name suggested.
+                if any(
+                    difflib.get_close_matches(m, unknown_by_parent.get(parent, []), n=1, cutoff=0.6) for m in missing
+                ):
+                    continue
+            findings.append(
+                error(
+                    _message(component.label, ctype, err, _dotted(parent)),
+                    doc.location(*component.path, *parent),
+                    doc.subject,
+                )
+            )
+    return findings

@@ -1,0 +1,91 @@
+"""Pipeline documents for tests: the EXAMPLES.md pipeline, one-line changes of it, and models around them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reconciler.load.yaml_documents import parse_documents
+from reconciler.model import Document
+from reconciler.model.build import build_model
+from reconciler.model.kinds import RepoModel
+
+UPSTREAM = Path(__file__).resolve().parents[2] / ".." / "shared" / "upstream"
+VECTOR_SCHEMA = UPSTREAM / "vector" / "vector.schema.json"
+REFERENCE_VALUES = sorted((UPSTREAM / "vector-reference").glob("*-vector-values.yaml"))
+
+HEADER = "apiVersion: portal.butlerlabs.dev/v1alpha1\n"
+
+APP_LOGS = HEADER + """\
+kind: Pipeline
+metadata:
+  name: app-logs
+spec:
+  team: payments
+  description: Pod logs of the payments namespace to Loki
+  targets:
+    - clusters: {matchLabels: {env: prd}}
+      role: agent
+  env:
+    - {name: LOKI_ENDPOINT, value: "http://loki.observability:3100"}
+    - {name: LOKI_TOKEN, secretRef: {name: loki-credentials, key: token}}
+  global: {}
+  sources:
+    pod_logs:
+      type: kubernetes_logs
+      extra_namespace_label_selector: team=payments
+  transforms:
+    parse:
+      type: remap
+      inputs: [pod_logs]
+      source: |
+        . = merge(., object!(parse_json!(.message)))
+    by_level:
+      type: route
+      inputs: [parse]
+      route:
+        errors: '.level == "error"'
+  sinks:
+    loki_errors:
+      type: loki
+      inputs: [by_level.errors]
+      endpoint: ${LOKI_ENDPOINT}
+      auth: {strategy: bearer, token: "${LOKI_TOKEN}"}
+      encoding: {codec: json}
+      labels: {team: payments}
+    loki_rest:
+      type: loki
+      inputs: [by_level._unmatched]
+      endpoint: ${LOKI_ENDPOINT}
+      encoding: {codec: json}
+      labels: {team: payments}
+"""
+
+PRD_CLUSTER = HEADER + """\
+kind: Cluster
+metadata:
+  name: prd-eu-1
+  labels: {env: prd, region: eu}
+spec:
+  role: tenant
+  team: platform
+  connection: {context: prd-eu-1}
+"""
+
+
+def document(text: str, path: str = "pipelines/app-logs.yaml") -> Document:
+    parsed, problems = parse_documents(text, path)
+    assert not problems, problems
+    first = parsed[0]
+    return Document(path=path, index=0, body=first.value, positions=first.positions)
+
+
+def model_of(*texts: str) -> RepoModel:
+    docs = [document(text, f"doc{i}.yaml") for i, text in enumerate(texts)]
+    model, problems = build_model(docs)
+    assert not problems, problems
+    return model
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based line of the first line containing `needle`."""
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
