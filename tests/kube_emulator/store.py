@@ -49,7 +49,7 @@ class WatchEvent:
     previous: dict[str, Any] | None
 
 
-@dataclass
+@dataclass(eq=False)  # watchers are distinct subscriptions, compared and hashed by identity
 class Watcher:
     resource: ResourceKey
     queue: asyncio.Queue[WatchEvent | None] = field(default_factory=asyncio.Queue)
