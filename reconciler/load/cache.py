@@ -2,22 +2,28 @@
 
 An unchanged file is never parsed or validated twice: not within a process (the daemon, base and head of a
 check), and not across processes (the on-disk file). Entries hold no paths, because one blob may sit at several;
-the path is attached again when an entry is used.
+the path is attached again when an entry is used. Entries hold no positions either: they would triple the cache's
+size and load time, and only the few documents that get a finding ever need them, so those files are parsed again
+on demand.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import marshal
 import os
 import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from reconciler import __version__
-from reconciler.model import Diagnostic, Document, Location, Severity
+from reconciler.load.yaml_documents import parse_documents
+from reconciler.model import Diagnostic, Document, JsonPath, Location, Severity
 
-# (documents: [(index, body, positions)], diagnostics: [(severity, message, line, column, subject)])
-Entry = tuple[list[tuple[int, Any, dict]], list[tuple[str, str, int, int, str | None]]]
+# (documents: [(index, body)], diagnostics: [(severity, message, line, column, subject)])
+Entry = tuple[list[tuple[int, Any]], list[tuple[str, str, int, int, str | None]]]
 
 _MAX_ENTRIES = 50_000
 _memory: dict[str, dict[str, Entry]] = {}
@@ -25,7 +31,7 @@ _memory: dict[str, dict[str, Entry]] = {}
 
 def encode(documents: list[Document], diagnostics: list[Diagnostic]) -> Entry:
     return (
-        [(d.index, d.body, dict(d.positions)) for d in documents],
+        [(d.index, d.body) for d in documents],
         [
             (
                 str(x.severity),
@@ -39,13 +45,53 @@ def encode(documents: list[Document], diagnostics: list[Diagnostic]) -> Entry:
     )
 
 
-def decode(entry: Entry, path: str, blob_id: str) -> tuple[list[Document], list[Diagnostic]]:
-    documents = [Document(path, index, body, positions, blob_id) for index, body, positions in entry[0]]
+class LazyPositions(Mapping[JsonPath, tuple[int, int]]):
+    """A document's positions, found by parsing its file again the first time one is asked for."""
+
+    __slots__ = ("_index", "_path", "_positions", "_read")
+
+    def __init__(self, read: Callable[[], bytes], path: str, index: int) -> None:
+        self._read, self._path, self._index = read, path, index
+        self._positions: Mapping[JsonPath, tuple[int, int]] | None = None
+
+    def _load(self) -> Mapping[JsonPath, tuple[int, int]]:
+        if self._positions is None:
+            parsed, _ = parse_documents(self._read().decode("utf-8-sig"), self._path)
+            self._positions = next((p.positions for p in parsed if p.index == self._index), {})
+        return self._positions
+
+    def __getitem__(self, key: JsonPath) -> tuple[int, int]:
+        return self._load()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._load()
+
+    def __iter__(self) -> Iterator[JsonPath]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+def decode(entry: Entry, path: str, blob_id: str, read: Callable[[], bytes]) -> tuple[list[Document], list[Diagnostic]]:
+    documents = [Document(path, index, body, LazyPositions(read, path, index), blob_id) for index, body in entry[0]]
     diagnostics = [
         Diagnostic(Severity(severity), message, Location(path, line, column), subject)
         for severity, message, line, column, subject in entry[1]
     ]
     return documents, diagnostics
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Loading builds ~10^5 acyclic objects; the cyclic collector would walk them again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class BlobCache:
@@ -59,8 +105,8 @@ class BlobCache:
 
     def _read(self) -> dict[str, Entry]:
         try:
-            with open(self.file, "rb") as fh:  # type: ignore[arg-type]
-                data = marshal.load(fh)
+            with open(self.file, "rb") as fh, _gc_paused():  # type: ignore[arg-type]
+                data = marshal.loads(fh.read())
             return data if isinstance(data, dict) else {}
         except (OSError, EOFError, ValueError, TypeError):
             return {}  # a missing or damaged cache is only slower

@@ -10,15 +10,19 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pathspec
-import pygit2
+
+if TYPE_CHECKING:
+    import pygit2
 
 IGNORE_FILE = ".portalignore"
 DOCUMENT_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 1024 * 1024
-_FILE_MODES = (pygit2.enums.FileMode.BLOB, pygit2.enums.FileMode.BLOB_EXECUTABLE, pygit2.enums.FileMode.LINK)
+# git tree entry modes (pygit2.enums.FileMode), spelled out so that reading a working tree never imports pygit2
+_TREE, _BLOB, _BLOB_EXECUTABLE, _LINK = 0o040000, 0o100644, 0o100755, 0o120000
 
 
 class SourceError(Exception):
@@ -28,7 +32,7 @@ class SourceError(Exception):
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     path: str  # posix path relative to the repo root
-    blob_id: str
+    blob_id: str  # git blob id; "symlink" / "oversized:<size>" for files refused unread
     size: int
     is_symlink: bool
     read: Callable[[], bytes]
@@ -48,8 +52,7 @@ def git_blob_id(content: bytes) -> str:
 
 
 def is_document_path(path: str, ignore: pathspec.PathSpec | None) -> bool:
-    parts = PurePosixPath(path).parts
-    if not path.endswith(DOCUMENT_SUFFIXES) or any(p.startswith(".") for p in parts):
+    if not path.endswith(DOCUMENT_SUFFIXES) or any(p.startswith(".") for p in path.split("/")):
         return False
     return not (ignore and ignore.match_file(path))
 
@@ -63,7 +66,7 @@ def working_tree(root: Path) -> RepoSource:
         raise SourceError(f"{root}: not a directory")
     ignore_file = root / IGNORE_FILE
     ignore = _ignore_spec(ignore_file.read_text(encoding="utf-8", errors="replace") if ignore_file.is_file() else None)
-    files = [f for f in _walk(root, root, ignore)]
+    files = list(_walk(str(root), "", ignore))
     files.sort(key=lambda f: f.path)
 
     def read_text(path: str) -> str | None:
@@ -75,7 +78,8 @@ def working_tree(root: Path) -> RepoSource:
     return RepoSource(str(root), tuple(files), read_text=read_text)
 
 
-def _walk(root: Path, directory: Path, ignore: pathspec.PathSpec | None) -> Iterator[SourceFile]:
+def _walk(directory: str, prefix: str, ignore: pathspec.PathSpec | None) -> Iterator[SourceFile]:
+    # Plain strings, not pathlib: this runs once per file of repos with tens of thousands of them.
     try:
         entries = list(os.scandir(directory))
     except OSError as exc:
@@ -83,25 +87,28 @@ def _walk(root: Path, directory: Path, ignore: pathspec.PathSpec | None) -> Iter
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        rel = Path(entry.path).relative_to(root).as_posix()
+        rel = prefix + entry.name
         if entry.is_dir(follow_symlinks=False):
             if not (ignore and ignore.match_file(rel + "/")):
-                yield from _walk(root, Path(entry.path), ignore)
+                yield from _walk(entry.path, rel + "/", ignore)
         elif is_document_path(rel, ignore):
             yield _disk_file(entry, rel)
 
 
 def _disk_file(entry: os.DirEntry[str], rel: str) -> SourceFile:
     if entry.is_symlink():
-        return SourceFile(rel, "", 0, True, lambda: b"")
+        return SourceFile(rel, "symlink", 0, True, lambda: b"")
     size = entry.stat().st_size
     if size > MAX_FILE_BYTES:
-        return SourceFile(rel, "", size, False, lambda: b"")
-    content = Path(entry.path).read_bytes()
+        return SourceFile(rel, f"oversized:{size}", size, False, lambda: b"")
+    with open(entry.path, "rb") as fh:
+        content = fh.read()
     return SourceFile(rel, git_blob_id(content), len(content), False, lambda: content)
 
 
 def _open_repository(location: str, state_dir: Path) -> pygit2.Repository:
+    import pygit2  # only commands that read git pay for it
+
     local = Path(location)
     if local.exists():
         found = pygit2.discover_repository(str(local))
@@ -123,6 +130,8 @@ def _open_repository(location: str, state_dir: Path) -> pygit2.Repository:
 
 
 def git_commit(location: str, ref: str, state_dir: Path) -> RepoSource:
+    import pygit2
+
     repo = _open_repository(location, state_dir)
     try:
         commit = repo.revparse_single(ref).peel(pygit2.Commit)
@@ -135,7 +144,7 @@ def git_commit(location: str, ref: str, state_dir: Path) -> RepoSource:
             obj = tree[path]
         except KeyError:
             return None
-        return obj.data.decode("utf-8", errors="replace") if isinstance(obj, pygit2.Blob) else None
+        return obj.data.decode("utf-8", errors="replace") if obj.type == pygit2.enums.ObjectType.BLOB else None
 
     ignore = _ignore_spec(blob_text(IGNORE_FILE))
     files: list[SourceFile] = []
@@ -162,10 +171,12 @@ def _walk_tree(
         if name.startswith("."):
             continue
         rel = f"{prefix}{name}"
-        if entry.filemode == pygit2.enums.FileMode.TREE:
+        if entry.filemode == _TREE:
             if not (ignore and ignore.match_file(rel + "/")):
                 _walk_tree(repo, repo[entry.id], rel + "/", ignore, out)
-        elif entry.filemode in _FILE_MODES and is_document_path(rel, ignore):
-            is_link = entry.filemode == pygit2.enums.FileMode.LINK
+        elif entry.filemode in (_BLOB, _BLOB_EXECUTABLE, _LINK) and is_document_path(rel, ignore):
+            is_link = entry.filemode == _LINK
             size = repo[entry.id].size
-            out.append(SourceFile(rel, str(entry.id), size, is_link, lambda oid=entry.id: repo[oid].data))
+            # Cache keys: a link's blob (its target) must not pass for a file with that text.
+            blob_id = "symlink" if is_link else str(entry.id) if size <= MAX_FILE_BYTES else f"oversized:{size}"
+            out.append(SourceFile(rel, blob_id, size, is_link, lambda oid=entry.id: repo[oid].data))

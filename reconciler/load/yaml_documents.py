@@ -148,7 +148,7 @@ def parse_documents(text: str, path: str) -> tuple[list[ParsedDocument], list[Di
             documents.append(ParsedDocument(index, value, builder.positions))
             index += 1
     except _Refused as refused:
-        return [], [error(refused.message, Location(path, refused.line, refused.column))]
+        return [], [error(f"invalid YAML: {refused.message}", Location(path, refused.line, refused.column))]
     except yaml.YAMLError as exc:
         return [], [_located_yaml_error(exc, text, path)]
     except (ValueError, RecursionError) as exc:  # e.g. an int literal too large, nesting too deep

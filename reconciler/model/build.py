@@ -30,6 +30,9 @@ from reconciler.model.kinds import (
     WorkspaceTemplate,
 )
 
+_WS_DEFAULTS = ClusterWorkspaces()
+_QUOTA_DEFAULTS = ResourceQuota()
+
 
 def _members(entries: Iterable[Mapping[str, Any]]) -> tuple[Member, ...]:
     return tuple(Member(e["name"], e.get("role", "viewer"), i) for i, e in enumerate(entries))
@@ -80,14 +83,14 @@ def cluster(doc: Document) -> Cluster:
         drift=spec.get("drift", "correct"),
         workspaces=ClusterWorkspaces(
             enabled=bool(ws.get("enabled", False)),
-            default_image=ws.get("defaultImage", ClusterWorkspaces.default_image),
-            max_workspaces=int(ws.get("maxWorkspaces", ClusterWorkspaces.max_workspaces)),
+            default_image=ws.get("defaultImage", _WS_DEFAULTS.default_image),
+            max_workspaces=int(ws.get("maxWorkspaces", _WS_DEFAULTS.max_workspaces)),
             resource_quota=ResourceQuota(
-                max_cpu=str(quota.get("maxCPU", ResourceQuota.max_cpu)),
-                max_memory=str(quota.get("maxMemory", ResourceQuota.max_memory)),
-                max_storage=str(quota.get("maxStorage", ResourceQuota.max_storage)),
+                max_cpu=str(quota.get("maxCPU", _QUOTA_DEFAULTS.max_cpu)),
+                max_memory=str(quota.get("maxMemory", _QUOTA_DEFAULTS.max_memory)),
+                max_storage=str(quota.get("maxStorage", _QUOTA_DEFAULTS.max_storage)),
             ),
-            auto_delete_after=ws.get("autoDeleteAfter", ClusterWorkspaces.auto_delete_after),
+            auto_delete_after=ws.get("autoDeleteAfter", _WS_DEFAULTS.auto_delete_after),
         ),
     )
 

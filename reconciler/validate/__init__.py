@@ -12,13 +12,13 @@ from pathlib import Path
 
 from reconciler.load import cache as blob_cache
 from reconciler.load.cache import BlobCache
-from reconciler.load.files import read_file
 from reconciler.load.sources import RepoSource
 from reconciler.model import Diagnostic, Document, Severity
 from reconciler.model.build import build_model
 from reconciler.model.kinds import RepoModel
 from reconciler.validate import chambers, references
 from reconciler.validate.context import CheckContext
+from reconciler.validate.files import fill_cache
 from reconciler.validate.schema import SchemaSet
 
 Check = Callable[[CheckContext], Iterable[Diagnostic]]
@@ -62,21 +62,15 @@ def check_files(
     documents: list[Document] = []
     valid: list[Document] = []
     findings: list[Diagnostic] = []
+    fill_cache(list(source.files), cache, schemas)
     for file in source.files:
-        entry = cache.get(file.blob_id)
-        if entry is None:
-            result = read_file(file)
-            file_findings = list(result.diagnostics)
-            for doc in result.documents:
-                file_findings.extend(schemas.check(doc))
-            entry = blob_cache.encode(list(result.documents), file_findings)
-            cache.put(file.blob_id, entry)
-        docs, file_findings = blob_cache.decode(entry, file.path, file.blob_id)
+        entry = cache.get(file.blob_id) or blob_cache.encode([], [])
+        docs, file_findings = blob_cache.decode(entry, file.path, file.blob_id, file.read)
         documents.extend(docs)
         findings.extend(file_findings)
         # A document with a schema error stays out of the model: later steps may trust its shape.
         rejected = {d.subject for d in file_findings if d.severity is Severity.ERROR and d.subject}
-        valid.extend(d for d in docs if d.subject not in rejected)
+        valid.extend([d for d in docs if d.subject not in rejected] if rejected else docs)
     return documents, valid, findings
 
 

@@ -44,18 +44,16 @@ def _check_workspace(ctx: CheckContext, ws: Workspace) -> Iterator[Diagnostic]:
             doc.subject,
         )
     cluster = model.clusters.get(ws.cluster)
-    where = doc.location("spec", "cluster")
+    problem = None
     if cluster is None:
         if ("Cluster", ws.cluster) not in ctx.declared:
-            yield error(f"spec.cluster: Cluster {ws.cluster!r} does not exist", where, doc.subject)
+            problem = f"Cluster {ws.cluster!r} does not exist"
     elif cluster.role != "tenant":
-        yield error(
-            f"spec.cluster: {ws.cluster!r} is a {cluster.role} cluster; workspaces run on tenant clusters",
-            where,
-            doc.subject,
-        )
+        problem = f"{ws.cluster!r} is a {cluster.role} cluster; workspaces run on tenant clusters"
     elif not cluster.workspaces.enabled:
-        yield error(f"spec.cluster: Cluster {ws.cluster!r} does not have workspaces enabled", where, doc.subject)
+        problem = f"Cluster {ws.cluster!r} does not have workspaces enabled"
+    if problem:
+        yield error(f"spec.cluster: {problem}", doc.location("spec", "cluster"), doc.subject)
     if ws.template:
         template = model.workspace_templates.get(ws.template)
         if template is None:

@@ -46,17 +46,17 @@ class SchemaSet:
                 by_kind[kind] = jsonschema_rs.validator_for(schema, registry=registry, validate_formats=False)
         return by_kind
 
-    def _allowed_properties(self, keyword_location: str | None) -> list[str]:
-        """The property names next to a failing `additionalProperties`, for a did-you-mean hint."""
+    def _keyword_parent(self, keyword_location: str | None) -> Mapping[str, Any]:
+        """The schema object holding the keyword that failed (for its description or its properties)."""
         if not keyword_location or "#" not in keyword_location:
-            return []
+            return {}
         uri, pointer = keyword_location.split("#", 1)
         node: Any = self.documents.get(uri)
         for part in pointer.strip("/").split("/")[:-1]:
             if not isinstance(node, Mapping):
-                return []
+                return {}
             node = node.get(part.replace("~1", "/").replace("~0", "~"))
-        return list(node.get("properties", {})) if isinstance(node, Mapping) else []
+        return node if isinstance(node, Mapping) else {}
 
     def check(self, doc: Document) -> list[Diagnostic]:
         validator = self.validators.get(doc.kind)
@@ -69,9 +69,8 @@ class SchemaSet:
             if message.startswith("Additional properties are not allowed"):
                 for match in _UNEXPECTED.finditer(message):
                     key = match.group(1) or match.group(2)
-                    close = difflib.get_close_matches(
-                        key, self._allowed_properties(problem.absolute_keyword_location), 1
-                    )
+                    allowed = self._keyword_parent(problem.absolute_keyword_location).get("properties", {})
+                    close = difflib.get_close_matches(key, list(allowed), 1)
                     hint = f"; did you mean {close[0]!r}?" if close else ""
                     findings.append(
                         error(
@@ -81,6 +80,10 @@ class SchemaSet:
                         )
                     )
                 continue
+            if problem.schema_path and problem.schema_path[-1] == "pattern":
+                rule = self._keyword_parent(problem.absolute_keyword_location).get("description")
+                if rule:
+                    message = f"{json.dumps(problem.instance)} is not valid: {rule}"
             findings.append(error(f"{_dotted(path)}: {message}", doc.location(*path), doc.subject))
         return findings
 

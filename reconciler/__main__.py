@@ -1,0 +1,5 @@
+"""`python -m reconciler` is `portal`."""
+
+from reconciler.cli import entry_point
+
+entry_point()

@@ -1,0 +1,66 @@
+"""The per-file half of validation (parse + schema), which depends on a file's content alone and is cached.
+
+Cold runs over large repos split the files missing from the cache between this process and a forked worker,
+so both cores parse at once.
+"""
+
+from __future__ import annotations
+
+import marshal
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+from reconciler.load import cache as blob_cache
+from reconciler.load.cache import BlobCache, Entry
+from reconciler.load.files import read_file
+from reconciler.load.sources import SourceFile
+from reconciler.validate.schema import SchemaSet
+
+# Below this many files a worker process costs more than it saves.
+PARALLEL_MIN_FILES = 800
+
+# What a forked worker inherits instead of receiving it pickled (files read through closures).
+_pending: tuple[list[SourceFile], SchemaSet] | None = None
+
+
+def check_file(file: SourceFile, schemas: SchemaSet) -> Entry:
+    result = read_file(file)
+    findings = list(result.diagnostics)
+    for doc in result.documents:
+        findings.extend(schemas.check(doc))
+    return blob_cache.encode(list(result.documents), findings)
+
+
+def _check_slice(start: int, stop: int) -> bytes:
+    assert _pending is not None
+    files, schemas = _pending
+    return marshal.dumps([(f.blob_id, check_file(f, schemas)) for f in files[start:stop]])
+
+
+def _worker_count(files: int) -> int:
+    if files < PARALLEL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def fill_cache(files: list[SourceFile], cache: BlobCache, schemas: SchemaSet) -> None:
+    """Check every file whose blob the cache does not know yet, and remember the results."""
+    missing = list({f.blob_id: f for f in files if cache.get(f.blob_id) is None}.values())
+    if _worker_count(len(missing)) == 1:
+        for file in missing:
+            cache.put(file.blob_id, check_file(file, schemas))
+        return
+    global _pending
+    schemas.validators  # noqa: B018 - compile before forking, so the worker inherits them
+    _pending = (missing, schemas)
+    half = len(missing) // 2
+    try:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            theirs = pool.submit(_check_slice, half, len(missing))
+            for file in missing[:half]:
+                cache.put(file.blob_id, check_file(file, schemas))
+            for blob_id, entry in marshal.loads(theirs.result()):
+                cache.put(blob_id, entry)
+    finally:
+        _pending = None
