@@ -16,6 +16,8 @@ from reconciler.keeper.state import (
     VersionState,
     archived_artifacts,
     derive,
+    derive_change,
+    recorded_state,
 )
 from reconciler.keeper.transitions import check_transitions
 from reconciler.model.diagnostics import Diagnostic
@@ -33,15 +35,17 @@ __all__ = [
     "check",
     "check_transitions",
     "derive",
+    "derive_change",
     "effective_policy",
     "parse_version",
+    "recorded_state",
     "version_order_key",
 ]
 
 
 def check(ctx: CheckContext) -> list[Diagnostic]:
     """Keeper's rules for the commit in `ctx`, with authority from `ctx.authority`; transitions when a base is set."""
-    states = derive(ctx.model, ctx.base, ctx.actor)
+    states = derive_change(ctx.model, ctx.base, ctx.actor)
     findings = [
         finding for name, state in states.items() for finding in artifact_findings(ctx.model.artifacts[name], state)
     ]

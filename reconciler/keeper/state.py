@@ -321,21 +321,31 @@ def derive_artifact(
     )
 
 
+def derive_change(model: RepoModel, base: RepoModel | None, actor: str | None = None) -> dict[str, ArtifactState]:
+    """The state of every artifact of `model`, by name, judged as a change to `base` (None: on its own)."""
+    return {name: derive_artifact(a, model, base, actor) for name, a in sorted(model.artifacts.items())}
+
+
 def derive(model: RepoModel, authority: RepoModel | None = None, actor: str | None = None) -> dict[str, ArtifactState]:
     """The state of every artifact of `model`, by name.
 
     `authority` is the base commit of a change: who may approve and which policy applies are read from it, and
-    approvals it already holds are not judged again. Without it (or when it is `model`), the commit judges itself.
-    `actor` is the change's author, whose approvals added by the change never count.
+    approvals it already holds are not judged again. Without it (or when it is `model`), the commit judges
+    itself, so every approval is checked against the commit's own Teams. `actor` is the change's author, whose
+    approvals added by the change never count.
     """
-    base = authority if authority is not None and authority is not model else None
-    return {name: derive_artifact(a, model, base, actor) for name, a in sorted(model.artifacts.items())}
+    return derive_change(model, authority if authority is not model else None, actor)
+
+
+def recorded_state(base: RepoModel) -> dict[str, ArtifactState]:
+    """What the target branch holds: its approvals were judged when they merged, so they are not judged again."""
+    return derive_change(base, base)
 
 
 def archived_artifacts(base: RepoModel, head: RepoModel) -> dict[str, ArtifactState]:
-    """Artifacts the change removes: archived, but their versions still resolve (as the base derived them)."""
+    """Artifacts the change removes: archived, but their versions still resolve (as the base holds them)."""
     return {
-        name: derive_artifact(artifact, base, status="archived")
+        name: derive_artifact(artifact, base, base, status="archived")
         for name, artifact in sorted(base.artifacts.items())
         if name not in head.artifacts
     }

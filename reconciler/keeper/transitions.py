@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciler.keeper.state import ArtifactState, derive
+from reconciler.keeper.state import ArtifactState, recorded_state
 from reconciler.keeper.versions import ParsedVersion, index_versions
 from reconciler.model.diagnostics import Diagnostic, error
 from reconciler.model.kinds import Artifact, RepoModel
@@ -128,7 +128,7 @@ def check_transitions(
     base: RepoModel, head: RepoModel, base_states: Mapping[str, ArtifactState] | None = None
 ) -> list[Diagnostic]:
     """Every transition rule broken by going from `base` to `head`."""
-    states = base_states if base_states is not None else derive(base)
+    states = base_states if base_states is not None else recorded_state(base)
     findings: list[Diagnostic] = []
     for name, before in sorted(base.artifacts.items()):
         after = head.artifacts.get(name)
