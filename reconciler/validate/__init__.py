@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.herald import check as herald
 from reconciler.load import cache as blob_cache
 from reconciler.load.cache import BlobCache
 from reconciler.load.sources import RepoSource
@@ -27,6 +28,7 @@ Check = Callable[[CheckContext], Iterable[Diagnostic]]
 CHECKS: tuple[Check, ...] = (
     references.check,
     chambers.check,
+    herald.check,
 )
 
 
