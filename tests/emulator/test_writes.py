@@ -10,7 +10,10 @@ from tests.emulator.conftest import Cluster
 
 
 def configmap(name: str, data: dict[str, str] | None = None, **metadata: Any) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, **metadata}, "data": data or {}}
+    body: dict[str, Any] = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, **metadata}}
+    if data is not None:
+        body["data"] = data
+    return body
 
 
 def deployment(name: str, image: str = "nginx:1", replicas: int = 1) -> dict[str, Any]:

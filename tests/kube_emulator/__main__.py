@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import tempfile
@@ -23,7 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-butler", action="store_true", help="do not serve Butler's kinds from the start")
     arguments = parser.parse_args(argv)
 
-    log_path = arguments.log or tempfile.NamedTemporaryFile(prefix="kube-emulator-", suffix=".log", delete=False).name
+    if arguments.log:
+        log_path = arguments.log
+    else:
+        descriptor, log_path = tempfile.mkstemp(prefix="kube-emulator-", suffix=".log")
+        os.close(descriptor)
     handler = logging.FileHandler(log_path)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     root = logging.getLogger()
