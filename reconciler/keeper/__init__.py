@@ -6,6 +6,8 @@ every rule a commit (or a change, against its base) breaks, each at the entry it
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from reconciler.keeper.policy import EffectivePolicy, effective_policy
 from reconciler.keeper.rules import artifact_findings
 from reconciler.keeper.semver import InvalidVersion, SemVer, parse_version, version_order_key
@@ -21,7 +23,9 @@ from reconciler.keeper.state import (
 )
 from reconciler.keeper.transitions import check_transitions
 from reconciler.model.diagnostics import Diagnostic
-from reconciler.validate.context import CheckContext
+
+if TYPE_CHECKING:  # the validation runner imports this package: no import back at run time
+    from reconciler.validate.context import CheckContext
 
 __all__ = [
     "AUTO_APPROVER",

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler import keeper
 from reconciler.herald import check as herald
 from reconciler.load import cache as blob_cache
 from reconciler.load.cache import BlobCache
@@ -29,6 +30,7 @@ CHECKS: tuple[Check, ...] = (
     references.check,
     chambers.check,
     herald.check,
+    keeper.check,
 )
 
 
