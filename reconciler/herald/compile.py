@@ -56,11 +56,12 @@ def vector_config(pipeline: Pipeline, catalog: Catalog) -> dict[str, Any]:
     return config
 
 
-def _dump(value: Mapping[str, Any]) -> str:
+def dump_yaml(value: Mapping[str, Any], sort_keys: bool = True) -> str:
+    """Deterministic block YAML: sorted keys, no anchors, no line wrapping, literal multi-line strings."""
     return yaml.dump(
         dict(value),
         Dumper=_ConfigDumper,
-        sort_keys=True,
+        sort_keys=sort_keys,
         default_flow_style=False,
         allow_unicode=True,
         width=1 << 30,
@@ -71,8 +72,8 @@ def _dump(value: Mapping[str, Any]) -> str:
 def render_body(config: Mapping[str, Any]) -> str:
     """The YAML of a config: global options (sorted), then each non-empty section in pipeline order."""
     globals_ = {k: v for k, v in config.items() if k not in KIND_OF_SECTION}
-    parts = [_dump(globals_)] if globals_ else []
-    parts += [_dump({section: config[section]}) for section in SECTIONS if config.get(section)]
+    parts = [dump_yaml(globals_)] if globals_ else []
+    parts += [dump_yaml({section: config[section]}) for section in SECTIONS if config.get(section)]
     return "".join(parts)
 
 
@@ -83,12 +84,14 @@ class RenderedConfig:
 
 
 def render_config(config: Mapping[str, Any], pipelines: Sequence[str], commit: str | None = None) -> RenderedConfig:
+    """Header + body. `commit` names where the config came from; leave it out where a commit alone must not
+    change the text (a ConfigMap would otherwise be rewritten on every commit)."""
     body = render_body(config)
     body_hash = HASH_PREFIX + hashlib.sha256(body.encode("utf-8")).hexdigest()
     header = [
         "# Vector config compiled by Butler Portal; do not edit: change the Pipeline documents instead.",
         f"# pipelines: {', '.join(sorted(pipelines))}",
-        f"# commit: {commit or 'uncommitted working tree'}",
+        *([f"# commit: {commit}"] if commit else []),
         f"# {body_hash}",
     ]
     return RenderedConfig("\n".join(header) + "\n" + body, body_hash)

@@ -1,0 +1,108 @@
+"""`portal compile`: Vector configs per pipeline and per cluster and role, and each cluster's manifests."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from reconciler.cli.options import add_source_arguments, load_repository
+from reconciler.herald.catalog import default_catalog
+from reconciler.herald.compile import dump_yaml, render_config, vector_config
+from reconciler.herald.merge import merged_configs
+from reconciler.herald.workloads import DEFAULT_SETTINGS, desired_objects
+from reconciler.model.kinds import RepoModel
+from reconciler.model.ownership import DEFAULT_INSTANCE
+
+# Something that contributes Kubernetes objects to clusters: (model, instance id) → cluster → objects.
+ManifestProducer = Callable[[RepoModel, str], Mapping[str, list[dict[str, Any]]]]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "compile",
+        help="write the Vector configs and the Kubernetes manifests a commit compiles to",
+        description=(
+            "Validate, then write DIR/pipelines/<pipeline>.vector.yaml (each pipeline alone), "
+            "DIR/clusters/<cluster>/vector-<role>.yaml (the pipelines merged per cluster and role) and "
+            "DIR/clusters/<cluster>/manifests.yaml (the objects to apply). Exit status: 0 written, "
+            "1 the documents have errors (nothing written), 2 usage error."
+        ),
+    )
+    add_source_arguments(parser)
+    parser.add_argument("--out", "-o", type=Path, required=True, metavar="DIR", help="where to write")
+    parser.add_argument("--instance", default=DEFAULT_INSTANCE, help="this installation's id (ownership label)")
+    parser.add_argument("--vector-image", default=DEFAULT_SETTINGS.image, help="the pinned Vector image to run")
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.set_defaults(func=run)
+
+
+def manifest_producers(args: argparse.Namespace) -> Sequence[ManifestProducer]:
+    """Every kind of object compile writes to the clusters; other kinds join this list."""
+    settings = replace(DEFAULT_SETTINGS, image=args.vector_image)
+    return (partial(desired_objects, settings=settings),)
+
+
+def gather_manifests(
+    model: RepoModel, instance: str, producers: Sequence[ManifestProducer]
+) -> dict[str, list[dict[str, Any]]]:
+    clusters: dict[str, list[dict[str, Any]]] = {}
+    for produce in producers:
+        for cluster, objects in produce(model, instance).items():
+            clusters.setdefault(cluster, []).extend(objects)
+    return dict(sorted(clusters.items()))
+
+
+def render_manifests(objects: list[dict[str, Any]]) -> str:
+    return "".join(f"---\n{dump_yaml(obj)}" for obj in objects)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def _remove_stale(out: Path) -> None:
+    """Drop what an earlier compile wrote, so a removed pipeline or cluster does not linger."""
+    for pattern in ("pipelines/*.vector.yaml", "clusters/*/vector-*.yaml", "clusters/*/manifests.yaml"):
+        for path in out.glob(pattern):
+            path.unlink()
+
+
+def write_outputs(
+    model: RepoModel, out: Path, commit: str, instance: str, producers: Sequence[ManifestProducer]
+) -> int:
+    """Writes every file; returns how many."""
+    catalog = default_catalog()
+    _remove_stale(out)
+    written = 0
+    for name, pipeline in sorted(model.pipelines.items()):
+        rendered = render_config(vector_config(pipeline, catalog), [name], commit)
+        _write(out / "pipelines" / f"{name}.vector.yaml", rendered.text)
+        written += 1
+    for merged in merged_configs(model, catalog):
+        rendered = render_config(merged.config, merged.pipeline_names, commit)
+        _write(out / "clusters" / merged.cluster / f"vector-{merged.role}.yaml", rendered.text)
+        written += 1
+    for cluster, objects in gather_manifests(model, instance, producers).items():
+        _write(out / "clusters" / cluster / "manifests.yaml", render_manifests(objects))
+        written += 1
+    return written
+
+
+def run(args: argparse.Namespace) -> int:
+    validation = load_repository(args)
+    for diagnostic in validation.diagnostics:
+        print(diagnostic.format())
+    if validation.errors or (args.strict and validation.warnings):
+        print(f"{len(validation.errors)} error(s): nothing written", file=sys.stderr)
+        return 1
+    # Never a local path: the output must be the same on every machine.
+    commit = validation.source.commit or "uncommitted working tree"
+    count = write_outputs(validation.model, args.out, commit, args.instance, manifest_producers(args))
+    print(f"wrote {count} file(s) to {args.out}", file=sys.stderr)
+    return 0

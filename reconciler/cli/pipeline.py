@@ -1,0 +1,69 @@
+"""`portal pipeline import`: an existing Vector config (or Helm values / HelmRelease) → a Pipeline document."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from reconciler.cli.options import UsageError
+from reconciler.herald.importer import ImportFailure, ImportRequest, import_pipeline
+
+# Herald's pipeline name rule: lower-case letters, digits and '-', starting and ending alphanumeric.
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("pipeline", help="work with telemetry Pipelines")
+    actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
+    importing = actions.add_parser(
+        "import",
+        help="turn a Vector config into a Pipeline document",
+        description=(
+            "Read a Vector config (YAML or JSON), Helm values with customConfig, or a Flux HelmRelease holding "
+            "them, and print a Pipeline document (or write it with -o). Every ${VAR} becomes an env entry read "
+            "from the Secret <name>-env. Exit status: 0 done, 1 the file is not a Vector config, 2 usage error."
+        ),
+    )
+    importing.add_argument("file", type=Path, metavar="FILE", help="the config to import ('-' for stdin)")
+    importing.add_argument("--name", required=True, help="the Pipeline's metadata.name")
+    importing.add_argument("--team", required=True, help="the owning Team")
+    importing.add_argument(
+        "--target", metavar="SELECTOR", help="clusters to run on: labels (env=prd,region=eu) or names (a,b)"
+    )
+    importing.add_argument("--role", choices=("agent", "aggregator"), help="Vector's role there (default: agent)")
+    importing.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
+    importing.set_defaults(func=run_import)
+
+
+def _read(path: Path) -> str:
+    if str(path) == "-":
+        return sys.stdin.read()
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from exc
+
+
+def run_import(args: argparse.Namespace) -> int:
+    if not _NAME.match(args.name):
+        raise UsageError(
+            f"--name {args.name!r}: use 3-63 lower-case letters, digits and '-', alphanumeric at both ends"
+        )
+    if args.role and not args.target:
+        raise UsageError("--role needs --target")
+    request = ImportRequest(args.name, args.team, args.target, args.role or "agent")
+    try:
+        text, left_out = import_pipeline(_read(args.file), request)
+    except ImportFailure as exc:
+        print(f"{args.file}: error: {exc}", file=sys.stderr)
+        return 1
+    for key in left_out:
+        print(f"{args.file}: note: `{key}` is not imported", file=sys.stderr)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8", newline="\n")
+    else:
+        sys.stdout.write(text)
+    return 0
