@@ -1,0 +1,64 @@
+"""`portal codeowners`: write a CODEOWNERS file from the Teams (artifact files owned by who may approve them)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from reconciler.cli.options import UsageError, add_source_arguments, load_repository
+from reconciler.keeper.codeowners import render_codeowners
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "codeowners",
+        help="write a CODEOWNERS file from the Teams",
+        description=(
+            "Generate a CODEOWNERS file from the Teams of a working tree (PATH, default .) or a commit "
+            "(--repo, --ref): each artifact file is owned by its team's admins and operators, each Team file by "
+            "the team's admins, so branch protection requires the review an approval entry claims. "
+            "Exit status: 0 written (or up to date with --check), 1 the repo has errors or --check found a "
+            "difference, 2 usage error."
+        ),
+    )
+    add_source_arguments(parser)
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    parser.add_argument("--check", action="store_true", help="only compare with FILE; exit 1 when it differs")
+    parser.set_defaults(func=run)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read: {exc}") from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.check and not args.output:
+        raise UsageError("--check needs --output FILE")
+    validation = load_repository(args)
+    if validation.errors:
+        for diagnostic in validation.errors:
+            print(diagnostic.format(), file=sys.stderr)
+        print(f"portal: {len(validation.errors)} error(s): no CODEOWNERS written from an invalid repo", file=sys.stderr)
+        return 1
+    text = render_codeowners(validation.model)
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    target = Path(args.output)
+    if args.check:
+        if _read(target) == text:
+            return 0
+        print(f"{target}: out of date; run portal codeowners -o {target}", file=sys.stderr)
+        return 1
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write: {exc}") from exc
+    return 0
