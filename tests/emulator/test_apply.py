@@ -175,8 +175,13 @@ def test_apply_of_the_main_resource_ignores_status_and_status_apply_works(cluste
 
 def test_apply_through_the_dynamic_client(cluster: Cluster) -> None:
     teams = cluster.dynamic.resources.get(api_version="butler.butlerlabs.dev/v1alpha1", kind="Team")
-    team = {"apiVersion": "butler.butlerlabs.dev/v1alpha1", "kind": "Team", "metadata": {"name": "core"},
-            "spec": {"displayName": "Core", "environments": [{"name": "dev", "x": 1}, {"name": "prod", "x": 2}]}}  # fmt: skip
+    environments = [{"name": "dev", "x": 1}, {"name": "prod", "x": 2}]
+    team = {
+        "apiVersion": "butler.butlerlabs.dev/v1alpha1",
+        "kind": "Team",
+        "metadata": {"name": "core"},
+        "spec": {"displayName": "Core", "environments": environments},
+    }
     created = teams.server_side_apply(body=team, field_manager="gitops")
     assert created.spec.displayName == "Core"
     fields = created.to_dict()["metadata"]["managedFields"][0]["fieldsV1"]
