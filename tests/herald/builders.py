@@ -15,7 +15,9 @@ REFERENCE_VALUES = sorted((UPSTREAM / "vector-reference").glob("*-vector-values.
 
 HEADER = "apiVersion: portal.butlerlabs.dev/v1alpha1\n"
 
-APP_LOGS = HEADER + """\
+APP_LOGS = (
+    HEADER
+    + """\
 kind: Pipeline
 metadata:
   name: app-logs
@@ -59,8 +61,11 @@ spec:
       encoding: {codec: json}
       labels: {team: payments}
 """
+)
 
-PRD_CLUSTER = HEADER + """\
+PRD_CLUSTER = (
+    HEADER
+    + """\
 kind: Cluster
 metadata:
   name: prd-eu-1
@@ -70,6 +75,7 @@ spec:
   team: platform
   connection: {context: prd-eu-1}
 """
+)
 
 
 def document(text: str, path: str = "pipelines/app-logs.yaml") -> Document:
@@ -86,6 +92,48 @@ def model_of(*texts: str) -> RepoModel:
     return model
 
 
-def line_of(text: str, needle: str) -> int:
-    """1-based line of the first line containing `needle`."""
-    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+def line_of(text: str, needle: str, after: str = "") -> int:
+    """1-based line of the first line containing `needle` (below the first line containing `after`)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
+    return next(i for i, line in enumerate(lines[start:], start + 1) if needle in line)
+
+
+TEAMS = (
+    HEADER
+    + """\
+kind: Team
+metadata:
+  name: payments
+spec:
+  access:
+    users: [{name: alice@acme.dev, role: admin}]
+---
+apiVersion: portal.butlerlabs.dev/v1alpha1
+kind: Team
+metadata:
+  name: platform
+spec:
+  access:
+    users: [{name: bob@acme.dev, role: admin}]
+"""
+)
+
+MANAGEMENT = (
+    HEADER
+    + """\
+kind: Cluster
+metadata:
+  name: mgmt
+spec:
+  role: management
+  connection: {context: mgmt}
+"""
+)
+
+
+def repo_files(*pipelines: tuple[str, str]) -> dict[str, str]:
+    """A valid platform repo (teams, a management and a prd cluster) holding the given pipeline files."""
+    files = {"teams.yaml": TEAMS, "clusters/mgmt.yaml": MANAGEMENT, "clusters/prd-eu-1.yaml": PRD_CLUSTER}
+    files.update({f"pipelines/{name}.yaml": text for name, text in pipelines})
+    return files
