@@ -50,9 +50,7 @@ __all__ = [
 def check(ctx: CheckContext) -> list[Diagnostic]:
     """Keeper's rules for the commit in `ctx`, with authority from `ctx.authority`; transitions when a base is set."""
     states = derive_change(ctx.model, ctx.base, ctx.actor)
-    findings = [
-        finding for name, state in states.items() for finding in artifact_findings(ctx.model.artifacts[name], state)
-    ]
+    findings = [finding for state in states.values() for finding in artifact_findings(state)]
     if ctx.base is not None:
-        findings.extend(check_transitions(ctx.base, ctx.model))
+        findings.extend(check_transitions(ctx.base, ctx.model, head_states=states))
     return sorted(findings, key=Diagnostic.sort_key)

@@ -11,9 +11,7 @@ from collections.abc import Callable
 
 from reconciler.keeper.policy import Enforcement
 from reconciler.keeper.state import POLICY_RULES, ApprovalProblem, ArtifactState, VersionState
-from reconciler.keeper.versions import index_versions
 from reconciler.model.diagnostics import Diagnostic, Location, error, warning
-from reconciler.model.kinds import Artifact
 
 Report = Callable[[str, Location | None, str | None], Diagnostic]
 
@@ -35,8 +33,8 @@ def _shortfall(version: VersionState) -> str | None:
     )
 
 
-def approval_findings(artifact: Artifact, state: ArtifactState) -> list[Diagnostic]:
-    doc = artifact.doc
+def approval_findings(state: ArtifactState) -> list[Diagnostic]:
+    doc = state.artifact.doc
     enforcement = state.policy.enforcement_level
     findings: list[Diagnostic] = []
     for version in state.versions:
@@ -54,6 +52,6 @@ def approval_findings(artifact: Artifact, state: ArtifactState) -> list[Diagnost
     return findings
 
 
-def artifact_findings(artifact: Artifact, state: ArtifactState) -> list[Diagnostic]:
+def artifact_findings(state: ArtifactState) -> list[Diagnostic]:
     """Everything one commit says about one artifact's versions."""
-    return [*index_versions(artifact).problems, *approval_findings(artifact, state)]
+    return [*state.version_problems, *approval_findings(state)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 _VERSION = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z][0-9A-Za-z.-]*))?$")
 VERSION_FORMAT = "MAJOR.MINOR.PATCH[-PRERELEASE], e.g. 1.4.0 or v2.0.0-rc.1"
@@ -39,6 +40,7 @@ class SemVer:
         return self.pre is None and (self.major, self.minor) == (other.major, other.minor) and self.patch > other.patch
 
 
+@lru_cache(maxsize=65_536)  # the same few strings recur across artifacts and commits
 def parse_version(text: str) -> SemVer:
     """Parse a version string; raises InvalidVersion for anything else (nothing is guessed)."""
     match = _VERSION.match(text.strip()) if isinstance(text, str) else None

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from reconciler.keeper.policy import PLATFORM_TEAM, EffectivePolicy, effective_policy
 from reconciler.keeper.timestamps import EARLIEST, LATEST, parse_time, sortable_time
 from reconciler.keeper.versions import ParsedVersion, index_versions, version_key
+from reconciler.model.diagnostics import Diagnostic
 from reconciler.model.document import Document
 from reconciler.model.kinds import Approval, Artifact, RepoModel, Team, Verdict
 
@@ -90,6 +91,7 @@ class ArtifactState:
     policy: EffectivePolicy
     versions: tuple[VersionState, ...]  # newest first: major, minor, patch descending
     artifact: Artifact = field(compare=False)  # the document, for descriptions, tags, storage, readme
+    version_problems: tuple[Diagnostic, ...] = ()  # entries left out: not a version, or declared twice
 
     @property
     def latest(self) -> VersionState | None:
@@ -318,6 +320,7 @@ def derive_artifact(
         policy=policy,
         versions=tuple(_version_state(r, r is latest, policy.min_approvers) for r in newest_first),
         artifact=artifact,
+        version_problems=index.problems,
     )
 
 

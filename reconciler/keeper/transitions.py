@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciler.keeper.state import ArtifactState, recorded_state
-from reconciler.keeper.versions import ParsedVersion, index_versions
+from reconciler.keeper.state import ArtifactState, VersionState, derive_change, recorded_state
 from reconciler.model.diagnostics import Diagnostic, error
 from reconciler.model.kinds import Artifact, RepoModel
 
@@ -46,62 +45,62 @@ def _identity_findings(before: Artifact, after: Artifact) -> list[Diagnostic]:
     return findings
 
 
-def _immutable_content_findings(after: Artifact, before: ParsedVersion, now: ParsedVersion) -> list[Diagnostic]:
+def _immutable_content_findings(after: Artifact, before: VersionState, now: VersionState) -> list[Diagnostic]:
     """An approved version may only gain a yank."""
-    doc, index = after.doc, now.entry.index
-    old, new = before.entry.data, now.entry.data
+    doc = after.doc
+    old, new = before.data, now.data
     changed = sorted((k for k in old.keys() | new.keys() if k != YANK and old.get(k) != new.get(k)), key=str)
     return [
         error(
-            f"version {now.key} is approved, so its {key} cannot change; publish a new version instead",
-            doc.location("spec", "versions", index, key),
+            f"version {now.version} is approved, so its {key} cannot change; publish a new version instead",
+            doc.location("spec", "versions", now.index, key),
             doc.subject,
         )
         for key in changed
     ]
 
 
-def _version_findings(after: Artifact, before: ParsedVersion, now: ParsedVersion, approved: bool) -> list[Diagnostic]:
-    doc, index = after.doc, now.entry.index
-    here = doc.location("spec", "versions", index)
+def _version_findings(after: Artifact, before: VersionState, now: VersionState) -> list[Diagnostic]:
+    doc = after.doc
+    here = doc.location("spec", "versions", now.index)
     findings: list[Diagnostic] = []
-    old_yank, new_yank = before.entry.data.get(YANK), now.entry.data.get(YANK)
+    old_yank, new_yank = before.data.get(YANK), now.data.get(YANK)
     if old_yank is not None and new_yank is None:
-        reason = f" ({before.entry.yanked.reason})" if before.entry.yanked and before.entry.yanked.reason else ""
-        findings.append(error(f"version {now.key} was yanked{reason}; a yank is never undone", here, doc.subject))
+        reason = f" ({before.yank_reason})" if before.yank_reason else ""
+        findings.append(error(f"version {now.version} was yanked{reason}; a yank is never undone", here, doc.subject))
     elif old_yank is not None and old_yank != new_yank:
         findings.append(
             error(
-                f"version {now.key} is yanked; its yank record cannot change",
-                doc.location("spec", "versions", index, YANK),
+                f"version {now.version} is yanked; its yank record cannot change",
+                doc.location("spec", "versions", now.index, YANK),
                 doc.subject,
             )
         )
-    if before.entry.rejected is not None and now.entry.rejected is None:
+    if before.rejection is not None and now.rejection is None:
         findings.append(
-            error(f"version {now.key} was rejected; a rejection is final and cannot be removed", here, doc.subject)
+            error(f"version {now.version} was rejected; a rejection is final and cannot be removed", here, doc.subject)
         )
-    if approved:
+    if before.approval_status == "approved":
         findings.extend(_immutable_content_findings(after, before, now))
     return findings
 
 
-def _artifact_transition_findings(before: Artifact, after: Artifact, before_state: ArtifactState) -> list[Diagnostic]:
-    findings = _identity_findings(before, after)
-    old_versions, new_versions = index_versions(before).by_key, index_versions(after).by_key
-    approved = {v.version for v in before_state.versions if v.approval_status == "approved"}
-    for key, old in old_versions.items():
-        new = new_versions.get(key)
-        if new is None:
+def _artifact_transition_findings(before: ArtifactState, after: ArtifactState) -> list[Diagnostic]:
+    findings = _identity_findings(before.artifact, after.artifact)
+    doc = after.artifact.doc
+    now_by_version = {v.version: v for v in after.versions}
+    for old in reversed(before.versions):  # oldest first, as a reader goes through a changelog
+        now = now_by_version.get(old.version)
+        if now is None:
             findings.append(
                 error(
-                    f"version {key} was deleted; versions are never deleted, yank it instead",
-                    after.doc.location("spec", "versions"),
-                    after.doc.subject,
+                    f"version {old.version} was deleted; versions are never deleted, yank it instead",
+                    doc.location("spec", "versions"),
+                    doc.subject,
                 )
             )
-            continue
-        findings.extend(_version_findings(after, old, new, key in approved))
+        else:
+            findings.extend(_version_findings(after.artifact, old, now))
     return findings
 
 
@@ -125,14 +124,19 @@ def _registry_key_reuse(base: RepoModel, head: RepoModel) -> list[Diagnostic]:
 
 
 def check_transitions(
-    base: RepoModel, head: RepoModel, base_states: Mapping[str, ArtifactState] | None = None
+    base: RepoModel,
+    head: RepoModel,
+    *,
+    base_states: Mapping[str, ArtifactState] | None = None,
+    head_states: Mapping[str, ArtifactState] | None = None,
 ) -> list[Diagnostic]:
-    """Every transition rule broken by going from `base` to `head`."""
-    states = base_states if base_states is not None else recorded_state(base)
+    """Every transition rule broken by going from `base` to `head` (states are derived when not given)."""
+    before_states = base_states if base_states is not None else recorded_state(base)
+    after_states = head_states if head_states is not None else derive_change(head, base)
     findings: list[Diagnostic] = []
-    for name, before in sorted(base.artifacts.items()):
-        after = head.artifacts.get(name)
-        if after is not None and name in states:
-            findings.extend(_artifact_transition_findings(before, after, states[name]))
+    for name, before in before_states.items():
+        after = after_states.get(name)
+        if after is not None:
+            findings.extend(_artifact_transition_findings(before, after))
     findings.extend(_registry_key_reuse(base, head))
     return findings

@@ -13,10 +13,7 @@ from reconciler.model.kinds import Artifact, ArtifactVersion
 class ParsedVersion:
     entry: ArtifactVersion
     semver: SemVer
-
-    @property
-    def key(self) -> str:
-        return str(self.semver)
+    key: str  # the normalised version string: the version's identity within its artifact
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,16 +37,22 @@ def index_versions(artifact: Artifact) -> VersionIndex:
     problems: list[Diagnostic] = []
     doc = artifact.doc
     for entry in artifact.versions:
-        where = doc.location("spec", "versions", entry.index, "version")
         try:
             semver = parse_version(entry.version)
         except InvalidVersion as exc:
-            problems.append(error(str(exc), where, doc.subject))
+            problems.append(error(str(exc), doc.location("spec", "versions", entry.index, "version"), doc.subject))
             continue
-        first = by_key.get(str(semver))
+        key = str(semver)
+        first = by_key.get(key)
         if first is not None:
             first_at = doc.location("spec", "versions", first.entry.index, "version")
-            problems.append(error(f"version {semver} is declared twice (first at {first_at})", where, doc.subject))
+            problems.append(
+                error(
+                    f"version {key} is declared twice (first at {first_at})",
+                    doc.location("spec", "versions", entry.index, "version"),
+                    doc.subject,
+                )
+            )
             continue
-        by_key[str(semver)] = ParsedVersion(entry, semver)
+        by_key[key] = ParsedVersion(entry, semver, key)
     return VersionIndex(by_key, tuple(problems))
