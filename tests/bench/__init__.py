@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): each module's `run()` measures one issue's targets against its peer."""

@@ -1,0 +1,28 @@
+"""`python -m tests.bench [NAME...]`: run the benchmarks (all by default) and print their figures."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+
+BENCHMARKS = ("foundation", "herald", "keeper")
+
+
+def main(names: list[str]) -> int:
+    for name in names or BENCHMARKS:
+        started = time.perf_counter()
+        print(f"== {name}", flush=True)
+        try:
+            module = importlib.import_module(f"tests.bench.{name}")
+        except ModuleNotFoundError:
+            print(f"   (no benchmark module tests/bench/{name}.py yet)")
+            continue
+        for line in module.run():
+            print(f"   {line}", flush=True)
+        print(f"   ({time.perf_counter() - started:.0f} s)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
