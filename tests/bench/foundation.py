@@ -1,4 +1,7 @@
-"""[foundation] `portal validate` on 10,000 documents: cold, after a one-file change, peak RSS; peer check-jsonschema."""
+"""[foundation] `portal validate` of 10,000 documents: cold, after a one-file change, peak RSS.
+
+Peer: check-jsonschema on the same files against the same schemas.
+"""
 
 from __future__ import annotations
 
@@ -50,5 +53,6 @@ def run() -> list[str]:
         f"validate after a one-file change: {warm.seconds:.2f} s (target <= 0.5), peak RSS {warm.peak_rss_mib:.0f} MiB",
         f"check-jsonschema (7 invocations, one per kind): {peer_seconds:.2f} s = {theirs:,.0f} documents/s",
         f"foundation: cold {ours:,.0f} docs/s vs check-jsonschema {theirs:,.0f} docs/s = {ours / theirs:.1f}x "
-        f"(target >= 3x); one-file change {warm.seconds:.2f} s; peak RSS {max(cold.peak_rss_mib, warm.peak_rss_mib):.0f} MiB",
+        f"(target >= 3x); one-file change {warm.seconds:.2f} s; "
+        f"peak RSS {max(cold.peak_rss_mib, warm.peak_rss_mib):.0f} MiB",
     ]
