@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
+from reconciler.herald.catalog import Catalog, ComponentType
+from reconciler.herald.interpolation import references, strings
 from reconciler.load.yaml_documents import parse_documents
 from reconciler.model import Document
 from reconciler.model.build import build_model
@@ -137,3 +141,45 @@ def repo_files(*pipelines: tuple[str, str]) -> dict[str, str]:
     files = {"teams.yaml": TEAMS, "clusters/mgmt.yaml": MANAGEMENT, "clusters/prd-eu-1.yaml": PRD_CLUSTER}
     files.update({f"pipelines/{name}.yaml": text for name, text in pipelines})
     return files
+
+
+def _upstream_for(accepts: frozenset[str]) -> tuple[str, dict[str, object]]:
+    """A source whose events the component accepts."""
+    if "logs" in accepts:
+        return "demo_logs", {"format": "json"}
+    return "internal_metrics", {}
+
+
+def example_pipeline(ctype: ComponentType, catalog: Catalog) -> str:
+    """A minimal valid pipeline around the first example of a component type."""
+    schema = catalog.schema(ctype)
+    options = dict(schema["examples"][0])
+    component = {"type": ctype.name, **options}
+    spec: dict[str, object] = {"team": "payments"}
+    refs = sorted({r.name for _, text in strings(options) for r in references(text)})
+    if refs:
+        spec["env"] = [{"name": r, "secretRef": {"name": "credentials", "key": r.lower()}} for r in refs]
+    if ctype.kind == "source":
+        outputs = ctype.outputs_for(options)
+        output = None if None in outputs else sorted(o for o in outputs if o)[0]
+        spec["sources"] = {"under_test": component}
+        spec["sinks"] = {"out": {"type": "blackhole", "inputs": ["under_test" + (f".{output}" if output else "")]}}
+    else:
+        source_type, source_options = _upstream_for(ctype.accepts)
+        spec["sources"] = {"events": {"type": source_type, **source_options}}
+        component["inputs"] = ["events"]
+        if ctype.kind == "transform":
+            outputs = ctype.outputs_for(options)
+            output = None if None in outputs else sorted(o for o in outputs if o and not o.startswith("_"))[0]
+            spec["transforms"] = {"under_test": component}
+            sink_input = "under_test" + (f".{output}" if output else "")
+            spec["sinks"] = {"out": {"type": "blackhole", "inputs": [sink_input]}}
+        else:
+            spec["sinks"] = {"under_test": component}
+    document = {
+        "apiVersion": "portal.butlerlabs.dev/v1alpha1",
+        "kind": "Pipeline",
+        "metadata": {"name": f"example-{ctype.kind}-{ctype.name.replace('_', '-')}"},
+        "spec": spec,
+    }
+    return yaml.safe_dump(document, sort_keys=False)
