@@ -8,6 +8,8 @@ from pathlib import Path
 
 from reconciler.cli.options import UsageError, add_source_arguments, load_repository
 from reconciler.keeper.codeowners import render_codeowners
+from reconciler.model import Diagnostic
+from reconciler.validate import Validation
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,14 +39,26 @@ def _read(path: Path) -> str | None:
         raise UsageError(f"{path}: cannot read: {exc}") from exc
 
 
+def _errors_hiding_owners(validation: Validation) -> list[Diagnostic]:
+    """Errors that keep a Team or an Artifact out of the model (or a whole file unread): ownership would be
+    incomplete. Other findings, such as an approval that does not count, do not change who owns what."""
+    modelled = {
+        *(f"Team/{name}" for name in validation.model.teams),
+        *(f"Artifact/{name}" for name in validation.model.artifacts),
+    }
+    hidden = {d.subject for d in validation.documents if d.kind in ("Team", "Artifact") and d.subject not in modelled}
+    return [d for d in validation.errors if d.subject is None or d.subject in hidden]
+
+
 def run(args: argparse.Namespace) -> int:
     if args.check and not args.output:
         raise UsageError("--check needs --output FILE")
     validation = load_repository(args)
-    if validation.errors:
-        for diagnostic in validation.errors:
+    blocking = _errors_hiding_owners(validation)
+    if blocking:
+        for diagnostic in blocking:
             print(diagnostic.format(), file=sys.stderr)
-        print(f"portal: {len(validation.errors)} error(s): no CODEOWNERS written from an invalid repo", file=sys.stderr)
+        print(f"portal: {len(blocking)} error(s) hide Teams or Artifacts: no CODEOWNERS written", file=sys.stderr)
         return 1
     text = render_codeowners(validation.model)
     if not args.output:

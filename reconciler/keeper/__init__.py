@@ -1,7 +1,9 @@
 """Keeper's registry rules for artifacts declared in Git: versions, approvals as Git acts, policies, transitions.
 
-`derive` computes what Keeper's tables would hold (version states, latest, effective policy); `check` reports
-every rule a commit (or a change, against its base) breaks, each at the entry it is about.
+`derive` computes what Keeper's tables would hold (version states, latest, effective policy) for a commit judged
+on its own or as a change to a base; `recorded_state` is that state for a merged commit of the target branch, and
+`archived_artifacts` the artifacts a change removes. `check` reports every rule a commit (or a change, against
+its base) breaks, each at the entry it is about.
 """
 
 from __future__ import annotations

@@ -341,7 +341,10 @@ def derive(model: RepoModel, authority: RepoModel | None = None, actor: str | No
 
 
 def recorded_state(base: RepoModel) -> dict[str, ArtifactState]:
-    """What the target branch holds: its approvals were judged when they merged, so they are not judged again."""
+    """What a commit of the target branch holds: its approvals were judged when they merged (by the PR check,
+    against that change's base), so they are not judged again. This is the state to publish from a merged
+    commit (database sync, site, registry files): a member leaving a team does not un-approve what they approved.
+    """
     return derive_change(base, base)
 
 
