@@ -325,8 +325,8 @@ class Api:
             metadata.setdefault("labels", {})["kubernetes.io/metadata.name"] = metadata["name"]
             obj["spec"] = {"finalizers": ["kubernetes"]}
             obj["status"] = {"phase": "Active"}
-        elif rt.kind == "Secret":
-            obj.setdefault("type", "Opaque")
+        elif rt.kind == "Secret" and not obj.get("type"):
+            obj["type"] = "Opaque"  # the real server's default, also for the empty string protobuf sends
         elif rt.kind == "CustomResourceDefinition":
             obj["status"] = self._crd_status(obj)
 

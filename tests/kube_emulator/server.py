@@ -20,7 +20,7 @@ import attrs
 import kmock
 import yaml
 
-from . import discovery, errors
+from . import discovery, errors, protobuf
 from .api import Api, Target, WriteOptions, default_field_manager
 from .errors import ApiError
 from .faults import Faults, RecordedRequest, RequestLog
@@ -307,8 +307,7 @@ def _decode(raw: aiohttp.web.BaseRequest, body: bytes) -> Any:
         if content_type in ("application/yaml", "application/x-yaml", "text/yaml"):
             return yaml.safe_load(body.decode())
         if content_type == "application/vnd.kubernetes.protobuf":
-            raise ApiError(415, "the body of the request was in an unknown format - accepted media types include: "
-                           "application/json, application/yaml", "UnsupportedMediaType")  # fmt: skip
+            return protobuf.decode_object(body)
         return json.loads(body or b"null")
     except (ValueError, yaml.YAMLError) as e:
         raise errors.bad_request(f"the body of the request could not be decoded: {e}") from None
