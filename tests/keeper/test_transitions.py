@@ -149,3 +149,28 @@ def test_approvals_already_on_the_base_are_not_judged_again() -> None:
         f"{PATH}:19:7: error: Artifact/vpc: version 1.0.0 is approved, so its changelog cannot change; "
         "publish a new version instead",
     ]
+
+
+def test_a_change_cannot_relax_the_policy_that_judges_it() -> None:
+    strict = "  approvalPolicy: {minApprovers: 2}\n"
+    base = repo(V110 + V080, spec=strict)
+    relaxed = "  approvalPolicy: {minApprovers: 1}\n"
+    head = repo(V110 + APPROVAL_OF_V110 + V080, spec=relaxed)
+    assert findings(head) == []  # on its own, the relaxed policy would approve 1.1.0 ...
+    assert findings(head, base) == [  # ... but the policy on the target branch still asks for two
+        f"{PATH}:17:7: warning: Artifact/vpc: version 1.1.0 is pending: 1 of 2 required valid approvals",
+    ]
+
+
+def test_a_policy_added_by_the_change_applies_only_once_merged() -> None:
+    policy = (
+        "apiVersion: portal.butlerlabs.dev/v1alpha1\nkind: Policy\nmetadata:\n  name: lenient\nspec:\n"
+        "  rules: {preventSelfApproval: false}\n  bindings: [{scope: global}]\n"
+    )
+    head = repo(V110 + APPROVAL_OF_V110.replace("carol", "alice") + V100 + V090 + V080, extra={"p.yaml": policy})
+    assert findings(head) == []
+    assert findings(head, BASE) == [
+        f"{PATH}:16:7: warning: Artifact/vpc: version 1.1.0 is pending: 0 of 1 required valid approvals",
+        f"{PATH}:16:19: error: Artifact/vpc: alice@acme.dev published version 1.1.0 and cannot approve it "
+        "(preventSelfApproval)",
+    ]
