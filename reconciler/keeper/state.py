@@ -159,16 +159,19 @@ def _judge_approvals(parsed: ParsedVersion, authority: _Authority) -> tuple[list
                 f"{approval.by} approves version {parsed.key} twice (first at {first_at}); one approval per person",
                 counts=False,
             )
-        elif actor and who == actor and added_by_change:
+        elif not added_by_change:
+            # Already on the base: judged when it merged. Judging it again against today's Teams or Policies
+            # would turn a member leaving a team into errors nobody could fix (approved versions are immutable).
+            counting.append(approval)
+            continue
+        elif actor and who == actor:
             problem = ApprovalProblem(
                 approval.index,
                 CHANGE_AUTHOR,
                 f"{approval.by} is the author of this change and cannot approve in it",
                 counts=False,
             )
-        # Approvals already on the base were judged when they merged; re-judging them against today's Teams
-        # would turn a member leaving a team into errors nobody could fix (approved versions are immutable).
-        elif added_by_change and (refusal := authority.approver_problem(approval.by)):
+        elif refusal := authority.approver_problem(approval.by):
             problem = ApprovalProblem(approval.index, ROLE, refusal, counts=False)
         elif authority.policy.prevent_self_approval and who == publisher:
             problem = ApprovalProblem(

@@ -174,3 +174,11 @@ def test_a_policy_added_by_the_change_applies_only_once_merged() -> None:
         f"{PATH}:16:19: error: Artifact/vpc: alice@acme.dev published version 1.1.0 and cannot approve it "
         "(preventSelfApproval)",
     ]
+
+
+def test_a_stricter_policy_does_not_turn_recorded_approvals_into_errors() -> None:
+    self_approved = V100.replace("bob@acme.dev", "alice@acme.dev")
+    base = repo(V110 + self_approved)  # merged while the policy allowed it; preventSelfApproval is now on
+    head = repo(V110 + self_approved + "      yanked: {reason: Old, by: bob@acme.dev, at: 2026-03-01T10:00:00Z}\n")
+    assert findings(head, base) == []
+    assert derive(head, base)["vpc"].version("1.0.0").approval_status == "approved"  # type: ignore[union-attr]
