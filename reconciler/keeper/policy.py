@@ -33,14 +33,24 @@ def _max_count(values: Iterable[Any]) -> int:
     return max((v for v in values if isinstance(v, int) and not isinstance(v, bool)), default=1)
 
 
+def _any_true(values: Iterable[Any]) -> bool:
+    """A requirement is on when any policy of the scope turns it on."""
+    return any(bool(v) for v in values)
+
+
+def _all_true(values: Iterable[Any]) -> bool:
+    """A relaxation is on only when no policy of the scope turns it off."""
+    return all(bool(v) for v in values)
+
+
 # How several values of one rule within one scope combine into the strictest.
 _STRICTEST: Mapping[str, Callable[[Iterable[Any]], Any]] = {
     "minApprovers": _max_count,
     "requiredScanGrade": _strictest_grade,
-    "preventSelfApproval": lambda values: any(bool(v) for v in values),
-    "requirePassingTests": lambda values: any(bool(v) for v in values),
-    "requirePassingValidate": lambda values: any(bool(v) for v in values),
-    "autoApprovePatches": lambda values: all(bool(v) for v in values),
+    "preventSelfApproval": _any_true,
+    "requirePassingTests": _any_true,
+    "requirePassingValidate": _any_true,
+    "autoApprovePatches": _all_true,
 }
 RULES: tuple[str, ...] = tuple(_STRICTEST)
 
@@ -84,11 +94,6 @@ class EffectivePolicy:
         return next((o for o in self.origins if o.rule == rule), None)
 
 
-def _artifact_names(artifact: Artifact) -> tuple[str, str]:
-    """An artifact binding names the Artifact document, or its registry `namespace/name`."""
-    return (artifact.name, f"{artifact.namespace}/{artifact.registry_name}")
-
-
 def binding_scopes(policy: Policy, artifact: Artifact) -> set[Scope]:
     """The scopes through which `policy` reaches `artifact` (none when it does not apply)."""
     team = artifact.team or PLATFORM_TEAM
@@ -100,7 +105,7 @@ def binding_scopes(policy: Policy, artifact: Artifact) -> set[Scope]:
             scopes.add("team")
         elif binding.scope == "namespace" and binding.value == artifact.namespace:
             scopes.add("namespace")
-        elif binding.scope == "artifact" and binding.value in _artifact_names(artifact):
+        elif binding.scope == "artifact" and binding.value == artifact.name:
             scopes.add("artifact")
     return scopes
 
