@@ -1,0 +1,98 @@
+"""Fault injection and request counting, the hooks tests use to exercise failure paths."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import urllib3
+from kubernetes.client import ApiException
+
+from tests.emulator.conftest import Cluster
+from tests.emulator.test_writes import configmap
+
+
+def test_next_requests_fail_with_a_status(cluster: Cluster) -> None:
+    fault = cluster.emulator.faults.fail(503, times=2, method="GET", path=r"/configmaps$", message="etcd is sad")
+    for _ in range(2):
+        with pytest.raises(ApiException) as caught:
+            cluster.core.list_namespaced_config_map("default")
+        assert caught.value.status == 503
+        assert '"reason": "ServiceUnavailable"' in caught.value.body and "etcd is sad" in caught.value.body
+    assert cluster.core.list_namespaced_config_map("default").items == []
+    assert fault.fired == 2 and fault.exhausted
+
+
+def test_faults_match_method_and_path_only(cluster: Cluster) -> None:
+    cluster.emulator.faults.fail(500, times=None, method="POST", path="/secrets")
+    cluster.core.create_namespaced_config_map("default", configmap("fine"))
+    with pytest.raises(ApiException) as caught:
+        cluster.core.create_namespaced_secret("default", {"metadata": {"name": "s"}})
+    assert caught.value.status == 500
+    assert cluster.core.list_namespaced_secret("default").items == []  # the failed write stored nothing
+    cluster.emulator.faults.clear()
+    cluster.core.create_namespaced_secret("default", {"metadata": {"name": "s"}})
+
+
+def test_closed_connection(cluster: Cluster) -> None:
+    cluster.emulator.faults.close(times=1, path="/namespaces/default$")
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        urllib3.request("GET", cluster.emulator.url + "/api/v1/namespaces/default", retries=False, timeout=5)
+    response = urllib3.request("GET", cluster.emulator.url + "/api/v1/namespaces/default", retries=False)
+    assert response.status == 200
+
+
+def test_hanging_request_times_out_on_the_client(cluster: Cluster) -> None:
+    cluster.emulator.faults.hang(times=1, method="GET", seconds=5)
+    started = time.monotonic()
+    with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+        urllib3.request("GET", cluster.emulator.url + "/api/v1/namespaces", retries=False, timeout=0.5)
+    assert time.monotonic() - started < 3
+    assert cluster.core.list_namespace().items  # the next request is served
+
+
+def test_request_counters(cluster: Cluster) -> None:
+    requests = cluster.emulator.requests
+    cluster.core.create_namespaced_config_map("default", configmap("a"))
+    assert requests.writes == 1
+    requests.reset()
+    cluster.core.list_namespaced_config_map("default")
+    cluster.core.read_namespaced_config_map("a", "default")
+    assert requests.writes == 0 and requests.reads == 2 and requests.total == 2
+    cluster.core.patch_namespaced_config_map("a", "default", {"data": {"k": "v"}}, dry_run="All")
+    cluster.core.delete_namespaced_config_map("a", "default")
+    assert requests.writes == 2 and requests.mutating_writes == 1
+    assert requests.count("PATCH") == 1 and requests.count(method="delete", path=r"/configmaps/a$") == 1
+    assert requests.count(path=r"/configmaps") == 4
+    assert [(r.method, r.path) for r in requests.entries][-1] == ("DELETE", "/api/v1/namespaces/default/configmaps/a")
+
+
+def test_faulted_requests_are_counted(cluster: Cluster) -> None:
+    cluster.emulator.requests.reset()
+    cluster.emulator.faults.fail(500, times=1)
+    with pytest.raises(ApiException):
+        cluster.core.create_namespaced_config_map("default", configmap("a"))
+    assert cluster.emulator.requests.writes == 1
+    assert cluster.core.list_namespaced_config_map("default").items == []
+
+
+def test_each_emulator_has_its_own_state_and_faults(kube_emulators: object) -> None:
+    from tests.kube_emulator.fixtures import EmulatorCluster
+
+    assert isinstance(kube_emulators, EmulatorCluster)
+    dev, prod = kube_emulators("dev", "prod")
+    assert dev.url != prod.url
+    import kubernetes
+
+    configuration = kubernetes.client.Configuration()  # not the process-wide default other tests share
+    kubernetes.config.load_kube_config(
+        config_file=str(kube_emulators.kubeconfig), context="prod", client_configuration=configuration
+    )
+    prod_core = kubernetes.client.CoreV1Api(kubernetes.client.ApiClient(configuration))
+    prod_core.create_namespaced_config_map("default", configmap("only-in-prod"))
+    dev_core = kubernetes.client.CoreV1Api(kube_emulators.api_client("dev"))
+    assert dev_core.list_namespaced_config_map("default").items == []
+    assert [c.metadata.name for c in prod_core.list_namespaced_config_map("default").items] == ["only-in-prod"]
+    dev.faults.fail(500, times=None)
+    assert prod_core.list_namespaced_config_map("default").items
+    assert prod.requests.writes == 1 and dev.requests.writes == 0
