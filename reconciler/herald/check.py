@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from reconciler.herald.catalog import Catalog, ComponentType, default_catalog
 from reconciler.herald.components import Component, pipeline_components
@@ -13,7 +14,9 @@ from reconciler.herald.topology import check_topology
 from reconciler.herald.vrl import check_vrl
 from reconciler.model import Diagnostic, error, warning
 from reconciler.model.kinds import Pipeline, RepoModel
-from reconciler.validate.context import CheckContext
+
+if TYPE_CHECKING:  # the validation runner imports this module: a runtime import would be circular
+    from reconciler.validate.context import CheckContext
 
 
 def _component_type(

@@ -22,7 +22,11 @@ from reconciler.model.kinds import Pipeline
 HASH_PREFIX = "sha256:"
 
 
-class _ConfigDumper(yaml.SafeDumper):
+# libyaml's emitter when PyYAML has it (every wheel does): ten times faster than the pure-Python one.
+_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _ConfigDumper(_BaseDumper):  # type: ignore[valid-type,misc]
     """Block style, no anchors, multi-line strings (VRL) as literal blocks so they read like the source."""
 
     def ignore_aliases(self, data: Any) -> bool:
