@@ -1,4 +1,5 @@
-"""Single-commit findings: bad version strings, approval entries that do not count, versions short of approvals.
+"""Single-commit findings: bad version strings, metadata of another type, approval entries that do not count,
+versions short of approvals.
 
 Access rules (role, one approval per person, the change's author, rejected versions) are always errors: an entry
 that claims a review which did not count is wrong. Policy rules follow the effective enforcement level: `block`
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from reconciler.keeper.metadata import metadata_findings
 from reconciler.keeper.policy import Enforcement
 from reconciler.keeper.state import POLICY_RULES, ApprovalProblem, ArtifactState, VersionState
 from reconciler.model.diagnostics import Diagnostic, Location, error, warning
@@ -54,4 +56,4 @@ def approval_findings(state: ArtifactState) -> list[Diagnostic]:
 
 def artifact_findings(state: ArtifactState) -> list[Diagnostic]:
     """Everything one commit says about one artifact's versions."""
-    return [*state.version_problems, *approval_findings(state)]
+    return [*state.version_problems, *metadata_findings(state.artifact), *approval_findings(state)]

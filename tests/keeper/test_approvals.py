@@ -125,3 +125,12 @@ def test_version_strings_are_parsed_and_unique() -> None:
         f"{PATH}:21:7: error: Artifact/vpc: '1.0' is not a version "
         "(MAJOR.MINOR.PATCH[-PRERELEASE], e.g. 1.4.0 or v2.0.0-rc.1)",
     ]
+
+
+def test_metadata_must_match_the_artifact_type() -> None:
+    metadata = "      metadata:\n        terraform: {providers: [hashicorp/aws]}\n        helm: {appVersion: 1.0.0}\n"
+    head = repo(version(by("bob@acme.dev"), extra=metadata))
+    assert findings(head) == [
+        f"{PATH}:20:9: error: Artifact/vpc: version 1.0.0: metadata.helm does not apply to a terraform-module "
+        "(it takes only metadata.terraform)",
+    ]
