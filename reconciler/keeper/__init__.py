@@ -2,7 +2,8 @@
 
 `derive` computes what Keeper's tables would hold (version states, latest, effective policy) for a commit judged
 on its own or as a change to a base; `recorded_state` is that state for a merged commit of the target branch, and
-`archived_artifacts` the artifacts a change removes. `check` reports every rule a commit (or a change, against
+`archived_artifacts` the artifacts a change removes; `registry_changes` lists what a change does to the registry
+(for the PR check's plan). `check` reports every rule a commit (or a change, against
 its base) breaks, each at the entry it is about.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reconciler.keeper.changes import RegistryChange, registry_changes
 from reconciler.keeper.policy import EffectivePolicy, effective_policy
 from reconciler.keeper.rules import artifact_findings
 from reconciler.keeper.semver import InvalidVersion, SemVer, parse_version, version_order_key
@@ -35,6 +37,7 @@ __all__ = [
     "ArtifactState",
     "EffectivePolicy",
     "InvalidVersion",
+    "RegistryChange",
     "SemVer",
     "VersionState",
     "archived_artifacts",
@@ -45,6 +48,7 @@ __all__ = [
     "effective_policy",
     "parse_version",
     "recorded_state",
+    "registry_changes",
     "version_order_key",
 ]
 
