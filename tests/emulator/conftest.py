@@ -44,8 +44,9 @@ class Cluster:
     def raw(self, method: str, path: str, body: Any = None, content_type: str = "application/json") -> tuple[int, Any]:
         """A request below the official client, for what it would refuse to send; returns (status, JSON)."""
         data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
-        response = urllib3.request(method, self.emulator.url + path, body=data,
-                                   headers={"Content-Type": content_type}, timeout=10)  # fmt: skip
+        response = urllib3.request(
+            method, self.emulator.url + path, body=data, headers={"Content-Type": content_type}, timeout=10
+        )
         try:
             return response.status, json.loads(response.data)
         except ValueError:

@@ -57,14 +57,16 @@ def test_keyed_lists_are_owned_per_item(cluster: Cluster) -> None:
     container = body["spec"]["template"]["spec"]["containers"][0]
     container["ports"] = [{"containerPort": 8080, "protocol": "TCP"}]
     container["env"] = [{"name": "A", "value": "1"}]
-    created = cluster.apps.patch_namespaced_deployment("web", "default", body, field_manager="gitops",
-                                                       _content_type=APPLY)  # fmt: skip
+    created = cluster.apps.patch_namespaced_deployment(
+        "web", "default", body, field_manager="gitops", _content_type=APPLY
+    )
     fields = managers(created)[("gitops", "Apply")]
     item = fields["f:spec"]["f:template"]["f:spec"]["f:containers"]['k:{"name":"app"}']
     assert item["."] == {} and item["f:image"] == {} and item["f:name"] == {}
     assert item["f:env"] == {'k:{"name":"A"}': {".": {}, "f:name": {}, "f:value": {}}}
-    assert item["f:ports"] == {'k:{"containerPort":8080,"protocol":"TCP"}': {
-        ".": {}, "f:containerPort": {}, "f:protocol": {}}}  # fmt: skip
+    assert item["f:ports"] == {
+        'k:{"containerPort":8080,"protocol":"TCP"}': {".": {}, "f:containerPort": {}, "f:protocol": {}}
+    }
     assert fields["f:spec"]["f:replicas"] == {}
 
 
@@ -77,8 +79,9 @@ def test_fields_a_manager_stops_applying_are_removed(cluster: Cluster) -> None:
     container["env"] = [{"name": "A", "value": "1"}]
     body["metadata"]["labels"] = {"keep": "1"}
     del body["spec"]["replicas"]
-    after = cluster.apps.patch_namespaced_deployment("web", "default", body, field_manager="gitops",
-                                                     _content_type=APPLY)  # fmt: skip
+    after = cluster.apps.patch_namespaced_deployment(
+        "web", "default", body, field_manager="gitops", _content_type=APPLY
+    )
     assert after.metadata.labels == {"keep": "1"}
     assert [e.name for e in after.spec.template.spec.containers[0].env] == ["A"]
     assert after.spec.replicas is None  # no defaulting here: the field is simply gone
@@ -123,9 +126,12 @@ def test_conflict_without_force_and_ownership_transfer_with_force(cluster: Clust
 def test_an_update_by_another_manager_takes_ownership(cluster: Cluster) -> None:
     apply_configmap(cluster, configmap("a", {"k": "v", "z": "1"}), "gitops")
     edited = cluster.core.patch_namespaced_config_map(
-        "a", "default", {"data": {"k": "edited"}}, field_manager="kubectl-edit",
+        "a",
+        "default",
+        {"data": {"k": "edited"}},
+        field_manager="kubectl-edit",
         _content_type="application/merge-patch+json",
-    )  # fmt: skip
+    )
     owned = managers(edited)
     assert owned[("kubectl-edit", "Update")] == {"f:data": {"f:k": {}}}
     assert owned[("gitops", "Apply")] == {"f:data": {"f:z": {}}}
@@ -160,14 +166,20 @@ def test_apply_with_a_stale_resource_version_is_409(cluster: Cluster) -> None:
 def test_apply_of_the_main_resource_ignores_status_and_status_apply_works(cluster: Cluster) -> None:
     body = deployment("web")
     body["status"] = {"replicas": 9}
-    created = cluster.apps.patch_namespaced_deployment("web", "default", body, field_manager="gitops",
-                                                       _content_type=APPLY)  # fmt: skip
+    created = cluster.apps.patch_namespaced_deployment(
+        "web", "default", body, field_manager="gitops", _content_type=APPLY
+    )
     assert created.status is None
     assert "f:status" not in managers(created)[("gitops", "Apply")]
-    status_body = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-                   "status": {"readyReplicas": 1}}  # fmt: skip
-    after = cluster.apps.patch_namespaced_deployment_status("web", "default", status_body, field_manager="ctrl",
-                                                            _content_type=APPLY)  # fmt: skip
+    status_body = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "status": {"readyReplicas": 1},
+    }
+    after = cluster.apps.patch_namespaced_deployment_status(
+        "web", "default", status_body, field_manager="ctrl", _content_type=APPLY
+    )
     assert after.status.ready_replicas == 1 and after.spec.replicas == 1
     entry = next(e for e in after.metadata.managed_fields if e.manager == "ctrl")
     assert entry.subresource == "status" and entry.fields_v1 == {"f:status": {"f:readyReplicas": {}}}
@@ -199,12 +211,17 @@ def test_apply_through_the_dynamic_client(cluster: Cluster) -> None:
 
 def test_custom_resource_lists_without_keys_are_atomic(cluster: Cluster) -> None:
     group, version = "butler.butlerlabs.dev", "v1alpha1"
-    body = {"apiVersion": f"{group}/{version}", "kind": "User", "metadata": {"name": "u"},
-            "spec": {"roles": ["a", "b"]}}  # fmt: skip
+    body = {
+        "apiVersion": f"{group}/{version}",
+        "kind": "User",
+        "metadata": {"name": "u"},
+        "spec": {"roles": ["a", "b"]},
+    }
     # Apply-created objects come back with 201, which CustomObjectsApi.patch_* does not deserialize (it
     # returns None, as against a real server), hence the read.
-    cluster.custom.patch_cluster_custom_object(group, version, "users", "u", body, field_manager="m",
-                                               _content_type=APPLY)  # fmt: skip
+    cluster.custom.patch_cluster_custom_object(
+        group, version, "users", "u", body, field_manager="m", _content_type=APPLY
+    )
     created = cluster.custom.get_cluster_custom_object(group, version, "users", "u")
     assert created["metadata"]["managedFields"][0]["fieldsV1"] == {"f:spec": {"f:roles": {}}}
 

@@ -67,8 +67,12 @@ def test_creating_a_crd_serves_its_kind_and_deleting_it_removes_it(cluster: Clus
     assert conditions["Established"] == "True" and created.metadata.generation == 1
     widgets = cluster.dynamic.resources.get(api_version="example.com/v1", kind="Widget")
     assert widgets.namespaced and widgets.short_names == ["wd"]
-    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "default"},
-              "spec": {"parts": [{"id": "a", "size": 1}]}}  # fmt: skip
+    widget = {
+        "apiVersion": "example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w", "namespace": "default"},
+        "spec": {"parts": [{"id": "a", "size": 1}]},
+    }
     applied = widgets.server_side_apply(body=widget, field_manager="gitops")
     fields = applied.to_dict()["metadata"]["managedFields"][0]["fieldsV1"]
     assert list(fields["f:spec"]["f:parts"]) == ['k:{"id":"a"}']  # the schema's list-map keys are used
@@ -96,15 +100,33 @@ def test_emulator_without_butler_kinds(kube_emulators: EmulatorCluster) -> None:
 def test_kubeconfig_has_one_context_per_emulator(kube_emulators: EmulatorCluster) -> None:
     kube_emulators("alpha", "beta")
     kubeconfig = kube_emulators.kubeconfig
-    result = subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), "config", "get-contexts", "-o", "name"],
-                            capture_output=True, text=True, timeout=20, check=True)  # fmt: skip
+    result = subprocess.run(
+        ["kubectl", "--kubeconfig", str(kubeconfig), "config", "get-contexts", "-o", "name"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=True,
+    )
     assert result.stdout.split() == ["alpha", "beta"]
     for name in ("alpha", "beta"):
         server = subprocess.run(
-            ["kubectl", "--kubeconfig", str(kubeconfig), "--context", name, "config", "view", "--minify", "-o",
-             "jsonpath={.clusters[0].cluster.server}"],
-            capture_output=True, text=True, timeout=20, check=True,
-        ).stdout  # fmt: skip
+            [
+                "kubectl",
+                "--kubeconfig",
+                str(kubeconfig),
+                "--context",
+                name,
+                "config",
+                "view",
+                "--minify",
+                "-o",
+                "jsonpath={.clusters[0].cluster.server}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        ).stdout
         assert server == kube_emulators[name].url
 
 
@@ -112,8 +134,11 @@ def test_standalone_runner(tmp_path: Path) -> None:
     log = tmp_path / "requests.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.kube_emulator", "--port", "0", "--log", str(log)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2],
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[2],
+    )
     try:
         assert process.stdout is not None
         url = process.stdout.readline().strip()

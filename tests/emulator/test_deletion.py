@@ -39,15 +39,18 @@ def test_finalizers_hold_an_object_until_removed(cluster: Cluster) -> None:
     with pytest.raises(ApiException) as caught:
         core.read_namespaced_config_map("a", "default")
     assert caught.value.status == 404
-    stream = watch.Watch().stream(core.list_namespaced_config_map, "default", resource_version=mark,
-                                  timeout_seconds=1)  # fmt: skip
+    stream = watch.Watch().stream(core.list_namespaced_config_map, "default", resource_version=mark, timeout_seconds=1)
     assert [e["type"] for e in stream] == ["MODIFIED", "DELETED"]
 
 
 def test_deleting_a_custom_resource_with_finalizers_bumps_generation(cluster: Cluster) -> None:
     group, version = "butler.butlerlabs.dev", "v1alpha1"
-    body = {"apiVersion": f"{group}/{version}", "kind": "Workspace",
-            "metadata": {"name": "w", "finalizers": ["butler/cleanup"]}, "spec": {}}  # fmt: skip
+    body = {
+        "apiVersion": f"{group}/{version}",
+        "kind": "Workspace",
+        "metadata": {"name": "w", "finalizers": ["butler/cleanup"]},
+        "spec": {},
+    }
     cluster.custom.create_namespaced_custom_object(group, version, "default", "workspaces", body)
     cluster.custom.delete_namespaced_custom_object(group, version, "default", "workspaces", "w")
     held = cluster.custom.get_namespaced_custom_object(group, version, "default", "workspaces", "w")
@@ -120,3 +123,30 @@ def test_new_namespaces_are_active_and_labelled(cluster: Cluster) -> None:
     assert created.status.phase == "Active"
     assert created.metadata.labels == {"kubernetes.io/metadata.name": "team"}
     assert created.spec.finalizers == ["kubernetes"]
+
+
+@pytest.mark.parametrize("name", ["default", "kube-system", "kube-public"])
+def test_system_namespaces_may_not_be_deleted(cluster: Cluster, name: str) -> None:
+    with pytest.raises(ApiException) as caught:
+        cluster.core.delete_namespace(name)
+    assert caught.value.status == 403
+    assert (
+        json.loads(caught.value.body)["message"]
+        == f'namespaces "{name}" is forbidden: this namespace may not be deleted'
+    )
+    assert cluster.core.read_namespace(name).status.phase == "Active"
+
+
+def test_deleting_a_crd_deletes_its_objects_with_events(cluster: Cluster) -> None:
+    from kubernetes.client import ApiextensionsV1Api
+
+    from tests.emulator.test_crds_and_runner import WIDGET_CRD
+
+    ApiextensionsV1Api(cluster.api_client).create_custom_resource_definition(WIDGET_CRD)
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+    cluster.custom.create_namespaced_custom_object("example.com", "v1", "default", "widgets", widget)
+    mark = cluster.custom.list_namespaced_custom_object("example.com", "v1", "default", "widgets")["metadata"]
+    ApiextensionsV1Api(cluster.api_client).delete_custom_resource_definition("widgets.example.com")
+    events = cluster.emulator.call(lambda api: api.store.events_since(("example.com", "widgets"), 0))
+    assert [(e.type, e.body["metadata"]["name"]) for e in events] == [("ADDED", "w"), ("DELETED", "w")]
+    assert events[-1].resource_version > int(mark["resourceVersion"])

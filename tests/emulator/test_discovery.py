@@ -89,11 +89,14 @@ def test_apps_rbac_coordination_apiextensions(cluster: Cluster) -> None:
     expectations = {
         "/apis/apps/v1": {"deployments": True, "daemonsets": True, "statefulsets": True},
         "/apis/rbac.authorization.k8s.io/v1": {
-            "roles": True, "rolebindings": True, "clusterroles": False, "clusterrolebindings": False,
+            "roles": True,
+            "rolebindings": True,
+            "clusterroles": False,
+            "clusterrolebindings": False,
         },
         "/apis/coordination.k8s.io/v1": {"leases": True},
         "/apis/apiextensions.k8s.io/v1": {"customresourcedefinitions": False},
-    }  # fmt: skip
+    }
     for path, resources in expectations.items():
         _, body = fetch(cluster, path)
         by_name = {r["name"]: r for r in body["resources"]}
@@ -116,16 +119,24 @@ def test_discovery_is_read_only(cluster: Cluster) -> None:
 def test_dynamic_client_discovers_every_kind(cluster: Cluster) -> None:
     dynamic = cluster.dynamic
     for api_version, kind, namespaced in [
-        ("v1", "Namespace", False), ("v1", "ConfigMap", True), ("v1", "Secret", True),
-        ("v1", "ServiceAccount", True), ("v1", "Service", True), ("v1", "Pod", True),
-        ("apps/v1", "Deployment", True), ("apps/v1", "DaemonSet", True), ("apps/v1", "StatefulSet", True),
-        ("rbac.authorization.k8s.io/v1", "Role", True), ("rbac.authorization.k8s.io/v1", "RoleBinding", True),
+        ("v1", "Namespace", False),
+        ("v1", "ConfigMap", True),
+        ("v1", "Secret", True),
+        ("v1", "ServiceAccount", True),
+        ("v1", "Service", True),
+        ("v1", "Pod", True),
+        ("apps/v1", "Deployment", True),
+        ("apps/v1", "DaemonSet", True),
+        ("apps/v1", "StatefulSet", True),
+        ("rbac.authorization.k8s.io/v1", "Role", True),
+        ("rbac.authorization.k8s.io/v1", "RoleBinding", True),
         ("rbac.authorization.k8s.io/v1", "ClusterRole", False),
         ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", False),
         ("coordination.k8s.io/v1", "Lease", True),
         ("apiextensions.k8s.io/v1", "CustomResourceDefinition", False),
-        ("butler.butlerlabs.dev/v1alpha1", "Workspace", True), ("butler.butlerlabs.dev/v1alpha1", "Team", False),
-    ]:  # fmt: skip
+        ("butler.butlerlabs.dev/v1alpha1", "Workspace", True),
+        ("butler.butlerlabs.dev/v1alpha1", "Team", False),
+    ]:
         resource = dynamic.resources.get(api_version=api_version, kind=kind)
         assert resource.namespaced is namespaced, kind
     deployments = dynamic.resources.get(api_version="apps/v1", kind="Deployment")

@@ -41,8 +41,9 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_server_side_apply_creates_then_removes_dropped_fields(cluster: Cluster) -> None:
-    assert "serverside-applied" in ok(cluster.kubectl("apply", "--server-side", "--validate=false", "-f", "-",
-                                                      stdin=MANIFEST))  # fmt: skip
+    assert "serverside-applied" in ok(
+        cluster.kubectl("apply", "--server-side", "--validate=false", "-f", "-", stdin=MANIFEST)
+    )
     created = cluster.apps.read_namespaced_deployment("web", "default")
     assert created.metadata.labels == {"app": "web", "extra": "yes"}
     ok(cluster.kubectl("apply", "--server-side", "--validate=false", "-f", "-", stdin=WITHOUT_EXTRA))
@@ -53,13 +54,25 @@ def test_server_side_apply_creates_then_removes_dropped_fields(cluster: Cluster)
 
 def test_server_side_apply_conflicts_need_force(cluster: Cluster) -> None:
     ok(cluster.kubectl("apply", "--server-side", "--validate=false", "-f", "-", stdin=MANIFEST))
-    refused = cluster.kubectl("apply", "--server-side", "--validate=false", "--field-manager", "other", "-f", "-",
-                              stdin=FIVE_REPLICAS)  # fmt: skip
+    refused = cluster.kubectl(
+        "apply", "--server-side", "--validate=false", "--field-manager", "other", "-f", "-", stdin=FIVE_REPLICAS
+    )
     assert refused.returncode != 0
     assert 'conflict with "kubectl"' in refused.stderr and ".spec.replicas" in refused.stderr
     assert cluster.apps.read_namespaced_deployment("web", "default").spec.replicas == 2
-    ok(cluster.kubectl("apply", "--server-side", "--validate=false", "--field-manager", "other",
-                       "--force-conflicts", "-f", "-", stdin=FIVE_REPLICAS))  # fmt: skip
+    ok(
+        cluster.kubectl(
+            "apply",
+            "--server-side",
+            "--validate=false",
+            "--field-manager",
+            "other",
+            "--force-conflicts",
+            "-f",
+            "-",
+            stdin=FIVE_REPLICAS,
+        )
+    )
     assert cluster.apps.read_namespaced_deployment("web", "default").spec.replicas == 5
 
 
@@ -101,8 +114,9 @@ def test_label(cluster: Cluster) -> None:
 def test_create_with_server_dry_run_stores_nothing(cluster: Cluster) -> None:
     manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: dry}\ndata: {a: b}\n"
     before = cluster.core.list_namespaced_config_map("default").metadata.resource_version
-    shown = yaml.safe_load(ok(cluster.kubectl("create", "--validate=false", "--dry-run=server", "-o", "yaml",
-                                              "-f", "-", stdin=manifest)))  # fmt: skip
+    shown = yaml.safe_load(
+        ok(cluster.kubectl("create", "--validate=false", "--dry-run=server", "-o", "yaml", "-f", "-", stdin=manifest))
+    )
     assert shown["data"] == {"a": "b"} and shown["metadata"]["uid"]
     assert cluster.core.list_namespaced_config_map("default").items == []
     assert cluster.core.list_namespaced_config_map("default").metadata.resource_version == before
@@ -118,8 +132,16 @@ def test_delete(cluster: Cluster) -> None:
 
 def test_get_watch_with_request_timeout(cluster: Cluster) -> None:
     cluster.core.create_namespaced_config_map("default", {"metadata": {"name": "first"}})
-    command = ["kubectl", "--kubeconfig", str(cluster.kubeconfig), "get", "configmaps", "--watch",
-               "--output-watch-events", "--request-timeout=2s"]  # fmt: skip
+    command = [
+        "kubectl",
+        "--kubeconfig",
+        str(cluster.kubeconfig),
+        "get",
+        "configmaps",
+        "--watch",
+        "--output-watch-events",
+        "--request-timeout=2s",
+    ]
     started = time.monotonic()
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
         time.sleep(0.8)
@@ -132,8 +154,7 @@ def test_get_watch_with_request_timeout(cluster: Cluster) -> None:
 
 
 def test_get_and_describe_custom_resources_by_short_name(cluster: Cluster) -> None:
-    manifest = ("apiVersion: butler.butlerlabs.dev/v1alpha1\nkind: Workspace\nmetadata: {name: w1}\n"
-                "spec: {owner: me}\n")  # fmt: skip
+    manifest = "apiVersion: butler.butlerlabs.dev/v1alpha1\nkind: Workspace\nmetadata: {name: w1}\nspec: {owner: me}\n"
     ok(cluster.kubectl("apply", "--server-side", "--validate=false", "-f", "-", stdin=manifest))
     assert ok(cluster.kubectl("get", "ws", "-o", "name")) == "workspace.butler.butlerlabs.dev/w1\n"
     assert ok(cluster.kubectl("get", "ws", "w1", "-o", "jsonpath={.spec.owner}")) == "me"

@@ -125,9 +125,12 @@ def test_watch_resumes_from_a_resource_version(cluster: Cluster) -> None:
     core.create_namespaced_config_map("default", configmap("after"))
     core.patch_namespaced_config_map("before", "default", {"data": {"k": "v"}})
     stream = watch.Watch().stream(
-        core.list_namespaced_config_map, "default", resource_version=mark, timeout_seconds=1,
+        core.list_namespaced_config_map,
+        "default",
+        resource_version=mark,
+        timeout_seconds=1,
         allow_watch_bookmarks=True,
-    )  # fmt: skip
+    )
     seen = [(e["type"], e["object"].metadata.name, e["object"].metadata.resource_version) for e in stream]
     assert [s[:2] for s in seen] == [("ADDED", "after"), ("MODIFIED", "before")]
     assert all(int(rv) > int(mark) for *_, rv in seen)
@@ -142,9 +145,13 @@ def test_watch_with_selectors_sees_objects_enter_and_leave(cluster: Cluster) -> 
     core.patch_namespaced_config_map("x", "default", {"metadata": {"labels": {"app": "no"}}})
     core.create_namespaced_config_map("default", configmap("other", labels={"app": "yes"}))
     stream = watch.Watch().stream(
-        core.list_namespaced_config_map, "default", resource_version=mark, timeout_seconds=1,
-        label_selector="app=yes", field_selector="metadata.name=x",
-    )  # fmt: skip
+        core.list_namespaced_config_map,
+        "default",
+        resource_version=mark,
+        timeout_seconds=1,
+        label_selector="app=yes",
+        field_selector="metadata.name=x",
+    )
     assert [(e["type"], e["object"].metadata.name) for e in stream] == [
         ("ADDED", "x"),
         ("MODIFIED", "x"),
@@ -163,8 +170,11 @@ def test_watch_from_an_expired_resource_version_is_410(cluster: Cluster) -> None
     cluster.core.create_namespaced_config_map("default", configmap("c"))
     cluster.emulator.call(compact)
     with pytest.raises(ApiException) as caught:
-        list(watch.Watch().stream(cluster.core.list_namespaced_config_map, "default", resource_version="1",
-                                  timeout_seconds=1))  # fmt: skip
+        list(
+            watch.Watch().stream(
+                cluster.core.list_namespaced_config_map, "default", resource_version="1", timeout_seconds=1
+            )
+        )
     assert caught.value.status == 410
 
 
@@ -181,8 +191,7 @@ def test_delete_collection_with_selectors(labelled: Cluster) -> None:
     core.delete_collection_namespaced_config_map("default", label_selector="app=web")
     assert names(core.list_namespaced_config_map("default")) == ["c", "d"]
     assert names(core.list_namespaced_config_map("other")) == ["e"]
-    stream = watch.Watch().stream(core.list_namespaced_config_map, "default", resource_version=mark,
-                                  timeout_seconds=1)  # fmt: skip
+    stream = watch.Watch().stream(core.list_namespaced_config_map, "default", resource_version=mark, timeout_seconds=1)
     assert sorted((e["type"], e["object"].metadata.name) for e in stream) == [("DELETED", "a"), ("DELETED", "b")]
     core.delete_collection_namespaced_config_map("default", field_selector="metadata.name=d", dry_run="All")
     assert names(core.list_namespaced_config_map("default")) == ["c", "d"]

@@ -202,14 +202,22 @@ def test_strategic_merge_patch_on_custom_resources_is_415(cluster: Cluster) -> N
     cluster.custom.create_cluster_custom_object("butler.butlerlabs.dev", "v1alpha1", "teams", team)
     with pytest.raises(ApiException) as caught:
         cluster.custom.patch_cluster_custom_object(
-            "butler.butlerlabs.dev", "v1alpha1", "teams", "t", {"spec": {"a": 1}},
+            "butler.butlerlabs.dev",
+            "v1alpha1",
+            "teams",
+            "t",
+            {"spec": {"a": 1}},
             _content_type="application/strategic-merge-patch+json",
-        )  # fmt: skip
+        )
     assert caught.value.status == 415
     merged = cluster.custom.patch_cluster_custom_object(
-        "butler.butlerlabs.dev", "v1alpha1", "teams", "t", {"spec": {"a": 1}},
+        "butler.butlerlabs.dev",
+        "v1alpha1",
+        "teams",
+        "t",
+        {"spec": {"a": 1}},
         _content_type="application/merge-patch+json",
-    )  # fmt: skip
+    )
     assert merged["spec"] == {"a": 1}
 
 
@@ -271,22 +279,36 @@ def test_status_subresource(cluster: Cluster) -> None:
 
 def test_status_of_a_butler_workspace(cluster: Cluster) -> None:
     group, version = "butler.butlerlabs.dev", "v1alpha1"
-    body = {"apiVersion": f"{group}/{version}", "kind": "Workspace", "metadata": {"name": "w"},
-            "spec": {"owner": "me"}, "status": {"phase": "Ignored"}}  # fmt: skip
+    body = {
+        "apiVersion": f"{group}/{version}",
+        "kind": "Workspace",
+        "metadata": {"name": "w"},
+        "spec": {"owner": "me"},
+        "status": {"phase": "Ignored"},
+    }
     created = cluster.custom.create_namespaced_custom_object(group, version, "default", "workspaces", body)
     assert "status" not in created  # creation resets status where status is a subresource
     cluster.custom.patch_namespaced_custom_object_status(
-        group, version, "default", "workspaces", "w", {"status": {"phase": "Running"}},
+        group,
+        version,
+        "default",
+        "workspaces",
+        "w",
+        {"status": {"phase": "Running"}},
         _content_type="application/merge-patch+json",
-    )  # fmt: skip
+    )
     read = cluster.custom.get_namespaced_custom_object(group, version, "default", "workspaces", "w")
     assert read["status"] == {"phase": "Running"} and read["metadata"]["generation"] == 1
 
 
 def test_kinds_without_status_subresource_keep_status_in_main_writes(cluster: Cluster) -> None:
     group, version = "butler.butlerlabs.dev", "v1alpha1"
-    body = {"apiVersion": f"{group}/{version}", "kind": "WorkspaceTemplate", "metadata": {"name": "t"},
-            "status": {"note": "kept"}}  # fmt: skip
+    body = {
+        "apiVersion": f"{group}/{version}",
+        "kind": "WorkspaceTemplate",
+        "metadata": {"name": "t"},
+        "status": {"note": "kept"},
+    }
     created = cluster.custom.create_namespaced_custom_object(group, version, "default", "workspacetemplates", body)
     assert created["status"] == {"note": "kept"}
     with pytest.raises(ApiException) as caught:
@@ -320,9 +342,13 @@ def test_dry_run_on_every_write(cluster: Cluster, kind: str) -> None:
         assert result.data == {"k": "w"}
     elif kind == "apply":
         result = core.patch_namespaced_config_map(
-            "c", "default", configmap("c", {"k": "w"}), dry_run="All", field_manager="m",
+            "c",
+            "default",
+            configmap("c", {"k": "w"}),
+            dry_run="All",
+            field_manager="m",
             _content_type="application/apply-patch+yaml",
-        )  # fmt: skip
+        )
         assert result.data == {"k": "w"}
     elif kind == "delete":
         core.delete_namespaced_config_map("a", "default", dry_run="All")
@@ -335,8 +361,9 @@ def test_dry_run_on_every_write(cluster: Cluster, kind: str) -> None:
     assert [c.metadata.name for c in core.list_namespaced_config_map("default").items] == ["a"]
     assert cluster.apps.read_namespaced_deployment("web", "default").status is None
     assert cluster.core.list_namespaced_config_map("default").metadata.resource_version == before
-    events = core.list_namespaced_config_map("default", watch=True, resource_version=watch_start, timeout_seconds=1,
-                                             _preload_content=False).read()  # fmt: skip
+    events = core.list_namespaced_config_map(
+        "default", watch=True, resource_version=watch_start, timeout_seconds=1, _preload_content=False
+    ).read()
     assert events == b""
 
 

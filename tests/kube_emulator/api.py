@@ -27,6 +27,7 @@ from .selectors import SelectorError, fields_match, labels_match, parse_field_se
 from .store import Store, StoredObject, WatchEvent
 
 INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+PROTECTED_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 APPLY_PATCH = "application/apply-patch+yaml"
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -75,8 +76,11 @@ class Api:
         self.store.listeners.append(self._follow_crds)
         namespaces = self._resource("", "namespaces")
         for name in INITIAL_NAMESPACES:
-            self.create(Target(namespaces, None, None), {"metadata": {"name": name}},
-                        WriteOptions("kube-apiserver", dry_run=False))  # fmt: skip
+            self.create(
+                Target(namespaces, None, None),
+                {"metadata": {"name": name}},
+                WriteOptions("kube-apiserver", dry_run=False),
+            )
 
     # ----- helpers
 
@@ -130,30 +134,53 @@ class Api:
         limit = 63 if rt.kind == "Namespace" else 253
         if not pattern_ok or len(name) > limit:
             what = "RFC 1123 label" if rt.kind == "Namespace" else "RFC 1123 subdomain"
-            causes.append(("metadata.name", "FieldValueInvalid",
-                           f'Invalid value: "{name}": a lowercase {what} must consist of lower case '
-                           f"alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
-                           f"character"))  # fmt: skip
+            causes.append(
+                (
+                    "metadata.name",
+                    "FieldValueInvalid",
+                    f'Invalid value: "{name}": a lowercase {what} must consist of lower case '
+                    f"alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
+                    f"character",
+                )
+            )
         for key, value in (metadata.get("labels") or {}).items():
             if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE_RE.match(value):
-                causes.append(("metadata.labels", "FieldValueInvalid",
-                               f'Invalid value: "{value}": a valid label must be an empty string or consist of '
-                               f"alphanumeric characters, '-', '_' or '.'"))  # fmt: skip
+                causes.append(
+                    (
+                        "metadata.labels",
+                        "FieldValueInvalid",
+                        f'Invalid value: "{value}": a valid label must be an empty string or consist of '
+                        f"alphanumeric characters, '-', '_' or '.'",
+                    )
+                )
             if not self._valid_qualified_name(key):
-                causes.append(("metadata.labels", "FieldValueInvalid", f'Invalid value: "{key}": name part must '
-                               "consist of alphanumeric characters, '-', '_' or '.'"))  # fmt: skip
+                causes.append(
+                    (
+                        "metadata.labels",
+                        "FieldValueInvalid",
+                        f"Invalid value: \"{key}\": name part must consist of alphanumeric characters, '-', '_' or '.'",
+                    )
+                )
         for key, value in (metadata.get("annotations") or {}).items():
             if not isinstance(value, str):
                 raise errors.bad_request(f"annotation {key} must be a string")
         if rt.kind in ("ConfigMap", "Secret"):
             for key in obj.get("data") or {}:
                 if not re.match(r"^[-._a-zA-Z0-9]+$", key):
-                    causes.append((f"data[{key}]", "FieldValueInvalid", f'Invalid value: "{key}": a valid config '
-                                   "key must consist of alphanumeric characters, '-', '_' or '.'"))  # fmt: skip
+                    causes.append(
+                        (
+                            f"data[{key}]",
+                            "FieldValueInvalid",
+                            f'Invalid value: "{key}": a valid config '
+                            "key must consist of alphanumeric characters, '-', '_' or '.'",
+                        )
+                    )
             for key, value in (obj.get("data") or {}).items():
                 if not isinstance(value, str):
-                    raise errors.bad_request(f"json: cannot unmarshal {type(value).__name__} into Go struct field "
-                                             f"{rt.kind}.data of type string ({key})")  # fmt: skip
+                    raise errors.bad_request(
+                        f"json: cannot unmarshal {type(value).__name__} into Go struct field "
+                        f"{rt.kind}.data of type string ({key})"
+                    )
             if rt.kind == "Secret":
                 for key, value in (obj.get("data") or {}).items():
                     try:
@@ -258,8 +285,9 @@ class Api:
             raise errors.bad_request(f"invalid resource version: {resource_version}") from None
         events = self.store.events_since(target.key, since)
         if events is None:
-            raise ApiError(410, f"too old resource version: {since} ({self.store.history[0].resource_version})",
-                           "Expired")  # fmt: skip
+            raise ApiError(
+                410, f"too old resource version: {since} ({self.store.history[0].resource_version})", "Expired"
+            )
         return events
 
     # ----- writes
@@ -279,8 +307,12 @@ class Api:
             metadata["name"] = f"{metadata['generateName']}{suffix}"
         name = metadata.get("name")
         if not name:
-            raise errors.invalid(rt.kind, "", rt.group, [("metadata.name", "FieldValueRequired",
-                                 "Required value: name or generateName is required")])  # fmt: skip
+            raise errors.invalid(
+                rt.kind,
+                "",
+                rt.group,
+                [("metadata.name", "FieldValueRequired", "Required value: name or generateName is required")],
+            )
         namespace = self._resolve_namespace(target, metadata)
         self._validate(rt, obj)
         named = Target(rt, target.namespace, name, target.subresource)
@@ -289,9 +321,15 @@ class Api:
             raise errors.already_exists(rt.group_resource, name, rt.group, rt.plural)
         self._initialise(rt, obj)
         entries = managed_fields.update(
-            {}, managed_fields.scoped_content(obj, "", rt.has_status), [], options.field_manager, rt.api_version,
-            "", rt.list_keys, now_rfc3339(),
-        )  # fmt: skip
+            {},
+            managed_fields.scoped_content(obj, "", rt.has_status),
+            [],
+            options.field_manager,
+            rt.api_version,
+            "",
+            rt.list_keys,
+            now_rfc3339(),
+        )
         return self._insert(target, obj, entries, options)
 
     def _resolve_namespace(self, target: Target, metadata: dict[str, Any]) -> str:
@@ -312,8 +350,16 @@ class Api:
     def _initialise(self, rt: ResourceType, obj: dict[str, Any]) -> None:
         """Server-set metadata and the little defaulting our kinds get on creation."""
         metadata = obj["metadata"]
-        for server_field in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "generation",
-                             "managedFields", "selfLink", "deletionGracePeriodSeconds"):  # fmt: skip
+        for server_field in (
+            "uid",
+            "resourceVersion",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "generation",
+            "managedFields",
+            "selfLink",
+            "deletionGracePeriodSeconds",
+        ):
             metadata.pop(server_field, None)
         metadata["uid"] = str(uuid.uuid4())
         metadata["creationTimestamp"] = now_rfc3339()
@@ -335,11 +381,21 @@ class Api:
         now = now_rfc3339()
         spec = crd.get("spec") or {}
         conditions = [
-            {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts", "lastTransitionTime": now,
-             "message": "no conflicts found"},
-            {"type": "Established", "status": "True", "reason": "InitialNamesAccepted", "lastTransitionTime": now,
-             "message": "the initial names have been accepted"},
-        ]  # fmt: skip
+            {
+                "type": "NamesAccepted",
+                "status": "True",
+                "reason": "NoConflicts",
+                "lastTransitionTime": now,
+                "message": "no conflicts found",
+            },
+            {
+                "type": "Established",
+                "status": "True",
+                "reason": "InitialNamesAccepted",
+                "lastTransitionTime": now,
+                "message": "the initial names have been accepted",
+            },
+        ]
         stored = [v.get("name") for v in spec.get("versions") or [] if v.get("storage")]
         return {"acceptedNames": spec.get("names") or {}, "conditions": conditions, "storedVersions": stored}
 
@@ -423,8 +479,9 @@ class Api:
             else:
                 patched = patches.json_patch(current, document)
         except patches.PatchError as e:
-            raise ApiError(422, f"the server rejected our request due to an error in our request: {e}",
-                           "Invalid") from None  # fmt: skip
+            raise ApiError(
+                422, f"the server rejected our request due to an error in our request: {e}", "Invalid"
+            ) from None
         if not isinstance(patched, dict):
             raise errors.bad_request("the patch produced something other than an object")
         self._check_body_identity(target, patched)
@@ -440,9 +497,14 @@ class Api:
         entries = managed_fields.update(
             managed_fields.scoped_content(old, target.subresource, rt.has_status),
             managed_fields.scoped_content(new, target.subresource, rt.has_status),
-            stored.managers, options.field_manager, rt.api_version, target.subresource, rt.list_keys,
-            now_rfc3339(), self._in_scope(rt, target.subresource),
-        )  # fmt: skip
+            stored.managers,
+            options.field_manager,
+            rt.api_version,
+            target.subresource,
+            rt.list_keys,
+            now_rfc3339(),
+            self._in_scope(rt, target.subresource),
+        )
         return self._commit(target, stored, new, entries, options)
 
     def _carry_server_fields(self, target: Target, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -459,8 +521,15 @@ class Api:
         new["apiVersion"], new["kind"] = rt.api_version, rt.kind
         metadata = new.setdefault("metadata", {})
         old_metadata = old["metadata"]
-        for server_field in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
-                             "generation", "name", "namespace"):  # fmt: skip
+        for server_field in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+            "name",
+            "namespace",
+        ):
             if server_field in old_metadata:
                 metadata[server_field] = old_metadata[server_field]
             else:
@@ -478,15 +547,28 @@ class Api:
         if rt.kind == "Secret":
             new.setdefault("type", old.get("type", "Opaque"))
             if new["type"] != old.get("type", "Opaque"):
-                raise errors.invalid(rt.kind, metadata["name"], rt.group,
-                                     [("type", "FieldValueInvalid", "Invalid value: field is immutable")])  # fmt: skip
+                raise errors.invalid(
+                    rt.kind,
+                    metadata["name"],
+                    rt.group,
+                    [("type", "FieldValueInvalid", "Invalid value: field is immutable")],
+                )
         self._validate(rt, new)
         if old_metadata.get("deletionTimestamp"):
             added = set(metadata.get("finalizers") or []) - set(old_metadata.get("finalizers") or [])
             if added:
-                raise errors.invalid(rt.kind, metadata["name"], rt.group, [("metadata.finalizers",
-                                     "FieldValueForbidden", "Forbidden: no new finalizers can be added if the "
-                                     "object is being deleted")])  # fmt: skip
+                raise errors.invalid(
+                    rt.kind,
+                    metadata["name"],
+                    rt.group,
+                    [
+                        (
+                            "metadata.finalizers",
+                            "FieldValueForbidden",
+                            "Forbidden: no new finalizers can be added if the object is being deleted",
+                        )
+                    ],
+                )
         return new
 
     def _commit(
@@ -557,9 +639,17 @@ class Api:
             namespace = self._resolve_namespace(target, obj["metadata"])
             self._check_namespace_usable(target, namespace)
             merged, entries = managed_fields.apply(
-                obj, applied_content, {}, [], options.field_manager, rt.api_version, "", options.force,
-                rt.list_keys, now,
-            )  # fmt: skip
+                obj,
+                applied_content,
+                {},
+                [],
+                options.field_manager,
+                rt.api_version,
+                "",
+                options.force,
+                rt.list_keys,
+                now,
+            )
             self._validate(rt, merged)
             self._initialise(rt, merged)
             return 201, self._insert(target, merged, entries, options)
@@ -567,15 +657,26 @@ class Api:
         live_content = managed_fields.scoped_content(stored.body, target.subresource, rt.has_status)
         try:
             merged, entries = managed_fields.apply(
-                stored.body, applied_content, live_content, stored.managers, options.field_manager, rt.api_version,
-                target.subresource, options.force, rt.list_keys, now,
-            )  # fmt: skip
+                stored.body,
+                applied_content,
+                live_content,
+                stored.managers,
+                options.field_manager,
+                rt.api_version,
+                target.subresource,
+                options.force,
+                rt.list_keys,
+                now,
+            )
         except managed_fields.ApplyConflictError as e:
             causes = [
-                {"type": "FieldManagerConflict", "message": f"conflict with {c.describe_manager()}",
-                 "field": managed_fields.path_to_string(c.path)}
+                {
+                    "type": "FieldManagerConflict",
+                    "message": f"conflict with {c.describe_manager()}",
+                    "field": managed_fields.path_to_string(c.path),
+                }
                 for c in e.conflicts
-            ]  # fmt: skip
+            ]
             raise ApiError(409, e.message(), "Conflict", {"causes": causes}) from None
         new = self._carry_server_fields(target, stored.body, merged)
         return 200, self._commit(target, stored, new, entries, options)
@@ -589,17 +690,33 @@ class Api:
         uid, version = preconditions.get("uid"), preconditions.get("resourceVersion")
         metadata = stored.body["metadata"]
         if uid and uid != metadata["uid"]:
-            raise errors.conflict(rt.group_resource, stored.name, rt.group, rt.plural,
-                                  f"Precondition failed: UID in precondition: {uid}, UID in object meta: "
-                                  f"{metadata['uid']}")  # fmt: skip
+            raise errors.conflict(
+                rt.group_resource,
+                stored.name,
+                rt.group,
+                rt.plural,
+                f"Precondition failed: UID in precondition: {uid}, UID in object meta: {metadata['uid']}",
+            )
         if version and str(version) != metadata["resourceVersion"]:
-            raise errors.conflict(rt.group_resource, stored.name, rt.group, rt.plural,
-                                  f"Precondition failed: ResourceVersion in precondition: {version}, "
-                                  f"ResourceVersion in object meta: {metadata['resourceVersion']}")  # fmt: skip
+            raise errors.conflict(
+                rt.group_resource,
+                stored.name,
+                rt.group,
+                rt.plural,
+                f"Precondition failed: ResourceVersion in precondition: {version}, "
+                f"ResourceVersion in object meta: {metadata['resourceVersion']}",
+            )
         return self._delete_stored(target, stored, dry_run)
 
     def _delete_stored(self, target: Target, stored: StoredObject, dry_run: bool) -> dict[str, Any]:
         rt = target.resource
+        if rt.kind == "Namespace" and stored.name in PROTECTED_NAMESPACES:
+            raise ApiError(
+                403,
+                f'namespaces "{stored.name}" is forbidden: this namespace may not be deleted',
+                "Forbidden",
+                {"name": stored.name, "kind": "namespaces"},
+            )
         body = copy.deepcopy(stored.body)
         metadata = body["metadata"]
         holds = bool(metadata.get("finalizers")) or rt.kind == "Namespace"
@@ -634,42 +751,35 @@ class Api:
 
     @staticmethod
     def _deleted_status(rt: ResourceType, body: dict[str, Any]) -> dict[str, Any]:
-        details: dict[str, Any] = {"name": body["metadata"]["name"], "kind": rt.plural,
-                                   "uid": body["metadata"]["uid"]}  # fmt: skip
+        details: dict[str, Any] = {"name": body["metadata"]["name"], "kind": rt.plural, "uid": body["metadata"]["uid"]}
         if rt.group:
             details["group"] = rt.group
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
 
     def _after_removal(self, target: Target, removed: StoredObject) -> None:
+        # The last object of a terminating namespace lets the namespace itself go.
         if target.resource.namespaced:
             self._finish_namespace_if_empty(removed.namespace)
-        if target.resource.kind == "Namespace":
-            return
 
     def _empty_namespace(self, namespace: str) -> None:
         """Namespace deletion removes everything in it (finalizers still hold their objects)."""
         for resource_type in self.registry.all():
             if not resource_type.namespaced:
                 continue
-            key = (resource_type.group, resource_type.plural)
-            target = Target(resource_type, namespace, None)
-            for stored in self.store.list(key, namespace):
+            for stored in self.store.list((resource_type.group, resource_type.plural), namespace):
                 self._delete_stored(Target(resource_type, namespace, stored.name), stored, dry_run=False)
-            del target
 
     def _finish_namespace_if_empty(self, namespace: str) -> None:
-        namespaces = self._resource("", "namespaces")
         stored = self.store.get(("", "namespaces"), "", namespace)
         if stored is None or not stored.body["metadata"].get("deletionTimestamp"):
             return
-        for group, plural in self.store.resources():
-            if (group, plural) != ("", "namespaces") and self.store.list((group, plural), namespace):
+        for resource in self.store.resources():
+            if resource != ("", "namespaces") and self.store.list(resource, namespace):
                 return
         body = copy.deepcopy(stored.body)
         body["metadata"]["resourceVersion"] = self.store.next_resource_version()
-        body["spec"] = {}
+        body["spec"] = {}  # the "kubernetes" finalizer is what the namespace controller removes at the end
         self.store.remove(("", "namespaces"), StoredObject(body, stored.managers))
-        del namespaces
 
     def delete_collection(self, target: Target, query: Mapping[str, str], dry_run: bool) -> dict[str, Any]:
         rt = target.resource
@@ -692,11 +802,12 @@ class Api:
         spec = event.body.get("spec") or {}
         group, plural = spec.get("group") or "", (spec.get("names") or {}).get("plural") or ""
         if event.type == "DELETED":
-            removed = self.registry.remove(group, plural)
-            for resource_type in removed[:1]:
-                for stored in self.store.list((group, plural)):
-                    self.store.remove((group, plural), StoredObject(stored.body, stored.managers))
-                del resource_type
+            # The kind stops being served and its objects go with it, each with a DELETED event.
+            self.registry.remove(group, plural)
+            for stored in self.store.list((group, plural)):
+                body = copy.deepcopy(stored.body)
+                body["metadata"]["resourceVersion"] = self.store.next_resource_version()
+                self.store.remove((group, plural), StoredObject(body, stored.managers))
             return
         self.registry.remove(group, plural)
         for resource_type in resource_types_from_crd(event.body):

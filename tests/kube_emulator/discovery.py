@@ -6,9 +6,17 @@ from typing import Any
 
 from .resources import ResourceRegistry, ResourceType
 
-KUBERNETES_VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.4", "gitCommit": "kube-emulator",
-                      "gitTreeState": "clean", "buildDate": "2025-04-22T00:00:00Z", "goVersion": "go1.23.6",
-                      "compiler": "gc", "platform": "linux/amd64"}  # fmt: skip
+KUBERNETES_VERSION = {
+    "major": "1",
+    "minor": "32",
+    "gitVersion": "v1.32.4",
+    "gitCommit": "kube-emulator",
+    "gitTreeState": "clean",
+    "buildDate": "2025-04-22T00:00:00Z",
+    "goVersion": "go1.23.6",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
 
 
 def version() -> dict[str, Any]:

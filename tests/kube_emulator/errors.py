@@ -73,16 +73,21 @@ def already_exists(group_resource: str, name: str, group: str, plural: str) -> A
 
 def conflict(group_resource: str, name: str, group: str, plural: str, why: str) -> ApiError:
     return ApiError(
-        409, f'Operation cannot be fulfilled on {group_resource} "{name}": {why}', "Conflict",
+        409,
+        f'Operation cannot be fulfilled on {group_resource} "{name}": {why}',
+        "Conflict",
         _details(name, group, plural),
-    )  # fmt: skip
+    )
 
 
 def stale_resource_version(group_resource: str, name: str, group: str, plural: str) -> ApiError:
     return conflict(
-        group_resource, name, group, plural,
+        group_resource,
+        name,
+        group,
+        plural,
         "the object has been modified; please apply your changes to the latest version and try again",
-    )  # fmt: skip
+    )
 
 
 def invalid(kind: str, name: str, group: str, causes: list[tuple[str, str, str]]) -> ApiError:

@@ -18,9 +18,17 @@ ListKeys = Callable[[tuple[str, ...], list[Any]], "tuple[str, ...] | str | None"
 
 # Fields the server sets itself: nobody owns them (the real server strips them before tracking).
 _SERVER_METADATA = (
-    "name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp",
-    "deletionGracePeriodSeconds", "managedFields", "selfLink",
-)  # fmt: skip
+    "name",
+    "namespace",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "managedFields",
+    "selfLink",
+)
 _MISSING = object()
 
 

@@ -326,11 +326,21 @@ def _age(timestamp: str | None) -> str:
 
 
 _TABLE_COLUMNS = [
-    {"name": "Name", "type": "string", "format": "name", "priority": 0,
-     "description": "Name must be unique within a namespace."},
-    {"name": "Age", "type": "string", "format": "", "priority": 0,
-     "description": "CreationTimestamp is a timestamp representing the server time when this object was created."},
-]  # fmt: skip
+    {
+        "name": "Name",
+        "type": "string",
+        "format": "name",
+        "priority": 0,
+        "description": "Name must be unique within a namespace.",
+    },
+    {
+        "name": "Age",
+        "type": "string",
+        "format": "",
+        "priority": 0,
+        "description": "CreationTimestamp is a timestamp representing the server time when this object was created.",
+    },
+]
 
 
 def _table(result: dict[str, Any], target: Target, list_of: bool = False) -> dict[str, Any]:
@@ -344,5 +354,10 @@ def _table(result: dict[str, Any], target: Target, list_of: bool = False) -> dic
     metadata_out = {"resourceVersion": result["metadata"].get("resourceVersion", "")} if list_of else {}
     if list_of and result["metadata"].get("continue"):
         metadata_out["continue"] = result["metadata"]["continue"]
-    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": metadata_out,
-            "columnDefinitions": _TABLE_COLUMNS, "rows": rows}  # fmt: skip
+    return {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": metadata_out,
+        "columnDefinitions": _TABLE_COLUMNS,
+        "rows": rows,
+    }

@@ -83,8 +83,15 @@ class Store:
     def save(self, resource: ResourceKey, stored: StoredObject, previous: dict[str, Any] | None) -> None:
         """Store an object whose body already carries its new resourceVersion, and tell the watchers."""
         self._objects.setdefault(resource, {})[(stored.namespace, stored.name)] = stored
-        self._emit(WatchEvent(stored.resource_version, "MODIFIED" if previous else "ADDED", resource,
-                              copy.deepcopy(stored.body), previous))  # fmt: skip
+        self._emit(
+            WatchEvent(
+                stored.resource_version,
+                "MODIFIED" if previous else "ADDED",
+                resource,
+                copy.deepcopy(stored.body),
+                previous,
+            )
+        )
 
     def remove(self, resource: ResourceKey, stored: StoredObject) -> None:
         """Forget an object; its body carries the resourceVersion of the deletion, as the real DELETED event."""
