@@ -1,8 +1,9 @@
 """Rules between the base and the head of a change: what the registry has published stays as published.
 
 An approved version's content never changes (only a yank may be added); versions are never deleted (yank
-instead); a yank is never undone; a rejection is final; an artifact keeps its team and registry key. Removing a
-whole Artifact archives it, so its registry key cannot be taken by another artifact in the same change.
+instead); a yank is never undone; a rejection is final; who published a version, and when, never change (the
+self-approval rule depends on them); an artifact keeps its team and registry key. Removing a whole Artifact
+archives it, so its registry key cannot be taken by another artifact in the same change.
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ _REGISTRY_KEY_FIELDS: tuple[tuple[str, str], ...] = (
     ("provider", "provider"),
 )
 YANK = "yanked"
+REJECTION = "rejected"
+PUBLICATION = ("publishedBy", "publishedAt")
+# Records that stand once merged: (field, noun, what removing it would break).
+_RECORDS: tuple[tuple[str, str, str], ...] = (
+    (YANK, "yank", "a yank is never undone"),
+    (REJECTION, "rejection", "a rejection is final and cannot be removed"),
+)
 
 
 def _identity_findings(before: Artifact, after: Artifact) -> list[Diagnostic]:
@@ -60,28 +68,48 @@ def _immutable_content_findings(after: Artifact, before: VersionState, now: Vers
     ]
 
 
-def _version_findings(after: Artifact, before: VersionState, now: VersionState) -> list[Diagnostic]:
+def _reason(record: object) -> str:
+    reason = record.get("reason") if isinstance(record, Mapping) else None
+    return f" ({reason})" if reason else ""
+
+
+def _record_findings(after: Artifact, before: VersionState, now: VersionState) -> list[Diagnostic]:
+    """A yank or a rejection, once merged, is never removed nor rewritten."""
     doc = after.doc
-    here = doc.location("spec", "versions", now.index)
     findings: list[Diagnostic] = []
-    old_yank, new_yank = before.data.get(YANK), now.data.get(YANK)
-    if old_yank is not None and new_yank is None:
-        reason = f" ({before.yank_reason})" if before.yank_reason else ""
-        findings.append(error(f"version {now.version} was yanked{reason}; a yank is never undone", here, doc.subject))
-    elif old_yank is not None and old_yank != new_yank:
-        findings.append(
-            error(
-                f"version {now.version} is yanked; its yank record cannot change",
-                doc.location("spec", "versions", now.index, YANK),
-                doc.subject,
-            )
+    for key, noun, removal in _RECORDS:
+        old, new = before.data.get(key), now.data.get(key)
+        if old is None or old == new:
+            continue
+        if new is None:
+            message = f"version {now.version} was {key}{_reason(old)}; {removal}"
+            findings.append(error(message, doc.location("spec", "versions", now.index), doc.subject))
+        else:
+            message = f"version {now.version} is {key}; its {noun} record cannot change"
+            findings.append(error(message, doc.location("spec", "versions", now.index, key), doc.subject))
+    return findings
+
+
+def _publication_findings(after: Artifact, before: VersionState, now: VersionState) -> list[Diagnostic]:
+    """Who published a version, and when, are facts: the self-approval rule depends on them."""
+    doc = after.doc
+    return [
+        error(
+            f"version {now.version} was published by {before.published_by}; its {key} cannot change",
+            doc.location("spec", "versions", now.index, key),
+            doc.subject,
         )
-    if before.rejection is not None and now.rejection is None:
-        findings.append(
-            error(f"version {now.version} was rejected; a rejection is final and cannot be removed", here, doc.subject)
-        )
+        for key in PUBLICATION
+        if before.data.get(key) != now.data.get(key)
+    ]
+
+
+def _version_findings(after: Artifact, before: VersionState, now: VersionState) -> list[Diagnostic]:
+    findings = _record_findings(after, before, now)
     if before.approval_status == "approved":
-        findings.extend(_immutable_content_findings(after, before, now))
+        findings.extend(_immutable_content_findings(after, before, now))  # publication included
+    else:
+        findings.extend(_publication_findings(after, before, now))
     return findings
 
 

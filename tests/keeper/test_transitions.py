@@ -85,7 +85,8 @@ def test_approve_a_rejected_version() -> None:
     approval = "      approvals: [{by: bob@acme.dev, at: 2026-03-01T10:00:00Z}]\n"
     head = repo(V110 + V100 + V090 + unrejected + approval)
     assert findings(head, BASE) == [
-        f"{PATH}:26:7: error: Artifact/vpc: version 0.8.0 was rejected; a rejection is final and cannot be removed",
+        f"{PATH}:26:7: error: Artifact/vpc: version 0.8.0 was rejected (No outputs); a rejection is final and "
+        "cannot be removed",
     ]
 
 
@@ -182,3 +183,19 @@ def test_a_stricter_policy_does_not_turn_recorded_approvals_into_errors() -> Non
     head = repo(V110 + self_approved + "      yanked: {reason: Old, by: bob@acme.dev, at: 2026-03-01T10:00:00Z}\n")
     assert findings(head, base) == []
     assert derive(head, base)["vpc"].version("1.0.0").approval_status == "approved"  # type: ignore[union-attr]
+
+
+def test_rewriting_a_rejection_is_refused() -> None:
+    head = repo(VERSIONS.replace("reason: No outputs", "reason: Fine after all"))
+    assert findings(head, BASE) == [
+        f"{PATH}:29:7: error: Artifact/vpc: version 0.8.0 is rejected; its rejection record cannot change",
+    ]
+
+
+def test_changing_the_publisher_to_approve_ones_own_version_is_refused() -> None:
+    republished = V110.replace("publishedBy: alice@acme.dev", "publishedBy: bob@acme.dev")
+    head = repo(republished + APPROVAL_OF_V110.replace("carol", "alice") + V100 + V090 + V080)
+    assert findings(head, BASE) == [
+        f"{PATH}:14:7: error: Artifact/vpc: version 1.1.0 was published by alice@acme.dev; its publishedBy "
+        "cannot change",
+    ]
