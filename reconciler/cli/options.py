@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from reconciler.load.cache import KnownBlobsFile
 from reconciler.load.sources import RepoSource, SourceError, git_commit, working_tree
 from reconciler.validate import Validation, validate_source
 
@@ -40,7 +41,11 @@ def read_source(args: argparse.Namespace) -> RepoSource:
     try:
         if args.repo:
             return git_commit(args.repo, args.ref or "HEAD", args.state_dir)
-        return working_tree(Path(args.path or "."))
+        root = Path(args.path or ".")
+        known = KnownBlobsFile(args.state_dir, root)
+        source = working_tree(root, known.known)
+        known.save()
+        return source
     except SourceError as exc:
         raise UsageError(str(exc)) from exc
 

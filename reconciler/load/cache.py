@@ -10,7 +10,9 @@ on demand.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
+import hashlib
 import marshal
 import os
 import tempfile
@@ -19,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import __version__
+from reconciler.load.sources import KnownBlobs
 from reconciler.load.yaml_documents import parse_documents
 from reconciler.model import Diagnostic, Document, JsonPath, Location, Severity
+from reconciler.resources import schemas_dir
 
 # (documents: [(index, body)], diagnostics: [(severity, message, line, column, subject)])
 Entry = tuple[list[tuple[int, Any]], list[tuple[str, str, int, int, str | None]]]
@@ -94,9 +98,22 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@functools.cache
+def code_fingerprint() -> str:
+    """Changes whenever the checking code or the schemas do, so results of older code are never reused."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(__version__.encode(), usedforsecurity=False)
+    for root in (package, schemas_dir()):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".json") and path.is_file():
+                stat = path.stat()
+                digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
 class BlobCache:
     def __init__(self, state_dir: Path | None, fingerprint: str) -> None:
-        self.key = f"{__version__}-{fingerprint}"
+        self.key = f"{code_fingerprint()}-{fingerprint}"
         self.file = state_dir / "cache" / f"files-{self.key}.marshal" if state_dir else None
         self.entries = _memory.setdefault(self.key, {})
         self.added = 0
@@ -123,15 +140,42 @@ class BlobCache:
         """Persist when anything was added; beyond the size cap, keep only the blobs of this run."""
         if not self.file or not self.added:
             return
+        for stale in self.file.parent.glob("files-*.marshal"):
+            if stale != self.file:
+                stale.unlink(missing_ok=True)  # written by other code or schemas: never valid again
         if len(self.entries) > _MAX_ENTRIES:
             for blob_id in [b for b in self.entries if b not in keep]:
                 del self.entries[blob_id]
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".files-")
-            with os.fdopen(fd, "wb") as fh:
-                marshal.dump(self.entries, fh)
-            os.replace(tmp, self.file)
-            self.added = 0
-        except OSError:
-            pass  # a read-only state dir costs speed, not correctness
+        _write_atomically(self.file, marshal.dumps(self.entries))
+        self.added = 0
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only state dir costs speed, not correctness
+
+
+class KnownBlobsFile:
+    """The blob ids of a working tree's files by stat signature, kept in the state dir between runs."""
+
+    def __init__(self, state_dir: Path | None, root: Path) -> None:
+        tag = hashlib.sha256(str(root.resolve()).encode(), usedforsecurity=False).hexdigest()[:16]
+        self.file = state_dir / "cache" / f"stat-{tag}.marshal" if state_dir else None
+        self.known: KnownBlobs = {}
+        if self.file:
+            try:
+                loaded = marshal.loads(self.file.read_bytes())
+                self.known = loaded if isinstance(loaded, dict) else {}
+            except (OSError, EOFError, ValueError, TypeError):
+                self.known = {}
+        self._loaded = dict(self.known)
+
+    def save(self) -> None:
+        if self.file and self.known != self._loaded:
+            _write_atomically(self.file, marshal.dumps(self.known))

@@ -6,8 +6,10 @@ would give the content), so the parse cache works across the two.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,10 @@ if TYPE_CHECKING:
 IGNORE_FILE = ".portalignore"
 DOCUMENT_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 1024 * 1024
+_RACY_NS = 2_000_000_000
+
+# path → ((size, mtime_ns, inode), git blob id) of working-tree files read before
+KnownBlobs = dict[str, tuple[tuple[int, int, int], str]]
 # git tree entry modes (pygit2.enums.FileMode), spelled out so that reading a working tree never imports pygit2
 _TREE, _BLOB, _BLOB_EXECUTABLE, _LINK = 0o040000, 0o100644, 0o100755, 0o120000
 
@@ -61,13 +67,18 @@ def _ignore_spec(text: str | None) -> pathspec.PathSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(text.splitlines()) if text else None
 
 
-def working_tree(root: Path) -> RepoSource:
+def working_tree(root: Path, known: KnownBlobs | None = None) -> RepoSource:
+    """The document files under `root`. `known` (path → stat, blob id) spares reading files whose stat is
+    unchanged, as git's index does; it is updated in place with what this walk learned."""
     if not root.is_dir():
         raise SourceError(f"{root}: not a directory")
     ignore_file = root / IGNORE_FILE
     ignore = _ignore_spec(ignore_file.read_text(encoding="utf-8", errors="replace") if ignore_file.is_file() else None)
-    files = list(_walk(str(root), "", ignore))
+    files = list(_walk(str(root), "", ignore, known if known is not None else {}))
     files.sort(key=lambda f: f.path)
+    if known is not None:
+        for gone in known.keys() - {f.path for f in files}:
+            del known[gone]
 
     def read_text(path: str) -> str | None:
         target = (root / path).resolve()
@@ -78,7 +89,7 @@ def working_tree(root: Path) -> RepoSource:
     return RepoSource(str(root), tuple(files), read_text=read_text)
 
 
-def _walk(directory: str, prefix: str, ignore: pathspec.PathSpec | None) -> Iterator[SourceFile]:
+def _walk(directory: str, prefix: str, ignore: pathspec.PathSpec | None, known: KnownBlobs) -> Iterator[SourceFile]:
     # Plain strings, not pathlib: this runs once per file of repos with tens of thousands of them.
     try:
         entries = list(os.scandir(directory))
@@ -90,20 +101,32 @@ def _walk(directory: str, prefix: str, ignore: pathspec.PathSpec | None) -> Iter
         rel = prefix + entry.name
         if entry.is_dir(follow_symlinks=False):
             if not (ignore and ignore.match_file(rel + "/")):
-                yield from _walk(entry.path, rel + "/", ignore)
+                yield from _walk(entry.path, rel + "/", ignore, known)
         elif is_document_path(rel, ignore):
-            yield _disk_file(entry, rel)
+            yield _disk_file(entry, rel, known)
 
 
-def _disk_file(entry: os.DirEntry[str], rel: str) -> SourceFile:
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def _disk_file(entry: os.DirEntry[str], rel: str, known: KnownBlobs) -> SourceFile:
     if entry.is_symlink():
         return SourceFile(rel, "symlink", 0, True, lambda: b"")
-    size = entry.stat().st_size
-    if size > MAX_FILE_BYTES:
-        return SourceFile(rel, f"oversized:{size}", size, False, lambda: b"")
-    with open(entry.path, "rb") as fh:
-        content = fh.read()
-    return SourceFile(rel, git_blob_id(content), len(content), False, lambda: content)
+    stat = entry.stat()
+    if stat.st_size > MAX_FILE_BYTES:
+        return SourceFile(rel, f"oversized:{stat.st_size}", stat.st_size, False, lambda: b"")
+    signature = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    seen = known.get(rel)
+    if seen is not None and seen[0] == signature:
+        return SourceFile(rel, seen[1], stat.st_size, False, functools.partial(_read_bytes, entry.path))
+    content = _read_bytes(entry.path)
+    blob_id = git_blob_id(content)
+    # A file written within the clock's resolution of now could change again unseen: do not vouch for it yet.
+    if time.time_ns() - stat.st_mtime_ns > _RACY_NS:
+        known[rel] = (signature, blob_id)
+    return SourceFile(rel, blob_id, len(content), False, lambda: content)
 
 
 def _open_repository(location: str, state_dir: Path) -> pygit2.Repository:

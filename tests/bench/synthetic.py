@@ -154,7 +154,7 @@ spec:
   team: team-{i % teams}
   description: Synthetic pipeline {i}
   targets:
-    - clusters: {{matchLabels: {{shard: "{i % 10}", env: prd}}}}
+    - clusters: {{matchLabels: {{shard: "{i % 10}"}}}}
       role: agent
   env:
     - {{name: LOKI_ENDPOINT, value: "http://loki.observability:3100"}}
