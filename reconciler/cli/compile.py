@@ -14,6 +14,7 @@ from reconciler.cli.options import add_source_arguments, load_repository
 from reconciler.herald.catalog import default_catalog
 from reconciler.herald.compile import dump_yaml, render_config, vector_config
 from reconciler.herald.merge import merged_configs
+from reconciler.herald.vector_binary import find_vector, vector_validate
 from reconciler.herald.workloads import DEFAULT_SETTINGS, desired_objects
 from reconciler.model.kinds import RepoModel
 from reconciler.model.ownership import DEFAULT_INSTANCE
@@ -38,6 +39,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--instance", default=DEFAULT_INSTANCE, help="this installation's id (ownership label)")
     parser.add_argument("--vector-image", default=DEFAULT_SETTINGS.image, help="the pinned Vector image to run")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument(
+        "--vector",
+        action="store_true",
+        help="also run `vector validate --no-environment` on each written config (when vector is on PATH)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -79,19 +85,18 @@ def write_outputs(
     """Writes every file; returns how many."""
     catalog = default_catalog()
     _remove_stale(out)
-    written = 0
+    configs: list[Path] = []
     for name, pipeline in sorted(model.pipelines.items()):
         rendered = render_config(vector_config(pipeline, catalog), [name], commit)
-        _write(out / "pipelines" / f"{name}.vector.yaml", rendered.text)
-        written += 1
+        configs.append(out / "pipelines" / f"{name}.vector.yaml")
+        _write(configs[-1], rendered.text)
     for merged in merged_configs(model, catalog):
         rendered = render_config(merged.config, merged.pipeline_names, commit)
-        _write(out / "clusters" / merged.cluster / f"vector-{merged.role}.yaml", rendered.text)
-        written += 1
+        configs.append(out / "clusters" / merged.cluster / f"vector-{merged.role}.yaml")
+        _write(configs[-1], rendered.text)
     for cluster, objects in gather_manifests(model, instance, producers).items():
         _write(out / "clusters" / cluster / "manifests.yaml", render_manifests(objects))
-        written += 1
-    return written
+    return configs
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,6 +108,15 @@ def run(args: argparse.Namespace) -> int:
         return 1
     # Never a local path: the output must be the same on every machine.
     commit = validation.source.commit or "uncommitted working tree"
-    count = write_outputs(validation.model, args.out, commit, args.instance, manifest_producers(args))
-    print(f"wrote {count} file(s) to {args.out}", file=sys.stderr)
-    return 0
+    configs = write_outputs(validation.model, args.out, commit, args.instance, manifest_producers(args))
+    print(f"wrote {len(configs)} Vector config(s) and the cluster manifests to {args.out}", file=sys.stderr)
+    if not args.vector:
+        return 0
+    binary = find_vector()
+    if binary is None:
+        print("note: no vector binary on PATH: vector validate skipped", file=sys.stderr)
+        return 0
+    rejected = vector_validate(configs, binary)
+    for diagnostic in rejected:
+        print(diagnostic.format())
+    return 1 if rejected else 0

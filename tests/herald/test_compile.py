@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 
 from reconciler.herald.catalog import default_catalog
@@ -164,3 +166,51 @@ def test_compile_drops_files_of_removed_pipelines(tmp_path: Path, portal: Callab
     assert portal("compile", tmp_path / "repo", "--out", out).code == 0
     assert not (out / "pipelines" / "infra-metrics.vector.yaml").exists()
     assert not (out / "clusters" / "prd-eu-1" / "vector-aggregator.yaml").exists()
+
+
+FAKE_VECTOR = """#!/bin/sh
+# Stands in for the vector binary: rejects any config that has a console sink.
+[ "$1" = validate ] && [ "$2" = --no-environment ] || exit 64
+if grep -q "type: console" "$3"; then echo "x Sink \\"out\\": unknown variant" >&2; exit 78; fi
+echo "Validated"
+"""
+
+CONSOLE = (
+    HEADER
+    + """\
+kind: Pipeline
+metadata:
+  name: console-out
+spec:
+  team: payments
+  targets:
+    - clusters: {names: [prd-eu-1]}
+  sources:
+    own_logs: {type: internal_logs}
+  sinks:
+    out: {type: console, inputs: [own_logs], encoding: {codec: json}}
+"""
+)
+
+
+def test_compile_runs_vector_validate_when_the_binary_is_there(
+    tmp_path: Path, portal: Callable[..., PortalRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_files(tmp_path / "repo", repo_files(("app-logs", APP_LOGS)))
+    out = tmp_path / "out"
+    system_path = os.environ.get("PATH", "")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    without = portal("compile", tmp_path / "repo", "--out", out, "--vector")
+    assert without.code == 0 and "vector validate skipped" in without.err
+    write_files(tmp_path / "bin", {"vector": FAKE_VECTOR})
+    (tmp_path / "bin" / "vector").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{system_path}")
+    assert portal("compile", tmp_path / "repo", "--out", out, "--vector").code == 0
+    write_files(tmp_path / "repo", {"pipelines/console-out.yaml": CONSOLE})
+    rejected = portal("compile", tmp_path / "repo", "--out", out, "--vector")
+    assert rejected.code == 1
+    assert sorted(line.split(":")[0] for line in rejected.lines) == [
+        str(out / "clusters/prd-eu-1/vector-agent.yaml"),
+        str(out / "pipelines/console-out.vector.yaml"),
+    ]
+    assert "unknown variant" in rejected.out
