@@ -2,7 +2,8 @@
 
 An approved version's content never changes (only a yank may be added); versions are never deleted (yank
 instead); a yank is never undone; a rejection is final; who published a version, and when, never change (the
-self-approval rule depends on them); an artifact keeps its team and registry key. Removing a whole Artifact
+self-approval rule depends on them) and a new version is not backdated; an artifact keeps its team and registry
+key. Removing a whole Artifact
 archives it, so its registry key cannot be taken by another artifact in the same change.
 """
 
@@ -113,6 +114,27 @@ def _version_findings(after: Artifact, before: VersionState, now: VersionState) 
     return findings
 
 
+def _backdated_findings(before: ArtifactState, after: ArtifactState) -> list[Diagnostic]:
+    """A version a change adds is published after those already there: backdating one would let it pass for the
+    first version, or for a patch of an older latest, and be auto-approved."""
+    published = [v.published_at for v in before.versions if v.published_at is not None]
+    if not published:
+        return []
+    newest = max(published)
+    known = {v.version for v in before.versions}
+    doc = after.artifact.doc
+    return [
+        error(
+            f"version {v.version} is new but published at {v.published_at.isoformat()}, before versions already "
+            f"published (the newest at {newest.isoformat()}); a new version cannot be backdated",
+            doc.location("spec", "versions", v.index, "publishedAt"),
+            doc.subject,
+        )
+        for v in reversed(after.versions)
+        if v.version not in known and v.published_at is not None and v.published_at < newest
+    ]
+
+
 def _artifact_transition_findings(before: ArtifactState, after: ArtifactState) -> list[Diagnostic]:
     findings = _identity_findings(before.artifact, after.artifact)
     doc = after.artifact.doc
@@ -129,6 +151,7 @@ def _artifact_transition_findings(before: ArtifactState, after: ArtifactState) -
             )
         else:
             findings.extend(_version_findings(after.artifact, old, now))
+    findings.extend(_backdated_findings(before, after))
     return findings
 
 

@@ -199,3 +199,13 @@ def test_changing_the_publisher_to_approve_ones_own_version_is_refused() -> None
         f"{PATH}:14:7: error: Artifact/vpc: version 1.1.0 was published by alice@acme.dev; its publishedBy "
         "cannot change",
     ]
+
+
+def test_a_new_version_cannot_be_backdated() -> None:
+    backdated = V110.replace("1.1.0", "3.0.0").replace("2026-02-01", "2025-01-01")
+    head = repo(backdated + VERSIONS)
+    assert findings(head, BASE) == [
+        f"{PATH}:15:7: error: Artifact/vpc: version 3.0.0 is new but published at 2025-01-01T10:00:00+00:00, "
+        "before versions already published (the newest at 2026-02-01T10:00:00+00:00); a new version cannot be "
+        "backdated",
+    ]
