@@ -371,3 +371,18 @@ def test_invalid_dry_run_value_is_400(cluster: Cluster) -> None:
     with pytest.raises(ApiException) as caught:
         cluster.core.create_namespaced_config_map("default", configmap("a"), dry_run="Some")
     assert caught.value.status == 400
+
+
+def test_create_with_a_resource_version_is_refused_like_the_storage_layer_does(cluster: Cluster) -> None:
+    read_back = cluster.core.create_namespaced_config_map("default", configmap("a")).to_dict()
+    cluster.core.delete_namespaced_config_map("a", "default")
+    with pytest.raises(ApiException) as caught:
+        cluster.core.create_namespaced_config_map("default", configmap("a", resourceVersion="5"))
+    assert caught.value.status == 500
+    assert status_of(caught.value)["message"] == "resourceVersion should not be set on objects to be created"
+    stale = configmap("a", resourceVersion=read_back["metadata"]["resource_version"])
+    with pytest.raises(ApiException) as caught:
+        cluster.core.patch_namespaced_config_map(
+            "a", "default", stale, field_manager="m", _content_type="application/apply-patch+yaml"
+        )
+    assert caught.value.status == 500

@@ -37,6 +37,16 @@ from .validation import check_body_identity, check_kind, validate_object
 __all__ = ["Api", "Target", "WriteOptions", "default_field_manager"]
 
 
+def reject_resource_version_on_create(metadata: dict[str, Any]) -> None:
+    """The storage layer refuses it (as a 500, not a 400): it usually means an object was copied from a read."""
+    try:
+        version = int(str(metadata.get("resourceVersion") or "0"))
+    except ValueError:
+        return  # an unparseable version is ignored by the real server too (kubernetes#113847)
+    if version != 0:
+        raise ApiError(500, "resourceVersion should not be set on objects to be created", "InternalError")
+
+
 class Api(Reads, Deletion):
     def __init__(self, registry: ResourceRegistry) -> None:
         super().__init__(registry)
@@ -76,6 +86,7 @@ class Api(Reads, Deletion):
         self._check_namespace_usable(named, namespace)
         if self.store.get(target.key, namespace, name) is not None:
             raise errors.already_exists(rt.group_resource, name, rt.group, rt.plural)
+        reject_resource_version_on_create(metadata)
         initialise(rt, obj)
         entries = managed_fields.update(
             {},
@@ -243,6 +254,7 @@ class Api(Reads, Deletion):
             obj: dict[str, Any] = {"apiVersion": rt.api_version, "kind": rt.kind, "metadata": {"name": target.name}}
             namespace = self._resolve_namespace(target, obj["metadata"])
             self._check_namespace_usable(target, namespace)
+            reject_resource_version_on_create(metadata)
             merged, entries = managed_fields.apply(
                 obj,
                 applied_content,

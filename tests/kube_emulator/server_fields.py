@@ -9,7 +9,7 @@ from typing import Any
 from . import errors
 from .base import Target, now_rfc3339
 from .resources import ResourceType
-from .validation import validate_object
+from .validation import check_immutable, validate_object
 
 
 def initialise(rt: ResourceType, obj: dict[str, Any]) -> None:
@@ -112,6 +112,7 @@ def carry_server_fields(target: Target, old: dict[str, Any], new: dict[str, Any]
                 [("type", "FieldValueInvalid", "Invalid value: field is immutable")],
             )
     validate_object(rt, new)
+    check_immutable(rt, old, new)
     if old_metadata.get("deletionTimestamp"):
         added = set(metadata.get("finalizers") or []) - set(old_metadata.get("finalizers") or [])
         if added:

@@ -15,6 +15,7 @@ from .resources import ResourceType
 _SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_DNS1035_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _QUALIFIED_NAME_RE = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 
 
@@ -52,19 +53,8 @@ def validate_object(rt: ResourceType, obj: dict[str, Any]) -> None:
     metadata = obj["metadata"]
     name = str(metadata.get("name") or "")
     causes: list[tuple[str, str, str]] = []
-    pattern_ok = _LABEL_RE.match(name) if rt.kind == "Namespace" else _SUBDOMAIN_RE.match(name)
-    limit = 63 if rt.kind == "Namespace" else 253
-    if not pattern_ok or len(name) > limit:
-        what = "RFC 1123 label" if rt.kind == "Namespace" else "RFC 1123 subdomain"
-        causes.append(
-            (
-                "metadata.name",
-                "FieldValueInvalid",
-                f'Invalid value: "{name}": a lowercase {what} must consist of lower case '
-                f"alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
-                f"character",
-            )
-        )
+    if problem := name_problem(rt, obj):
+        causes.append(("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": {problem}'))
     for key, value in (metadata.get("labels") or {}).items():
         if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE_RE.match(value):
             causes.append(
@@ -118,3 +108,82 @@ def valid_qualified_name(key: str) -> bool:
     if prefix and (len(prefix) > 253 or not _SUBDOMAIN_RE.match(prefix)):
         return False
     return bool(name) and len(name) <= 63 and bool(_QUALIFIED_NAME_RE.match(name))
+
+
+_SUBDOMAIN_RULE = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+    "and must start and end with an alphanumeric character"
+)
+_RBAC_KINDS = frozenset({"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"})
+
+
+def name_problem(rt: ResourceType, obj: dict[str, Any]) -> str | None:
+    """Why the real server would refuse this name for this kind (each kind has its own rule), or None."""
+    name = str(obj["metadata"].get("name") or "")
+    if rt.kind in _RBAC_KINDS:
+        # RBAC names are path segments: "system:aggregate-to-view" is fine.
+        if name in (".", "..") or "/" in name or "%" in name:
+            return "may not contain '/' or '%' and may not be '.' or '..'"
+        return None
+    if rt.kind == "Namespace":
+        if len(name) > 63 or not _LABEL_RE.match(name):
+            return (
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "
+                "must start and end with an alphanumeric character"
+            )
+        return None
+    if rt.kind == "Service":
+        if len(name) > 63 or not _DNS1035_RE.match(name):
+            return (
+                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+                "alphabetic character, and end with an alphanumeric character"
+            )
+        return None
+    if len(name) > 253 or not _SUBDOMAIN_RE.match(name):
+        return _SUBDOMAIN_RULE
+    if rt.kind == "CustomResourceDefinition":
+        spec = obj.get("spec") or {}
+        expected = f"{(spec.get('names') or {}).get('plural', '')}.{spec.get('group', '')}"
+        if name != expected:
+            return f'must be spec.names.plural+"."+spec.group ({expected})'
+    return None
+
+
+_STATEFULSET_MUTABLE_SPEC = frozenset(
+    {"replicas", "ordinals", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds"}
+)
+
+
+def check_immutable(rt: ResourceType, old: dict[str, Any], new: dict[str, Any]) -> None:
+    """Fields the real server refuses to change after creation (apply then has to delete and recreate)."""
+    name = str(new["metadata"].get("name") or "")
+    causes: list[tuple[str, str, str]] = []
+    old_spec, new_spec = old.get("spec") or {}, new.get("spec") or {}
+    if rt.kind in ("ConfigMap", "Secret") and old.get("immutable"):
+        for field in ("data", "binaryData", "immutable"):
+            if old.get(field) != new.get(field):
+                causes.append((field, "FieldValueForbidden", "Forbidden: field is immutable when `immutable` is set"))
+    if rt.kind in ("Deployment", "DaemonSet", "StatefulSet") and old_spec.get("selector") != new_spec.get("selector"):
+        causes.append(("spec.selector", "FieldValueInvalid", "Invalid value: field is immutable"))
+    if rt.kind == "StatefulSet":
+        changed = {k for k in set(old_spec) | set(new_spec) if old_spec.get(k) != new_spec.get(k)}
+        if changed - _STATEFULSET_MUTABLE_SPEC - {"selector"}:
+            causes.append(
+                (
+                    "spec",
+                    "FieldValueForbidden",
+                    "Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', "
+                    "'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' "
+                    "are forbidden",
+                )
+            )
+    if rt.kind in ("RoleBinding", "ClusterRoleBinding") and old.get("roleRef") != new.get("roleRef"):
+        causes.append(("roleRef", "FieldValueInvalid", "Invalid value: cannot change roleRef"))
+    if rt.kind == "Service":
+        old_ip, new_ip = old_spec.get("clusterIP"), new_spec.get("clusterIP")
+        if old_ip and new_ip and old_ip != new_ip:
+            causes.append(("spec.clusterIPs[0]", "FieldValueInvalid", "Invalid value: field is immutable"))
+    if rt.kind == "CustomResourceDefinition" and old_spec.get("scope") != new_spec.get("scope"):
+        causes.append(("spec.scope", "FieldValueInvalid", "Invalid value: field is immutable"))
+    if causes:
+        raise errors.invalid(rt.kind, name, rt.group, causes)
