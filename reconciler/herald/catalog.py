@@ -29,6 +29,7 @@ SECTIONS: tuple[Section, ...] = ("sources", "transforms", "sinks")
 KIND_OF_SECTION: Mapping[str, ComponentKind] = {"sources": "source", "transforms": "transform", "sinks": "sink"}
 ALL_EVENT_KINDS: EventKinds = frozenset({"logs", "metrics", "traces"})
 COMMON_SCHEMA = "common.schema.json"
+GLOBAL_SCHEMA = "global.schema.json"  # Vector's top-level options other than the sections
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,11 @@ class Catalog:
         self._validators: dict[tuple[ComponentKind, str], Any] = {}
         self._types: dict[tuple[ComponentKind, str], ComponentType] = {}
         self._by_name: dict[tuple[ComponentKind, str], ComponentType] = {}
+        global_schema = json.loads((directory / GLOBAL_SCHEMA).read_text(encoding="utf-8"))
+        self._global = (
+            jsonschema_rs.validator_for(global_schema, registry=self._registry),
+            jsonschema.Draft202012Validator(global_schema, registry=self._explaining_registry),
+        )
         for path in sorted(directory.glob("*/*.schema.json")):
             schema = json.loads(path.read_text(encoding="utf-8"))
             ctype = component_type(path, schema)
@@ -185,6 +191,10 @@ class Catalog:
         if key not in self._validators:
             self._validators[key] = jsonschema_rs.validator_for(self._schemas[key], registry=self._registry)
         return self._validators[key]
+
+    def global_validators(self) -> tuple[Any, jsonschema.Draft202012Validator]:
+        """The fast validator and the explainer of Vector's global options."""
+        return self._global
 
     def explainer(self, ctype: ComponentType) -> jsonschema.Draft202012Validator:
         """The detailed validator, run only on invalid options: its errors keep the sub-errors of each branch."""

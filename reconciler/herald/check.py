@@ -9,7 +9,7 @@ from reconciler.herald.catalog import Catalog, ComponentType, default_catalog
 from reconciler.herald.components import Component, pipeline_components
 from reconciler.herald.env import check_env
 from reconciler.herald.merge import Conflict, merged_configs
-from reconciler.herald.options import check_options
+from reconciler.herald.options import check_global_options, check_options
 from reconciler.herald.topology import check_topology
 from reconciler.herald.vrl import check_vrl
 from reconciler.model import Diagnostic, error, warning
@@ -41,7 +41,7 @@ def check_pipeline(pipeline: Pipeline, catalog: Catalog) -> list[Diagnostic]:
     """Everything that makes one pipeline a config Vector accepts."""
     doc = pipeline.doc
     components = pipeline_components(pipeline)
-    findings: list[Diagnostic] = []
+    findings = check_global_options(pipeline.global_options, catalog, doc)
     types: dict[str, ComponentType | None] = {}
     for component in components:
         ctype, type_findings = _component_type(component, catalog, pipeline)

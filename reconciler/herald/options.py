@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
@@ -48,7 +49,17 @@ def _unknown_keys(err: jsonschema.ValidationError) -> list[str]:
     return sorted(k for k in err.instance if k not in allowed)
 
 
-def _message(label: str, ctype: ComponentType, err: jsonschema.ValidationError, where: str) -> str:
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What is being checked, for messages and locations."""
+
+    label: str  # "sinks.loki_errors", "global"
+    owner: str  # whose options these are: "loki", "Vector's global options"
+    path: tuple[str | int, ...]  # where the options are written in the document
+    doc: Document
+
+
+def _message(label: str, owner: str, err: jsonschema.ValidationError, where: str) -> str:
     at = f"`{where}`" if where else "the options"
     if err.validator == "enum":
         choices = ", ".join(str(c) for c in err.validator_value)
@@ -58,19 +69,20 @@ def _message(label: str, ctype: ComponentType, err: jsonschema.ValidationError, 
         return f"{label}: {at} must be of type {err.validator_value}, not {err.instance!r}"
     if err.validator == "required":
         missing = [r for r in err.validator_value if r not in err.instance]
-        return f"{label}: {ctype.name} needs the option `{_dotted((*err.absolute_path, missing[0]))}`"
+        return f"{label}: {owner} needs the option `{_dotted((*err.absolute_path, missing[0]))}`"
     if err.validator in {"oneOf", "anyOf"} and _only_required_branches(err):
         names = ", ".join(f"`{b['required'][0]}`" for b in err.validator_value)
-        return f"{label}: {ctype.name} needs exactly one of the options {names}"
+        return f"{label}: {owner} needs exactly one of the options {names}"
     return f"{label}: {at}: {err.message}"
 
 
-def check_options(component: Component, ctype: ComponentType, catalog: Catalog, doc: Document) -> list[Diagnostic]:
-    options = component.options
-    if catalog.validator(ctype).is_valid(options):
+def schema_findings(value: Any, fast: Any, explainer: jsonschema.Validator, subject: Subject) -> list[Diagnostic]:
+    """Located errors of `value` against a schema: the fast validator decides, the explainer says why."""
+    if fast.is_valid(value):
         return []
+    doc = subject.doc
     findings: list[Diagnostic] = []
-    errors = sorted(catalog.explainer(ctype).iter_errors(options), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(explainer.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
     unknown_by_parent: dict[tuple[str | int, ...], list[str]] = {}
     for err in errors:
         if err.validator == "additionalProperties":
@@ -85,9 +97,9 @@ def check_options(component: Component, ctype: ComponentType, catalog: Catalog, 
                 for key in _unknown_keys(err):
                     findings.append(
                         error(
-                            f"{component.label}: unknown option `{_dotted((*parent, key))}` for {ctype.name}"
+                            f"{subject.label}: unknown option `{_dotted((*parent, key))}` for {subject.owner}"
                             + did_you_mean(key, allowed),
-                            doc.location(*component.path, *parent, key),
+                            doc.location(*subject.path, *parent, key),
                             doc.subject,
                         )
                     )
@@ -95,15 +107,25 @@ def check_options(component: Component, ctype: ComponentType, catalog: Catalog, 
             if err.validator == "required":
                 missing = [r for r in err.validator_value if r not in err.instance]
                 # A misspelled required option is already reported as unknown, with the right name suggested.
-                if any(
-                    difflib.get_close_matches(m, unknown_by_parent.get(parent, []), n=1, cutoff=0.6) for m in missing
-                ):
+                misspelled = unknown_by_parent.get(parent, [])
+                if any(difflib.get_close_matches(m, misspelled, n=1, cutoff=0.6) for m in missing):
                     continue
             findings.append(
                 error(
-                    _message(component.label, ctype, err, _dotted(parent)),
-                    doc.location(*component.path, *parent),
+                    _message(subject.label, subject.owner, err, _dotted(parent)),
+                    doc.location(*subject.path, *parent),
                     doc.subject,
                 )
             )
     return findings
+
+
+def check_options(component: Component, ctype: ComponentType, catalog: Catalog, doc: Document) -> list[Diagnostic]:
+    subject = Subject(component.label, ctype.name, component.path, doc)
+    return schema_findings(component.options, catalog.validator(ctype), catalog.explainer(ctype), subject)
+
+
+def check_global_options(options: Mapping[str, Any], catalog: Catalog, doc: Document) -> list[Diagnostic]:
+    subject = Subject("global", "Vector's global options", ("spec", "global"), doc)
+    fast, explainer = catalog.global_validators()
+    return schema_findings(dict(options), fast, explainer, subject)

@@ -11,7 +11,13 @@ from reconciler.herald.catalog import ComponentType, default_catalog, vector_sch
 from reconciler.herald.check import check_model
 from reconciler.herald.compile import vector_config
 from tests.herald.builders import example_pipeline, model_of
-from tests.herald.upstream import upstream_options, upstream_sensitive, upstream_types, vector_errors
+from tests.herald.upstream import (
+    upstream_global_options,
+    upstream_options,
+    upstream_sensitive,
+    upstream_types,
+    vector_errors,
+)
 
 HERALD_TYPES = {
     "source": [
@@ -98,3 +104,9 @@ def test_every_option_vector_marks_sensitive_is_sensitive_here(ctype: ComponentT
     ours = {".".join(path) for path in ctype.sensitive}
     missing = sorted(p for p in upstream_sensitive(ctype.kind, ctype.name) if p not in ours)
     assert missing == []
+
+
+def test_global_options_exist_in_vectors_schema() -> None:
+    schema = json.loads((vector_schemas_dir() / "global.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert sorted(set(schema["properties"]) - upstream_global_options()) == []

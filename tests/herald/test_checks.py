@@ -149,3 +149,15 @@ def test_vrl_messages() -> None:
     assert compile_error('.a = "b"') is None
     assert compile_error("nope(.a)") == "call to undefined function `nope`"
     assert compile_error(". = parse_json(.message)") == "unhandled fallible assignment"
+
+
+def test_global_options_are_vectors() -> None:
+    spec = {
+        "global": {"data_dri": "/var/lib/vector", "api": {"enabled": "yes"}},
+        "sources": {"logs": {"type": "internal_logs"}},
+        "sinks": {"out": {"type": "blackhole", "inputs": ["logs"]}},
+    }
+    assert sorted(messages(spec)) == [
+        "global: `api.enabled` must be of type boolean, not 'yes'",
+        "global: unknown option `data_dri` for Vector's global options (did you mean `data_dir`?)",
+    ]

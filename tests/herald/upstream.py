@@ -109,3 +109,10 @@ def upstream_sensitive(kind: str, name: str) -> set[str]:
     if component is not None:
         walk(component, "", frozenset())
     return found
+
+
+def upstream_global_options() -> set[str]:
+    names: set[str] = set()
+    for part in vector_schema()["allOf"]:
+        names |= set(_properties(part))
+    return names - {"sources", "transforms", "sinks", "tests"}
