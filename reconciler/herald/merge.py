@@ -55,7 +55,7 @@ def placements(model: RepoModel) -> dict[Placement, list[Pipeline]]:
 
 def merge(placement: Placement, pipelines: list[Pipeline], catalog: Catalog) -> MergedConfig:
     config: dict[str, Any] = {}
-    owner: dict[str, Pipeline] = {}  # component id or global key → pipeline that set it first
+    owner: dict[tuple[str, str], Pipeline] = {}  # ("component", id) or ("global", key) → who set it first
     env: dict[str, tuple[EnvVar, Pipeline]] = {}
     conflicts: list[Conflict] = []
     for pipeline in pipelines:
@@ -64,19 +64,19 @@ def merge(placement: Placement, pipelines: list[Pipeline], catalog: Catalog) -> 
             if key in KIND_OF_SECTION:
                 section = config.setdefault(key, {})
                 for cid, body in value.items():
-                    first = owner.get(f"id:{cid}")
+                    first = owner.get(("component", cid))
                     if first is not None:
                         what = f"component id `{cid}`"
                         conflicts.append(Conflict(what, first, pipeline, ("spec", key, cid), placement))
                         continue
-                    owner[f"id:{cid}"] = pipeline
+                    owner["component", cid] = pipeline
                     section[cid] = body
             elif key in config and config[key] != value:
-                first = owner[f"global:{key}"]
+                first = owner["global", key]
                 what = f"global option `{key}`"
                 conflicts.append(Conflict(what, first, pipeline, ("spec", "global", key), placement))
             elif key not in config:
-                owner[f"global:{key}"] = pipeline
+                owner["global", key] = pipeline
                 config[key] = value
         for index, var in enumerate(pipeline.env):
             earlier = env.get(var.name)
