@@ -234,3 +234,19 @@ def test_finalizers_are_a_set_owned_per_value(cluster: Cluster) -> None:
     assert other.metadata.finalizers == ["example.com/one", "example.com/two"]
     after, _ = apply_configmap(cluster, configmap("a"), "gitops")
     assert after.metadata.finalizers == ["example.com/two"]
+
+
+def test_update_owns_the_maps_it_creates(cluster: Cluster) -> None:
+    created = cluster.core.create_namespaced_config_map("default", configmap("a", {"k": "v"}, labels={"x": "y"}))
+    assert managers(created) == {
+        ("OpenAPI-Generator", "Update"): {
+            "f:data": {".": {}, "f:k": {}},
+            "f:metadata": {"f:labels": {".": {}, "f:x": {}}},
+        }
+    }
+    group, version = "butler.butlerlabs.dev", "v1alpha1"
+    team = {"apiVersion": f"{group}/{version}", "kind": "Team", "metadata": {"name": "t"}, "spec": {"a": {"b": 1}}}
+    made = cluster.custom.create_cluster_custom_object(group, version, "teams", team, field_manager="portal")
+    (entry,) = made["metadata"]["managedFields"]
+    assert entry["manager"] == "portal" and entry["operation"] == "Update"
+    assert entry["fieldsV1"] == {"f:spec": {".": {}, "f:a": {".": {}, "f:b": {}}}}

@@ -97,6 +97,7 @@ class Api(Reads, Deletion):
             "",
             rt.list_keys,
             now_rfc3339(),
+            is_map=rt.is_map_field,
         )
         return self._insert(target, obj, entries, options)
 
@@ -193,6 +194,7 @@ class Api(Reads, Deletion):
             rt.list_keys,
             now_rfc3339(),
             self._in_scope(rt, target.subresource),
+            rt.is_map_field,
         )
         return self._commit(target, stored, new, entries, options)
 

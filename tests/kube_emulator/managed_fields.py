@@ -144,6 +144,28 @@ def _walk(value: Any, path: Path, schema_path: tuple[str, ...], list_keys: ListK
         out.add(path)
 
 
+def map_paths(content: Any, list_keys: ListKeys, is_map: Callable[[tuple[str, ...]], bool]) -> set[Path]:
+    """Paths of the non-empty maps (not structs) in `content`: an update that creates one owns it too."""
+    found: set[Path] = set()
+
+    def visit(value: Any, path: Path, schema_path: tuple[str, ...]) -> None:
+        if isinstance(value, dict):
+            if value and path and path[-1].startswith("f:") and is_map(schema_path):
+                found.add(path)
+            for key, child in value.items():
+                visit(child, (*path, f"f:{key}"), (*schema_path, key))
+        elif isinstance(value, list):
+            keys = list_keys(schema_path, value)
+            if isinstance(keys, tuple) and _keyed(value, keys):
+                for item in value:
+                    item_path = (*path, "k:" + encode_key(item, keys))
+                    for key, child in item.items():
+                        visit(child, (*item_path, f"f:{key}"), (*schema_path, key))
+
+    visit(content, (), ())
+    return found
+
+
 def value_at(obj: Any, path: Path) -> Any:
     """The value at a field path, or _MISSING."""
     node = obj
@@ -346,11 +368,18 @@ def update(
     list_keys: ListKeys,
     now: str,
     in_scope: Callable[[Path], bool] = lambda path: True,
+    is_map: Callable[[tuple[str, ...]], bool] = lambda schema_path: False,
 ) -> list[ManagerEntry]:
-    """Ownership after a non-apply write: the writer takes the fields it changed, removed fields lose owners."""
+    """Ownership after a non-apply write: the writer takes the fields it changed, removed fields lose owners.
+
+    Unlike apply, an update also owns the maps it brings into existence (labels, data, ...), which the real
+    server renders as a "." entry next to their keys.
+    """
     entries = [copy.deepcopy(entry) for entry in entries]
     old_fields = field_set(old_content, list_keys)
     new_fields = field_set(new_content, list_keys)
+    old_maps = map_paths(old_content, list_keys, is_map)
+    new_maps = map_paths(new_content, list_keys, is_map)
     changed = {
         path
         for path in new_fields
@@ -360,9 +389,11 @@ def update(
     removed = old_fields - new_fields
     for entry in entries:
         entry.fields -= changed | removed
+    changed |= new_maps - old_maps
     # Fields that vanished with a removed parent (an item, a map) lose their owners too.
+    existing = new_fields | new_maps
     for entry in entries:
-        entry.fields = {path for path in entry.fields if path in new_fields or not in_scope(path)}
+        entry.fields = {path for path in entry.fields if path in existing or not in_scope(path)}
     if changed:
         identity = (manager, "Update", subresource)
         own = next((entry for entry in entries if entry.identity() == identity), None)

@@ -33,6 +33,10 @@ SET_LISTS: frozenset[str] = frozenset({"finalizers"})
 METADATA_LIST_MAP_KEYS: dict[str, tuple[str, ...]] = {"ownerReferences": ("uid",)}
 
 SchemaPath = tuple[str, ...]
+# Map-typed (not struct) fields of the built-in kinds, by name.
+BUILTIN_MAP_FIELDS: frozenset[str] = frozenset(
+    {"labels", "annotations", "data", "binaryData", "stringData", "matchLabels", "nodeSelector"}
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,16 @@ class ResourceType:
     def group_resource(self) -> str:
         """`deployments.apps` — how error messages name a resource."""
         return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    def is_map_field(self, path: SchemaPath) -> bool:
+        """Whether the object at `path` is a map (free keys) rather than a struct, as the schema would say."""
+        if not path:
+            return False
+        if path[0] == "metadata":
+            return len(path) == 2 and path[1] in ("labels", "annotations")
+        if self.builtin:
+            return path[-1] in BUILTIN_MAP_FIELDS
+        return True  # custom resources without a structural schema here: every object is a map
 
     def list_keys(self, path: SchemaPath, items: list[Any]) -> tuple[str, ...] | str | None:
         """How the list at `path` (field names only) merges: its map keys, "set", or None for atomic."""
