@@ -386,3 +386,29 @@ def test_create_with_a_resource_version_is_refused_like_the_storage_layer_does(c
             "a", "default", stale, field_manager="m", _content_type="application/apply-patch+yaml"
         )
     assert caught.value.status == 500
+
+
+def test_generation_of_custom_resources_without_status_subresource_counts_status(cluster: Cluster) -> None:
+    group, version = "butler.butlerlabs.dev", "v1alpha1"
+    body = {"apiVersion": f"{group}/{version}", "kind": "WorkspaceTemplate", "metadata": {"name": "t"}}
+    cluster.custom.create_namespaced_custom_object(group, version, "default", "workspacetemplates", body)
+    patched = cluster.custom.patch_namespaced_custom_object(
+        group,
+        version,
+        "default",
+        "workspacetemplates",
+        "t",
+        {"status": {"x": 1}},
+        _content_type="application/merge-patch+json",
+    )
+    assert patched["metadata"]["generation"] == 2
+    labelled = cluster.custom.patch_namespaced_custom_object(
+        group,
+        version,
+        "default",
+        "workspacetemplates",
+        "t",
+        {"metadata": {"labels": {"a": "b"}}},
+        _content_type="application/merge-patch+json",
+    )
+    assert labelled["metadata"]["generation"] == 2

@@ -217,7 +217,7 @@ class Api(Reads, Deletion):
 
         if comparable(old) == comparable(new) and managed_fields.same_ownership(stored.managers, entries):
             return self._render(stored)  # a no-op write is not a write: same resourceVersion, no event
-        if rt.has_generation and spec_changed(old, new):
+        if rt.has_generation and spec_changed(rt, old, new):
             new["metadata"]["generation"] = int(old["metadata"].get("generation") or 0) + 1
         new["metadata"]["managedFields"] = managed_fields.render_entries(entries)
         if options.dry_run:

@@ -23,7 +23,7 @@ import yaml
 from . import discovery, errors, protobuf
 from .api import Api, Target, WriteOptions, default_field_manager
 from .errors import ApiError
-from .faults import Faults, RecordedRequest, RequestLog
+from .faults import Fault, Faults, RecordedRequest, RequestLog
 from .resources import ResourceRegistry, builtin_resource_types, butler_resource_types
 from .store import Watcher, WatchEvent
 
@@ -41,7 +41,6 @@ class KubeEmulator(kmock.RawHandler):
     faults: Faults = attrs.field(factory=Faults, init=False)
     requests: RequestLog = attrs.field(factory=RequestLog, init=False)
     _stopping: asyncio.Event | None = attrs.field(default=None, init=False)
-    _watchers: set[Watcher] = attrs.field(factory=set, init=False)
 
     def __attrs_post_init__(self) -> None:
         types = builtin_resource_types() + (butler_resource_types() if self.butler_kinds else [])
@@ -82,7 +81,7 @@ class KubeEmulator(kmock.RawHandler):
         logger.info("%s %s?%s -> %s", method, raw.path, raw.query_string, response.status)
         return response
 
-    async def _inject(self, fault: Any, raw: aiohttp.web.BaseRequest) -> aiohttp.web.StreamResponse:
+    async def _inject(self, fault: Fault, raw: aiohttp.web.BaseRequest) -> aiohttp.web.StreamResponse:
         if fault.action == "status":
             reason = errors.REASONS_BY_CODE.get(fault.status, "Unknown")
             message = fault.message or f"injected failure ({fault.status})"
@@ -102,7 +101,7 @@ class KubeEmulator(kmock.RawHandler):
         method = raw.method.upper()
         segments = [s for s in raw.path.split("/") if s]
         registry = self.api.registry
-        if segments in (["version"],):
+        if segments == ["version"]:
             return _get_only(method, lambda: discovery.version())
         if segments == ["api"]:
             return _get_only(method, lambda: discovery.core_versions(raw.host))

@@ -131,8 +131,12 @@ def carry_server_fields(target: Target, old: dict[str, Any], new: dict[str, Any]
     return new
 
 
-def spec_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
+def spec_changed(rt: ResourceType, old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether a write counts for metadata.generation: anything but metadata, and status where it is a
+    subresource (without one, a custom resource's status is just another field)."""
+    ignored = {"metadata", "apiVersion", "kind"} | ({"status"} if rt.has_status else set())
+
     def content(body: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in body.items() if k not in ("metadata", "status", "apiVersion", "kind")}
+        return {k: v for k, v in body.items() if k not in ignored}
 
     return content(old) != content(new)
