@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from reconciler.cli.options import add_source_arguments, load_repository
+from reconciler.cli.options import UsageError, add_source_arguments, load_repository
 from reconciler.herald.catalog import default_catalog
 from reconciler.herald.compile import dump_yaml, render_config, vector_config
 from reconciler.herald.merge import merged_configs
@@ -108,7 +108,10 @@ def run(args: argparse.Namespace) -> int:
         return 1
     # Never a local path: the output must be the same on every machine.
     commit = validation.source.commit or "uncommitted working tree"
-    configs = write_outputs(validation.model, args.out, commit, args.instance, manifest_producers(args))
+    try:
+        configs = write_outputs(validation.model, args.out, commit, args.instance, manifest_producers(args))
+    except OSError as exc:
+        raise UsageError(f"cannot write to {args.out}: {exc.strerror or exc}") from exc
     print(f"wrote {len(configs)} Vector config(s) and the cluster manifests to {args.out}", file=sys.stderr)
     if not args.vector:
         return 0

@@ -134,6 +134,9 @@ def _container(ctx: _Context, data_dir: str, ports: list[tuple[str, int]]) -> di
         {"name": "data", "mountPath": data_dir},
     ]
     if ctx.merged.role == "agent":
+        # kubernetes_logs follows /var/log/pods symlinks into /var/lib, so both keep their host paths; the
+        # data volume may sit inside the read-only /var/lib mount (Vector's default data_dir): Kubernetes
+        # mounts it on top, writable.
         mounts += [
             {"name": "var-log", "mountPath": "/var/log", "readOnly": True},
             {"name": "var-lib", "mountPath": "/var/lib", "readOnly": True},

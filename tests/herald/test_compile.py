@@ -214,3 +214,10 @@ def test_compile_runs_vector_validate_when_the_binary_is_there(
         str(out / "pipelines/console-out.vector.yaml"),
     ]
     assert "unknown variant" in rejected.out
+
+
+def test_an_unwritable_output_is_a_usage_error(tmp_path: Path, portal: Callable[..., PortalRun]) -> None:
+    write_files(tmp_path / "repo", repo_files(("app-logs", APP_LOGS)))
+    write_files(tmp_path, {"out": "a file, not a directory"})
+    result = portal("compile", tmp_path / "repo", "--out", tmp_path / "out")
+    assert result.code == 2 and "cannot write" in result.err and "Traceback" not in result.err
