@@ -106,7 +106,9 @@ def test_conflict_without_force_and_ownership_transfer_with_force(cluster: Clust
     assert caught.value.status == 409
     status = json.loads(caught.value.body)
     assert status["reason"] == "Conflict"
-    assert status["message"].startswith("Apply failed with 2 conflicts")
+    assert status["message"] == (
+        'Apply failed with 2 conflicts: conflicts with "alice":\n- .data.k\nconflicts with "bob":\n- .data.k'
+    )
     causes = status["details"]["causes"]
     assert {c["message"] for c in causes} == {'conflict with "alice"', 'conflict with "bob"'}
     assert {c["field"] for c in causes} == {".data.k"} and {c["type"] for c in causes} == {"FieldManagerConflict"}

@@ -78,14 +78,21 @@ class ApplyConflictError(Exception):
         self.conflicts = conflicts
 
     def message(self) -> str:
+        """The text of the real server (k8s.io/apimachinery managedfields/internal/conflict.go)."""
         count = len(self.conflicts)
         if count == 1:
             only = self.conflicts[0]
-            return f"Apply failed with 1 conflict: conflict with {only.describe_manager()}: {path_to_string(only.path)}"
-        lines = [f"Apply failed with {count} conflicts:"]
+            return (
+                f"Apply failed with 1 conflict: conflict with {only.describe_manager()}: {path_to_string(only.path)}"
+            )
+        by_manager: dict[str, list[str]] = {}
         for conflict in self.conflicts:
-            lines.append(f"conflict with {conflict.describe_manager()}: {path_to_string(conflict.path)}")
-        return " ".join(lines)
+            by_manager.setdefault(conflict.describe_manager(), []).append(path_to_string(conflict.path))
+        lines = []
+        for manager in sorted(by_manager):
+            lines.append(f"conflicts with {manager}:")
+            lines.extend(f"- {path}" for path in by_manager[manager])
+        return f"Apply failed with {count} conflicts: " + "\n".join(lines)
 
 
 def encode_key(item: dict[str, Any], keys: tuple[str, ...]) -> str:
