@@ -14,6 +14,7 @@ import yaml
 from reconciler.herald.catalog import default_catalog
 from reconciler.herald.compile import render_config, vector_config
 from reconciler.herald.merge import merged_configs
+from reconciler.herald.vector_binary import check_with_vector
 from tests.conftest import PortalRun, write_files
 from tests.herald.builders import APP_LOGS, HEADER, model_of, repo_files
 from tests.herald.upstream import vector_errors
@@ -221,3 +222,16 @@ def test_an_unwritable_output_is_a_usage_error(tmp_path: Path, portal: Callable[
     write_files(tmp_path, {"out": "a file, not a directory"})
     result = portal("compile", tmp_path / "repo", "--out", tmp_path / "out")
     assert result.code == 2 and "cannot write" in result.err and "Traceback" not in result.err
+
+
+def test_vector_rejections_are_placed_at_their_pipeline(tmp_path: Path) -> None:
+    write_files(tmp_path / "bin", {"vector": FAKE_VECTOR})
+    (tmp_path / "bin" / "vector").chmod(0o755)
+    model = model_of(APP_LOGS, CONSOLE, HEADER + "kind: Cluster\nmetadata: {name: prd-eu-1, labels: {env: prd}}\n"
+                     "spec: {role: tenant, connection: {context: prd}}\n")  # fmt: skip
+    found = [d.format() for d in check_with_vector(model, str(tmp_path / "bin" / "vector"))]
+    assert [line.split(": error: ")[1].split(" rejects ")[0] for line in found] == [
+        "Pipeline/console-out: vector validate",
+        "Pipeline/app-logs: vector validate",
+    ]
+    assert "the config merged for prd-eu-1 (agent)" in found[1]
