@@ -12,7 +12,7 @@ from reconciler import __version__
 from reconciler.cli.options import UsageError
 
 # Command modules under reconciler.cli, in the order `portal --help` lists them.
-COMMANDS = ("validate", "init", "schemas", "compile", "pipeline", "codeowners")
+COMMANDS = ("validate", "init", "schemas", "compile", "pipeline", "codeowners", "reconcile", "plan")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from reconciler import chambers
 from reconciler.cli.options import UsageError, add_source_arguments, load_repository
 from reconciler.herald.catalog import default_catalog
 from reconciler.herald.compile import dump_yaml, render_config, vector_config
@@ -50,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def manifest_producers(args: argparse.Namespace) -> Sequence[ManifestProducer]:
     """Every kind of object compile writes to the clusters; other kinds join this list."""
     settings = replace(DEFAULT_SETTINGS, image=args.vector_image)
-    return (partial(desired_objects, settings=settings),)
+    return (partial(desired_objects, settings=settings), chambers.desired_objects)
 
 
 def gather_manifests(

@@ -1,0 +1,74 @@
+"""`portal plan`: what a reconcile would do on each cluster, from reads only (like `flux diff`).
+
+Exit status: 0 no changes, 1 changes, 2 an error (invalid documents, a cluster that cannot be reached, usage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from reconciler.cli.options import UsageError
+from reconciler.cli.reconcile import add_cluster_arguments, desired_state, run_clusters, stderr_progress
+from reconciler.kube.connect import find_kubeconfig, in_cluster_available
+from reconciler.kube.reconcile import ReconcileOptions, reconcile_cluster
+from reconciler.kube.report import plan_lines, report_json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "plan",
+        help="show what reconcile would create, update and prune on each cluster",
+        description=(
+            "Compare a commit's compiled objects with the clusters (reads only) and print, per cluster, the "
+            "objects to create, to update (field-level diff; Secret values redacted), drifted, and to prune. "
+            "Exit status: 0 no changes, 1 changes, 2 error."
+        ),
+    )
+    add_cluster_arguments(parser)
+    parser.add_argument("--prune", action="store_true", help="plan the deletions as reconcile --prune would")
+    parser.add_argument(
+        "--allow-mass-prune", action="store_true", help="plan as if mass prune were allowed (Namespaces, CRDs too)"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    state = desired_state(args)
+    if state is None:
+        return 2
+    kubeconfig = find_kubeconfig(args.kubeconfig)
+    if kubeconfig is None and not in_cluster_available():
+        raise UsageError("no kubeconfig (--kubeconfig, KUBECONFIG or ~/.kube/config): no cluster to compare with")
+    options = ReconcileOptions(
+        instance=args.instance, dry_run=True, prune=args.prune, allow_mass_prune=args.allow_mass_prune
+    )
+    progress = stderr_progress()
+    reports = run_clusters(
+        state,
+        kubeconfig,
+        lambda cluster, client, desired: reconcile_cluster(
+            cluster.name, client, desired, cluster.drift, options, progress
+        ),
+    )
+    errors = [r for r in reports if r.status != "ok"]
+    changes = any(r.plan is not None and r.plan.has_changes for r in reports)
+    if args.format == "json":
+        document = {
+            "commit": state.validation.source.commit,
+            "clusters": [report_json(r) for r in reports],
+            "hasChanges": changes,
+        }
+        json.dump(document, sys.stdout, indent=2)
+        print()
+    else:
+        for report in reports:
+            if report.plan is None:
+                print(f"{report.cluster}: {report.error}")
+            else:
+                for line in plan_lines(report.cluster, report.plan):
+                    print(line)
+    if errors:
+        return 2
+    return 1 if changes else 0

@@ -1,0 +1,228 @@
+"""`portal reconcile`: apply a commit's compiled objects to its clusters (server-side apply, inventory, safe
+prune, drift per mode, health), then record the results.
+
+Without a kubeconfig and outside a cluster there is nothing to apply to: the compiled manifests are exported to
+a directory instead, so a fresh machine still shows the whole result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler.cli.compile import gather_manifests, manifest_producers, write_outputs
+from reconciler.cli.options import UsageError, add_source_arguments, load_repository
+from reconciler.herald.workloads import DEFAULT_SETTINGS
+from reconciler.kube.client import KubeClient
+from reconciler.kube.connect import ConnectError, connect, find_kubeconfig, in_cluster_available
+from reconciler.kube.reconcile import ClusterReport, ReconcileOptions, reconcile_cluster
+from reconciler.kube.report import report_json, report_lines
+from reconciler.model.kinds import Cluster, RepoModel
+from reconciler.model.ownership import DEFAULT_INSTANCE
+from reconciler.validate import Validation
+
+DEFAULT_EXPORT = Path(".portal/export")
+Progress = Callable[[str], None]
+
+
+def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
+    """What `reconcile` and `plan` share: where the repo and the clusters are, which clusters, whose objects."""
+    add_source_arguments(parser)
+    parser.add_argument(
+        "--kubeconfig", metavar="FILE", help="kubeconfig with the clusters' contexts (default: KUBECONFIG)"
+    )
+    parser.add_argument(
+        "--cluster", action="append", default=[], metavar="NAME", help="only this Cluster (repeatable; default: all)"
+    )
+    parser.add_argument("--instance", default=DEFAULT_INSTANCE, help="this installation's id (ownership label)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.set_defaults(vector_image=DEFAULT_SETTINGS.image)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "reconcile",
+        help="apply a commit to its clusters: server-side apply, inventory, prune, drift, health",
+        description=(
+            "Validate, compile and apply to every Cluster (or those named by --cluster) with server-side apply "
+            "(field manager portal). Unchanged objects cost no write; drift is corrected, reported or ignored per "
+            "the Cluster's drift mode; --prune deletes what we applied and no longer want. Without a kubeconfig "
+            "and outside a cluster, the compiled manifests are written to --export. Exit status: 0 applied, "
+            "1 errors in the documents or on a cluster, 2 usage error."
+        ),
+    )
+    add_cluster_arguments(parser)
+    parser.add_argument("--dry-run", action="store_true", help="plan against the clusters, write nothing")
+    parser.add_argument("--prune", action="store_true", help="delete objects we applied that are no longer desired")
+    parser.add_argument(
+        "--allow-mass-prune", action="store_true", help="allow pruning Namespaces, CRDs, or over half an inventory"
+    )
+    parser.add_argument("--wait", action="store_true", help="wait for workloads and Workspaces to become ready")
+    parser.add_argument("--timeout", type=float, default=300.0, metavar="S", help="how long --wait waits (seconds)")
+    parser.add_argument("--no-db", action="store_true", help="skip recording the results in PostgreSQL")
+    parser.add_argument(
+        "--export",
+        type=Path,
+        default=DEFAULT_EXPORT,
+        metavar="DIR",
+        help="where manifests go when no cluster is reachable",
+    )
+    parser.add_argument("--concurrency", type=int, default=8, metavar="N", help="parallel writes per cluster")
+    parser.set_defaults(func=run)
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredState:
+    validation: Validation
+    per_cluster: Mapping[str, list[dict[str, Any]]]
+    clusters: Sequence[Cluster]  # the selected ones, management first
+
+
+def desired_state(args: argparse.Namespace) -> DesiredState | None:
+    """The validated commit and its objects per selected cluster; None (after printing why) when invalid."""
+    validation = load_repository(args)
+    if validation.errors:
+        for diagnostic in validation.diagnostics:
+            print(diagnostic.format(), file=sys.stderr if args.format == "json" else sys.stdout)
+        print(f"{len(validation.errors)} error(s): nothing applied", file=sys.stderr)
+        return None
+    model = validation.model
+    unknown = sorted(set(args.cluster) - set(model.clusters))
+    if unknown:
+        raise UsageError(f"no Cluster named {', '.join(unknown)} (known: {', '.join(sorted(model.clusters))})")
+    selected = [c for name, c in sorted(model.clusters.items()) if not args.cluster or name in args.cluster]
+    selected.sort(key=lambda c: c.role != "management")
+    per_cluster = gather_manifests(model, args.instance, manifest_producers(args))
+    return DesiredState(validation, per_cluster, selected)
+
+
+def stderr_progress() -> Progress:
+    """Progress lines on stderr when a person is watching it, silence otherwise."""
+    if not sys.stderr.isatty():
+        return lambda _: None
+    lock = threading.Lock()
+
+    def say(line: str) -> None:
+        with lock:
+            print(line, file=sys.stderr, flush=True)
+
+    return say
+
+
+def management_client(model: RepoModel, kubeconfig: str | None) -> Callable[[], KubeClient]:
+    """The management cluster's client, made once and only when a kubeconfig Secret has to be read from it."""
+    lock = threading.Lock()
+    made: list[KubeClient] = []
+
+    def get() -> KubeClient:
+        with lock:
+            if not made:
+                management = model.management_cluster
+                if management is None:
+                    raise ConnectError("there is no management cluster to read its kubeconfig Secret from")
+                made.append(connect(management, kubeconfig))
+            return made[0]
+
+    return get
+
+
+def run_clusters(
+    state: DesiredState,
+    kubeconfig: str | None,
+    reconcile: Callable[[Cluster, KubeClient, list[dict[str, Any]]], ClusterReport],
+) -> list[ClusterReport]:
+    """Each selected cluster at once; one that cannot be reached is reported and the others carry on."""
+    management = management_client(state.validation.model, kubeconfig)
+
+    def one(cluster: Cluster) -> ClusterReport:
+        try:
+            client = connect(cluster, kubeconfig, management)
+        except ConnectError as exc:
+            return ClusterReport(cluster.name, "unreachable", f"cannot connect: {exc}")
+        return reconcile(cluster, client, state.per_cluster.get(cluster.name, []))
+
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(state.clusters)))) as pool:
+        return list(pool.map(one, state.clusters))
+
+
+def record_results(args: argparse.Namespace, validation: Validation, reports: Sequence[ClusterReport]) -> str | None:
+    """The database step: sync the commit's metadata and this run's per-cluster results to PostgreSQL
+    (reconcile_runs, cluster_status). Skipped with --no-db. Returns a problem to report, or None."""
+    if args.no_db:
+        return None
+    try:
+        from reconciler import db  # type: ignore[attr-defined]
+    except ImportError:
+        return "database sync is not available in this build; results were not recorded (use --no-db to skip it)"
+    record = getattr(db, "record_reconcile", None)
+    if record is None:
+        return "database sync is not available in this build; results were not recorded (use --no-db to skip it)"
+    return record(args, validation, reports)  # type: ignore[no-any-return]
+
+
+def export(args: argparse.Namespace, state: DesiredState) -> int:
+    commit = state.validation.source.commit or "uncommitted working tree"
+    count = write_outputs(state.validation.model, args.export, commit, args.instance, manifest_producers(args))
+    objects = sum(len(v) for v in state.per_cluster.values())
+    message = (
+        f"no kubeconfig (--kubeconfig, KUBECONFIG or ~/.kube/config) and not running in a cluster: nothing was "
+        f"applied; the {objects} compiled object(s) for {len(state.per_cluster)} cluster(s) were written to "
+        f"{args.export}/ ({count} file(s))"
+    )
+    if args.format == "json":
+        json.dump({"applied": False, "exported": str(args.export), "objects": objects, "files": count}, sys.stdout)
+        print()
+    print(message, file=sys.stderr)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.timeout <= 0 or args.concurrency < 1:
+        raise UsageError("--timeout and --concurrency must be positive")
+    state = desired_state(args)
+    if state is None:
+        return 1
+    kubeconfig = find_kubeconfig(args.kubeconfig)
+    if kubeconfig is None and not in_cluster_available():
+        return export(args, state)
+    options = ReconcileOptions(
+        instance=args.instance,
+        dry_run=args.dry_run,
+        prune=args.prune,
+        allow_mass_prune=args.allow_mass_prune,
+        wait=args.wait,
+        timeout=args.timeout,
+        concurrency=args.concurrency,
+    )
+    progress = stderr_progress()
+    reports = run_clusters(
+        state,
+        kubeconfig,
+        lambda cluster, client, desired: reconcile_cluster(
+            cluster.name, client, desired, cluster.drift, options, progress
+        ),
+    )
+    problem = None if args.dry_run else record_results(args, state.validation, reports)
+    if args.format == "json":
+        document = {
+            "commit": state.validation.source.commit,
+            "dryRun": args.dry_run,
+            "clusters": [report_json(r) for r in reports],
+            "failed": any(r.failed for r in reports),
+        }
+        json.dump(document, sys.stdout, indent=2)
+        print()
+    else:
+        for report in reports:
+            for line in report_lines(report):
+                print(line)
+    if problem:
+        print(f"portal: {problem}", file=sys.stderr)
+    return 1 if any(r.failed for r in reports) else 0

@@ -1,0 +1,124 @@
+"""Credentials: how each Cluster is reached — a kubeconfig context, in-cluster config, or a kubeconfig Secret
+that Butler keeps on the management cluster (`<cluster>-admin-kubeconfig`, key `admin.conf` or `value`).
+
+Nothing read here is ever printed: errors name the file, context or Secret, never their contents.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import kubernetes
+import yaml
+
+from reconciler.kube.client import KubeClient, KubeError, object_path
+from reconciler.model.kinds import Cluster
+
+DEFAULT_KUBECONFIG = Path("~/.kube/config")
+_SECRET_KEYS_IN_ORDER = ("admin.conf", "value")
+
+
+class ConnectError(Exception):
+    """The cluster's credentials are missing or unusable."""
+
+
+def find_kubeconfig(explicit: str | None, environ: Mapping[str, str] = os.environ) -> str | None:
+    """--kubeconfig, else KUBECONFIG, else ~/.kube/config when it exists."""
+    if explicit:
+        return explicit
+    if environ.get("KUBECONFIG"):
+        return environ["KUBECONFIG"]
+    default = DEFAULT_KUBECONFIG.expanduser()
+    return str(default) if default.is_file() else None
+
+
+def in_cluster_available(environ: Mapping[str, str] = os.environ) -> bool:
+    return bool(environ.get("KUBERNETES_SERVICE_HOST"))
+
+
+def _configuration(pool_size: int) -> kubernetes.client.Configuration:
+    configuration = kubernetes.client.Configuration()
+    configuration.connection_pool_maxsize = pool_size
+    return configuration
+
+
+def _from_context(kubeconfig: str | None, context: str, pool_size: int) -> kubernetes.client.ApiClient:
+    if not kubeconfig:
+        raise ConnectError(f"context {context!r} needs a kubeconfig (--kubeconfig or KUBECONFIG)")
+    missing = [p for p in kubeconfig.split(os.pathsep) if p and not Path(p).is_file()]
+    if missing:
+        raise ConnectError(f"kubeconfig {missing[0]} does not exist")
+    configuration = _configuration(pool_size)
+    try:
+        kubernetes.config.load_kube_config(
+            config_file=kubeconfig, context=context, client_configuration=configuration, persist_config=False
+        )
+    except (kubernetes.config.ConfigException, yaml.YAMLError, OSError, ValueError, TypeError) as exc:
+        raise ConnectError(f"context {context!r} in kubeconfig {kubeconfig}: {_first_line(exc)}") from None
+    return kubernetes.client.ApiClient(configuration)
+
+
+def _in_cluster(pool_size: int) -> kubernetes.client.ApiClient:
+    configuration = _configuration(pool_size)
+    try:
+        kubernetes.config.load_incluster_config(client_configuration=configuration)
+    except kubernetes.config.ConfigException as exc:
+        raise ConnectError(f"in-cluster configuration: {_first_line(exc)}") from None
+    return kubernetes.client.ApiClient(configuration)
+
+
+def _from_secret(cluster: Cluster, management: KubeClient, pool_size: int) -> kubernetes.client.ApiClient:
+    ref = cluster.connection.kubeconfig_secret_ref
+    assert ref is not None
+    namespace = ref.namespace or (cluster.tenant_cluster_ref.namespace if cluster.tenant_cluster_ref else None)
+    where = f"Secret {namespace}/{ref.name} on the management cluster"
+    if not namespace:
+        raise ConnectError(f"kubeconfigSecretRef {ref.name!r} needs a namespace")
+    try:
+        secret = management.get(object_path("/api/v1", "secrets", namespace, ref.name))
+    except KubeError as exc:
+        raise ConnectError(f"{where}: {exc}") from None
+    if secret is None:
+        raise ConnectError(f"{where} does not exist")
+    data = secret.get("data") or {}
+    keys = (ref.key, *(k for k in _SECRET_KEYS_IN_ORDER if k != ref.key))
+    encoded = next((data[k] for k in keys if k in data), None)
+    if encoded is None:
+        raise ConnectError(f"{where} has no key {ref.key!r}")
+    try:
+        document = yaml.safe_load(base64.b64decode(encoded, validate=True))
+        if not isinstance(document, dict):
+            raise ValueError("not a kubeconfig")
+        configuration = _configuration(pool_size)
+        kubernetes.config.load_kube_config_from_dict(document, client_configuration=configuration, persist_config=False)
+    except (binascii.Error, yaml.YAMLError, kubernetes.config.ConfigException, ValueError, TypeError):
+        raise ConnectError(f"{where}: key {ref.key!r} does not hold a usable kubeconfig") from None
+    return kubernetes.client.ApiClient(configuration)
+
+
+def connect(
+    cluster: Cluster,
+    kubeconfig: str | None,
+    management: Callable[[], KubeClient] | None = None,
+    pool_size: int = 8,
+) -> KubeClient:
+    """A client for the cluster; no request is made except, for a Secret, reading it from the management cluster."""
+    connection = cluster.connection
+    if connection.context:
+        return KubeClient(_from_context(kubeconfig, connection.context, pool_size))
+    if connection.in_cluster:
+        return KubeClient(_in_cluster(pool_size))
+    if connection.kubeconfig_secret_ref is not None:
+        if management is None:
+            raise ConnectError("its kubeconfig Secret is on the management cluster, which is not reachable")
+        return KubeClient(_from_secret(cluster, management(), pool_size))
+    raise ConnectError("spec.connection names no way to reach it")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

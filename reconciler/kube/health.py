@@ -1,0 +1,138 @@
+"""Health: rollouts of Deployments, StatefulSets and DaemonSets, and Butler Workspaces (phase, Ready).
+
+`assess` is pure (one object → its health); `wait` polls the objects that are not ready yet until they are,
+one fails, or the timeout passes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from reconciler.kube.client import KubeClient, KubeError, Unreachable
+from reconciler.kube.discovery import Discovery, UnknownKind
+from reconciler.kube.objects import ObjectKey, key_of
+
+State = Literal["ready", "progressing", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    key: ObjectKey
+    state: State
+    message: str = ""
+
+
+def _observed(obj: Mapping[str, Any]) -> bool:
+    generation = (obj.get("metadata") or {}).get("generation")
+    observed = (obj.get("status") or {}).get("observedGeneration")
+    return generation is None or (observed is not None and observed >= generation)
+
+
+def _condition(obj: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
+    for condition in (obj.get("status") or {}).get("conditions") or []:
+        if condition.get("type") == kind:
+            return condition
+    return {}
+
+
+def _deployment(obj: Mapping[str, Any]) -> tuple[State, str]:
+    status = obj.get("status") or {}
+    if _condition(obj, "Progressing").get("reason") == "ProgressDeadlineExceeded":
+        return "failed", "progress deadline exceeded"
+    wanted = (obj.get("spec") or {}).get("replicas", 1)
+    updated, available = status.get("updatedReplicas", 0), status.get("availableReplicas", 0)
+    if not _observed(obj):
+        return "progressing", "the new generation is not observed yet"
+    if updated < wanted or available < wanted or status.get("replicas", 0) > updated:
+        return "progressing", f"{updated}/{wanted} updated, {available} available"
+    return "ready", ""
+
+
+def _statefulset(obj: Mapping[str, Any]) -> tuple[State, str]:
+    status = obj.get("status") or {}
+    wanted = (obj.get("spec") or {}).get("replicas", 1)
+    updated, ready = status.get("updatedReplicas", 0), status.get("readyReplicas", 0)
+    if not _observed(obj):
+        return "progressing", "the new generation is not observed yet"
+    if updated < wanted or ready < wanted or status.get("currentRevision") != status.get("updateRevision"):
+        return "progressing", f"{updated}/{wanted} updated, {ready} ready"
+    return "ready", ""
+
+
+def _daemonset(obj: Mapping[str, Any]) -> tuple[State, str]:
+    status = obj.get("status") or {}
+    wanted = status.get("desiredNumberScheduled", 0)
+    updated, available = status.get("updatedNumberScheduled", 0), status.get("numberAvailable", 0)
+    if not _observed(obj) or not status:
+        return "progressing", "the new generation is not observed yet"
+    if updated < wanted or available < wanted:
+        return "progressing", f"{updated}/{wanted} updated, {available} available"
+    return "ready", ""
+
+
+def _workspace(obj: Mapping[str, Any]) -> tuple[State, str]:
+    phase = (obj.get("status") or {}).get("phase") or "Pending"
+    ready = _condition(obj, "Ready")
+    if phase == "Failed":
+        return "failed", str(ready.get("message") or "phase Failed")
+    if phase == "Running" and ready.get("status") == "True":
+        return "ready", ""
+    return "progressing", f"phase {phase}" + (f": {ready['message']}" if ready.get("message") else "")
+
+
+_ASSESSORS: dict[str, Callable[[Mapping[str, Any]], tuple[State, str]]] = {
+    "Deployment": _deployment,
+    "StatefulSet": _statefulset,
+    "DaemonSet": _daemonset,
+    "Workspace": _workspace,
+}
+
+
+def has_health(key: ObjectKey) -> bool:
+    return key.kind in _ASSESSORS
+
+
+def assess(obj: Mapping[str, Any]) -> Health | None:
+    """The object's health, or None for kinds that are ready once applied."""
+    key = key_of(obj)
+    assessor = _ASSESSORS.get(key.kind)
+    if assessor is None:
+        return None
+    state, message = assessor(obj)
+    return Health(key, state, message)
+
+
+def wait(
+    client: KubeClient,
+    discovery: Discovery,
+    current: Sequence[Health],
+    timeout: float,
+    poll_interval: float = 1.0,
+    clock: Callable[[], float] = time.monotonic,
+) -> list[Health]:
+    """Poll until every object is ready, one has failed, or `timeout` seconds pass; returns the last health."""
+    deadline = clock() + timeout
+    latest = {h.key: h for h in current}
+    while any(h.state == "progressing" for h in latest.values()) and clock() < deadline:
+        time.sleep(min(poll_interval, max(0.0, deadline - clock())))
+        for key, health in list(latest.items()):
+            if health.state != "progressing":
+                continue
+            try:
+                live = client.get(discovery.resource_of(key).path(key))
+            except (KubeError, Unreachable, UnknownKind) as exc:
+                latest[key] = Health(key, "progressing", str(exc))
+                continue
+            if live is None:
+                latest[key] = Health(key, "failed", "deleted while waiting")
+                continue
+            latest[key] = assess({**live, "apiVersion": key.api_version, "kind": key.kind}) or health
+        if any(h.state == "failed" for h in latest.values()):
+            break
+    return [
+        Health(h.key, h.state, h.message or "timed out") if h.state == "progressing" and clock() >= deadline else h
+        for h in latest.values()
+    ]

@@ -1,0 +1,102 @@
+"""The inventory: per cluster, a ConfigMap in `portal-system` listing every object we applied, with its hash.
+
+It is written as old ∪ new *before* applying and trimmed *after*, so a crash at any point leaves every object
+we may have created listed, and a later run can prune it. It is written only when it changes: a run that
+changes nothing writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.kube.client import KubeClient, object_path
+from reconciler.kube.objects import ObjectKey
+from reconciler.model.ownership import INSTANCE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE
+
+INVENTORY_NAMESPACE = "portal-system"
+_DATA_KEY = "objects"
+
+
+def inventory_name(instance: str) -> str:
+    return f"portal-inventory-{instance}"
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    """Object → the desired hash we last applied (or are about to apply)."""
+
+    entries: Mapping[ObjectKey, str] = field(default_factory=dict)
+    exists: bool = False  # whether the ConfigMap is on the cluster
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def merged(self, new: Mapping[ObjectKey, str]) -> Inventory:
+        """old ∪ new; new hashes win."""
+        return Inventory({**self.entries, **new}, self.exists)
+
+    def only(self, keys: Mapping[ObjectKey, str]) -> Inventory:
+        return Inventory(dict(keys), self.exists)
+
+    def same_as(self, other: Inventory) -> bool:
+        """Whether storing this over `other` would change nothing (an absent inventory lists nothing)."""
+        return dict(self.entries) == dict(other.entries)
+
+
+def decode(configmap: Mapping[str, Any] | None) -> Inventory:
+    if configmap is None:
+        return Inventory()
+    text = (configmap.get("data") or {}).get(_DATA_KEY) or ""
+    entries: dict[ObjectKey, str] = {}
+    for line in text.splitlines():
+        digest, _, rest = line.partition(" ")
+        try:
+            entries[ObjectKey.decode(rest)] = digest
+        except ValueError:
+            continue  # a hand-edited line we cannot read names nothing we could prune safely
+    return Inventory(entries, exists=True)
+
+
+def encode(inventory: Inventory, instance: str) -> dict[str, Any]:
+    lines = sorted(f"{digest} {key.encode()}" for key, digest in inventory.entries.items())
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": inventory_name(instance),
+            "namespace": INVENTORY_NAMESPACE,
+            "labels": {MANAGED_BY_LABEL: MANAGED_BY_VALUE, INSTANCE_LABEL: instance},
+        },
+        "data": {_DATA_KEY: "".join(f"{line}\n" for line in lines)},
+    }
+
+
+def _configmap_path(instance: str) -> str:
+    return object_path("/api/v1", "configmaps", INVENTORY_NAMESPACE, inventory_name(instance))
+
+
+def read(client: KubeClient, instance: str) -> Inventory:
+    return decode(client.get(_configmap_path(instance)))
+
+
+def write(client: KubeClient, inventory: Inventory, instance: str) -> Inventory:
+    """Store the inventory (creating its namespace the first time); returns it as now stored."""
+    if not inventory.exists:
+        namespace = {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": INVENTORY_NAMESPACE, "labels": {MANAGED_BY_LABEL: MANAGED_BY_VALUE}},
+        }
+        client.apply(object_path("/api/v1", "namespaces", "", INVENTORY_NAMESPACE), namespace, force=True)
+    client.apply(_configmap_path(instance), encode(inventory, instance), force=True)
+    return Inventory(inventory.entries, exists=True)
+
+
+def is_inventory(key: ObjectKey, instance: str) -> bool:
+    """The inventory carries our labels too; it is never desired, listed or pruned as an object."""
+    return key.kind == "ConfigMap" and key.namespace == INVENTORY_NAMESPACE and key.name == inventory_name(instance)

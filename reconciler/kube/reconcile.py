@@ -1,0 +1,151 @@
+"""One cluster's reconcile: observe (inventory + one labelled LIST per kind), plan, then — unless a dry run —
+write the inventory (old ∪ new), apply, prune, trim the inventory, and assess health.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from reconciler.kube import inventory as inventories
+from reconciler.kube.apply import apply_changes, bounded
+from reconciler.kube.client import KubeClient, KubeError, Unreachable
+from reconciler.kube.discovery import Discovery, Resource, UnknownKind
+from reconciler.kube.health import Health, assess, has_health, wait
+from reconciler.kube.inventory import Inventory
+from reconciler.kube.objects import DriftMode, ObjectKey, key_of, ownership_selector, stamped
+from reconciler.kube.outcome import Outcome
+from reconciler.kube.plan import ClusterPlan, plan_cluster
+from reconciler.kube.prune import prune
+
+Status = Literal["ok", "failed", "unreachable"]
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileOptions:
+    instance: str
+    dry_run: bool = False
+    prune: bool = False
+    allow_mass_prune: bool = False
+    wait: bool = False
+    timeout: float = 300.0
+    concurrency: int = 8
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterReport:
+    cluster: str
+    status: Status
+    error: str = ""
+    plan: ClusterPlan | None = None
+    outcomes: tuple[Outcome, ...] = ()
+    health: tuple[Health, ...] = ()
+    dry_run: bool = False
+    waited: bool = False
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def failed(self) -> bool:
+        if self.status != "ok" or any(o.failed for o in self.outcomes):
+            return True
+        return self.waited and any(h.state != "ready" for h in self.health)
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    inventory: Inventory
+    live: Mapping[ObjectKey, Mapping[str, Any]]
+
+
+def observe(
+    client: KubeClient,
+    discovery: Discovery,
+    desired_keys: Sequence[ObjectKey],
+    instance: str,
+    concurrency: int,
+) -> Observation:
+    """The inventory, and every live object we own of the kinds we want or once applied: one LIST per kind."""
+    inventory = inventories.read(client, instance)  # the first request: an unreachable cluster shows here
+    kinds = sorted({(k.api_version, k.kind) for k in (*desired_keys, *inventory.entries)})
+    resources: list[Resource] = []
+    for api_version, kind in kinds:
+        try:
+            resources.append(discovery.resource(api_version, kind))
+        except UnknownKind:
+            continue  # not served: nothing of it can be live (applying it will say why)
+    selector = ownership_selector(instance)
+
+    def list_kind(resource: Resource) -> list[tuple[ObjectKey, dict[str, Any]]]:
+        found = []
+        for item in client.list(resource.collection_path(), selector):
+            # List items carry no apiVersion/kind on a real server; they are the collection's.
+            item["apiVersion"], item["kind"] = resource.api_version, resource.kind
+            key = key_of(item)
+            if not inventories.is_inventory(key, instance):
+                found.append((key, item))
+        return found
+
+    live: dict[ObjectKey, Mapping[str, Any]] = {}
+    for pairs in bounded(list_kind, resources, concurrency):
+        live.update(pairs)
+    return Observation(inventory, live)
+
+
+def _health(plan: ClusterPlan, observation: Observation, outcomes: Sequence[Outcome]) -> list[Health]:
+    """Health of what we applied (as the server returned it) and of what was already in place."""
+    latest: dict[ObjectKey, Mapping[str, Any]] = {k: observation.live[k] for k in plan.unchanged}
+    for change in plan.changes:
+        if change.live is not None:
+            latest[change.key] = change.live
+    for outcome in outcomes:
+        if outcome.live is not None:
+            latest[outcome.key] = {**outcome.live, "apiVersion": outcome.key.api_version, "kind": outcome.key.kind}
+    return [h for key, obj in sorted(latest.items()) if has_health(key) and (h := assess(obj)) is not None]
+
+
+def reconcile_cluster(
+    name: str,
+    client: KubeClient,
+    desired: Sequence[Mapping[str, Any]],
+    drift: DriftMode,
+    options: ReconcileOptions,
+    progress: Progress = lambda _: None,
+) -> ClusterReport:
+    objects = [stamped(o, options.instance) for o in desired]
+    discovery = Discovery(client)
+    try:
+        progress(f"{name}: reading live objects")
+        observation = observe(client, discovery, [key_of(o) for o in objects], options.instance, options.concurrency)
+        plan = plan_cluster(
+            objects,
+            observation.live,
+            observation.inventory,
+            drift,
+            prune=options.prune,
+            allow_mass_prune=options.allow_mass_prune,
+        )
+        if options.dry_run:
+            return ClusterReport(name, "ok", plan=plan, dry_run=True)
+        inventory = observation.inventory
+        before = inventory.merged(plan.desired_hashes)
+        if not before.same_as(inventory):
+            inventory = inventories.write(client, before, options.instance)
+        progress(f"{name}: applying {len(plan.writes)} object(s)")
+        outcomes = apply_changes(client, discovery, plan.changes, options.concurrency)
+        if options.prune:
+            outcomes += prune(client, discovery, plan)
+        deleted = [o.key for o in outcomes if o.result == "pruned"]
+        after = inventory.only(plan.inventory_after(deleted))
+        if not after.same_as(inventory):
+            inventories.write(client, after, options.instance)
+        health = _health(plan, observation, outcomes)
+        if options.wait and any(h.state != "ready" for h in health):
+            progress(f"{name}: waiting for {sum(h.state != 'ready' for h in health)} object(s) to become ready")
+            health = wait(client, discovery, health, options.timeout)
+        return ClusterReport(name, "ok", plan=plan, outcomes=tuple(outcomes), health=tuple(health), waited=options.wait)
+    except Unreachable as exc:
+        return ClusterReport(name, "unreachable", f"unreachable: {exc}", dry_run=options.dry_run)
+    except KubeError as exc:
+        return ClusterReport(name, "failed", str(exc), dry_run=options.dry_run)

@@ -1,0 +1,135 @@
+"""Reports of plans and reconciles, as text lines for people and as JSON for machines.
+
+Secret values never appear: plans redact them (compare.redacted) and objects themselves are never printed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from reconciler.kube.compare import FieldChange
+from reconciler.kube.objects import ObjectKey
+from reconciler.kube.plan import ClusterPlan
+from reconciler.kube.reconcile import ClusterReport
+
+_PLAN_MARKS = {"create": "+", "update": "~", "drift": "!"}
+_ORDER = (
+    "created",
+    "configured",
+    "drift corrected",
+    "drift reported",
+    "pruned",
+    "prune refused",
+    "prune skipped",
+    "conflict",
+    "failed",
+    "prune failed",
+)
+
+
+def _fields(fields: Sequence[FieldChange], indent: str = "      ") -> Iterator[str]:
+    for change in fields:
+        yield f"{indent}{change.format()}"
+
+
+def plan_lines(name: str, plan: ClusterPlan) -> Iterator[str]:
+    creates = sum(c.action == "create" for c in plan.changes)
+    updates = sum(c.action == "update" for c in plan.changes)
+    drifted = sum(c.action == "drift" for c in plan.changes)
+    if not plan.has_changes:
+        yield f"{name}: no changes ({len(plan.unchanged)} unchanged)"
+        return
+    yield (
+        f"{name}: {creates} to create, {updates} to update, {drifted} drifted, {len(plan.prunes)} to prune, "
+        f"{len(plan.unchanged)} unchanged"
+    )
+    for change in plan.changes:
+        mode = f" (drift: {change.mode})" if change.action == "drift" else ""
+        yield f"  {_PLAN_MARKS[change.action]} {change.key}{mode}"
+        yield from _fields(change.fields)
+    for candidate in plan.prunes:
+        if candidate.refused:
+            note = f"refused: {candidate.refused}"
+        else:
+            note = "deleted with --prune" if not plan.pruning else "to delete"
+        yield f"  - {candidate.key} ({note})"
+
+
+def report_lines(report: ClusterReport) -> Iterator[str]:
+    """A reconcile's report of one cluster (a dry run shows its plan)."""
+    if report.status != "ok":
+        yield f"{report.cluster}: {report.error}"
+        return
+    assert report.plan is not None
+    if report.dry_run:
+        yield from plan_lines(f"{report.cluster} (dry run)", report.plan)
+        return
+    counts = Counter(o.result for o in report.outcomes)
+    summary = ", ".join(f"{counts[r]} {r}" for r in _ORDER if counts[r])
+    unchanged = f"{len(report.plan.unchanged)} unchanged"
+    yield f"{report.cluster}: {summary + ', ' if summary else ''}{unchanged}"
+    for outcome in sorted(report.outcomes, key=lambda o: _ORDER.index(o.result)):
+        message = f": {outcome.message}" if outcome.message else ""
+        yield f"  {outcome.result} {outcome.key}{message}"
+        if outcome.result in ("configured", "drift corrected", "drift reported", "conflict"):
+            yield from _fields(outcome.fields)
+    if report.plan.prunes and not report.plan.pruning:
+        yield f"  {len(report.plan.prunes)} object(s) no longer desired (deleted with --prune):"
+        for candidate in report.plan.prunes:
+            yield f"    {candidate.key}"
+    pending = [h for h in report.health if h.state != "ready"]
+    if pending and not report.waited and all(h.state == "progressing" for h in pending):
+        kinds = Counter(h.key.kind for h in pending)
+        yield f"  not ready yet: {', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))} (--wait waits for them)"
+        return
+    for health in pending:
+        yield f"  {'not ready' if health.state == 'progressing' else 'unhealthy'} {health.key}: {health.message}"
+
+
+def _key_json(key: ObjectKey) -> dict[str, str]:
+    return {
+        "object": str(key),
+        "apiVersion": key.api_version,
+        "kind": key.kind,
+        "namespace": key.namespace,
+        "name": key.name,
+    }
+
+
+def plan_json(plan: ClusterPlan) -> dict[str, Any]:
+    return {
+        "changes": [
+            {
+                **_key_json(c.key),
+                "action": c.action,
+                "driftMode": c.mode,
+                "fields": [f.as_json() for f in c.fields],
+            }
+            for c in plan.changes
+        ],
+        "prune": [{**_key_json(p.key), "refused": p.refused or None, "deleted": plan.pruning} for p in plan.prunes],
+        "unchanged": len(plan.unchanged),
+        "hasChanges": plan.has_changes,
+    }
+
+
+def report_json(report: ClusterReport) -> dict[str, Any]:
+    result: dict[str, Any] = {"cluster": report.cluster, "status": report.status, "dryRun": report.dry_run}
+    if report.error:
+        result["error"] = report.error
+    if report.plan is not None:
+        result["plan"] = plan_json(report.plan)
+    if not report.dry_run and report.status == "ok":
+        result["results"] = [
+            {
+                **_key_json(o.key),
+                "result": o.result,
+                "message": o.message,
+                "fields": [f.as_json() for f in o.fields],
+            }
+            for o in report.outcomes
+        ]
+        result["health"] = [{**_key_json(h.key), "state": h.state, "message": h.message} for h in report.health]
+    return result
