@@ -1,0 +1,208 @@
+"""Sync one commit's metadata into PostgreSQL: the I/O around `rows` and `plan`.
+
+The whole sync is one transaction under an advisory lock, so two syncs never interleave (the second waits, then
+finds the digest current and writes nothing). The `sync_state` marker is written last: a sync killed at any
+point leaves the tables and the marker at the previous commit, and the next sync converges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from reconciler.db.errors import InvalidCommit
+from reconciler.db.link import Link, adapted, stored_columns, upsert_statement
+from reconciler.db.plan import AuditEntry, Plan, StoredPipelineVersion, StoredRow, StoredState, plan
+from reconciler.db.rows import DesiredState, desired_state
+from reconciler.db.tables import APPEND_ONLY, SYNCED_TABLES, Table
+from reconciler.herald.catalog import default_catalog
+from reconciler.validate import Validation
+
+SYNC_LOCK = 0x706F7274616C0002  # "portal" + 2: the advisory lock key of syncs
+SYSTEM_ACTOR = "system:portal-sync"  # the actor of changes when the commit has no author (a working tree)
+
+AUDIT_COLUMNS = (
+    "actor",
+    "action",
+    "entity_type",
+    "entity_id",
+    "entity_name",
+    "team",
+    "commit_sha",
+    "details",
+    "sync_run_id",
+)
+
+SyncStatus = Literal["synced", "unchanged", "current"]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    status: SyncStatus  # synced: rows written; unchanged: same rows, new commit; current: nothing written
+    commit: str | None
+    digest: str
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    audit_rows: int = 0
+    round_trips: int = 0
+    sync_run_id: int | None = None
+
+
+def read_stored_state(link: Link) -> StoredState:
+    rows: dict[str, dict] = {}
+    for table in SYNCED_TABLES:
+        if table.name in APPEND_ONLY:
+            continue
+        parent = sql.Identifier(table.parent[0]) if table.parent else sql.SQL("NULL::uuid")
+        tracked = [sql.Identifier(c) for c in table.tracked]
+        query = sql.SQL("SELECT id, row_hash, {}, {}, {}{} FROM {}").format(
+            parent,
+            sql.SQL(table.label_sql),
+            sql.SQL(table.team_sql),
+            sql.SQL("").join(sql.SQL(", {}").format(c) for c in tracked),
+            sql.Identifier(table.name),
+        )
+        rows[table.name] = {
+            r[0]: StoredRow(hash=r[1], parent=r[2], tracked=tuple(r[5:]), label=r[3] or "", team=r[4])
+            for r in link.fetch(query)
+        }
+    newest = {
+        r[0]: StoredPipelineVersion(r[1], r[2], r[3])
+        for r in link.fetch(
+            "SELECT DISTINCT ON (pipeline_id) pipeline_id, id, version, config_hash"
+            " FROM pipeline_versions ORDER BY pipeline_id, version DESC"
+        )
+    }
+    return StoredState(rows, newest)
+
+
+def _retire(link: Link, table: Table, ids: Sequence[object]) -> None:
+    if ids:
+        link.execute(
+            sql.SQL("UPDATE {} SET status = %s, row_hash = NULL, updated_at = now() WHERE id = ANY(%s)").format(
+                sql.Identifier(table.name)
+            ),
+            (table.retired_status, list(ids)),
+        )
+
+
+def _delete(link: Link, table: Table, ids: Sequence[object]) -> None:
+    if ids:
+        link.execute(sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(sql.Identifier(table.name)), (list(ids),))
+
+
+def apply_plan(link: Link, changes: Plan, commit: str | None, sync_run_id: int) -> None:
+    """Removals first (children before parents), so a version that loses `is_latest` by going away frees it;
+    then per table, parents first: updates (flags cleared before set), then new rows by COPY."""
+    for table_changes in reversed(changes.changes):
+        _delete(link, table_changes.table, table_changes.deletions)
+        _retire(link, table_changes.table, table_changes.retirements)
+    for table_changes in changes.changes:
+        table = table_changes.table
+        link.execute_many(upsert_statement(table), [adapted(table, row) for row in table_changes.updates])
+        if table_changes.inserts:
+            link.copy_rows(table.name, stored_columns(table), (adapted(table, row) for row in table_changes.inserts))
+    link.copy_rows("audit_logs", AUDIT_COLUMNS, (_audit_row(entry, commit, sync_run_id) for entry in changes.audit))
+
+
+def _audit_row(entry: AuditEntry, commit: str | None, sync_run_id: int) -> tuple[object, ...]:
+    return (
+        entry.actor,
+        entry.action,
+        entry.entity_type,
+        entry.entity_id,
+        entry.entity_name,
+        entry.team,
+        commit,
+        Jsonb(dict(entry.details)),
+        sync_run_id,
+    )
+
+
+def _start_run(link: Link, commit: str | None, digest: str, status: str, started: datetime, counts: dict) -> int:
+    row = link.fetch_one(
+        "INSERT INTO sync_runs (commit_sha, digest, status, started_at, counts) VALUES (%s, %s, %s, %s, %s)"
+        " RETURNING id",
+        (commit, digest, status, started, Jsonb(counts)),
+    )
+    assert row is not None
+    return int(row[0])
+
+
+def _write_marker(link: Link, commit: str | None, digest: str, sync_run_id: int) -> None:
+    link.execute(
+        "INSERT INTO sync_state (id, commit_sha, digest, sync_run_id, synced_at) VALUES (true, %s, %s, %s, now())"
+        " ON CONFLICT (id) DO UPDATE SET commit_sha = EXCLUDED.commit_sha, digest = EXCLUDED.digest,"
+        " sync_run_id = EXCLUDED.sync_run_id, synced_at = EXCLUDED.synced_at",
+        (commit, digest, sync_run_id),
+    )
+
+
+def sync_desired_state(
+    conn: psycopg.Connection,
+    desired: DesiredState,
+    *,
+    commit: str | None,
+    author: str | None,
+    before_marker: Callable[[], None] | None = None,
+) -> SyncResult:
+    """Make the tables hold `desired` (the rows of `commit`), in one transaction.
+
+    `before_marker` runs inside the transaction just before the marker is written (every other row already
+    written): the moment a crash hurts most, which is where tests interrupt a sync.
+    """
+    link = Link(conn)
+    started = datetime.now(UTC)
+    with conn.transaction():
+        link.execute("SELECT pg_advisory_xact_lock(%s)", (SYNC_LOCK,))
+        marker = link.fetch_one("SELECT commit_sha, digest FROM sync_state")
+        if marker is not None and marker[1] == desired.digest:
+            if marker[0] == commit:
+                return SyncResult("current", commit, desired.digest, round_trips=link.round_trips)
+            run_id = _start_run(link, commit, desired.digest, "unchanged", started, {})
+            _write_marker(link, commit, desired.digest, run_id)
+            return SyncResult("unchanged", commit, desired.digest, round_trips=link.round_trips, sync_run_id=run_id)
+        changes = plan(desired, read_stored_state(link), author or SYSTEM_ACTOR, commit)
+        counts = changes.counts()
+        run_id = _start_run(link, commit, desired.digest, "synced", started, counts)
+        apply_plan(link, changes, commit, run_id)
+        if before_marker is not None:
+            before_marker()
+        _write_marker(link, commit, desired.digest, run_id)
+    return SyncResult(
+        "synced", commit, desired.digest, counts, len(changes.audit), link.round_trips + 1, run_id
+    )  # + 1: COMMIT
+
+
+def record_failed_sync(conn: psycopg.Connection, commit: str | None, errors: Sequence[str]) -> None:
+    """A sync that could not run (invalid commit, failed statement): remembered in `sync_runs` only."""
+    started = datetime.now(UTC)
+    with conn.transaction():
+        conn.execute(
+            "INSERT INTO sync_runs (commit_sha, status, started_at, errors) VALUES (%s, 'failed', %s, %s)",
+            (commit, started, Jsonb(list(errors))),
+        )
+
+
+def synced_marker(conn: psycopg.Connection) -> tuple[str | None, str] | None:
+    """(commit, digest) the tables hold, or None before the first sync."""
+    row = conn.execute("SELECT commit_sha, digest FROM sync_state").fetchone()
+    conn.rollback()
+    return (row[0], row[1]) if row else None
+
+
+def sync_commit(
+    conn: psycopg.Connection, validation: Validation, *, before_marker: Callable[[], None] | None = None
+) -> SyncResult:
+    """Sync a validated commit; one with errors is refused (nothing is synced from an invalid commit)."""
+    if validation.errors:
+        raise InvalidCommit(f"{len(validation.errors)} error(s) in {validation.source.description}: nothing synced")
+    desired = desired_state(validation.model, validation.source.read_text, default_catalog())
+    return sync_desired_state(
+        conn, desired, commit=validation.source.commit, author=validation.source.author, before_marker=before_marker
+    )
