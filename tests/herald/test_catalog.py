@@ -13,6 +13,7 @@ from reconciler.herald.compile import vector_config
 from tests.herald.builders import example_pipeline, model_of
 from tests.herald.upstream import (
     upstream_global_options,
+    upstream_option_values,
     upstream_options,
     upstream_sensitive,
     upstream_types,
@@ -110,3 +111,14 @@ def test_global_options_exist_in_vectors_schema() -> None:
     schema = json.loads((vector_schemas_dir() / "global.schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     assert sorted(set(schema["properties"]) - upstream_global_options()) == []
+
+
+@pytest.mark.parametrize("ctype", TYPES, ids=_id)
+def test_enumerations_allow_only_what_vector_allows(ctype: ComponentType) -> None:
+    schema = CATALOG.schema(ctype)
+    for option, definition in schema["properties"].items():
+        if "enum" in definition:
+            allowed = upstream_option_values(ctype.kind, ctype.name, option)
+            if not allowed:  # a free string upstream that we narrow to its documented values
+                continue
+            assert set(definition["enum"]) <= allowed, (option, sorted(set(definition["enum"]) - allowed))
