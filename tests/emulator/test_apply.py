@@ -252,3 +252,19 @@ def test_update_owns_the_maps_it_creates(cluster: Cluster) -> None:
     (entry,) = made["metadata"]["managedFields"]
     assert entry["manager"] == "portal" and entry["operation"] == "Update"
     assert entry["fieldsV1"] == {"f:spec": {".": {}, "f:a": {".": {}, "f:b": {}}}}
+
+
+def test_an_item_partly_owned_by_another_manager_stays_whole(cluster: Cluster) -> None:
+    body = deployment("web")
+    body["spec"]["template"]["spec"]["containers"].append({"name": "side", "image": "busybox:1"})
+    cluster.apps.patch_namespaced_deployment("web", "default", body, field_manager="gitops", _content_type=APPLY)
+    patch = {"spec": {"template": {"spec": {"containers": [{"name": "side", "image": "busybox:2"}]}}}}
+    cluster.apps.patch_namespaced_deployment(
+        "web", "default", patch, field_manager="operator", _content_type="application/strategic-merge-patch+json"
+    )
+    body["spec"]["template"]["spec"]["containers"].pop()
+    after = cluster.apps.patch_namespaced_deployment(
+        "web", "default", body, field_manager="gitops", _content_type=APPLY
+    )
+    containers = {c.name: c.image for c in after.spec.template.spec.containers}
+    assert containers == {"app": "nginx:1", "side": "busybox:2"}

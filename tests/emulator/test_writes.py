@@ -412,3 +412,18 @@ def test_generation_of_custom_resources_without_status_subresource_counts_status
         _content_type="application/merge-patch+json",
     )
     assert labelled["metadata"]["generation"] == 2
+
+
+def test_put_to_the_status_subresource(cluster: Cluster) -> None:
+    cluster.apps.create_namespaced_deployment("default", deployment("web"))
+    current = cluster.apps.read_namespaced_deployment_status("web", "default").to_dict()
+    body = cluster.api_client.sanitize_for_serialization(cluster.apps.read_namespaced_deployment("web", "default"))
+    body["status"] = {"replicas": 1, "availableReplicas": 1}
+    body["spec"]["replicas"] = 4  # ignored by a status write
+    replaced = cluster.apps.replace_namespaced_deployment_status("web", "default", body)
+    assert replaced.status.available_replicas == 1 and replaced.spec.replicas == 1
+    assert int(replaced.metadata.resource_version) > int(current["metadata"]["resource_version"])
+    stale = {**body, "metadata": {**body["metadata"], "resourceVersion": current["metadata"]["resource_version"]}}
+    with pytest.raises(ApiException) as caught:
+        cluster.apps.replace_namespaced_deployment_status("web", "default", stale)
+    assert caught.value.status == 409

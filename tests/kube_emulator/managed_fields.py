@@ -82,9 +82,7 @@ class ApplyConflictError(Exception):
         count = len(self.conflicts)
         if count == 1:
             only = self.conflicts[0]
-            return (
-                f"Apply failed with 1 conflict: conflict with {only.describe_manager()}: {path_to_string(only.path)}"
-            )
+            return f"Apply failed with 1 conflict: conflict with {only.describe_manager()}: {path_to_string(only.path)}"
         by_manager: dict[str, list[str]] = {}
         for conflict in self.conflicts:
             by_manager.setdefault(conflict.describe_manager(), []).append(path_to_string(conflict.path))
@@ -307,6 +305,12 @@ def _prune(obj: dict[str, Any], paths: set[Path], still_owned: set[Path]) -> Non
                 break
 
 
+def _is_key_field(path: Path) -> bool:
+    if len(path) < 2 or not path[-2].startswith("k:") or not path[-1].startswith("f:"):
+        return False
+    return path[-1][2:] in json.loads(path[-2][2:])
+
+
 def _has_owned_descendant(path: Path, owned: set[Path]) -> bool:
     length = len(path)
     return any(len(other) > length and other[:length] == path for other in owned)
@@ -349,9 +353,11 @@ def apply(
         if entry.identity() != own_identity:
             owned_by_others |= entry.fields
     keep = owned_by_others | applied_fields
-    to_prune = {
+    candidates = {
         path for path in previous - applied_fields if path not in keep and not _has_owned_descendant(path, keep)
     }
+    # The key fields of an item that stays (someone else owns part of it) stay with it.
+    to_prune = {path for path in candidates if not (_is_key_field(path) and path[:-1] not in candidates)}
     result = copy.deepcopy(live)
     _prune(result, to_prune, keep)
     result = merge_applied(result, applied_content, list_keys)
