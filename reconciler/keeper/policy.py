@@ -110,6 +110,30 @@ def binding_scopes(policy: Policy, artifact: Artifact) -> set[Scope]:
     return scopes
 
 
+# The last model's policies by binding, kept with the dict they index (held, so its id cannot be reused).
+_indexed: tuple[Mapping[str, Policy], dict[tuple[str, str | None], set[str]]] | None = None
+
+
+def _policies_binding(model: RepoModel, artifact: Artifact) -> list[str]:
+    """Names of the policies with a binding that can reach `artifact`, without scanning every policy."""
+    global _indexed
+    if _indexed is None or _indexed[0] is not model.policies:
+        index: dict[tuple[str, str | None], set[str]] = {}
+        for name, policy in model.policies.items():
+            for binding in policy.bindings:
+                key = (binding.scope, None if binding.scope == "global" else binding.value)
+                index.setdefault(key, set()).add(name)
+        _indexed = (model.policies, index)
+    index = _indexed[1]
+    keys = (
+        ("global", None),
+        ("team", artifact.team or PLATFORM_TEAM),
+        ("namespace", artifact.namespace),
+        ("artifact", artifact.name),
+    )
+    return sorted(set().union(*(index.get(key, ()) for key in keys)))
+
+
 def _rule_values(rules: Mapping[str, Any]) -> dict[str, Any]:
     return {rule: rules[rule] for rule in RULES if rules.get(rule) is not None}
 
@@ -125,7 +149,7 @@ def effective_policy(artifact: Artifact, model: RepoModel) -> EffectivePolicy:
         by_scope["artifact"].append((f"{artifact.doc.subject} (inline)", inline))
         if inline.get("enforcementLevel") in ENFORCEMENT_STRICTNESS:
             enforcements.append(inline["enforcementLevel"])
-    for name in sorted(model.policies):
+    for name in _policies_binding(model, artifact):
         policy = model.policies[name]
         scopes = binding_scopes(policy, artifact)
         if not scopes:

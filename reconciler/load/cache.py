@@ -146,11 +146,11 @@ class BlobCache:
         if len(self.entries) > _MAX_ENTRIES:
             for blob_id in [b for b in self.entries if b not in keep]:
                 del self.entries[blob_id]
-        _write_atomically(self.file, marshal.dumps(self.entries))
+        write_atomically(self.file, marshal.dumps(self.entries))
         self.added = 0
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-")
@@ -178,4 +178,4 @@ class KnownBlobsFile:
 
     def save(self) -> None:
         if self.file and self.known != self._loaded:
-            _write_atomically(self.file, marshal.dumps(self.known))
+            write_atomically(self.file, marshal.dumps(self.known))

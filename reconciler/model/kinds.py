@@ -32,11 +32,18 @@ class Team:
     description: str
     users: tuple[Member, ...]
     groups: tuple[Member, ...]
+    # lower-cased email → role, derived from `users` (the first entry of a user wins)
+    roles: Mapping[str, Role] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        roles: dict[str, Role] = {}
+        for member in self.users:
+            roles.setdefault(member.name.lower(), member.role)
+        object.__setattr__(self, "roles", roles)
 
     def role_of(self, email: str) -> Role | None:
         """The user's role in this team (emails compare case-insensitively)."""
-        wanted = email.lower()
-        return next((m.role for m in self.users if m.name.lower() == wanted), None)
+        return self.roles.get(email.lower())
 
     def may_approve(self, email: str) -> bool:
         return self.role_of(email) in APPROVER_ROLES

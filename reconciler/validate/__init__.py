@@ -6,31 +6,30 @@ daemon agree on what is valid.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler import keeper
-from reconciler.herald import check as herald
 from reconciler.load import cache as blob_cache
 from reconciler.load.cache import BlobCache
 from reconciler.load.sources import RepoSource
 from reconciler.model import Diagnostic, Document, Severity
 from reconciler.model.build import build_model
 from reconciler.model.kinds import RepoModel
-from reconciler.validate import chambers, references
 from reconciler.validate.context import CheckContext
 from reconciler.validate.files import fill_cache
+from reconciler.validate.memo import CheckMemo, CrossCheck, inputs_digest
 from reconciler.validate.schema import SchemaSet
 
-Check = Callable[[CheckContext], Iterable[Diagnostic]]
-
-# Cross-document checks, run on the schema-valid documents of a commit.
-CHECKS: tuple[Check, ...] = (
-    references.check,
-    chambers.check,
-    herald.check,
-    keeper.check,
+# Cross-document checks, run on the schema-valid documents of a commit, each with the kinds it reads.
+CHECKS: tuple[CrossCheck, ...] = (
+    CrossCheck("references", "reconciler.validate.references:check", reads=None),
+    CrossCheck(
+        "chambers",
+        "reconciler.validate.chambers:check",
+        frozenset({"Workspace", "WorkspaceTemplate", "Cluster", "Team"}),
+    ),
+    CrossCheck("herald", "reconciler.herald.check:check", frozenset({"Pipeline", "Cluster"})),
+    CrossCheck("keeper", "reconciler.keeper:check", frozenset({"Artifact", "Team", "Policy"})),
 )
 
 
@@ -99,7 +98,10 @@ def validate_source(
         declared=frozenset((d.kind, d.name) for d in documents),
         read_text=source.read_text,
     )
+    memo = CheckMemo(state_dir)
     for check in CHECKS:
-        findings.extend(check(ctx))
+        digest = None if check.reads is None else inputs_digest(check, documents, base and base.documents, actor)
+        findings.extend(memo.run(check, ctx, digest))
+    memo.save()
     findings.sort(key=Diagnostic.sort_key)
     return Validation(source, tuple(documents), model, tuple(findings))

@@ -7,9 +7,7 @@ so both cores parse at once.
 from __future__ import annotations
 
 import marshal
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 
 from reconciler.load import cache as blob_cache
 from reconciler.load.cache import BlobCache, Entry
@@ -39,7 +37,7 @@ def _check_slice(start: int, stop: int) -> bytes:
 
 
 def _worker_count(files: int) -> int:
-    if files < PARALLEL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+    if files < PARALLEL_MIN_FILES or not hasattr(os, "fork"):
         return 1
     return min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
@@ -51,6 +49,9 @@ def fill_cache(files: list[SourceFile], cache: BlobCache, schemas: SchemaSet) ->
         for file in missing:
             cache.put(file.blob_id, check_file(file, schemas))
         return
+    import multiprocessing  # only large cold runs pay for it
+    from concurrent.futures import ProcessPoolExecutor
+
     global _pending
     schemas.validators  # noqa: B018 - compile before forking, so the worker inherits them
     _pending = (missing, schemas)

@@ -1,0 +1,100 @@
+"""Cross-document checks remembered by what they read.
+
+A check declares the kinds of documents it reads; its findings are kept with a digest of exactly those
+documents (and of the base commit's, and the actor). When a change leaves them alone — a Team edit does not
+touch what the Pipeline checks read — the findings are reused instead of recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import marshal
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.load.cache import code_fingerprint, write_atomically
+from reconciler.model import Diagnostic, Document, Location, Severity
+from reconciler.validate.context import CheckContext
+
+Check = Callable[[CheckContext], Iterable[Diagnostic]]
+_Row = tuple[str, str, str | None, int, int, str | None]
+
+_memory: dict[str, tuple[str, list[_Row]]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class CrossCheck:
+    name: str
+    target: str  # "package.module:function"; imported on first use, so remembered checks cost no import
+    reads: frozenset[str] | None  # the document kinds the check reads; None: anything, so never remembered
+
+    def run(self, ctx: CheckContext) -> Iterable[Diagnostic]:
+        module, _, function = self.target.partition(":")
+        check: Check = getattr(importlib.import_module(module), function)
+        return check(ctx)
+
+
+def inputs_digest(
+    check: CrossCheck, documents: Sequence[Document], base: Sequence[Document] | None, actor: str | None
+) -> str:
+    assert check.reads is not None
+    digest = hashlib.sha256(f"{check.name}\0{actor}\0{base is not None}".encode(), usedforsecurity=False)
+    for side in (documents, base or ()):
+        for doc in side:
+            if doc.kind in check.reads:
+                digest.update(f"{doc.path}\0{doc.index}\0{doc.blob_id}\n".encode())
+        digest.update(b"--\n")
+    return digest.hexdigest()
+
+
+def _row(d: Diagnostic) -> _Row:
+    loc = d.location
+    return (
+        str(d.severity),
+        d.message,
+        loc.path if loc else None,
+        loc.line if loc else 0,
+        loc.column if loc else 0,
+        d.subject,
+    )
+
+
+def _diagnostic(row: _Row) -> Diagnostic:
+    severity, message, path, line, column, subject = row
+    return Diagnostic(Severity(severity), message, Location(path, line, column) if path is not None else None, subject)
+
+
+class CheckMemo:
+    """The last findings of each check, with the digest of their inputs; in memory and in the state dir."""
+
+    def __init__(self, state_dir: Path | None) -> None:
+        self.file = state_dir / "cache" / f"checks-{code_fingerprint()}.marshal" if state_dir else None
+        self.entries: dict[str, tuple[str, list[_Row]]] = dict(_memory)
+        if self.file and not self.entries:
+            try:
+                loaded = marshal.loads(self.file.read_bytes())
+                self.entries = loaded if isinstance(loaded, dict) else {}
+            except (OSError, EOFError, ValueError, TypeError):
+                self.entries = {}
+        self.changed = False
+
+    def run(self, check: CrossCheck, ctx: CheckContext, digest: str | None) -> list[Diagnostic]:
+        if digest is not None:
+            known = self.entries.get(check.name)
+            if known is not None and known[0] == digest:
+                return [_diagnostic(row) for row in known[1]]
+        findings = list(check.run(ctx))
+        if digest is not None:
+            self.entries[check.name] = (digest, [_row(d) for d in findings])
+            self.changed = True
+        return findings
+
+    def save(self) -> None:
+        _memory.update(self.entries)
+        if self.file and self.changed:
+            for stale in self.file.parent.glob("checks-*.marshal"):
+                if stale != self.file:
+                    stale.unlink(missing_ok=True)
+            write_atomically(self.file, marshal.dumps(self.entries))
