@@ -1,8 +1,8 @@
 """The inventory: per cluster, a ConfigMap in `portal-system` listing every object we applied, with its hash.
 
 It is written as old ∪ new *before* applying and trimmed *after*, so a crash at any point leaves every object
-we may have created listed, and a later run can prune it. It is written only when it changes: a run that
-changes nothing writes nothing.
+we may have created listed, and a later run can prune it. It is written only when the set of objects changes:
+a run that changes nothing writes nothing, and an update writes only the object.
 """
 
 from __future__ import annotations
@@ -44,8 +44,13 @@ class Inventory:
         return Inventory(dict(keys), self.exists)
 
     def same_as(self, other: Inventory) -> bool:
-        """Whether storing this over `other` would change nothing (an absent inventory lists nothing)."""
-        return dict(self.entries) == dict(other.entries)
+        """Whether both list the same objects (an absent inventory lists nothing).
+
+        Only membership makes a write: it is what crash safety and prune need. Hashes ride along whenever the
+        inventory is written, and the object's own annotation always carries its current one, so changing an
+        object costs exactly one write — the object's.
+        """
+        return self.entries.keys() == other.entries.keys()
 
 
 def decode(configmap: Mapping[str, Any] | None) -> Inventory:
