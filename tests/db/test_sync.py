@@ -1,0 +1,226 @@
+"""Syncing the starter repo: rows match the YAML, a re-sync writes nothing, each change writes exactly its rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reconciler.db.tables import SYNCED_TABLES
+from reconciler.keeper import recorded_state
+from reconciler.load.sources import working_tree
+from reconciler.validate import validate_source
+from tests.conftest import PortalRun
+from tests.db.conftest import (
+    TEMPLATE_ROOT,
+    TemplateRepo,
+    edited,
+    table_writes,
+    template_files,
+    without,
+    writes_between,
+)
+
+Query = Callable[..., list[tuple]]
+VPC = "artifacts/vpc/artifact.yaml"
+VPC_VERSIONS = (
+    "SELECT count(*) FROM artifact_versions v JOIN artifacts a ON a.id = v.artifact_id WHERE a.document_name = 'vpc'"
+)
+
+
+def sync(portal: Callable[..., PortalRun], repo: TemplateRepo, url: str) -> PortalRun:
+    result = portal("db", "sync", "--repo", repo.path, "--ref", "HEAD", "--database-url", url)
+    assert result.code == 0, result.err + result.out
+    return result
+
+
+def test_the_template_synced_matches_its_yaml(portal, template_repo: TemplateRepo, database_url: str, query: Query):
+    sync(portal, template_repo, database_url)
+    model = validate_source(working_tree(TEMPLATE_ROOT)).model
+    states = recorded_state(model)
+
+    assert {r[0] for r in query("SELECT name FROM teams")} == set(model.teams)
+    assert {r[0] for r in query("SELECT name FROM clusters")} == set(model.clusters)
+    assert {(r[0], r[1]) for r in query("SELECT team, name FROM workspaces")} == set(model.workspaces)
+    assert {r[0] for r in query("SELECT name FROM pipelines WHERE status = 'active'")} == set(model.pipelines)
+    members = query("SELECT t.name, m.member, m.role FROM team_members m JOIN teams t ON t.id = m.team_id")
+    assert len(members) == sum(len(t.users) + len(t.groups) for t in model.teams.values())
+
+    stored = {
+        (r[0], r[1]): r[2:]
+        for r in query(
+            "SELECT a.document_name, v.version, v.approval_status, v.is_latest, v.is_bad, v.yank_reason,"
+            " v.version_major, v.version_minor, v.version_patch, v.version_pre"
+            " FROM artifact_versions v JOIN artifacts a ON a.id = v.artifact_id"
+        )
+    }
+    expected = {
+        (name, v.version): (v.approval_status, v.is_latest, v.is_bad, v.yank_reason, v.major, v.minor, v.patch, v.pre)
+        for name, state in states.items()
+        for v in state.versions
+    }
+    assert stored == expected
+    latest_counts = query("SELECT artifact_id, count(*) FROM artifact_versions WHERE is_latest GROUP BY 1")
+    assert all(count == 1 for _, count in latest_counts)
+    assert len(latest_counts) == sum(1 for s in states.values() if s.latest is not None)
+
+    approvals = query("SELECT count(*) FROM version_approvals")[0][0]
+    assert approvals == sum(len(v.approvals) for s in states.values() for v in s.versions)
+
+    # One audit row per row written, attributed to whoever Git names, tagged with the commit.
+    written = sum(query(f"SELECT count(*) FROM {t}")[0][0] for t in (table.name for table in SYNCED_TABLES))
+    assert query("SELECT count(*), count(DISTINCT commit_sha) FROM audit_logs")[0] == (written, 1)
+    assert query("SELECT DISTINCT commit_sha FROM audit_logs")[0][0] == template_repo.head
+    published = dict(
+        query(
+            "SELECT entity_name, actor FROM audit_logs WHERE action = 'version.published' AND entity_name = %s",
+            ("networking/vpc/aws@1.2.0",),
+        )
+    )
+    assert published == {"networking/vpc/aws@1.2.0": "tess@acme.dev"}
+    approvers = {r[0] for r in query("SELECT actor FROM audit_logs WHERE action = 'approval.created'")}
+    assert approvers <= {a.by for s in states.values() for v in s.versions for a in v.approvals}
+    assert query("SELECT commit_sha FROM sync_state") == [(template_repo.head,)]
+
+
+def test_secrets_are_referenced_never_stored(portal, template_repo: TemplateRepo, database_url: str, query: Query):
+    sync(portal, template_repo, database_url)
+    env = {r[0]: r[1] for r in query("SELECT name, env FROM pipelines")}
+    password = next(v for v in env["app-logs"] if v["name"] == "LOKI_PASSWORD")
+    assert password == {
+        "name": "LOKI_PASSWORD",
+        "secretRef": {"name": "loki-credentials", "key": "password", "namespace": None},
+    }
+
+
+def test_a_second_sync_of_the_same_commit_writes_nothing(
+    portal, template_repo: TemplateRepo, database_url: str
+) -> None:
+    sync(portal, template_repo, database_url)
+    before = table_writes(database_url)
+    again = sync(portal, template_repo, database_url)
+    assert "already synced" in again.out
+    assert writes_between(before, table_writes(database_url)) == {}
+
+
+def test_one_changed_approval_writes_that_row_and_one_audit_row(
+    portal, template_repo: TemplateRepo, database_url: str, query: Query
+) -> None:
+    sync(portal, template_repo, database_url)
+    template_repo.commit(
+        edited(template_repo.files, VPC, "comment: Reviewed the plan output", "comment: Reviewed plan and cost")
+    )
+    before = table_writes(database_url)
+    sync(portal, template_repo, database_url)
+    assert writes_between(before, table_writes(database_url)) == {
+        "version_approvals": 1,
+        "audit_logs": 1,
+        "sync_runs": 1,
+        "sync_state": 1,
+    }
+    assert query(
+        "SELECT action, actor, entity_name, commit_sha FROM audit_logs WHERE commit_sha = %s", (template_repo.head,)
+    ) == [("approval.updated", "omar@acme.dev", "networking/vpc/aws@1.2.0 by omar@acme.dev", template_repo.head)]
+
+
+def test_approving_a_newer_version_moves_latest(
+    portal, template_repo: TemplateRepo, database_url: str, query: Query
+) -> None:
+    sync(portal, template_repo, database_url)
+    approvals = (
+        "      storageRef: {tag: v1.3.0-rc.1}\n"
+        "      approvals:\n"
+        "        - {by: priya@acme.dev, at: 2026-11-21T09:00:00Z}\n"
+        "        - {by: omar@acme.dev, at: 2026-11-21T10:00:00Z}\n"
+    )
+    template_repo.commit(edited(template_repo.files, VPC, "      storageRef: {tag: v1.3.0-rc.1}\n", approvals))
+    sync(portal, template_repo, database_url)
+    latest = query(
+        "SELECT v.version FROM artifact_versions v JOIN artifacts a ON a.id = v.artifact_id"
+        " WHERE a.document_name = 'vpc' AND v.is_latest"
+    )
+    assert latest == [("1.3.0-rc.1",)]
+    actions = sorted(query("SELECT action, actor FROM audit_logs WHERE commit_sha = %s", (template_repo.head,)))
+    assert actions == [
+        ("approval.created", "omar@acme.dev"),
+        ("approval.created", "priya@acme.dev"),
+        ("version.approved", "omar@acme.dev"),
+        ("version.updated", "alice@acme.dev"),  # 1.2.0 is no longer the latest; the commit's author did that
+    ]
+
+
+def test_a_removed_artifact_is_archived_and_keeps_its_versions(
+    portal, template_repo: TemplateRepo, database_url: str, query: Query
+) -> None:
+    sync(portal, template_repo, database_url)
+    versions = query(VPC_VERSIONS)
+    template_repo.commit(without(template_repo.files, VPC, "artifacts/vpc/README.md"))
+    sync(portal, template_repo, database_url)
+    assert query("SELECT status FROM artifacts WHERE document_name = 'vpc'") == [("archived",)]
+    assert query(VPC_VERSIONS) == versions
+    assert query("SELECT action, entity_name FROM audit_logs WHERE commit_sha = %s", (template_repo.head,)) == [
+        ("artifact.archived", "networking/vpc/aws")
+    ]
+    # Declared again: active again, under the same id, its versions untouched.
+    artifact_id = query("SELECT id FROM artifacts WHERE document_name = 'vpc'")
+    template_repo.commit(template_files())
+    sync(portal, template_repo, database_url)
+    assert query("SELECT id, status FROM artifacts WHERE document_name = 'vpc'") == [(artifact_id[0][0], "active")]
+    assert query("SELECT action FROM audit_logs WHERE commit_sha = %s", (template_repo.head,)) == [
+        ("artifact.restored",)
+    ]
+
+
+def test_a_removed_pipeline_is_archived_and_keeps_its_versions(
+    portal, template_repo: TemplateRepo, database_url: str, query: Query
+) -> None:
+    sync(portal, template_repo, database_url)
+    template_repo.commit(without(template_repo.files, "pipelines/app-logs.yaml"))
+    sync(portal, template_repo, database_url)
+    assert query("SELECT status FROM pipelines WHERE name = 'app-logs'") == [("archived",)]
+    assert query(
+        "SELECT count(*) FROM pipeline_versions v JOIN pipelines p ON p.id = v.pipeline_id WHERE p.name = 'app-logs'"
+    ) == [(1,)]
+    assert query(
+        "SELECT d.status FROM pipeline_deployments d JOIN pipelines p ON p.id = d.pipeline_id WHERE p.name = 'app-logs'"
+    ) == [("superseded",)]
+
+
+def test_a_changed_compiled_config_bumps_only_that_pipeline_version(
+    portal, template_repo: TemplateRepo, database_url: str, query: Query
+) -> None:
+    sync(portal, template_repo, database_url)
+    changed = edited(
+        template_repo.files, "pipelines/app-logs.yaml", "out_of_order_action: accept", "out_of_order_action: drop"
+    )
+    # A description is not part of the compiled config: it changes the pipeline row, not its version.
+    changed = edited(changed, "pipelines/error-routing.yaml", "description: Logs of", "description: All logs of")
+    template_repo.commit(changed)
+    sync(portal, template_repo, database_url)
+    versions = dict(
+        query(
+            "SELECT p.name, max(v.version) FROM pipeline_versions v JOIN pipelines p ON p.id = v.pipeline_id GROUP BY 1"
+        )
+    )
+    assert versions == {"app-logs": 2, "error-routing": 1, "observability-aggregator": 1}
+    deployed = query(
+        "SELECT v.version FROM pipeline_deployments d JOIN pipeline_versions v ON v.id = d.pipeline_version_id"
+        " JOIN pipelines p ON p.id = d.pipeline_id WHERE p.name = 'app-logs'"
+    )
+    assert deployed == [(2,)]
+
+
+def test_an_invalid_commit_syncs_nothing(portal, template_repo: TemplateRepo, database_url: str, query: Query):
+    sync(portal, template_repo, database_url)
+    template_repo.commit(
+        edited(
+            template_repo.files,
+            "teams/platform.yaml",
+            "{name: priya@acme.dev, role: admin}",
+            "{name: priya@acme.dev, role: boss}",
+        )
+    )
+    result = portal("db", "sync", "--repo", template_repo.path, "--database-url", database_url)
+    assert result.code == 1
+    assert query("SELECT status, commit_sha FROM sync_runs ORDER BY id DESC LIMIT 1") == [
+        ("failed", template_repo.head)
+    ]
+    assert query("SELECT commit_sha FROM sync_state") != [(template_repo.head,)]
