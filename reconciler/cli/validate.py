@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 
 from reconciler.cli.options import add_source_arguments, load_repository, read_base
+from reconciler.model import Diagnostic
 from reconciler.validate import Validation, validate_source
 
 
@@ -28,6 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--actor", metavar="EMAIL", help="the author of the change; their own approvals do not count")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument(
+        "--vector",
+        action="store_true",
+        help="also run `vector validate --no-environment` on every compiled Vector config (needs vector on PATH)",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.set_defaults(func=run)
 
@@ -40,11 +47,25 @@ def _summary(validation: Validation) -> str:
     )
 
 
+def _with_vector_findings(validation: Validation) -> Validation:
+    """Vector's own verdict on what the commit compiles to, when the binary is installed."""
+    from reconciler.herald.vector_binary import check_with_vector, find_vector
+
+    binary = find_vector()
+    if binary is None:
+        print("note: no vector binary on PATH: vector validate skipped", file=sys.stderr)
+        return validation
+    findings = sorted((*validation.diagnostics, *check_with_vector(validation.model, binary)), key=Diagnostic.sort_key)
+    return replace(validation, diagnostics=tuple(findings))
+
+
 def run(args: argparse.Namespace) -> int:
     base = None
     if args.base:
         base = validate_source(read_base(args, args.base), state_dir=args.state_dir)
     validation = load_repository(args, base=base, actor=args.actor)
+    if args.vector and not validation.errors:
+        validation = _with_vector_findings(validation)
     failed = bool(validation.errors) or (args.strict and bool(validation.warnings))
     if args.format == "json":
         json.dump(

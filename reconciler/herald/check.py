@@ -1,4 +1,4 @@
-"""Every Herald check of a commit, as one entry of the validation runner's CHECKS."""
+"""Herald's checks: of one pipeline on its own (`check_document`), and across a commit (`check`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from reconciler.herald.merge import Conflict, merged_configs
 from reconciler.herald.options import check_global_options, check_options
 from reconciler.herald.topology import check_topology
 from reconciler.herald.vrl import check_vrl
-from reconciler.model import Diagnostic, error, warning
+from reconciler.model import Diagnostic, Document, build, error, warning
 from reconciler.model.kinds import Pipeline, RepoModel
 
 if TYPE_CHECKING:  # the validation runner imports this module: a runtime import would be circular
@@ -99,5 +99,14 @@ def check_model(model: RepoModel, catalog: Catalog | None = None) -> list[Diagno
     return findings
 
 
+def check_document(doc: Document) -> list[Diagnostic]:
+    """The checks of one Pipeline on its own (cached with its file by the validation runner)."""
+    return check_pipeline(build.pipeline(doc), default_catalog())
+
+
 def check(ctx: CheckContext) -> Iterable[Diagnostic]:
-    return check_model(ctx.model)
+    """What needs other documents: target selectors and pipelines merged onto one cluster."""
+    catalog = default_catalog()
+    findings = check_targets(ctx.model)
+    findings += conflict_errors(c for merged in merged_configs(ctx.model, catalog) for c in merged.conflicts)
+    return findings

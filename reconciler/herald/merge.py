@@ -6,7 +6,7 @@ options and variables the pipelines set differently. Conflicts are values; `chec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.herald.catalog import KIND_OF_SECTION, Catalog
@@ -53,13 +53,22 @@ def placements(model: RepoModel) -> dict[Placement, list[Pipeline]]:
     return dict(sorted(result.items()))
 
 
-def merge(placement: Placement, pipelines: list[Pipeline], catalog: Catalog) -> MergedConfig:
+def merge(
+    placement: Placement,
+    pipelines: list[Pipeline],
+    catalog: Catalog,
+    configs: dict[str, dict[str, Any]] | None = None,
+) -> MergedConfig:
+    """One Vector config for `pipelines` at `placement`; `configs` holds pipelines' own configs compiled before."""
+    configs = {} if configs is None else configs
     config: dict[str, Any] = {}
     owner: dict[tuple[str, str], Pipeline] = {}  # ("component", id) or ("global", key) → who set it first
     env: dict[str, tuple[EnvVar, Pipeline]] = {}
     conflicts: list[Conflict] = []
     for pipeline in pipelines:
-        own = vector_config(pipeline, catalog)
+        own = configs.get(pipeline.name)
+        if own is None:
+            own = configs[pipeline.name] = vector_config(pipeline, catalog)
         for key, value in own.items():
             if key in KIND_OF_SECTION:
                 section = config.setdefault(key, {})
@@ -96,4 +105,18 @@ def merge(placement: Placement, pipelines: list[Pipeline], catalog: Catalog) -> 
 
 
 def merged_configs(model: RepoModel, catalog: Catalog) -> list[MergedConfig]:
-    return [merge(place, pipelines, catalog) for place, pipelines in placements(model).items()]
+    """The merged config of every placement. Placements running the same pipelines (a fleet of clusters under one
+    selector) share one merge, so the work grows with distinct pipeline sets, not with clusters."""
+    configs: dict[str, dict[str, Any]] = {}
+    by_set: dict[tuple[str, tuple[str, ...]], MergedConfig] = {}
+    result = []
+    for place, pipelines in placements(model).items():
+        key = (place[1], tuple(p.name for p in pipelines))
+        shared = by_set.get(key)
+        if shared is None:
+            shared = by_set[key] = merge(place, pipelines, catalog, configs)
+            result.append(shared)
+            continue
+        conflicts = tuple(replace(c, placement=place) for c in shared.conflicts)
+        result.append(replace(shared, cluster=place[0], role=place[1], conflicts=conflicts))
+    return result

@@ -234,8 +234,21 @@ class RepoModel:
     def management_cluster(self) -> Cluster | None:
         return next((c for c in self.clusters.values() if c.role == "management"), None)
 
+    # (label, value) → names of the clusters carrying it, built on first use; selectors are looked up once per
+    # pipeline target, and scanning every cluster for each would cost pipelines × clusters.
+    _clusters_by_label: dict[tuple[str, str], set[str]] | None = field(default=None, repr=False, compare=False)
+
     def clusters_matching(self, target: PipelineTarget) -> list[Cluster]:
-        """Clusters a pipeline target selects: by name when names are given, else by labels."""
+        """Clusters a pipeline target selects: by name when names are given, else by labels (in declaration order)."""
         if target.names:
             return [self.clusters[n] for n in target.names if n in self.clusters]
-        return [c for c in self.clusters.values() if all(c.labels.get(k) == v for k, v in target.match_labels.items())]
+        if not target.match_labels:
+            return list(self.clusters.values())
+        if self._clusters_by_label is None:
+            index: dict[tuple[str, str], set[str]] = {}
+            for cluster in self.clusters.values():
+                for label in cluster.labels.items():
+                    index.setdefault(label, set()).add(cluster.name)
+            self._clusters_by_label = index
+        selected = set.intersection(*(self._clusters_by_label.get(item, set()) for item in target.match_labels.items()))
+        return [c for c in self.clusters.values() if c.name in selected] if selected else []

@@ -15,22 +15,11 @@ from reconciler.load.sources import RepoSource
 from reconciler.model import Diagnostic, Document, Severity
 from reconciler.model.build import build_model
 from reconciler.model.kinds import RepoModel
+from reconciler.validate.checks import CHECKS
 from reconciler.validate.context import CheckContext
 from reconciler.validate.files import fill_cache
-from reconciler.validate.memo import CheckMemo, CrossCheck, inputs_digest
+from reconciler.validate.memo import CheckMemo, inputs_digest
 from reconciler.validate.schema import SchemaSet
-
-# Cross-document checks, run on the schema-valid documents of a commit, each with the kinds it reads.
-CHECKS: tuple[CrossCheck, ...] = (
-    CrossCheck("references", "reconciler.validate.references:check", reads=None),
-    CrossCheck(
-        "chambers",
-        "reconciler.validate.chambers:check",
-        frozenset({"Workspace", "WorkspaceTemplate", "Cluster", "Team"}),
-    ),
-    CrossCheck("herald", "reconciler.herald.check:check", frozenset({"Pipeline", "Cluster"})),
-    CrossCheck("keeper", "reconciler.keeper:check", frozenset({"Artifact", "Team", "Policy"})),
-)
 
 
 @dataclass(frozen=True, slots=True)

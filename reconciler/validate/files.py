@@ -13,6 +13,7 @@ from reconciler.load import cache as blob_cache
 from reconciler.load.cache import BlobCache, Entry
 from reconciler.load.files import read_file
 from reconciler.load.sources import SourceFile
+from reconciler.validate.checks import check_document
 from reconciler.validate.schema import SchemaSet
 
 # Below this many files a worker process costs more than it saves.
@@ -26,7 +27,8 @@ def check_file(file: SourceFile, schemas: SchemaSet) -> Entry:
     result = read_file(file)
     findings = list(result.diagnostics)
     for doc in result.documents:
-        findings.extend(schemas.check(doc))
+        schema_findings = schemas.check(doc)
+        findings.extend(schema_findings if schema_findings else check_document(doc))
     return blob_cache.encode(list(result.documents), findings)
 
 

@@ -8,32 +8,18 @@ touch what the Pipeline checks read — the findings are reused instead of recom
 from __future__ import annotations
 
 import hashlib
-import importlib
 import marshal
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 from reconciler.load.cache import code_fingerprint, write_atomically
 from reconciler.model import Diagnostic, Document, Location, Severity
+from reconciler.validate.checks import CrossCheck
 from reconciler.validate.context import CheckContext
 
-Check = Callable[[CheckContext], Iterable[Diagnostic]]
 _Row = tuple[str, str, str | None, int, int, str | None]
 
 _memory: dict[str, tuple[str, list[_Row]]] = {}
-
-
-@dataclass(frozen=True, slots=True)
-class CrossCheck:
-    name: str
-    target: str  # "package.module:function"; imported on first use, so remembered checks cost no import
-    reads: frozenset[str] | None  # the document kinds the check reads; None: anything, so never remembered
-
-    def run(self, ctx: CheckContext) -> Iterable[Diagnostic]:
-        module, _, function = self.target.partition(":")
-        check: Check = getattr(importlib.import_module(module), function)
-        return check(ctx)
 
 
 def inputs_digest(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import jsonschema
@@ -10,6 +11,7 @@ import pytest
 
 from reconciler import __version__
 from reconciler.cli import COMMANDS
+from reconciler.resources import template_dir
 from tests.conftest import write_files
 from tests.foundation.repos import valid_repo
 
@@ -65,3 +67,22 @@ def test_schemas_export_writes_usable_schemas(tmp_path: Path, portal) -> None:
     assert team["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert team["$id"].startswith("https://")
     jsonschema.Draft202012Validator.check_schema(team)
+
+
+def test_validate_vector_runs_the_binary_on_every_compiled_config(tmp_path: Path, portal, monkeypatch) -> None:
+    """No vector binary can be installed here, so a stand-in plays it: it rejects configs with a loki sink."""
+    fake = tmp_path / "bin" / "vector"
+    fake.parent.mkdir()
+    fake.write_text(
+        '#!/bin/sh\n[ "$1 $2" = "validate --no-environment" ] || exit 2\n'
+        'if grep -q "type: loki" "$3"; then echo "x Sink \\"loki\\": endpoint unreachable"; exit 78; fi\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    result = portal("validate", "--vector", template_dir())
+    assert result.code == 1
+    assert result.lines
+    assert all(": error: Pipeline/" in line and "vector validate rejects" in line for line in result.lines)
+    assert any(line.startswith("pipelines/app-logs.yaml:") for line in result.lines)
+    clean = portal("validate", template_dir())
+    assert clean.code == 0
