@@ -7,17 +7,21 @@ as the reference (name and key), never a value.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from reconciler.db import tables as t
 from reconciler.db.tables import Row, Table, content_hash, make_row, row_id
 from reconciler.herald.catalog import Catalog
 from reconciler.herald.compile import render_config, vector_config
 from reconciler.herald.components import pipeline_components
-from reconciler.keeper import ArtifactState, VersionState, recorded_state
+from reconciler.keeper import ArtifactState, VersionState
+from reconciler.keeper.state import derive_artifact
+from reconciler.model.document import Document
 from reconciler.model.kinds import (
+    Artifact,
     Cluster,
     EnvVar,
     Pipeline,
@@ -29,6 +33,7 @@ from reconciler.model.kinds import (
 )
 
 ReadText = Callable[[str], str | None]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,8 @@ class CompiledPipeline:
     dag: Mapping[str, Any]
     document: Mapping[str, Any]
     placements: tuple[Placement, ...]
+    dag_hash: str
+    document_hash: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,9 +184,8 @@ def artifact_label(state: ArtifactState) -> str:
     return f"{state.namespace}/{state.registry_name}{provider}"
 
 
-def artifact_row(state: ArtifactState, read_text: ReadText) -> Row:
+def artifact_row(state: ArtifactState, readme: str | None) -> Row:
     spec = state.artifact.doc.spec
-    readme_path = spec.get("readme")
     policy = state.policy
     return make_row(
         t.ARTIFACTS,
@@ -191,7 +197,7 @@ def artifact_row(state: ArtifactState, read_text: ReadText) -> Row:
             "provider": state.provider,
             "type": state.type,
             "description": str(spec.get("description", "")),
-            "readme": read_text(readme_path) if isinstance(readme_path, str) else None,
+            "readme": readme,
             "team": state.team,
             "tags": list(spec.get("tags") or []),
             "category": spec.get("category"),
@@ -327,52 +333,125 @@ def pipeline_dag(pipeline: Pipeline) -> dict[str, Any]:
     }
 
 
-def compiled_pipeline(pipeline: Pipeline, model: RepoModel, catalog: Catalog) -> CompiledPipeline:
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    config_hash: str
+    vector_config: str
+    dag: Mapping[str, Any]
+    document: Mapping[str, Any]
+    dag_hash: str
+    document_hash: str
+
+
+def _compile(pipeline: Pipeline, catalog: Catalog) -> _Compiled:
     # No commit in the rendered text: the config (and its version) must not change when only the commit does.
     rendered = render_config(vector_config(pipeline, catalog), [pipeline.name])
+    dag = pipeline_dag(pipeline)
+    document = dict(pipeline.doc.body)
+    return _Compiled(rendered.body_hash, rendered.text, dag, document, content_hash(dag), content_hash(document))
+
+
+def compiled_pipeline(
+    pipeline: Pipeline, model: RepoModel, catalog: Catalog, cache: RowCache | None = None
+) -> CompiledPipeline:
+    compiled = (cache or RowCache()).get(
+        _document_key("Vector", pipeline.doc, id(catalog)), partial(_compile, pipeline, catalog)
+    )
     seen: dict[Placement, None] = {}
     for target in pipeline.targets:
         for cluster in model.clusters_matching(target):
             seen.setdefault(Placement(cluster.name, target.role))
-    document = {key: value for key, value in pipeline.doc.body.items()}
     return CompiledPipeline(
         pipeline_id=row_id(t.PIPELINES, pipeline.name),
         name=pipeline.name,
         team=pipeline.team,
-        config_hash=rendered.body_hash,
-        vector_config=rendered.text,
-        dag=pipeline_dag(pipeline),
-        document=document,
+        config_hash=compiled.config_hash,
+        vector_config=compiled.vector_config,
+        dag=compiled.dag,
+        document=compiled.document,
         placements=tuple(sorted(seen, key=lambda p: (p.cluster, p.role))),
+        dag_hash=compiled.dag_hash,
+        document_hash=compiled.document_hash,
     )
 
 
-def desired_state(model: RepoModel, read_text: ReadText, catalog: Catalog) -> DesiredState:
+class RowCache:
+    """Rows already made from unchanged documents, by blob id: a long-lived process (the daemon, a benchmark)
+    turns only the documents a commit changed into rows. Entries not used by the latest commit are dropped."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[Any, ...], Any] = {}
+        self._used: dict[tuple[Any, ...], Any] = {}
+
+    def get(self, key: tuple[Any, ...] | None, make: Callable[[], _T]) -> _T:
+        if key is None:  # a document without a blob id: nothing identifies its content
+            return make()
+        value = self._used[key] = self._entries[key] if key in self._entries else make()
+        return value
+
+    def end_commit(self) -> None:
+        self._entries, self._used = self._used, {}
+
+
+def _document_key(kind: str, doc: Document, *context: Any) -> tuple[Any, ...] | None:
+    return (kind, doc.blob_id, doc.index, *context) if doc.blob_id else None
+
+
+def _artifact_rows(
+    artifact: Artifact, model: RepoModel, readme: str | None
+) -> tuple[Row, tuple[tuple[Table, Row], ...]]:
+    # A merged commit judges itself, as Keeper's `recorded_state` does: approvals were judged when they merged.
+    state = derive_artifact(artifact, model, model)
+    return artifact_row(state, readme), tuple(pair for v in state.versions for pair in version_rows(state, v))
+
+
+def desired_state(
+    model: RepoModel, read_text: ReadText, catalog: Catalog, cache: RowCache | None = None
+) -> DesiredState:
     """Every row the commit declares, as Keeper and Herald would hold it for a merged commit."""
+    cache = cache or RowCache()
     rows: dict[str, list[Row]] = {table.name: [] for table in t.SYNCED_TABLES}
 
-    def add(pairs: Iterator[tuple[Table, Row]]) -> None:
+    def add(pairs: Iterable[tuple[Table, Row]]) -> None:
         for table, row in pairs:
             rows[table.name].append(row)
 
     for team in model.teams.values():
-        add(team_rows(team))
-    rows[t.CLUSTERS.name] = [cluster_row(c) for c in model.clusters.values()]
-    rows[t.WORKSPACE_TEMPLATES.name] = [workspace_template_row(w) for w in model.workspace_templates.values()]
-    rows[t.WORKSPACES.name] = [workspace_row(w) for w in model.workspaces.values()]
+        add(cache.get(_document_key("Team", team.doc), lambda team=team: tuple(team_rows(team))))
+    for cluster in model.clusters.values():
+        rows[t.CLUSTERS.name].append(cache.get(_document_key("Cluster", cluster.doc), partial(cluster_row, cluster)))
+    for template in model.workspace_templates.values():
+        key = _document_key("WorkspaceTemplate", template.doc)
+        rows[t.WORKSPACE_TEMPLATES.name].append(cache.get(key, partial(workspace_template_row, template)))
+    for workspace in model.workspaces.values():
+        key = _document_key("Workspace", workspace.doc)
+        rows[t.WORKSPACES.name].append(cache.get(key, partial(workspace_row, workspace)))
     for policy in model.policies.values():
-        add(policy_rows(policy))
-    for state in recorded_state(model).values():
-        rows[t.ARTIFACTS.name].append(artifact_row(state, read_text))
-        for version in state.versions:
-            add(version_rows(state, version))
-    rows[t.PIPELINES.name] = [pipeline_row(p) for p in model.pipelines.values()]
-    pipelines = tuple(compiled_pipeline(p, model, catalog) for _, p in sorted(model.pipelines.items()))
-    frozen = {name: tuple(sorted(found, key=lambda r: str(r.id))) for name, found in rows.items()}
+        add(cache.get(_document_key("Policy", policy.doc), lambda policy=policy: tuple(policy_rows(policy))))
+    # An artifact's state also depends on who may approve (Teams) and which rules apply (Policies).
+    authority = tuple(sorted((d.blob_id, d.index) for d in _authority_documents(model)))
+    for _, artifact in sorted(model.artifacts.items()):
+        readme_path = artifact.doc.spec.get("readme")
+        readme = read_text(readme_path) if isinstance(readme_path, str) else None
+        key = _document_key("Artifact", artifact.doc, authority, readme)
+        artifact_row_, versions = cache.get(key, partial(_artifact_rows, artifact, model, readme))
+        rows[t.ARTIFACTS.name].append(artifact_row_)
+        add(versions)
+    rows[t.PIPELINES.name] = [
+        cache.get(_document_key("Pipeline", p.doc), partial(pipeline_row, p)) for p in model.pipelines.values()
+    ]
+    pipelines = tuple(compiled_pipeline(p, model, catalog, cache) for _, p in sorted(model.pipelines.items()))
+    cache.end_commit()
+    frozen = {name: tuple(sorted(found, key=lambda r: r.id.bytes)) for name, found in rows.items()}
     digest = content_hash(
         [
             {name: [r.hash for r in found] for name, found in frozen.items()},
-            [(p.name, p.config_hash, content_hash(p.dag), content_hash(p.document), p.placements) for p in pipelines],
+            [(p.name, p.config_hash, p.dag_hash, p.document_hash, p.placements) for p in pipelines],
         ]
     )
     return DesiredState(frozen, pipelines, digest)
+
+
+def _authority_documents(model: RepoModel) -> Iterator[Document]:
+    yield from (team.doc for team in model.teams.values())
+    yield from (policy.doc for policy in model.policies.values())

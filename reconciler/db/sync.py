@@ -19,7 +19,7 @@ from psycopg.types.json import Jsonb
 from reconciler.db.errors import InvalidCommit
 from reconciler.db.link import Link, adapted, stored_columns, upsert_statement
 from reconciler.db.plan import AuditEntry, Plan, StoredPipelineVersion, StoredRow, StoredState, plan
-from reconciler.db.rows import DesiredState, desired_state
+from reconciler.db.rows import DesiredState, RowCache, desired_state
 from reconciler.db.tables import APPEND_ONLY, SYNCED_TABLES, Table
 from reconciler.herald.catalog import default_catalog
 from reconciler.validate import Validation
@@ -197,12 +197,19 @@ def synced_marker(conn: psycopg.Connection) -> tuple[str | None, str] | None:
 
 
 def sync_commit(
-    conn: psycopg.Connection, validation: Validation, *, before_marker: Callable[[], None] | None = None
+    conn: psycopg.Connection,
+    validation: Validation,
+    *,
+    cache: RowCache | None = None,
+    before_marker: Callable[[], None] | None = None,
 ) -> SyncResult:
-    """Sync a validated commit; one with errors is refused (nothing is synced from an invalid commit)."""
+    """Sync a validated commit; one with errors is refused (nothing is synced from an invalid commit).
+
+    A long-running caller passes the same `cache` every time, so only changed documents become rows again.
+    """
     if validation.errors:
         raise InvalidCommit(f"{len(validation.errors)} error(s) in {validation.source.description}: nothing synced")
-    desired = desired_state(validation.model, validation.source.read_text, default_catalog())
+    desired = desired_state(validation.model, validation.source.read_text, default_catalog(), cache)
     return sync_desired_state(
         conn, desired, commit=validation.source.commit, author=validation.source.author, before_marker=before_marker
     )

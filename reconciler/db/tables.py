@@ -7,7 +7,6 @@ id across commits and the sync can compute every row (foreign keys included) wit
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -213,8 +212,8 @@ def row_id(table: Table, *key: object) -> uuid.UUID:
 
 
 def content_hash(values: object) -> str:
-    text = json.dumps(values, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    """A hash of plain data (mappings in the order the documents write them: the YAML decides, not us)."""
+    return hashlib.blake2b(repr(values).encode("utf-8"), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
