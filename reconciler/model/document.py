@@ -24,19 +24,18 @@ class Document:
     body: Mapping[str, Any]
     positions: Mapping[JsonPath, tuple[int, int]] = field(repr=False, compare=False)
     blob_id: str = ""
+    # Read from `body` once: every step asks for them, many times per document.
+    kind: str = field(init=False)
+    name: str = field(init=False)
+    subject: str = field(init=False)  # "Kind/name"
 
-    @property
-    def kind(self) -> str:
-        return str(self.body.get("kind", ""))
-
-    @property
-    def name(self) -> str:
+    def __post_init__(self) -> None:
         metadata = self.body.get("metadata")
-        return str(metadata.get("name", "")) if isinstance(metadata, Mapping) else ""
-
-    @property
-    def subject(self) -> str:
-        return f"{self.kind}/{self.name}"
+        kind = str(self.body.get("kind", ""))
+        name = str(metadata.get("name", "")) if isinstance(metadata, Mapping) else ""
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "subject", f"{kind}/{name}")
 
     @property
     def spec(self) -> Mapping[str, Any]:

@@ -18,7 +18,7 @@ from reconciler.model.kinds import RepoModel
 from reconciler.validate.checks import CHECKS
 from reconciler.validate.context import CheckContext
 from reconciler.validate.files import fill_cache
-from reconciler.validate.memo import CheckMemo, inputs_digest
+from reconciler.validate.memo import CheckMemo, inputs_digest, kind_digests
 from reconciler.validate.schema import SchemaSet
 
 
@@ -88,8 +88,10 @@ def validate_source(
         read_text=source.read_text,
     )
     memo = CheckMemo(state_dir)
+    head_digests = kind_digests(documents)
+    base_digests = kind_digests(base.documents) if base else None
     for check in CHECKS:
-        digest = None if check.reads is None else inputs_digest(check, documents, base and base.documents, actor)
+        digest = None if check.reads is None else inputs_digest(check, head_digests, base_digests, actor)
         findings.extend(memo.run(check, ctx, digest))
     memo.save()
     findings.sort(key=Diagnostic.sort_key)

@@ -22,17 +22,24 @@ _Row = tuple[str, str, str | None, int, int, str | None]
 _memory: dict[str, tuple[str, list[_Row]]] = {}
 
 
-def inputs_digest(
-    check: CrossCheck, documents: Sequence[Document], base: Sequence[Document] | None, actor: str | None
-) -> str:
+def kind_digests(documents: Sequence[Document]) -> dict[str, str]:
+    """Per kind, a digest of where its documents are and what they hold."""
+    lines: dict[str, list[str]] = {}
+    for doc in documents:
+        lines.setdefault(doc.kind, []).append(f"{doc.path}\0{doc.index}\0{doc.blob_id}")
+    return {
+        kind: hashlib.sha256("\n".join(rows).encode(), usedforsecurity=False).hexdigest()
+        for kind, rows in lines.items()
+    }
+
+
+def inputs_digest(check: CrossCheck, head: dict[str, str], base: dict[str, str] | None, actor: str | None) -> str:
+    """The digest of everything `check` reads: its kinds' documents in the head and the base, and the actor."""
     assert check.reads is not None
-    digest = hashlib.sha256(f"{check.name}\0{actor}\0{base is not None}".encode(), usedforsecurity=False)
-    for side in (documents, base or ()):
-        for doc in side:
-            if doc.kind in check.reads:
-                digest.update(f"{doc.path}\0{doc.index}\0{doc.blob_id}\n".encode())
-        digest.update(b"--\n")
-    return digest.hexdigest()
+    parts = [check.name, str(actor), str(base is not None)]
+    for side in (head, base or {}):
+        parts.extend(f"{kind}={side.get(kind, '')}" for kind in sorted(check.reads))
+    return hashlib.sha256("\0".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
 def _row(d: Diagnostic) -> _Row:
