@@ -110,28 +110,40 @@ def binding_scopes(policy: Policy, artifact: Artifact) -> set[Scope]:
     return scopes
 
 
-# The last model's policies by binding, kept with the dict they index (held, so its id cannot be reused).
-_indexed: tuple[Mapping[str, Policy], dict[tuple[str, str | None], set[str]]] | None = None
+@dataclass(slots=True)
+class _PolicyIndex:
+    """A model's policies by binding, and the policies already resolved for artifacts that only team and
+    namespace bindings reach (most of them: they share one result per team and namespace)."""
+
+    policies: Mapping[str, Policy]  # the dict indexed (held, so its id cannot be reused)
+    by_binding: dict[tuple[str, str | None], set[str]]
+    shared: dict[tuple[str, str], EffectivePolicy]
 
 
-def _policies_binding(model: RepoModel, artifact: Artifact) -> list[str]:
-    """Names of the policies with a binding that can reach `artifact`, without scanning every policy."""
-    global _indexed
-    if _indexed is None or _indexed[0] is not model.policies:
-        index: dict[tuple[str, str | None], set[str]] = {}
+_index: _PolicyIndex | None = None
+
+
+def _policy_index(model: RepoModel) -> _PolicyIndex:
+    global _index
+    if _index is None or _index.policies is not model.policies:
+        by_binding: dict[tuple[str, str | None], set[str]] = {}
         for name, policy in model.policies.items():
             for binding in policy.bindings:
                 key = (binding.scope, None if binding.scope == "global" else binding.value)
-                index.setdefault(key, set()).add(name)
-        _indexed = (model.policies, index)
-    index = _indexed[1]
+                by_binding.setdefault(key, set()).add(name)
+        _index = _PolicyIndex(model.policies, by_binding, {})
+    return _index
+
+
+def _policies_binding(index: _PolicyIndex, artifact: Artifact) -> list[str]:
+    """Names of the policies with a binding that can reach `artifact`, without scanning every policy."""
     keys = (
         ("global", None),
         ("team", artifact.team or PLATFORM_TEAM),
         ("namespace", artifact.namespace),
         ("artifact", artifact.name),
     )
-    return sorted(set().union(*(index.get(key, ()) for key in keys)))
+    return sorted(set().union(*(index.by_binding.get(key, ()) for key in keys)))
 
 
 def _rule_values(rules: Mapping[str, Any]) -> dict[str, Any]:
@@ -140,6 +152,11 @@ def _rule_values(rules: Mapping[str, Any]) -> dict[str, Any]:
 
 def effective_policy(artifact: Artifact, model: RepoModel) -> EffectivePolicy:
     """The rules and enforcement for `artifact`, from its inline policy and the Policies of `model`."""
+    index = _policy_index(model)
+    shared_key = (artifact.team or PLATFORM_TEAM, artifact.namespace)
+    shareable = not artifact.approval_policy and ("artifact", artifact.name) not in index.by_binding
+    if shareable and shared_key in index.shared:
+        return index.shared[shared_key]
     # Per scope: the rule sets written there, each with the name of where it was written.
     by_scope: dict[Scope, list[tuple[str, Mapping[str, Any]]]] = {s: [] for s in SCOPES_MOST_SPECIFIC_FIRST}
     enforcements: list[str] = []
@@ -149,7 +166,7 @@ def effective_policy(artifact: Artifact, model: RepoModel) -> EffectivePolicy:
         by_scope["artifact"].append((f"{artifact.doc.subject} (inline)", inline))
         if inline.get("enforcementLevel") in ENFORCEMENT_STRICTNESS:
             enforcements.append(inline["enforcementLevel"])
-    for name in _policies_binding(model, artifact):
+    for name in _policies_binding(index, artifact):
         policy = model.policies[name]
         scopes = binding_scopes(policy, artifact)
         if not scopes:
@@ -171,4 +188,7 @@ def effective_policy(artifact: Artifact, model: RepoModel) -> EffectivePolicy:
             origins.append(RuleOrigin(rule, value, scope, tuple(source for source, _ in setting)))
             break
     level = max(enforcements, key=ENFORCEMENT_STRICTNESS.__getitem__, default=DEFAULT_ENFORCEMENT)
-    return EffectivePolicy(rules, level, tuple(origins), tuple(applying))
+    result = EffectivePolicy(rules, level, tuple(origins), tuple(applying))
+    if shareable:
+        index.shared[shared_key] = result
+    return result

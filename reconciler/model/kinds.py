@@ -234,9 +234,11 @@ class RepoModel:
     def management_cluster(self) -> Cluster | None:
         return next((c for c in self.clusters.values() if c.role == "management"), None)
 
-    # (label, value) → names of the clusters carrying it, built on first use; selectors are looked up once per
-    # pipeline target, and scanning every cluster for each would cost pipelines × clusters.
-    _clusters_by_label: dict[tuple[str, str], set[str]] | None = field(default=None, repr=False, compare=False)
+    # (label, value) → the clusters carrying it, in declaration order, built on first use: selectors are looked
+    # up once per pipeline target, and scanning every cluster for each would cost pipelines × clusters.
+    _clusters_by_label: dict[tuple[str, str], dict[str, Cluster]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def clusters_matching(self, target: PipelineTarget) -> list[Cluster]:
         """Clusters a pipeline target selects: by name when names are given, else by labels (in declaration order)."""
@@ -245,10 +247,11 @@ class RepoModel:
         if not target.match_labels:
             return list(self.clusters.values())
         if self._clusters_by_label is None:
-            index: dict[tuple[str, str], set[str]] = {}
+            index: dict[tuple[str, str], dict[str, Cluster]] = {}
             for cluster in self.clusters.values():
                 for label in cluster.labels.items():
-                    index.setdefault(label, set()).add(cluster.name)
+                    index.setdefault(label, {})[cluster.name] = cluster
             self._clusters_by_label = index
-        selected = set.intersection(*(self._clusters_by_label.get(item, set()) for item in target.match_labels.items()))
-        return [c for c in self.clusters.values() if c.name in selected] if selected else []
+        candidates = [self._clusters_by_label.get(item, {}) for item in target.match_labels.items()]
+        smallest = min(candidates, key=len)
+        return [c for name, c in smallest.items() if all(name in other for other in candidates)]
