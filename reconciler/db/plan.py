@@ -15,7 +15,7 @@ from typing import Any
 
 from reconciler.db import tables as t
 from reconciler.db.rows import CompiledPipeline, DesiredState
-from reconciler.db.tables import APPEND_ONLY, SYNCED_TABLES, Row, Table, make_row, row_id
+from reconciler.db.tables import APPEND_ONLY, SYNCED_TABLES, Row, Table, make_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,17 +233,34 @@ def diff_table(
     return changes, audit
 
 
-def plan(desired: DesiredState, stored: StoredState, author: str, commit: str | None) -> Plan:
-    new_versions, version_ids = pipeline_version_rows(
-        desired.pipelines, stored.newest_pipeline_versions, author, commit
-    )
+def plan(
+    desired: DesiredState,
+    stored: StoredState,
+    author: str,
+    commit: str | None,
+    changed_tables: frozenset[str] | None = None,
+) -> Plan:
+    """The changes that make `stored` hold `desired`. Tables not in `changed_tables` (None: every table) are
+    known to hold their declared rows already (their digest matches the marker): they are neither compared nor
+    written."""
+
+    def changed(table: Table) -> bool:
+        return changed_tables is None or table.name in changed_tables
+
+    new_versions: list[Row] = []
     declared = dict(desired.rows)
-    declared[t.PIPELINE_DEPLOYMENTS.name] = tuple(deployment_rows(desired.pipelines, version_ids))
-    declared_ids = {name: frozenset(r.id for r in rows) for name, rows in declared.items()}
+    if changed(t.PIPELINE_DEPLOYMENTS) or changed(t.PIPELINE_VERSIONS):
+        new_versions, version_ids = pipeline_version_rows(
+            desired.pipelines, stored.newest_pipeline_versions, author, commit
+        )
+        declared[t.PIPELINE_DEPLOYMENTS.name] = tuple(deployment_rows(desired.pipelines, version_ids))
+    declared_ids = {name: frozenset(r.id for r in rows) for name, rows in declared.items() if rows}
 
     changes: list[TableChanges] = []
     audit: list[AuditEntry] = []
     for table in SYNCED_TABLES:
+        if not changed(table):
+            continue
         if table.name in APPEND_ONLY:
             changes.append(TableChanges(table, inserts=tuple(new_versions)))
             audit.extend(
@@ -266,6 +283,3 @@ def plan(desired: DesiredState, stored: StoredState, author: str, commit: str | 
         changes.append(table_changes)
         audit.extend(table_audit)
     return Plan(tuple(changes), tuple(audit))
-
-
-__all__ = ["AuditEntry", "Plan", "StoredPipelineVersion", "StoredRow", "StoredState", "TableChanges", "plan", "row_id"]

@@ -62,6 +62,7 @@ class CompiledPipeline:
 class DesiredState:
     rows: Mapping[str, tuple[Row, ...]]  # table name → rows, for every table but the pipeline versions
     pipelines: tuple[CompiledPipeline, ...]
+    table_digests: Mapping[str, str]  # per table; the pipeline versions and deployments share the compiled digest
     digest: str  # of everything above: equal digests mean the sync has nothing to write
 
 
@@ -440,16 +441,19 @@ def desired_state(
     rows[t.PIPELINES.name] = [
         cache.get(_document_key("Pipeline", p.doc), partial(pipeline_row, p)) for p in model.pipelines.values()
     ]
-    pipelines = tuple(compiled_pipeline(p, model, catalog, cache) for _, p in sorted(model.pipelines.items()))
+    # Where a pipeline runs depends on the Clusters too.
+    clusters = tuple(sorted((c.doc.blob_id, c.doc.index) for c in model.clusters.values()))
+    pipelines = tuple(
+        cache.get(_document_key("Placed", p.doc, clusters), partial(compiled_pipeline, p, model, catalog, cache))
+        for _, p in sorted(model.pipelines.items())
+    )
     cache.end_commit()
     frozen = {name: tuple(sorted(found, key=lambda r: r.id.bytes)) for name, found in rows.items()}
-    digest = content_hash(
-        [
-            {name: [r.hash for r in found] for name, found in frozen.items()},
-            [(p.name, p.config_hash, p.dag_hash, p.document_hash, p.placements) for p in pipelines],
-        ]
-    )
-    return DesiredState(frozen, pipelines, digest)
+    table_digests = {name: content_hash([r.hash for r in found]) for name, found in frozen.items()}
+    compiled = content_hash([(p.name, p.config_hash, p.dag_hash, p.document_hash, p.placements) for p in pipelines])
+    table_digests |= {t.PIPELINE_VERSIONS.name: compiled, t.PIPELINE_DEPLOYMENTS.name: compiled}
+    digest = content_hash(sorted(table_digests.items()))
+    return DesiredState(frozen, pipelines, table_digests, digest)
 
 
 def _authority_documents(model: RepoModel) -> Iterator[Document]:

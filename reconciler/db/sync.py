@@ -20,7 +20,7 @@ from reconciler.db.errors import InvalidCommit
 from reconciler.db.link import Link, adapted, stored_columns, upsert_statement
 from reconciler.db.plan import AuditEntry, Plan, StoredPipelineVersion, StoredRow, StoredState, plan
 from reconciler.db.rows import DesiredState, RowCache, desired_state
-from reconciler.db.tables import APPEND_ONLY, SYNCED_TABLES, Table
+from reconciler.db.tables import APPEND_ONLY, PIPELINE_VERSIONS, SYNCED_TABLES, Table
 from reconciler.herald.catalog import default_catalog
 from reconciler.validate import Validation
 
@@ -53,10 +53,11 @@ class SyncResult:
     sync_run_id: int | None = None
 
 
-def read_stored_state(link: Link) -> StoredState:
+def read_stored_state(link: Link, tables: frozenset[str] | None = None) -> StoredState:
+    """What the database holds of `tables` (None: all of them)."""
     rows: dict[str, dict] = {}
     for table in SYNCED_TABLES:
-        if table.name in APPEND_ONLY:
+        if table.name in APPEND_ONLY or (tables is not None and table.name not in tables):
             continue
         parent = sql.Identifier(table.parent[0]) if table.parent else sql.SQL("NULL::uuid")
         tracked = [sql.Identifier(c) for c in table.tracked]
@@ -71,13 +72,15 @@ def read_stored_state(link: Link) -> StoredState:
             r[0]: StoredRow(hash=r[1], parent=r[2], tracked=tuple(r[5:]), label=r[3] or "", team=r[4])
             for r in link.fetch(query)
         }
-    newest = {
-        r[0]: StoredPipelineVersion(r[1], r[2], r[3])
-        for r in link.fetch(
-            "SELECT DISTINCT ON (pipeline_id) pipeline_id, id, version, config_hash"
-            " FROM pipeline_versions ORDER BY pipeline_id, version DESC"
-        )
-    }
+    newest = {}
+    if tables is None or PIPELINE_VERSIONS.name in tables:
+        newest = {
+            r[0]: StoredPipelineVersion(r[1], r[2], r[3])
+            for r in link.fetch(
+                "SELECT DISTINCT ON (pipeline_id) pipeline_id, id, version, config_hash"
+                " FROM pipeline_versions ORDER BY pipeline_id, version DESC"
+            )
+        }
     return StoredState(rows, newest)
 
 
@@ -134,12 +137,13 @@ def _start_run(link: Link, commit: str | None, digest: str, status: str, started
     return int(row[0])
 
 
-def _write_marker(link: Link, commit: str | None, digest: str, sync_run_id: int) -> None:
+def _write_marker(link: Link, commit: str | None, desired: DesiredState, sync_run_id: int) -> None:
     link.execute(
-        "INSERT INTO sync_state (id, commit_sha, digest, sync_run_id, synced_at) VALUES (true, %s, %s, %s, now())"
+        "INSERT INTO sync_state (id, commit_sha, digest, table_digests, sync_run_id, synced_at)"
+        " VALUES (true, %s, %s, %s, %s, now())"
         " ON CONFLICT (id) DO UPDATE SET commit_sha = EXCLUDED.commit_sha, digest = EXCLUDED.digest,"
-        " sync_run_id = EXCLUDED.sync_run_id, synced_at = EXCLUDED.synced_at",
-        (commit, digest, sync_run_id),
+        " table_digests = EXCLUDED.table_digests, sync_run_id = EXCLUDED.sync_run_id, synced_at = EXCLUDED.synced_at",
+        (commit, desired.digest, Jsonb(dict(desired.table_digests)), sync_run_id),
     )
 
 
@@ -160,20 +164,25 @@ def sync_desired_state(
     started = datetime.now(UTC)
     with conn.transaction():
         link.execute("SELECT pg_advisory_xact_lock(%s)", (SYNC_LOCK,))
-        marker = link.fetch_one("SELECT commit_sha, digest FROM sync_state")
+        marker = link.fetch_one("SELECT commit_sha, digest, table_digests FROM sync_state")
         if marker is not None and marker[1] == desired.digest:
             if marker[0] == commit:
                 return SyncResult("current", commit, desired.digest, round_trips=link.round_trips)
             run_id = _start_run(link, commit, desired.digest, "unchanged", started, {})
-            _write_marker(link, commit, desired.digest, run_id)
+            _write_marker(link, commit, desired, run_id)
             return SyncResult("unchanged", commit, desired.digest, round_trips=link.round_trips, sync_run_id=run_id)
-        changes = plan(desired, read_stored_state(link), author or SYSTEM_ACTOR, commit)
+        synced_digests = marker[2] if marker is not None else {}
+        changed_tables = frozenset(
+            name for name, digest in desired.table_digests.items() if synced_digests.get(name) != digest
+        )
+        stored = read_stored_state(link, changed_tables)
+        changes = plan(desired, stored, author or SYSTEM_ACTOR, commit, changed_tables)
         counts = changes.counts()
         run_id = _start_run(link, commit, desired.digest, "synced", started, counts)
         apply_plan(link, changes, commit, run_id)
         if before_marker is not None:
             before_marker()
-        _write_marker(link, commit, desired.digest, run_id)
+        _write_marker(link, commit, desired, run_id)
     return SyncResult(
         "synced", commit, desired.digest, counts, len(changes.audit), link.round_trips + 1, run_id
     )  # + 1: COMMIT

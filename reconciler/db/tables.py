@@ -237,5 +237,5 @@ def make_row(
     team: str | None,
     actors: Mapping[str, str] | None = None,
 ) -> Row:
-    ordered = tuple(values[column] for column in table.columns)
+    ordered = tuple([values[column] for column in table.columns])
     return Row(row_id(table, *key), ordered, name, team, dict(actors or {}), content_hash(ordered))

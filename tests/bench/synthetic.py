@@ -98,7 +98,22 @@ spec:
     )
 
 
-def artifact(i: int, teams: int) -> str:
+def artifact_version(number: int, t: int) -> str:
+    """Version 1.<number>.0 of an artifact of team `t`: every even one approved by the team's admin."""
+    month, day = 1 + number // 28 % 12, 1 + number % 28
+    entry = f"""    - version: 1.{number}.0
+      publishedBy: operator{t}@acme.dev
+      publishedAt: 2026-{month:02d}-{day:02d}T10:00:00Z
+      changelog: Release {number}.
+"""
+    if number % 2 == 0:
+        entry += f"""      approvals:
+        - {{by: admin{t}@acme.dev, at: 2026-{month:02d}-{day:02d}T12:00:00Z, comment: Looks good}}
+"""
+    return entry
+
+
+def artifact(i: int, teams: int, versions: int = 2) -> str:
     t = i % teams
     return (
         HEADER
@@ -115,17 +130,8 @@ spec:
   storage:
     git: {{repositoryUrl: https://github.com/acme/terraform-aws-module-{i}, tagPrefix: v}}
   versions:
-    - version: 1.1.0
-      publishedBy: operator{t}@acme.dev
-      publishedAt: 2026-09-01T10:00:00Z
-      changelog: Second release.
-    - version: 1.0.0
-      publishedBy: operator{t}@acme.dev
-      publishedAt: 2026-08-01T10:00:00Z
-      changelog: First release.
-      approvals:
-        - {{by: admin{t}@acme.dev, at: 2026-08-02T10:00:00Z, comment: Looks good}}
 """
+        + "".join(artifact_version(n, t) for n in reversed(range(versions)))
     )
 
 
@@ -178,7 +184,7 @@ spec:
     )
 
 
-def write_repo(root: Path, documents: int) -> dict[str, int]:
+def write_repo(root: Path, documents: int, versions_per_artifact: int = 2) -> dict[str, int]:
     """Write `documents` files under `root` (kinds in MIX proportions); returns the count per kind."""
     counts = {kind: max(1, documents * share // 100) for kind, share in MIX.items()}
     counts["Workspace"] += documents - sum(counts.values())
@@ -188,7 +194,7 @@ def write_repo(root: Path, documents: int) -> dict[str, int]:
         "Cluster": ("clusters", lambda i: cluster(i, teams)),
         "WorkspaceTemplate": ("templates", lambda i: workspace_template(i, teams)),
         "Workspace": ("workspaces", lambda i: workspace(i, teams, clusters, templates)),
-        "Artifact": ("artifacts", lambda i: artifact(i, teams)),
+        "Artifact": ("artifacts", lambda i: artifact(i, teams, versions_per_artifact)),
         "Policy": ("policies", lambda i: policy(i, teams)),
         "Pipeline": ("pipelines", lambda i: pipeline(i, teams)),
     }

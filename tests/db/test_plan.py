@@ -61,7 +61,7 @@ def test_an_approval_names_the_approver_and_a_yank_the_yanker() -> None:
 
 
 def test_nothing_declared_and_nothing_stored_plans_nothing() -> None:
-    empty = DesiredState({table.name: () for table in t.SYNCED_TABLES}, (), "digest")
+    empty = DesiredState({table.name: () for table in t.SYNCED_TABLES}, (), {}, "digest")
     result = plan(empty, StoredState({}, {}), "alice@acme.dev", None)
     assert result.is_empty and result.counts() == {}
 
