@@ -1,0 +1,92 @@
+"""The database step of `portal reconcile`: sync the commit's metadata, and record the run and each cluster's
+outcome (reconcile_runs, cluster_status) for the site and the daemon.
+
+`record_reconcile` never raises for an unreachable database or a too new schema: it returns the problem, and
+the reconcile (already applied to the clusters) reports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import psycopg
+
+from reconciler.db.connection import open_database
+from reconciler.db.errors import DatabaseUnavailable, InvalidCommit, SchemaTooNew
+from reconciler.db.rows import RowCache
+from reconciler.db.status import ClusterOutcome, Health, finish_reconcile_run, start_reconcile_run
+from reconciler.db.sync import sync_commit
+from reconciler.validate import Validation
+
+if TYPE_CHECKING:  # the kube package is only needed for its types here
+    from reconciler.kube.reconcile import ClusterReport
+
+APPLIED = frozenset({"created", "configured", "drift corrected"})
+DRIFTED = frozenset({"drift corrected", "drift reported"})
+
+
+def cluster_health(report: ClusterReport) -> Health:
+    states = {h.state for h in report.health}
+    if not states:
+        return "unknown"
+    if "failed" in states:
+        return "degraded"
+    return "progressing" if "progressing" in states else "healthy"
+
+
+def cluster_outcome(report: ClusterReport) -> ClusterOutcome:
+    """What cluster_status keeps of one cluster's report."""
+    return ClusterOutcome(
+        cluster=report.cluster,
+        result="failed" if report.failed else "applied",
+        objects_applied=sum(1 for o in report.outcomes if o.result in APPLIED),
+        objects_pruned=sum(1 for o in report.outcomes if o.result == "pruned"),
+        objects_drifted=sum(1 for o in report.outcomes if o.result in DRIFTED),
+        health=cluster_health(report),
+        message=report.error or next((o.message for o in report.outcomes if o.failed and o.message), ""),
+    )
+
+
+def record_reconcile(
+    args: argparse.Namespace,
+    validation: Validation,
+    reports: Sequence[ClusterReport],
+    *,
+    trigger: str = "reconcile",
+    cache: RowCache | None = None,
+) -> str | None:
+    """Sync `validation`'s commit and record this run; returns a problem to report, or None.
+
+    The database is `args.database_url` (when the command has that option), else PORTAL_DATABASE_URL, else the
+    embedded server in `args.state_dir`.
+    """
+    try:
+        conn = open_database(getattr(args, "database_url", None), args.state_dir)
+    except (DatabaseUnavailable, SchemaTooNew) as exc:
+        return f"results were not recorded in PostgreSQL: {exc}"
+    with conn:
+        try:
+            run_id = start_reconcile_run(conn, validation.source.commit, trigger)
+            errors: list[str] = []
+            try:
+                synced = sync_commit(conn, validation, cache=cache)
+                summary = {"sync": synced.status, "changes": synced.audit_rows, "counts": synced.counts}
+            except InvalidCommit as exc:
+                conn.rollback()
+                summary, errors = {"sync": "refused"}, [str(exc)]
+            outcomes = [cluster_outcome(r) for r in reports]
+            errors += [f"{o.cluster}: {o.message}" for o in outcomes if o.result == "failed" and o.message]
+            summary["clusters"] = len(outcomes)
+            finish_reconcile_run(
+                conn,
+                run_id,
+                succeeded=not errors and all(o.result == "applied" for o in outcomes),
+                clusters=outcomes,
+                summary=summary,
+                errors=errors,
+            )
+        except psycopg.Error as exc:
+            return f"results were not recorded in PostgreSQL: {str(exc).strip()}"
+    return None
