@@ -268,3 +268,38 @@ def test_an_item_partly_owned_by_another_manager_stays_whole(cluster: Cluster) -
     )
     containers = {c.name: c.image for c in after.spec.template.spec.containers}
     assert containers == {"app": "nginx:1", "side": "busybox:2"}
+
+
+def test_an_update_may_rewrite_or_reset_managed_fields(cluster: Cluster) -> None:
+    apply_configmap(cluster, configmap("a", {"k": "v"}), "gitops")
+    rewritten = [
+        {
+            "manager": "adopter",
+            "operation": "Apply",
+            "apiVersion": "v1",
+            "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:data": {"f:k": {}}},
+        },
+    ]
+    operation = [{"op": "replace", "path": "/metadata/managedFields", "value": rewritten}]
+    adopted = cluster.core.patch_namespaced_config_map("a", "default", operation)
+    assert managers(adopted) == {("adopter", "Apply"): {"f:data": {"f:k": {}}}}
+    with pytest.raises(ApiException) as caught:  # gitops no longer owns k
+        apply_configmap(cluster, configmap("a", {"k": "other"}), "gitops")
+    assert 'conflict with "adopter"' in json.loads(caught.value.body)["message"]
+    reset = [{"op": "replace", "path": "/metadata/managedFields", "value": [{}]}]
+    assert cluster.core.patch_namespaced_config_map("a", "default", reset).metadata.managed_fields is None
+    # A client that sends no managedFields (or an empty list) keeps the live ones.
+    apply_configmap(cluster, configmap("a", {"k": "v"}), "gitops")
+    body = configmap("a", {"k": "v", "x": "y"})
+    body["metadata"]["managedFields"] = []
+    replaced = cluster.core.replace_namespaced_config_map("a", "default", body, field_manager="editor")
+    assert set(managers(replaced)) == {("gitops", "Apply"), ("editor", "Update")}
+
+
+def test_apply_may_not_carry_managed_fields(cluster: Cluster) -> None:
+    body = configmap("a", {"k": "v"})
+    body["metadata"]["managedFields"] = [{"manager": "x"}]
+    with pytest.raises(ApiException) as caught:
+        apply_configmap(cluster, body, "gitops")
+    assert caught.value.status == 400

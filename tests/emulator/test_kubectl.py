@@ -180,3 +180,23 @@ def test_create_generators_which_send_protobuf(cluster: Cluster) -> None:
     binding = RbacAuthorizationV1Api(rbac).read_namespaced_role_binding("rb", "default")
     assert binding.role_ref.name == "reader" and binding.subjects[0].name == "robot"
     assert RbacAuthorizationV1Api(rbac).read_cluster_role("cr").rules[0].resources == ["pods"]
+
+
+def test_switching_from_client_side_to_server_side_apply(cluster: Cluster) -> None:
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: default}\ndata: {a: '1', b: '2'}\n"
+    ok(cluster.kubectl("apply", "--validate=false", "-f", "-", stdin=manifest))
+    changed = manifest.replace("'2'", "'3'")
+    # Another manager meets the client-side owner as a conflict...
+    refused = cluster.kubectl(
+        "apply", "--server-side", "--validate=false", "--field-manager", "other", "-f", "-", stdin=changed
+    )
+    assert refused.returncode != 0 and 'conflict with "kubectl-client-side-apply" using v1' in refused.stderr
+    # ...but "kubectl" itself takes over what its last-applied configuration says it applied.
+    ok(cluster.kubectl("apply", "--server-side", "--validate=false", "-f", "-", stdin=changed))
+    live = cluster.core.read_namespaced_config_map("c", "default")
+    assert live.data == {"a": "1", "b": "3"}
+    assert {(e.manager, e.operation) for e in live.metadata.managed_fields} >= {("kubectl", "Apply")}
+    assert '"b":"3"' in live.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"]
+    # And back to client-side apply, which reads the annotation the server kept in step.
+    ok(cluster.kubectl("apply", "--validate=false", "-f", "-", stdin=changed.replace(", b: '3'", "")))
+    assert cluster.core.read_namespaced_config_map("c", "default").data == {"a": "1"}

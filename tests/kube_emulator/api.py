@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from . import errors, managed_fields, patches
+from . import errors, last_applied, managed_fields, patches
 from .base import (
     APPLY_PATCH,
     INITIAL_NAMESPACES,
@@ -119,7 +119,7 @@ class Api(Reads, Deletion):
     def _insert(
         self, target: Target, obj: dict[str, Any], entries: list[managed_fields.ManagerEntry], options: WriteOptions
     ) -> dict[str, Any]:
-        obj["metadata"]["managedFields"] = managed_fields.render_entries(entries)
+        managed_fields.set_managed_fields(obj["metadata"], entries)
         if options.dry_run:
             return obj
         obj["metadata"]["resourceVersion"] = self.store.next_resource_version()
@@ -183,11 +183,15 @@ class Api(Reads, Deletion):
     ) -> dict[str, Any]:
         rt = target.resource
         old = stored.body
+        # Like the real server, an update may rewrite managedFields itself (kubectl does so to migrate from
+        # client-side apply); the status endpoint ignores such attempts.
+        requested = (new.get("metadata") or {}).get("managedFields")
+        base = stored.managers if target.subresource else managed_fields.requested_entries(requested, stored.managers)
         new = carry_server_fields(target, old, new)
         entries = managed_fields.update(
             managed_fields.scoped_content(old, target.subresource, rt.has_status),
             managed_fields.scoped_content(new, target.subresource, rt.has_status),
-            stored.managers,
+            base,
             options.field_manager,
             rt.api_version,
             target.subresource,
@@ -219,7 +223,7 @@ class Api(Reads, Deletion):
             return self._render(stored)  # a no-op write is not a write: same resourceVersion, no event
         if rt.has_generation and spec_changed(rt, old, new):
             new["metadata"]["generation"] = int(old["metadata"].get("generation") or 0) + 1
-        new["metadata"]["managedFields"] = managed_fields.render_entries(entries)
+        managed_fields.set_managed_fields(new["metadata"], entries)
         if options.dry_run:
             return copy.deepcopy(new)
         new["metadata"]["resourceVersion"] = self.store.next_resource_version()
@@ -244,6 +248,8 @@ class Api(Reads, Deletion):
         if not applied.get("apiVersion") or not applied.get("kind"):
             raise errors.bad_request("apiVersion and kind must be set in an applied configuration")
         check_body_identity(target, applied)
+        if (applied.get("metadata") or {}).get("managedFields") is not None:
+            raise errors.bad_request("metadata.managedFields must be nil")
         metadata = applied.setdefault("metadata", {}) or {}
         applied["metadata"] = metadata
         metadata.setdefault("name", target.name)
@@ -274,8 +280,9 @@ class Api(Reads, Deletion):
             return 201, self._insert(target, merged, entries, options)
         self._check_precondition_version(target, stored, applied)
         live_content = managed_fields.scoped_content(stored.body, target.subresource, rt.has_status)
-        try:
-            merged, entries = managed_fields.apply(
+
+        def merge(force: bool) -> tuple[dict[str, Any], list[managed_fields.ManagerEntry]]:
+            return managed_fields.apply(
                 stored.body,
                 applied_content,
                 live_content,
@@ -283,10 +290,23 @@ class Api(Reads, Deletion):
                 options.field_manager,
                 rt.api_version,
                 target.subresource,
-                options.force,
+                force,
                 rt.list_keys,
                 now,
             )
+
+        try:
+            try:
+                merged, entries = merge(options.force)
+            except managed_fields.ApplyConflictError as e:
+                if options.field_manager != last_applied.KUBECTL:
+                    raise
+                forgiven = last_applied.forgiven_conflicts(stored.body, target.subresource, rt.has_status, rt.list_keys)
+                if any(conflict.path not in forgiven for conflict in e.conflicts):
+                    raise managed_fields.ApplyConflictError(
+                        [conflict for conflict in e.conflicts if conflict.path not in forgiven]
+                    ) from None
+                merged, entries = merge(True)
         except managed_fields.ApplyConflictError as e:
             causes = [
                 {
@@ -297,6 +317,8 @@ class Api(Reads, Deletion):
                 for c in e.conflicts
             ]
             raise ApiError(409, e.message(), "Conflict", {"causes": causes}) from None
+        if options.field_manager == last_applied.KUBECTL and not target.subresource:
+            merged = last_applied.synchronised(merged, applied)
         new = carry_server_fields(target, stored.body, merged)
         return 200, self._commit(target, stored, new, entries, options)
 

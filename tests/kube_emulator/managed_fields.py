@@ -49,10 +49,11 @@ class ManagerEntry:
             "manager": self.manager,
             "operation": self.operation,
             "apiVersion": self.api_version,
-            "time": self.time,
             "fieldsType": "FieldsV1",
             "fieldsV1": render_fields_v1(self.fields),
         }
+        if self.time:
+            entry["time"] = self.time
         if self.subresource:
             entry["subresource"] = self.subresource
         return entry
@@ -417,6 +418,44 @@ def update(
         own.api_version = api_version
         own.time = now
     return [entry for entry in entries if entry.fields]
+
+
+def requested_entries(requested: Any, live: list[ManagerEntry]) -> list[ManagerEntry]:
+    """The ownership an update starts from: the live one, unless the request sets managedFields itself.
+
+    As in k8s.io/apimachinery's fieldmanager: a single empty entry resets ownership, an empty or
+    undecodable list keeps the live ownership (clients unaware of managedFields must not erase it).
+    """
+    if not isinstance(requested, list) or not requested:
+        return live
+    if requested == [{}]:
+        return []
+    entries: list[ManagerEntry] = []
+    for raw in requested:
+        if not isinstance(raw, dict) or raw.get("fieldsType", "FieldsV1") != "FieldsV1":
+            return live
+        tree = raw.get("fieldsV1") or {}
+        if not isinstance(tree, dict) or not raw.get("manager") or raw.get("operation") not in ("Apply", "Update"):
+            return live
+        entries.append(
+            ManagerEntry(
+                manager=str(raw["manager"]),
+                operation=str(raw["operation"]),
+                api_version=str(raw.get("apiVersion") or ""),
+                subresource=str(raw.get("subresource") or ""),
+                time=str(raw.get("time") or ""),
+                fields=parse_fields_v1(tree),
+            )
+        )
+    return entries
+
+
+def set_managed_fields(metadata: dict[str, Any], entries: list[ManagerEntry]) -> None:
+    """Render ownership into metadata; like any empty list field, no entries means no managedFields key."""
+    if entries:
+        metadata["managedFields"] = render_entries(entries)
+    else:
+        metadata.pop("managedFields", None)
 
 
 def render_entries(entries: list[ManagerEntry]) -> list[dict[str, Any]]:
