@@ -255,6 +255,7 @@ def plan(
         )
         declared[t.PIPELINE_DEPLOYMENTS.name] = tuple(deployment_rows(desired.pipelines, version_ids))
     declared_ids = {name: frozenset(r.id for r in rows) for name, rows in declared.items() if rows}
+    deleted_ids: dict[str, frozenset[uuid.UUID]] = {}
 
     changes: list[TableChanges] = []
     audit: list[AuditEntry] = []
@@ -276,10 +277,16 @@ def plan(
                 for r in new_versions
             )
             continue
-        parents = declared_ids.get(table.parent[1], frozenset()) if table.parent else None
+        # A child goes with a parent that stays (it was dropped from it) or with one that is deleted (each
+        # deletion gets its own audit row, rather than vanishing by cascade); a retired parent keeps it.
+        parents = None
+        if table.parent:
+            parent_table = table.parent[1]
+            parents = declared_ids.get(parent_table, frozenset()) | deleted_ids.get(parent_table, frozenset())
         table_changes, table_audit = diff_table(
             table, declared.get(table.name, ()), stored.rows.get(table.name, {}), parents, author
         )
+        deleted_ids[table.name] = frozenset(table_changes.deletions)
         changes.append(table_changes)
         audit.extend(table_audit)
     return Plan(tuple(changes), tuple(audit))

@@ -7,6 +7,7 @@ as the reference (name and key), never a value.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -46,7 +47,7 @@ class Placement:
 class CompiledPipeline:
     """A pipeline's compiled config and where it runs; its version number depends on what the database holds."""
 
-    pipeline_id: Any  # uuid.UUID
+    pipeline_id: uuid.UUID
     name: str
     team: str
     config_hash: str

@@ -154,6 +154,8 @@ class EmbeddedServer:
 
     def stop(self) -> bool:
         """Stop the server; False when it was not running."""
+        if not self.data_dir.exists():
+            return False
         with self._locked():
             if not (self.data_dir / "postmaster.pid").exists():
                 return False

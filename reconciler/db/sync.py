@@ -7,6 +7,7 @@ point leaves the tables and the marker at the previous commit, and the next sync
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,7 +56,7 @@ class SyncResult:
 
 def read_stored_state(link: Link, tables: frozenset[str] | None = None) -> StoredState:
     """What the database holds of `tables` (None: all of them)."""
-    rows: dict[str, dict] = {}
+    rows: dict[str, dict[uuid.UUID, StoredRow]] = {}
     for table in SYNCED_TABLES:
         if table.name in APPEND_ONLY or (tables is not None and table.name not in tables):
             continue

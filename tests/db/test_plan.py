@@ -70,3 +70,27 @@ def test_row_ids_come_from_natural_keys() -> None:
     assert row_id(t.TEAMS, "payments") == row_id(t.TEAMS, "payments")
     assert row_id(t.TEAMS, "payments") != row_id(t.CLUSTERS, "payments")
     assert isinstance(row_id(t.TEAMS, "payments"), uuid.UUID)
+
+
+def test_a_deleted_parent_takes_its_children_with_one_audit_row_each() -> None:
+    team = make_row(
+        t.TEAMS, ("data",), {"name": "data", "display_name": "", "description": ""}, name="data", team="data"
+    )
+    member = make_row(
+        t.TEAM_MEMBERS,
+        ("data", "user", "ann@acme.dev"),
+        {"team_id": team.id, "member_type": "user", "member": "ann@acme.dev", "role": "admin"},
+        name="data/ann@acme.dev",
+        team="data",
+    )
+    held = StoredState(
+        {
+            t.TEAMS.name: {team.id: stored(team, t.TEAMS)},
+            t.TEAM_MEMBERS.name: {member.id: stored(member, t.TEAM_MEMBERS)},
+        },
+        {},
+    )
+    empty = DesiredState({table.name: () for table in t.SYNCED_TABLES}, (), {}, "digest")
+    result = plan(empty, held, "alice@acme.dev", None, frozenset({t.TEAMS.name, t.TEAM_MEMBERS.name}))
+    assert result.counts() == {"teams": {"deleted": 1}, "team_members": {"deleted": 1}}
+    assert sorted(a.action for a in result.audit) == ["team.deleted", "team_member.deleted"]
