@@ -35,6 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.request_timeout <= 0:
+        raise UsageError("--request-timeout must be positive")
     state = desired_state(args)
     if state is None:
         return 2
@@ -47,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     progress = stderr_progress()
     reports = run_clusters(
         state,
+        args,
         kubeconfig,
         lambda cluster, client, desired: reconcile_cluster(
             cluster.name, client, desired, cluster.drift, options, progress

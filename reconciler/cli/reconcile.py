@@ -20,7 +20,7 @@ from typing import Any
 from reconciler.cli.compile import gather_manifests, manifest_producers, write_outputs
 from reconciler.cli.options import UsageError, add_source_arguments, load_repository
 from reconciler.herald.workloads import DEFAULT_SETTINGS
-from reconciler.kube.client import KubeClient
+from reconciler.kube.client import DEFAULT_REQUEST_TIMEOUT, KubeClient
 from reconciler.kube.connect import ConnectError, connect, find_kubeconfig, in_cluster_available
 from reconciler.kube.reconcile import ClusterReport, ReconcileOptions, reconcile_cluster
 from reconciler.kube.report import report_json, report_lines
@@ -43,6 +43,13 @@ def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--instance", default=DEFAULT_INSTANCE, help="this installation's id (ownership label)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="S",
+        help="how long one request to a cluster may take (seconds)",
+    )
     parser.set_defaults(vector_image=DEFAULT_SETTINGS.image)
 
 
@@ -116,7 +123,7 @@ def stderr_progress() -> Progress:
     return say
 
 
-def management_client(model: RepoModel, kubeconfig: str | None) -> Callable[[], KubeClient]:
+def management_client(model: RepoModel, kubeconfig: str | None, timeout: float) -> Callable[[], KubeClient]:
     """The management cluster's client, made once and only when a kubeconfig Secret has to be read from it."""
     lock = threading.Lock()
     made: list[KubeClient] = []
@@ -127,7 +134,7 @@ def management_client(model: RepoModel, kubeconfig: str | None) -> Callable[[], 
                 management = model.management_cluster
                 if management is None:
                     raise ConnectError("there is no management cluster to read its kubeconfig Secret from")
-                made.append(connect(management, kubeconfig))
+                made.append(connect(management, kubeconfig, timeout=timeout))
             return made[0]
 
     return get
@@ -135,15 +142,17 @@ def management_client(model: RepoModel, kubeconfig: str | None) -> Callable[[], 
 
 def run_clusters(
     state: DesiredState,
+    args: argparse.Namespace,
     kubeconfig: str | None,
     reconcile: Callable[[Cluster, KubeClient, list[dict[str, Any]]], ClusterReport],
 ) -> list[ClusterReport]:
     """Each selected cluster at once; one that cannot be reached is reported and the others carry on."""
-    management = management_client(state.validation.model, kubeconfig)
+    management = management_client(state.validation.model, kubeconfig, args.request_timeout)
+    pool_size = getattr(args, "concurrency", 8)
 
     def one(cluster: Cluster) -> ClusterReport:
         try:
-            client = connect(cluster, kubeconfig, management)
+            client = connect(cluster, kubeconfig, management, pool_size, args.request_timeout)
         except ConnectError as exc:
             return ClusterReport(cluster.name, "unreachable", f"cannot connect: {exc}")
         return reconcile(cluster, client, state.per_cluster.get(cluster.name, []))
@@ -184,8 +193,8 @@ def export(args: argparse.Namespace, state: DesiredState) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.timeout <= 0 or args.concurrency < 1:
-        raise UsageError("--timeout and --concurrency must be positive")
+    if args.timeout <= 0 or args.concurrency < 1 or args.request_timeout <= 0:
+        raise UsageError("--timeout, --request-timeout and --concurrency must be positive")
     state = desired_state(args)
     if state is None:
         return 1
@@ -204,6 +213,7 @@ def run(args: argparse.Namespace) -> int:
     progress = stderr_progress()
     reports = run_clusters(
         state,
+        args,
         kubeconfig,
         lambda cluster, client, desired: reconcile_cluster(
             cluster.name, client, desired, cluster.drift, options, progress

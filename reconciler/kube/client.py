@@ -21,7 +21,7 @@ FIELD_MANAGER = "portal"
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 LIST_PAGE_SIZE = 500
-_TIMEOUT = urllib3.Timeout(connect=5, read=60)
+DEFAULT_REQUEST_TIMEOUT = 30.0
 
 
 class KubeError(Exception):
@@ -57,9 +57,15 @@ class RetryPolicy:
 class KubeClient:
     """One cluster's API server. Thread-safe: the pool holds one connection per concurrent worker."""
 
-    def __init__(self, api_client: kubernetes.client.ApiClient, retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        api_client: kubernetes.client.ApiClient,
+        retry: RetryPolicy | None = None,
+        timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    ) -> None:
         self.api_client = api_client
         self.retry = retry or RetryPolicy()
+        self.timeout = urllib3.Timeout(connect=min(timeout, 5.0), read=timeout)
 
     @property
     def server(self) -> str:
@@ -80,6 +86,7 @@ class KubeClient:
         payload = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
         problem: KubeError | str = ""
         retry_after: str | None = None
+        timeouts = 0
         for attempt in range(self.retry.attempts):
             if attempt:
                 time.sleep(self.retry.delay(attempt - 1, retry_after))
@@ -88,8 +95,15 @@ class KubeClient:
                     method, url_path, header_params=dict(headers), auth_settings=["BearerToken"]
                 )
                 response = self.api_client.rest_client.pool_manager.request(
-                    method, url, body=payload, headers=header_params, timeout=_TIMEOUT, retries=False
+                    method, url, body=payload, headers=header_params, timeout=self.timeout, retries=False
                 )
+            except urllib3.exceptions.ReadTimeoutError as exc:
+                # A server that accepts and never answers: one more try, not a long series of waits.
+                problem, retry_after = _connection_problem(exc), None
+                timeouts += 1
+                if timeouts >= 2:
+                    break
+                continue
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 problem, retry_after = _connection_problem(exc), None
                 continue

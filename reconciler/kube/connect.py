@@ -15,7 +15,7 @@ from pathlib import Path
 import kubernetes
 import yaml
 
-from reconciler.kube.client import KubeClient, KubeError, object_path
+from reconciler.kube.client import DEFAULT_REQUEST_TIMEOUT, KubeClient, KubeError, object_path
 from reconciler.model.kinds import Cluster
 
 DEFAULT_KUBECONFIG = Path("~/.kube/config")
@@ -105,17 +105,18 @@ def connect(
     kubeconfig: str | None,
     management: Callable[[], KubeClient] | None = None,
     pool_size: int = 8,
+    timeout: float = DEFAULT_REQUEST_TIMEOUT,
 ) -> KubeClient:
     """A client for the cluster; no request is made except, for a Secret, reading it from the management cluster."""
     connection = cluster.connection
     if connection.context:
-        return KubeClient(_from_context(kubeconfig, connection.context, pool_size))
+        return KubeClient(_from_context(kubeconfig, connection.context, pool_size), timeout=timeout)
     if connection.in_cluster:
-        return KubeClient(_in_cluster(pool_size))
+        return KubeClient(_in_cluster(pool_size), timeout=timeout)
     if connection.kubeconfig_secret_ref is not None:
         if management is None:
             raise ConnectError("its kubeconfig Secret is on the management cluster, which is not reachable")
-        return KubeClient(_from_secret(cluster, management(), pool_size))
+        return KubeClient(_from_secret(cluster, management(), pool_size), timeout=timeout)
     raise ConnectError("spec.connection names no way to reach it")
 
 

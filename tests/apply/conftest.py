@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ import urllib3
 from reconciler.model.ownership import INSTANCE_LABEL
 from tests.conftest import REPO_ROOT, PortalRun, run_portal_in_process
 from tests.kube_emulator.fixtures import EmulatorCluster, kube_emulator, kube_emulators
+from tests.kube_emulator.kubeconfig import write_kubeconfig
 
 __all__ = ["Platform", "kube_emulator", "kube_emulators"]
 
@@ -91,6 +93,14 @@ class Platform:
         )
         assert status == 200, body
 
+    def make_unreachable(self, name: str) -> None:
+        """Point the cluster's context at a port nobody listens on (connection refused)."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            dead = probe.getsockname()[1]
+        servers = {n: e.url for n, e in self.cluster.emulators.items()}
+        write_kubeconfig(self.kubeconfig, {**servers, name: f"http://127.0.0.1:{dead}"})
+
     def inventory(self, name: str) -> list[str]:
         configmap = self.get(name, "/api/v1/namespaces/portal-system/configmaps/portal-inventory-default")
         return (configmap or {}).get("data", {}).get("objects", "").splitlines()
@@ -105,7 +115,8 @@ def start_platform(cluster: EmulatorCluster, root: Path) -> Platform:
         assert status == 201
     repo = root / "repo"
     shutil.copytree(REPO_ROOT / "repo-template", repo)
-    return Platform(repo, cluster, cluster.kubeconfig)
+    kubeconfig = write_kubeconfig(root / "kubeconfig.yaml", {n: e.url for n, e in cluster.emulators.items()})
+    return Platform(repo, cluster, kubeconfig)
 
 
 @pytest.fixture()

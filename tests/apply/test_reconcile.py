@@ -181,7 +181,7 @@ spec:
 
 
 def test_an_unreachable_cluster_is_reported_and_the_others_reconcile(platform: Platform) -> None:
-    platform.cluster["prd-eu-1"].stop()
+    platform.make_unreachable("prd-eu-1")
     run = platform.reconcile("--format", "json")
     assert run.code == 1
     report = {c["cluster"]: c for c in json.loads(run.out)["clusters"]}
@@ -235,3 +235,12 @@ def test_dry_run_writes_nothing_and_shows_the_plan(platform: Platform) -> None:
     assert run.code == 0
     assert "mgmt (dry run): 7 to create" in run.out
     assert platform.writes() == 0
+
+
+def test_a_server_that_never_answers_is_unreachable_within_the_request_timeout(platform: Platform) -> None:
+    platform.cluster["dev-eu-1"].faults.hang(times=None, seconds=5)
+    run = platform.reconcile("--request-timeout", "0.3")
+    assert run.code == 1
+    assert "dev-eu-1: unreachable" in run.out
+    assert "mgmt: 7 created" in run.out
+    platform.cluster["dev-eu-1"].faults.clear()

@@ -1,0 +1,154 @@
+"""The plan, comparisons and health are pure: objects in, decisions out."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from reconciler.kube.compare import REDACTED, differences, redacted, removed_fields
+from reconciler.kube.health import assess
+from reconciler.kube.inventory import Inventory, decode, encode
+from reconciler.kube.objects import ObjectKey, hash_annotation, key_of, stamped
+from reconciler.kube.plan import plan_cluster
+
+
+def configmap(name: str, namespace: str = "apps", **data: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": namespace}, "data": data}
+
+
+def namespace(name: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+
+
+def live_of(obj: dict[str, Any], uid: str = "u-1") -> dict[str, Any]:
+    """What the server returns: our object plus server fields and someone else's extras."""
+    live = copy.deepcopy(obj)
+    live["metadata"].update(uid=uid, resourceVersion="7", labels={**obj["metadata"]["labels"], "team": "x"})
+    return live
+
+
+def test_created_unchanged_updated_and_drifted() -> None:
+    wanted = [stamped(configmap(n, k="v"), "default") for n in ("a", "b", "c", "d")]
+    live = {key_of(o): live_of(o) for o in wanted[1:]}
+    changed = stamped(configmap("c", k="new"), "default")
+    live[key_of(wanted[3])]["data"]["k"] = "edited"  # drift: same hash, different value
+    plan = plan_cluster([wanted[0], wanted[1], changed, wanted[3]], live, Inventory(), "correct")
+    actions = {c.key.name: c.action for c in plan.changes}
+    assert actions == {"a": "create", "c": "update", "d": "drift"}
+    assert [k.name for k in plan.unchanged] == ["b"]
+    update = next(c for c in plan.changes if c.key.name == "c")
+    assert [f.format() for f in update.fields] == ["data.k: v → new"]
+    assert all(c.writes and c.force for c in plan.changes)
+
+
+def test_warn_and_ignore_modes() -> None:
+    obj = stamped(configmap("a", k="v"), "default")
+    live = live_of(obj)
+    live["data"]["k"] = "edited"
+    warn = plan_cluster([obj], {key_of(obj): live}, Inventory(), "warn")
+    assert [(c.action, c.writes, c.force) for c in warn.changes] == [("drift", False, False)]
+    assert warn.has_changes
+    ignore = plan_cluster([obj], {key_of(obj): live}, Inventory(), "ignore")
+    assert ignore.changes == () and not ignore.has_changes
+
+
+def test_keyed_lists_compare_by_key_and_extra_items_of_others_are_not_drift() -> None:
+    desired = {"spec": {"containers": [{"name": "app", "env": [{"name": "A", "value": "1"}]}]}}
+    live = {
+        "spec": {
+            "containers": [
+                {"name": "sidecar", "image": "x"},
+                {
+                    "name": "app",
+                    "imagePullPolicy": "Always",
+                    "env": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}],
+                },
+            ]
+        }
+    }
+    assert differences(desired, live) == []
+    live["spec"]["containers"][1]["env"][1]["value"] = "3"
+    assert [f.format() for f in differences(desired, live)] == ["spec.containers[app].env[A].value: 3 → 1"]
+
+
+def test_prune_candidates_refusals_and_reverse_order() -> None:
+    keep = stamped(configmap("keep"), "default")
+    old = [stamped(o, "default") for o in (namespace("apps"), configmap("old-1"), configmap("old-2"))]
+    live = {key_of(o): live_of(o, uid=f"u-{i}") for i, o in enumerate([keep, *old])}
+    inventory = Inventory({key_of(o): hash_annotation(o) or "" for o in [keep, *old]}, exists=True)
+    gone = ObjectKey("v1", "ConfigMap", "apps", "deleted-by-hand")
+    inventory = inventory.merged({gone: "h"})
+    plan = plan_cluster([keep], live, inventory, "correct", prune=True)
+    assert [p.key.name for p in plan.prunes] == ["old-1", "old-2", "apps"]  # the Namespace last
+    assert [p.key.name for p in plan.deletions] == ["old-1", "old-2"]
+    assert "never pruned" in plan.prunes[-1].refused
+    assert plan.gone == (gone,)
+    after = plan.inventory_after([p.key for p in plan.deletions])
+    assert set(after) == {key_of(keep), key_of(old[0])}
+
+
+def test_mass_prune_is_refused_over_half_of_more_than_ten() -> None:
+    objects = [stamped(configmap(f"c{i}"), "default") for i in range(12)]
+    live = {key_of(o): live_of(o) for o in objects}
+    inventory = Inventory({key_of(o): "h" for o in objects}, exists=True)
+    refused = plan_cluster(objects[:5], live, inventory, "correct", prune=True)
+    assert len(refused.prunes) == 7 and all("mass prune refused" in p.refused for p in refused.prunes)
+    allowed = plan_cluster(objects[:5], live, inventory, "correct", prune=True, allow_mass_prune=True)
+    assert len(allowed.deletions) == 7
+    half = plan_cluster(objects[:6], live, inventory, "correct", prune=True)
+    assert len(half.deletions) == 6
+
+
+def test_secret_values_are_redacted_in_diffs() -> None:
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"token": "c2VjcmV0"}}
+    changes = redacted("Secret", differences(secret, {"data": {"token": "b2xk"}}))
+    assert [c.format() for c in changes] == [f"data.token: {REDACTED} → {REDACTED}"]
+    assert "c2VjcmV0" not in repr(changes)
+
+
+def test_removed_fields_come_from_our_managed_fields() -> None:
+    live = {
+        "metadata": {
+            "managedFields": [
+                {"manager": "portal", "operation": "Apply", "fieldsV1": {"f:spec": {"f:image": {}, "f:dotfiles": {}}}},
+                {"manager": "other", "operation": "Update", "fieldsV1": {"f:spec": {"f:extra": {}}}},
+            ]
+        },
+        "spec": {"image": "a", "dotfiles": {"url": "u"}, "extra": 1},
+    }
+    removed = removed_fields({"spec": {"image": "a"}}, live, "portal")
+    assert [c.path for c in removed] == ["spec.dotfiles"]
+
+
+def test_the_desired_hash_ignores_nothing_but_itself() -> None:
+    a = stamped(configmap("a", k="v"), "default")
+    assert stamped(a, "default") == a
+    assert hash_annotation(stamped(configmap("a", k="w"), "default")) != hash_annotation(a)
+    assert hash_annotation(stamped(configmap("a", k="v"), "other")) != hash_annotation(a)
+
+
+def test_the_inventory_round_trips() -> None:
+    inventory = Inventory(
+        {ObjectKey("apps/v1", "Deployment", "x", "web"): "h1", ObjectKey("v1", "Namespace", "", "x"): "h2"}
+    )
+    assert decode(encode(inventory, "default")).entries == inventory.entries
+
+
+def test_health() -> None:
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "d", "namespace": "n", "generation": 2},
+        "spec": {"replicas": 2},
+        "status": {"observedGeneration": 2, "replicas": 2, "updatedReplicas": 2, "availableReplicas": 2},
+    }
+    assert assess(deployment).state == "ready"
+    deployment["status"]["observedGeneration"] = 1
+    assert assess(deployment).state == "progressing"
+    workspace = {"apiVersion": "butler.butlerlabs.dev/v1alpha1", "kind": "Workspace", "metadata": {"name": "w"}}
+    assert assess(workspace).state == "progressing"
+    workspace["status"] = {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
+    assert assess(workspace).state == "ready"
+    workspace["status"] = {"phase": "Failed", "conditions": [{"type": "Ready", "status": "False", "message": "no PVC"}]}
+    assert assess(workspace).state == "failed"
+    assert assess(configmap("c")) is None
