@@ -4,12 +4,15 @@
 against PostgreSQL 15 (Debian's binaries; skipped when they are absent). `embedded_pg` is the wheel's server
 alone. Import the fixtures into a folder's conftest.py to use them there:
 
-    from tests.pg import database_url, embedded_pg, pg_server  # noqa: F401
+    from tests.pg import database_url, embedded_pg, pg_server, server_tmp_path  # noqa: F401
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,25 +54,48 @@ def start_server(root: Path, kind: str, bin_dir: Path) -> PgServer:
     return PgServer(kind, server)
 
 
-def _server_fixture(tmp_path_factory: pytest.TempPathFactory, kind: str) -> Iterator[PgServer]:
+@contextlib.contextmanager
+def server_directory(prefix: str) -> Iterator[Path]:
+    """A directory for a server's files outside pytest's temp dirs.
+
+    As root, the server runs as another user, who must pass through the directories above its data; pytest
+    resets its own temp root to owner-only whenever a test session starts, so another session starting at the
+    wrong moment would lock the server out.
+    """
+    path = Path(tempfile.mkdtemp(prefix=f"portal-{prefix}-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _server_fixture(kind: str) -> Iterator[PgServer]:
     bin_dir = wheel_bin_dir() if kind == "embedded" else PG15_BIN
     if not (bin_dir / "postgres").is_file():
         pytest.skip(f"no PostgreSQL binaries in {bin_dir}")
-    pg = start_server(tmp_path_factory.mktemp(f"pg-{kind}"), kind, bin_dir)
-    try:
-        yield pg
-    finally:
-        pg.server.stop()
+    with server_directory(f"pg-{kind}") as root:
+        pg = start_server(root, kind, bin_dir)
+        try:
+            yield pg
+        finally:
+            pg.server.stop()
 
 
 @pytest.fixture(scope="session", params=["embedded", "pg15"])
-def pg_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
-    yield from _server_fixture(tmp_path_factory, request.param)
+def pg_server(request: pytest.FixtureRequest) -> Iterator[PgServer]:
+    yield from _server_fixture(request.param)
 
 
 @pytest.fixture(scope="session")
-def embedded_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
-    yield from _server_fixture(tmp_path_factory, "embedded")
+def embedded_pg() -> Iterator[PgServer]:
+    yield from _server_fixture("embedded")
+
+
+@pytest.fixture
+def server_tmp_path() -> Iterator[Path]:
+    """Like tmp_path, for a state dir whose embedded server a test starts itself."""
+    with server_directory("state") as path:
+        yield path
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.gitrepo import commit
-from tests.pg import database_url, embedded_pg, pg_server  # noqa: F401  (fixtures)
+from tests.pg import database_url, embedded_pg, pg_server, server_tmp_path  # noqa: F401  (fixtures)
 
 TEMPLATE_ROOT = REPO_ROOT / "repo-template"
 WAIT_SECONDS = 10

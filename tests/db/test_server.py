@@ -26,8 +26,8 @@ def started_at(server: EmbeddedServer) -> object:
     return row[0] if row else None
 
 
-def test_the_embedded_default_starts_once_is_reused_and_stops(portal, tmp_path: Path) -> None:
-    state = tmp_path / "state"
+def test_the_embedded_default_starts_once_is_reused_and_stops(portal, server_tmp_path: Path) -> None:
+    state = server_tmp_path / "state"
     # Two commands starting it at the same moment share one server.
     starters = [
         subprocess.Popen([sys.executable, "-c", START, str(state)], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
