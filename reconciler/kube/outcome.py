@@ -15,13 +15,14 @@ Result = Literal[
     "drift corrected",
     "drift reported",
     "conflict",
+    "not adopted",
     "failed",
     "pruned",
     "prune refused",
     "prune skipped",
     "prune failed",
 ]
-FAILURES: frozenset[str] = frozenset({"conflict", "failed", "prune failed"})
+FAILURES: frozenset[str] = frozenset({"conflict", "not adopted", "failed", "prune failed"})
 
 
 @dataclass(frozen=True, slots=True)

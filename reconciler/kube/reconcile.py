@@ -133,7 +133,7 @@ def reconcile_cluster(
         if not before.same_as(inventory):
             inventory = inventories.write(client, before, options.instance)
         progress(f"{name}: applying {len(plan.writes)} object(s)")
-        outcomes = apply_changes(client, discovery, plan.changes, options.concurrency)
+        outcomes = apply_changes(client, discovery, plan.changes, options.concurrency, options.instance)
         if options.prune:
             outcomes += prune(client, discovery, plan)
         deleted = [o.key for o in outcomes if o.result == "pruned"]

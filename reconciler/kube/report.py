@@ -24,6 +24,7 @@ _ORDER = (
     "prune refused",
     "prune skipped",
     "conflict",
+    "not adopted",
     "failed",
     "prune failed",
 )

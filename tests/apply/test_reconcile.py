@@ -244,3 +244,25 @@ def test_a_server_that_never_answers_is_unreachable_within_the_request_timeout(p
     assert "dev-eu-1: unreachable" in run.out
     assert "mgmt: 7 created" in run.out
     platform.cluster["dev-eu-1"].faults.clear()
+
+
+def test_an_existing_object_we_did_not_create_is_not_adopted(platform: Platform) -> None:
+    status, _ = platform.request(
+        "mgmt",
+        "POST",
+        "/apis/butler.butlerlabs.dev/v1alpha1/namespaces/team-platform/workspaces",
+        {
+            "apiVersion": "butler.butlerlabs.dev/v1alpha1",
+            "kind": "Workspace",
+            "metadata": {"name": "alice-ledger"},
+            "spec": {"owner": "alice@acme.dev", "image": "hand-made", "clusterRef": {"name": "dev-eu-1"}},
+        },
+    )
+    assert status == 201
+    run = platform.reconcile()
+    assert run.code == 1
+    assert (
+        "not adopted Workspace/team-platform/alice-ledger: exists and was not created by this installation" in run.out
+    )
+    assert platform.get("mgmt", f"{WORKSPACES}/alice-ledger")["spec"]["image"] == "hand-made"
+    assert "team-platform/bob-payments-api" in platform.names("mgmt", "/apis/butler.butlerlabs.dev/v1alpha1/workspaces")
