@@ -445,7 +445,9 @@ def desired_state(
     # Where a pipeline runs depends on the Clusters too.
     clusters = tuple(sorted((c.doc.blob_id, c.doc.index) for c in model.clusters.values()))
     pipelines = tuple(
-        cache.get(_document_key("Placed", p.doc, clusters), partial(compiled_pipeline, p, model, catalog, cache))
+        cache.get(
+            _document_key("Placed", p.doc, clusters, id(catalog)), partial(compiled_pipeline, p, model, catalog, cache)
+        )
         for _, p in sorted(model.pipelines.items())
     )
     cache.end_commit()
