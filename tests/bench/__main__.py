@@ -6,7 +6,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("foundation", "herald", "keeper")
+BENCHMARKS = ("foundation", "herald", "keeper", "apply")
 
 
 def main(names: list[str]) -> int:
