@@ -83,7 +83,7 @@ class ClusterPlan:
     @property
     def has_changes(self) -> bool:
         """What `portal plan` exits 1 for: anything to write, drift to report, or anything to prune."""
-        return any(c.mode != "ignore" or c.action != "drift" for c in self.changes) or bool(self.prunes)
+        return bool(self.changes) or bool(self.prunes)  # ignored drift is never a change
 
     def inventory_after(self, deleted: Sequence[ObjectKey]) -> dict[ObjectKey, str]:
         """What stays listed: everything desired, and every candidate not deleted (refused, failed, or no --prune)."""

@@ -18,6 +18,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import urllib3
+
 from tests.bench.measure import Measurement, run_process
 from tests.bench.synthetic import HEADER, KEY
 from tests.kube_emulator import EmulatorThread, write_kubeconfig
@@ -107,17 +109,13 @@ def _write_repo(root: Path) -> Path:
 def _start(kubeconfig: Path) -> dict[str, EmulatorThread]:
     emulators = {name: EmulatorThread(name).start() for name in CLUSTERS}
     write_kubeconfig(kubeconfig, {name: e.url for name, e in emulators.items()})
-    emulators["mgmt"].call(_create_namespace)
+    # Butler creates team namespaces on the management cluster; here the bench does.
+    body = json.dumps({"metadata": {"name": TEAM_NAMESPACE}}).encode()
+    created = urllib3.request("POST", f"{emulators['mgmt'].url}/api/v1/namespaces", body=body, timeout=10)
+    assert created.status == 201, created.data
     for emulator in emulators.values():
         emulator.requests.reset()
     return emulators
-
-
-def _create_namespace(api: object) -> None:
-    from tests.kube_emulator.api import Target, WriteOptions
-
-    namespaces = api._resource("", "namespaces")  # type: ignore[attr-defined]
-    api.create(Target(namespaces, None, None), {"metadata": {"name": TEAM_NAMESPACE}}, WriteOptions("bench", False))  # type: ignore[attr-defined]
 
 
 def _stop(emulators: dict[str, EmulatorThread]) -> None:
