@@ -55,8 +55,7 @@ class CompiledPipeline:
     dag: Mapping[str, Any]
     document: Mapping[str, Any]
     placements: tuple[Placement, ...]
-    dag_hash: str
-    document_hash: str
+    digest: str  # of all the above: what the pipeline versions and deployments are made from
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,8 +340,7 @@ class _Compiled:
     vector_config: str
     dag: Mapping[str, Any]
     document: Mapping[str, Any]
-    dag_hash: str
-    document_hash: str
+    digest: str
 
 
 def _compile(pipeline: Pipeline, catalog: Catalog) -> _Compiled:
@@ -350,7 +348,9 @@ def _compile(pipeline: Pipeline, catalog: Catalog) -> _Compiled:
     rendered = render_config(vector_config(pipeline, catalog), [pipeline.name])
     dag = pipeline_dag(pipeline)
     document = dict(pipeline.doc.body)
-    return _Compiled(rendered.body_hash, rendered.text, dag, document, content_hash(dag), content_hash(document))
+    return _Compiled(
+        rendered.body_hash, rendered.text, dag, document, content_hash([rendered.body_hash, dag, document])
+    )
 
 
 def compiled_pipeline(
@@ -363,6 +363,7 @@ def compiled_pipeline(
     for target in pipeline.targets:
         for cluster in model.clusters_matching(target):
             seen.setdefault(Placement(cluster.name, target.role))
+    placements = tuple(sorted(seen, key=lambda p: (p.cluster, p.role)))
     return CompiledPipeline(
         pipeline_id=row_id(t.PIPELINES, pipeline.name),
         name=pipeline.name,
@@ -371,9 +372,8 @@ def compiled_pipeline(
         vector_config=compiled.vector_config,
         dag=compiled.dag,
         document=compiled.document,
-        placements=tuple(sorted(seen, key=lambda p: (p.cluster, p.role))),
-        dag_hash=compiled.dag_hash,
-        document_hash=compiled.document_hash,
+        placements=placements,
+        digest=content_hash([pipeline.name, compiled.digest, placements]),
     )
 
 
@@ -431,7 +431,7 @@ def desired_state(
     for policy in model.policies.values():
         add(cache.get(_document_key("Policy", policy.doc), lambda policy=policy: tuple(policy_rows(policy))))
     # An artifact's state also depends on who may approve (Teams) and which rules apply (Policies).
-    authority = tuple(sorted((d.blob_id, d.index) for d in _authority_documents(model)))
+    authority = content_hash(sorted((d.blob_id, d.index) for d in _authority_documents(model)))
     for _, artifact in sorted(model.artifacts.items()):
         readme_path = artifact.doc.spec.get("readme")
         readme = read_text(readme_path) if isinstance(readme_path, str) else None
@@ -443,7 +443,7 @@ def desired_state(
         cache.get(_document_key("Pipeline", p.doc), partial(pipeline_row, p)) for p in model.pipelines.values()
     ]
     # Where a pipeline runs depends on the Clusters too.
-    clusters = tuple(sorted((c.doc.blob_id, c.doc.index) for c in model.clusters.values()))
+    clusters = content_hash(sorted((c.doc.blob_id, c.doc.index) for c in model.clusters.values()))
     pipelines = tuple(
         cache.get(
             _document_key("Placed", p.doc, clusters, id(catalog)), partial(compiled_pipeline, p, model, catalog, cache)
@@ -451,9 +451,10 @@ def desired_state(
         for _, p in sorted(model.pipelines.items())
     )
     cache.end_commit()
-    frozen = {name: tuple(sorted(found, key=lambda r: r.id.bytes)) for name, found in rows.items()}
-    table_digests = {name: content_hash([r.hash for r in found]) for name, found in frozen.items()}
-    compiled = content_hash([(p.name, p.config_hash, p.dag_hash, p.document_hash, p.placements) for p in pipelines])
+    frozen = {name: tuple(found) for name, found in rows.items()}
+    # Over sorted hashes: the same rows give the same digest whatever order the files list them in.
+    table_digests = {name: content_hash(sorted(r.hash for r in found)) for name, found in frozen.items()}
+    compiled = content_hash([p.digest for p in pipelines])
     table_digests |= {t.PIPELINE_VERSIONS.name: compiled, t.PIPELINE_DEPLOYMENTS.name: compiled}
     digest = content_hash(sorted(table_digests.items()))
     return DesiredState(frozen, pipelines, table_digests, digest)
