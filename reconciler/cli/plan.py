@@ -10,8 +10,14 @@ import json
 import sys
 
 from reconciler.cli.options import UsageError
-from reconciler.cli.reconcile import add_cluster_arguments, desired_state, run_clusters, stderr_progress
-from reconciler.kube.connect import find_kubeconfig, in_cluster_available
+from reconciler.cli.reconcile import (
+    add_cluster_arguments,
+    cluster_kubeconfig,
+    desired_state,
+    run_clusters,
+    stderr_progress,
+)
+from reconciler.kube.connect import in_cluster_available
 from reconciler.kube.reconcile import ReconcileOptions, reconcile_cluster
 from reconciler.kube.report import plan_lines, report_json
 
@@ -40,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     state = desired_state(args)
     if state is None:
         return 2
-    kubeconfig = find_kubeconfig(args.kubeconfig)
+    kubeconfig = cluster_kubeconfig(args)
     if kubeconfig is None and not in_cluster_available():
         raise UsageError("no kubeconfig (--kubeconfig, KUBECONFIG or ~/.kube/config): no cluster to compare with")
     options = ReconcileOptions(

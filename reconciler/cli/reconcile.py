@@ -92,6 +92,13 @@ class DesiredState:
     clusters: Sequence[Cluster]  # the selected ones, management first
 
 
+def cluster_kubeconfig(args: argparse.Namespace) -> str | None:
+    """The kubeconfig to use; one named with --kubeconfig must exist (a usage error otherwise)."""
+    if args.kubeconfig and not Path(args.kubeconfig).is_file():
+        raise UsageError(f"--kubeconfig {args.kubeconfig}: no such file")
+    return find_kubeconfig(args.kubeconfig)
+
+
 def desired_state(args: argparse.Namespace) -> DesiredState | None:
     """The validated commit and its objects per selected cluster; None (after printing why) when invalid."""
     validation = load_repository(args)
@@ -198,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
     state = desired_state(args)
     if state is None:
         return 1
-    kubeconfig = find_kubeconfig(args.kubeconfig)
+    kubeconfig = cluster_kubeconfig(args)
     if kubeconfig is None and not in_cluster_available():
         return export(args, state)
     options = ReconcileOptions(

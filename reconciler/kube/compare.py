@@ -3,6 +3,9 @@
 Only what we set counts: the server adds defaults and status, other managers add their own fields, and none
 of that is drift. Lists of objects keyed by a name (containers, env, ports, volumes, ...) are matched by key,
 as server-side apply merges them; other lists are compared whole.
+
+What an API server does to the values it stores is not a difference: quantities are canonicalised (`0.5` is
+stored as `500m`), and zero values of `omitempty` fields (``, 0, false, {}, []) are dropped.
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.model.ownership import DESIRED_HASH_ANNOTATION
+from reconciler.model.units import parse_quantity
 
 # Keys that identify the items of associative lists, tried in this order.
 _LIST_ITEM_KEYS = (("name",), ("containerPort", "protocol"), ("port", "protocol"), ("mountPath",), ("type",), ("ip",))
 # Metadata we set but that is identity (name, namespace) or bookkeeping (our hash): not compared as values.
 _METADATA_COMPARED = ("labels", "annotations")
+# Fields that hold Kubernetes quantities, by name (resources' requests/limits, storage sizes).
+_QUANTITY_FIELDS = frozenset({"cpu", "memory", "storage", "ephemeral-storage", "storageSize"})
 REDACTED = "(redacted)"
 _SECRET_FIELDS = ("data", "stringData")
 
@@ -76,17 +82,30 @@ def _compare(desired: Any, live: Any, path: str, out: list[FieldChange]) -> None
             _compare(item, by_key.get(key, _ABSENT), f"{path}[{label}]", out)
         return
     if live is _ABSENT:
-        out.append(FieldChange(path, desired, None))
-    elif not _same_scalar(desired, live):
+        if not _is_zero(desired):
+            out.append(FieldChange(path, desired, None))
+    elif not _same_scalar(desired, live, path):
         out.append(FieldChange(path, desired, live))
 
 
-def _same_scalar(desired: Any, live: Any) -> bool:
+def _is_zero(value: Any) -> bool:
+    """A value the server drops when it is the zero value of an omitempty field."""
+    return value is None or value is False or value == 0 or value in ("", {}, [])
+
+
+def _same_scalar(desired: Any, live: Any, path: str = "") -> bool:
     if isinstance(desired, list) and isinstance(live, list):
         return len(desired) == len(live) and all(
             not _differences_of(d, item) for d, item in zip(desired, live, strict=True)
         )
-    return bool(desired == live)
+    if desired == live:
+        return True
+    if path.rpartition(".")[2] in _QUANTITY_FIELDS and isinstance(desired, str | int) and isinstance(live, str | int):
+        try:
+            return parse_quantity(desired) == parse_quantity(live)
+        except ValueError:
+            return False
+    return False
 
 
 def _differences_of(desired: Any, live: Any) -> list[FieldChange]:

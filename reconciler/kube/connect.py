@@ -52,6 +52,12 @@ def _from_context(kubeconfig: str | None, context: str, pool_size: int) -> kuber
     missing = [p for p in kubeconfig.split(os.pathsep) if p and not Path(p).is_file()]
     if missing:
         raise ConnectError(f"kubeconfig {missing[0]} does not exist")
+    try:
+        contexts, _ = kubernetes.config.list_kube_config_contexts(config_file=kubeconfig)
+    except (kubernetes.config.ConfigException, yaml.YAMLError, OSError, ValueError, TypeError) as exc:
+        raise ConnectError(f"kubeconfig {kubeconfig}: {_first_line(exc)}") from None
+    if context not in {c.get("name") for c in contexts or ()}:
+        raise ConnectError(f"kubeconfig {kubeconfig} has no context {context!r}")
     configuration = _configuration(pool_size)
     try:
         kubernetes.config.load_kube_config(

@@ -133,3 +133,16 @@ def test_a_cluster_reached_through_its_kubeconfig_secret(platform: Platform) -> 
         "dev-eu-1: cannot connect: Secret team-platform/missing-kubeconfig on the management cluster does not exist"
         in missing.out
     )
+
+
+def test_a_missing_kubeconfig_is_a_usage_error(platform: Platform) -> None:
+    run = run_portal_in_process("reconcile", platform.repo, "--kubeconfig", platform.repo / "nope", "--no-db")
+    assert run.code == 2 and "no such file" in run.err
+
+
+def test_a_context_missing_from_the_kubeconfig_is_reported_per_cluster(platform: Platform) -> None:
+    platform.edit("clusters/dev-eu-1.yaml", "context: dev-eu-1", "context: elsewhere")
+    run = platform.reconcile()
+    assert run.code == 1
+    assert "dev-eu-1: cannot connect: kubeconfig" in run.out and "has no context 'elsewhere'" in run.out
+    assert "mgmt: 7 created" in run.out

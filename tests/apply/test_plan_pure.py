@@ -152,3 +152,19 @@ def test_health() -> None:
     workspace["status"] = {"phase": "Failed", "conditions": [{"type": "Ready", "status": "False", "message": "no PVC"}]}
     assert assess(workspace).state == "failed"
     assert assess(configmap("c")) is None
+
+
+def test_what_the_server_does_to_values_is_not_drift() -> None:
+    desired = {
+        "spec": {
+            "resources": {"limits": {"cpu": "0.5", "memory": "1024Mi"}},
+            "env": [{"name": "EMPTY", "value": ""}],
+            "readOnly": False,
+            "volumes": [],
+        }
+    }
+    live = {"spec": {"resources": {"limits": {"cpu": "500m", "memory": "1Gi"}}, "env": [{"name": "EMPTY"}]}}
+    assert differences(desired, live) == []
+    live["spec"]["resources"]["limits"]["cpu"] = "1"
+    assert [c.path for c in differences(desired, live)] == ["spec.resources.limits.cpu"]
+    assert differences({"data": {"version": "1.0"}}, {"data": {"version": "1"}})  # not a quantity field

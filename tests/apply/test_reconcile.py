@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import json
 
+from reconciler.kube.client import KubeClient
+from reconciler.kube.discovery import Discovery
+from reconciler.kube.objects import ObjectKey
+from reconciler.kube.plan import ClusterPlan, Prune
+from reconciler.kube.prune import prune
 from tests.apply.conftest import WORKSPACES, Platform
 
 VECTOR = "/api/v1/namespaces/vector"
@@ -266,3 +271,13 @@ def test_an_existing_object_we_did_not_create_is_not_adopted(platform: Platform)
     )
     assert platform.get("mgmt", f"{WORKSPACES}/alice-ledger")["spec"]["image"] == "hand-made"
     assert "team-platform/bob-payments-api" in platform.names("mgmt", "/apis/butler.butlerlabs.dev/v1alpha1/workspaces")
+
+
+def test_prune_is_bound_to_the_uid_it_listed(platform: Platform) -> None:
+    assert platform.reconcile().code == 0
+    key = ObjectKey("v1", "ConfigMap", "vector", "vector-agent")
+    client = KubeClient(platform.cluster.api_client("dev-eu-1"))
+    plan = ClusterPlan((), (), (Prune(key, "not-the-listed-uid", "h"),), {}, pruning=True)
+    (outcome,) = prune(client, Discovery(client), plan)
+    assert outcome.result == "prune skipped"
+    assert platform.get("dev-eu-1", "/api/v1/namespaces/vector/configmaps/vector-agent")
