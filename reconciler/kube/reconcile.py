@@ -5,7 +5,7 @@ write the inventory (old ∪ new), apply, prune, trim the inventory, and assess 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from reconciler.kube import inventory as inventories
@@ -44,7 +44,6 @@ class ClusterReport:
     health: tuple[Health, ...] = ()
     dry_run: bool = False
     waited: bool = False
-    warnings: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def failed(self) -> bool:
