@@ -21,6 +21,7 @@ class EmulatorCluster:
     def __init__(self, directory: Path) -> None:
         self._directory = directory
         self.emulators: dict[str, EmulatorThread] = {}
+        self._written: dict[str, str] | None = None
 
     def __call__(self, *names: str, butler_kinds: bool = True) -> list[EmulatorThread]:
         """Start one emulator per context name (default: one named "cluster") and return them in order."""
@@ -38,9 +39,17 @@ class EmulatorCluster:
 
     @property
     def kubeconfig(self) -> Path:
-        """A kubeconfig with one context per running emulator (the first one is current)."""
+        """A kubeconfig with one context per running emulator (the first one is current).
+
+        The file is rewritten only when emulators were started since, so a test may edit it (e.g. point a
+        context at a dead port) without the next access undoing that.
+        """
+        path = self._directory / "kubeconfig.yaml"
         servers = {name: emulator.url for name, emulator in self.emulators.items()}
-        return write_kubeconfig(self._directory / "kubeconfig.yaml", servers)
+        if servers != self._written:
+            write_kubeconfig(path, servers)
+            self._written = servers
+        return path
 
     def api_client(self, name: str) -> kubernetes.client.ApiClient:
         """An official client for the named emulator, loaded from the kubeconfig like product code does."""
