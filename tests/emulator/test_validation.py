@@ -98,3 +98,13 @@ def test_config_keys_and_secret_data_are_checked(cluster: Cluster) -> None:
     with pytest.raises(ApiException) as caught:
         cluster.core.create_namespaced_secret("default", {"metadata": {"name": "s"}, "data": {"k": "not base64!"}})
     assert caught.value.status == 400
+
+
+def test_label_values_must_be_strings_and_annotation_keys_qualified(cluster: Cluster) -> None:
+    code, status = cluster.raw(
+        "POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"name": "a", "labels": {"on": True}}}
+    )
+    assert code == 400 and status["reason"] == "BadRequest"
+    refused(cluster.core.create_namespaced_config_map, "default", configmap("a", annotations={"bad key!": "v"}))
+    long_value = {"app": "x" * 64}
+    refused(cluster.core.create_namespaced_config_map, "default", configmap("a", labels=long_value))

@@ -17,6 +17,16 @@ _LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _DNS1035_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _QUALIFIED_NAME_RE = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_CONFIG_KEY_RE = re.compile(r"^[-._a-zA-Z0-9]+$")
+_QUALIFIED_RULE = (
+    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+    "alphanumeric character"
+)
+_LABEL_VALUE_RULE = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
+    "start and end with an alphanumeric character"
+)
+_CONFIG_KEY_RULE = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"
 
 
 def check_kind(rt: ResourceType, body: Mapping[str, Any]) -> None:
@@ -49,56 +59,50 @@ def check_body_identity(target: Target, body: Any) -> None:
         )
 
 
-def validate_object(rt: ResourceType, obj: dict[str, Any]) -> None:
+def _check_decodable(rt: ResourceType, obj: dict[str, Any]) -> None:
+    """Type errors the real server meets while decoding into Go structs: 400 BadRequest, not 422."""
     metadata = obj["metadata"]
-    name = str(metadata.get("name") or "")
-    causes: list[tuple[str, str, str]] = []
-    if problem := name_problem(rt, obj):
-        causes.append(("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": {problem}'))
-    for key, value in (metadata.get("labels") or {}).items():
-        if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE_RE.match(value):
-            causes.append(
-                (
-                    "metadata.labels",
-                    "FieldValueInvalid",
-                    f'Invalid value: "{value}": a valid label must be an empty string or consist of '
-                    f"alphanumeric characters, '-', '_' or '.'",
+    for field in ("labels", "annotations"):
+        for key, value in (metadata.get(field) or {}).items():
+            if not isinstance(value, str):
+                raise errors.bad_request(
+                    f"json: cannot unmarshal {type(value).__name__} into Go struct field "
+                    f"ObjectMeta.metadata.{field} of type string ({key})"
                 )
-            )
-        if not valid_qualified_name(key):
-            causes.append(
-                (
-                    "metadata.labels",
-                    "FieldValueInvalid",
-                    f"Invalid value: \"{key}\": name part must consist of alphanumeric characters, '-', '_' or '.'",
-                )
-            )
-    for key, value in (metadata.get("annotations") or {}).items():
-        if not isinstance(value, str):
-            raise errors.bad_request(f"annotation {key} must be a string")
     if rt.kind in ("ConfigMap", "Secret"):
-        for key in obj.get("data") or {}:
-            if not re.match(r"^[-._a-zA-Z0-9]+$", key):
-                causes.append(
-                    (
-                        f"data[{key}]",
-                        "FieldValueInvalid",
-                        f'Invalid value: "{key}": a valid config '
-                        "key must consist of alphanumeric characters, '-', '_' or '.'",
-                    )
-                )
         for key, value in (obj.get("data") or {}).items():
             if not isinstance(value, str):
                 raise errors.bad_request(
                     f"json: cannot unmarshal {type(value).__name__} into Go struct field "
                     f"{rt.kind}.data of type string ({key})"
                 )
-        if rt.kind == "Secret":
-            for key, value in (obj.get("data") or {}).items():
+            if rt.kind == "Secret":
                 try:
                     base64.b64decode(value, validate=True)
                 except ValueError:
                     raise errors.bad_request(f"illegal base64 data in Secret data key {key}") from None
+
+
+def validate_object(rt: ResourceType, obj: dict[str, Any]) -> None:
+    """400 for what cannot be decoded, then 422 Invalid listing every invalid field, as the real server."""
+    _check_decodable(rt, obj)
+    metadata = obj["metadata"]
+    name = str(metadata.get("name") or "")
+    causes: list[tuple[str, str, str]] = []
+    if problem := name_problem(rt, obj):
+        causes.append(("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": {problem}'))
+    for key, value in (metadata.get("labels") or {}).items():
+        if not valid_qualified_name(key):
+            causes.append(("metadata.labels", "FieldValueInvalid", f'Invalid value: "{key}": {_QUALIFIED_RULE}'))
+        if len(value) > 63 or not _LABEL_VALUE_RE.match(value):
+            causes.append(("metadata.labels", "FieldValueInvalid", f'Invalid value: "{value}": {_LABEL_VALUE_RULE}'))
+    for key in metadata.get("annotations") or {}:
+        if not valid_qualified_name(key):
+            causes.append(("metadata.annotations", "FieldValueInvalid", f'Invalid value: "{key}": {_QUALIFIED_RULE}'))
+    if rt.kind in ("ConfigMap", "Secret"):
+        for key in obj.get("data") or {}:
+            if not _CONFIG_KEY_RE.match(key):
+                causes.append((f"data[{key}]", "FieldValueInvalid", f'Invalid value: "{key}": {_CONFIG_KEY_RULE}'))
     if causes:
         raise errors.invalid(rt.kind, name, rt.group, causes)
 
