@@ -105,31 +105,44 @@ def assess(obj: Mapping[str, Any]) -> Health | None:
     return Health(key, state, message)
 
 
+def _poll(client: KubeClient, discovery: Discovery, keys: Sequence[ObjectKey], selector: str) -> dict[ObjectKey, Any]:
+    """The live objects among `keys`: one labelled LIST per kind, however many objects are waited for."""
+    found: dict[ObjectKey, Any] = {}
+    for api_version, kind in sorted({(k.api_version, k.kind) for k in keys}):
+        resource = discovery.resource(api_version, kind)
+        for item in client.list(resource.collection_path(), selector):
+            item["apiVersion"], item["kind"] = api_version, kind
+            found[key_of(item)] = item
+    return found
+
+
 def wait(
     client: KubeClient,
     discovery: Discovery,
     current: Sequence[Health],
     timeout: float,
+    selector: str,
     poll_interval: float = 1.0,
     clock: Callable[[], float] = time.monotonic,
 ) -> list[Health]:
-    """Poll until every object is ready, one has failed, or `timeout` seconds pass; returns the last health."""
+    """Poll until every object is ready, one has failed, or `timeout` seconds pass; returns the last health.
+    `selector` selects our objects (they carry our labels), so each poll is one LIST per kind."""
     deadline = clock() + timeout
     latest = {h.key: h for h in current}
     while any(h.state == "progressing" for h in latest.values()) and clock() < deadline:
         time.sleep(min(poll_interval, max(0.0, deadline - clock())))
-        for key, health in list(latest.items()):
-            if health.state != "progressing":
-                continue
-            try:
-                live = client.get(discovery.resource_of(key).path(key))
-            except (KubeError, Unreachable, UnknownKind) as exc:
-                latest[key] = Health(key, "progressing", str(exc))
-                continue
-            if live is None:
+        pending = [k for k, h in latest.items() if h.state == "progressing"]
+        try:
+            live = _poll(client, discovery, pending, selector)
+        except (KubeError, Unreachable, UnknownKind) as exc:
+            latest.update({k: Health(k, "progressing", str(exc)) for k in pending})
+            continue
+        for key in pending:
+            obj = live.get(key)
+            if obj is None:
                 latest[key] = Health(key, "failed", "deleted while waiting")
-                continue
-            latest[key] = assess({**live, "apiVersion": key.api_version, "kind": key.kind}) or health
+            else:
+                latest[key] = assess(obj) or latest[key]
         if any(h.state == "failed" for h in latest.values()):
             break
     return [

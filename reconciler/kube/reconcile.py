@@ -142,7 +142,7 @@ def reconcile_cluster(
         health = _health(plan, observation, outcomes)
         if options.wait and any(h.state != "ready" for h in health):
             progress(f"{name}: waiting for {sum(h.state != 'ready' for h in health)} object(s) to become ready")
-            health = wait(client, discovery, health, options.timeout)
+            health = wait(client, discovery, health, options.timeout, ownership_selector(options.instance))
         return ClusterReport(name, "ok", plan=plan, outcomes=tuple(outcomes), health=tuple(health), waited=options.wait)
     except Unreachable as exc:
         return ClusterReport(name, "unreachable", f"unreachable: {exc}", dry_run=options.dry_run)
