@@ -7,6 +7,9 @@ a run that changes nothing writes nothing, and an update writes only the object.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import gzip
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +20,13 @@ from reconciler.model.ownership import INSTANCE_LABEL, MANAGED_BY_LABEL, MANAGED
 
 INVENTORY_NAMESPACE = "portal-system"
 _DATA_KEY = "objects"
+_COMPRESSED_KEY = "objects.gz"
+# A ConfigMap holds at most 1 MiB; a long list (about 3,000 objects and more) is stored gzipped instead.
+_COMPRESS_ABOVE = 256 * 1024
+
+
+class InventoryError(Exception):
+    """The inventory on the cluster cannot be read; nothing is applied there until it is repaired."""
 
 
 def inventory_name(instance: str) -> str:
@@ -57,6 +67,13 @@ def decode(configmap: Mapping[str, Any] | None) -> Inventory:
     if configmap is None:
         return Inventory()
     text = (configmap.get("data") or {}).get(_DATA_KEY) or ""
+    compressed = (configmap.get("binaryData") or {}).get(_COMPRESSED_KEY)
+    if compressed:
+        try:
+            text = gzip.decompress(base64.b64decode(compressed)).decode()
+        except (binascii.Error, OSError, EOFError, UnicodeDecodeError):
+            # Without a readable inventory we could forget objects: stop rather than overwrite it.
+            raise InventoryError(f"{INVENTORY_NAMESPACE}/{configmap['metadata']['name']} is unreadable") from None
     entries: dict[ObjectKey, str] = {}
     for line in text.splitlines():
         digest, _, rest = line.partition(" ")
@@ -69,6 +86,12 @@ def decode(configmap: Mapping[str, Any] | None) -> Inventory:
 
 def encode(inventory: Inventory, instance: str) -> dict[str, Any]:
     lines = sorted(f"{digest} {key.encode()}" for key, digest in inventory.entries.items())
+    text = "".join(f"{line}\n" for line in lines)
+    if len(text) > _COMPRESS_ABOVE:
+        packed = base64.b64encode(gzip.compress(text.encode(), mtime=0)).decode()
+        content: dict[str, Any] = {"binaryData": {_COMPRESSED_KEY: packed}}
+    else:
+        content = {"data": {_DATA_KEY: text}}
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -77,7 +100,7 @@ def encode(inventory: Inventory, instance: str) -> dict[str, Any]:
             "namespace": INVENTORY_NAMESPACE,
             "labels": {MANAGED_BY_LABEL: MANAGED_BY_VALUE, INSTANCE_LABEL: instance},
         },
-        "data": {_DATA_KEY: "".join(f"{line}\n" for line in lines)},
+        **content,
     }
 
 

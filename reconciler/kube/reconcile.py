@@ -146,5 +146,5 @@ def reconcile_cluster(
         return ClusterReport(name, "ok", plan=plan, outcomes=tuple(outcomes), health=tuple(health), waited=options.wait)
     except Unreachable as exc:
         return ClusterReport(name, "unreachable", f"unreachable: {exc}", dry_run=options.dry_run)
-    except KubeError as exc:
+    except (KubeError, inventories.InventoryError) as exc:
         return ClusterReport(name, "failed", str(exc), dry_run=options.dry_run)

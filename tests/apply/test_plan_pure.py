@@ -127,6 +127,13 @@ def test_the_desired_hash_ignores_nothing_but_itself() -> None:
     assert hash_annotation(stamped(configmap("a", k="v"), "other")) != hash_annotation(a)
 
 
+def test_a_long_inventory_is_stored_compressed() -> None:
+    many = Inventory({ObjectKey("v1", "ConfigMap", f"ns-{i % 7}", f"config-{i:05d}"): f"{i:020d}" for i in range(6000)})
+    stored = encode(many, "default")
+    assert "binaryData" in stored and "data" not in stored
+    assert decode(stored).entries == many.entries
+
+
 def test_the_inventory_round_trips() -> None:
     inventory = Inventory(
         {ObjectKey("apps/v1", "Deployment", "x", "web"): "h1", ObjectKey("v1", "Namespace", "", "x"): "h2"}
