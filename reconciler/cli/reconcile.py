@@ -22,14 +22,13 @@ from reconciler.cli.options import UsageError, add_source_arguments, load_reposi
 from reconciler.herald.workloads import DEFAULT_SETTINGS
 from reconciler.kube.client import DEFAULT_REQUEST_TIMEOUT, KubeClient
 from reconciler.kube.connect import ConnectError, connect, find_kubeconfig, in_cluster_available
-from reconciler.kube.reconcile import ClusterReport, ReconcileOptions, reconcile_cluster
+from reconciler.kube.reconcile import ClusterReport, Progress, ReconcileOptions, reconcile_cluster
 from reconciler.kube.report import report_json, report_lines
 from reconciler.model.kinds import Cluster, RepoModel
 from reconciler.model.ownership import DEFAULT_INSTANCE
 from reconciler.validate import Validation
 
 DEFAULT_EXPORT = Path(".portal/export")
-Progress = Callable[[str], None]
 
 
 def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:

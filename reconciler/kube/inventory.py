@@ -40,9 +40,6 @@ class Inventory:
     entries: Mapping[ObjectKey, str] = field(default_factory=dict)
     exists: bool = False  # whether the ConfigMap is on the cluster
 
-    def __contains__(self, key: object) -> bool:
-        return key in self.entries
-
     def __len__(self) -> int:
         return len(self.entries)
 

@@ -32,10 +32,6 @@ class ObjectKey:
         where = f"{self.namespace}/" if self.namespace else ""
         return f"{self.kind}/{where}{self.name}"
 
-    @property
-    def group(self) -> str:
-        return self.api_version.rpartition("/")[0]
-
     def encode(self) -> str:
         return " ".join((self.api_version, self.kind, self.namespace or "-", self.name))
 
