@@ -8,6 +8,7 @@ a directory instead, so a fresh machine still shows the whole result.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import threading
@@ -168,18 +169,19 @@ def run_clusters(
 
 
 def record_results(args: argparse.Namespace, validation: Validation, reports: Sequence[ClusterReport]) -> str | None:
-    """The database step: sync the commit's metadata and this run's per-cluster results to PostgreSQL
-    (reconcile_runs, cluster_status). Skipped with --no-db. Returns a problem to report, or None."""
+    """The database step — the one place a reconcile touches PostgreSQL: sync the commit's metadata and this
+    run's per-cluster results (reconcile_runs, cluster_status) through `reconciler.db.record_reconcile`.
+    Skipped with --no-db. Returns a problem to report, or None."""
     if args.no_db:
         return None
     try:
-        from reconciler import db  # type: ignore[attr-defined]
+        record = getattr(importlib.import_module("reconciler.db"), "record_reconcile", None)
     except ImportError:
-        return "database sync is not available in this build; results were not recorded (use --no-db to skip it)"
-    record = getattr(db, "record_reconcile", None)
+        record = None
     if record is None:
-        return "database sync is not available in this build; results were not recorded (use --no-db to skip it)"
-    return record(args, validation, reports)  # type: ignore[no-any-return]
+        return "database sync is not available in this build; results were not recorded (--no-db skips this step)"
+    problem = record(args, validation, reports)
+    return str(problem) if problem else None
 
 
 def export(args: argparse.Namespace, state: DesiredState) -> int:

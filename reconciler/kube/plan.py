@@ -73,10 +73,6 @@ class ClusterPlan:
         return tuple(c for c in self.changes if c.writes)
 
     @property
-    def reported_drift(self) -> tuple[Change, ...]:
-        return tuple(c for c in self.changes if c.action == "drift" and c.mode == "warn")
-
-    @property
     def deletions(self) -> tuple[Prune, ...]:
         return tuple(p for p in self.prunes if not p.refused) if self.pruning else ()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -146,3 +148,18 @@ def test_a_context_missing_from_the_kubeconfig_is_reported_per_cluster(platform:
     assert run.code == 1
     assert "dev-eu-1: cannot connect: kubeconfig" in run.out and "has no context 'elsewhere'" in run.out
     assert "mgmt: 7 created" in run.out
+
+
+def test_the_database_step_runs_unless_no_db(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    recorded: list[list[str]] = []
+
+    def record(args: object, validation: object, reports: list) -> None:
+        recorded.append([r.cluster for r in reports])
+
+    database = types.ModuleType("reconciler.db")
+    database.record_reconcile = record  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "reconciler.db", database)
+    run = run_portal_in_process("reconcile", platform.repo, "--kubeconfig", platform.kubeconfig)
+    assert run.code == 0, run.err
+    assert recorded == [["mgmt", "dev-eu-1", "prd-eu-1"]]
+    assert platform.reconcile().code == 0 and len(recorded) == 1  # --no-db
