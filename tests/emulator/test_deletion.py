@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from kubernetes import client, watch
@@ -150,3 +151,37 @@ def test_deleting_a_crd_deletes_its_objects_with_events(cluster: Cluster) -> Non
     events = cluster.emulator.call(lambda api: api.store.events_since(("example.com", "widgets"), 0))
     assert [(e.type, e.body["metadata"]["name"]) for e in events] == [("ADDED", "w"), ("DELETED", "w")]
     assert events[-1].resource_version > int(mark["resourceVersion"])
+
+
+def owned_by(owner: Any, name: str) -> dict[str, Any]:
+    reference = {"apiVersion": "v1", "kind": "ConfigMap", "name": owner.metadata.name, "uid": owner.metadata.uid}
+    return configmap(name, ownerReferences=[reference])
+
+
+def test_dependents_are_collected_with_their_owner(cluster: Cluster) -> None:
+    owner = cluster.core.create_namespaced_config_map("default", configmap("owner"))
+    cluster.core.create_namespaced_config_map("default", owned_by(owner, "child"))
+    child = cluster.core.read_namespaced_config_map("child", "default")
+    cluster.core.create_namespaced_config_map("default", owned_by(child, "grandchild"))
+    cluster.core.create_namespaced_config_map("default", configmap("unrelated"))
+    cluster.core.delete_namespaced_config_map("owner", "default")
+    assert [c.metadata.name for c in cluster.core.list_namespaced_config_map("default").items] == ["unrelated"]
+
+
+def test_orphaned_dependents_stay_without_the_reference(cluster: Cluster) -> None:
+    owner = cluster.core.create_namespaced_config_map("default", configmap("owner"))
+    cluster.core.create_namespaced_config_map("default", owned_by(owner, "child"))
+    cluster.core.delete_namespaced_config_map("owner", "default", propagation_policy="Orphan")
+    child = cluster.core.read_namespaced_config_map("child", "default")
+    assert child.metadata.owner_references is None
+    # Only the references were owned; with them gone, nothing is.
+    assert child.metadata.managed_fields is None
+
+
+def test_an_owner_held_by_finalizers_keeps_its_dependents_until_it_goes(cluster: Cluster) -> None:
+    owner = cluster.core.create_namespaced_config_map("default", configmap("owner", finalizers=["x.io/hold"]))
+    cluster.core.create_namespaced_config_map("default", owned_by(owner, "child"))
+    cluster.core.delete_namespaced_config_map("owner", "default")
+    assert cluster.core.read_namespaced_config_map("child", "default").metadata.name == "child"
+    cluster.core.patch_namespaced_config_map("owner", "default", {"metadata": {"finalizers": None}})
+    assert cluster.core.list_namespaced_config_map("default").items == []

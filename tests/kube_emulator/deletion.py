@@ -1,4 +1,9 @@
-"""Deletion: preconditions, finalizers, namespaces emptied before they go, deletecollection."""
+"""Deletion: preconditions, finalizers, namespaces emptied before they go, ownerReference garbage
+collection, deletecollection.
+
+The real server does the namespace and garbage-collection work in controllers, a moment later; here it
+happens before the response, which keeps tests deterministic.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from . import errors
+from . import errors, managed_fields
 from .base import PROTECTED_NAMESPACES, ApiBase, Target, now_rfc3339
 from .errors import ApiError
 from .resources import ResourceType
@@ -14,7 +19,9 @@ from .store import StoredObject
 
 
 class Deletion(ApiBase):
-    def delete(self, target: Target, options: Mapping[str, Any], dry_run: bool) -> dict[str, Any]:
+    def delete(
+        self, target: Target, options: Mapping[str, Any], dry_run: bool, propagation: str = ""
+    ) -> dict[str, Any]:
         stored = self._existing(target)
         rt = target.resource
         preconditions = options.get("preconditions") or {}
@@ -37,6 +44,11 @@ class Deletion(ApiBase):
                 f"Precondition failed: ResourceVersion in precondition: {version}, "
                 f"ResourceVersion in object meta: {metadata['resourceVersion']}",
             )
+        policy = propagation or str(options.get("propagationPolicy") or "")
+        if options.get("orphanDependents") is True:
+            policy = "Orphan"
+        if policy == "Orphan" and not dry_run:
+            self._orphan_dependents(metadata["uid"])
         return self._delete_stored(target, stored, dry_run)
 
     def _delete_stored(self, target: Target, stored: StoredObject, dry_run: bool) -> dict[str, Any]:
@@ -88,9 +100,55 @@ class Deletion(ApiBase):
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
 
     def _after_removal(self, target: Target, removed: StoredObject) -> None:
+        # Dependents go with their owner (background propagation), unless they were orphaned.
+        self._collect_dependents(removed.body["metadata"]["uid"])
         # The last object of a terminating namespace lets the namespace itself go.
         if target.resource.namespaced:
             self._finish_namespace_if_empty(removed.namespace)
+
+    def _dependents(self, owner_uid: str) -> list[tuple[ResourceType, StoredObject]]:
+        found: list[tuple[ResourceType, StoredObject]] = []
+        seen: set[tuple[str, str]] = set()
+        for resource_type in self.registry.all():
+            key = (resource_type.group, resource_type.plural)
+            if key in seen:
+                continue
+            seen.add(key)
+            for stored in self.store.list(key):
+                references = stored.body["metadata"].get("ownerReferences") or []
+                if any(isinstance(ref, dict) and ref.get("uid") == owner_uid for ref in references):
+                    found.append((resource_type, stored))
+        return found
+
+    def _collect_dependents(self, owner_uid: str) -> None:
+        for resource_type, stored in self._dependents(owner_uid):
+            current = self.store.get((resource_type.group, resource_type.plural), stored.namespace, stored.name)
+            if current is not None:
+                target = Target(resource_type, current.namespace or None, current.name)
+                self._delete_stored(target, current, dry_run=False)
+
+    def _orphan_dependents(self, owner_uid: str) -> None:
+        for resource_type, stored in self._dependents(owner_uid):
+            body = copy.deepcopy(stored.body)
+            metadata = body["metadata"]
+            metadata["ownerReferences"] = [r for r in metadata["ownerReferences"] if r.get("uid") != owner_uid]
+            if not metadata["ownerReferences"]:
+                del metadata["ownerReferences"]
+            # The garbage collector's own update: the removed references lose their owners.
+            entries = managed_fields.update(
+                managed_fields.scoped_content(stored.body, "", resource_type.has_status),
+                managed_fields.scoped_content(body, "", resource_type.has_status),
+                stored.managers,
+                "kube-controller-manager",
+                resource_type.api_version,
+                "",
+                resource_type.list_keys,
+                now_rfc3339(),
+            )
+            managed_fields.set_managed_fields(metadata, entries)
+            metadata["resourceVersion"] = self.store.next_resource_version()
+            key = (resource_type.group, resource_type.plural)
+            self.store.save(key, StoredObject(body, entries), copy.deepcopy(stored.body))
 
     def _empty_namespace(self, namespace: str) -> None:
         """Namespace deletion removes everything in it (finalizers still hold their objects)."""

@@ -207,7 +207,8 @@ class KubeEmulator(kmock.RawHandler):
             if "deletecollection" not in target.resource.verbs or cluster_wide:
                 raise errors.method_not_allowed()
             return _json(200, self.api.delete_collection(target, query, dry_run))
-        return _json(200, self.api.delete(target, delete_options, dry_run))
+        propagation = query.get("propagationPolicy", "")
+        return _json(200, self.api.delete(target, delete_options, dry_run, propagation))
 
     # ----- watch
 
