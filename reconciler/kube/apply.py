@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 
-from reconciler.kube.client import KubeClient, KubeError, Unreachable
+from reconciler.kube.client import KubeClient, KubeError, Unreachable, object_path
 from reconciler.kube.compare import differences
-from reconciler.kube.discovery import Discovery, UnknownKind
-from reconciler.kube.objects import apply_rank, is_ours
+from reconciler.kube.discovery import Discovery, Resource, UnknownKind
+from reconciler.kube.objects import ObjectKey, apply_rank, is_ours, key_of
 from reconciler.kube.outcome import Outcome, Result
 from reconciler.kube.plan import Change
 from reconciler.model.ownership import INSTANCE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE
@@ -39,26 +39,46 @@ def _report_drift(client: KubeClient, path: str, change: Change) -> Outcome:
     return Outcome(change.key, "drift reported", f"drift ({change.mode}): not corrected", fields, change.live)
 
 
-def _someone_elses(client: KubeClient, path: str, change: Change, instance: str) -> Outcome | None:
-    """An object to create that already exists without our labels is someone else's: never adopted, because
-    adopting it would make it ours to prune one day."""
-    existing = client.get(path)
-    if existing is None or is_ours(existing, instance):
-        return None
-    message = (
+def _not_ours_message(instance: str) -> str:
+    return (
         "exists and was not created by this installation; not adopted (delete it, or label it "
         f"{INSTANCE_LABEL}={instance} and {MANAGED_BY_LABEL}={MANAGED_BY_VALUE} to hand it over)"
     )
-    return Outcome(change.key, "not adopted", message)
 
 
-def apply_one(client: KubeClient, discovery: Discovery, change: Change, instance: str) -> Outcome:
+def someone_elses(
+    client: KubeClient, discovery: Discovery, creates: Sequence[Change], instance: str, concurrency: int
+) -> set[ObjectKey]:
+    """Objects to create that already exist without our labels: someone else's, never adopted, because adopting
+    one would make it ours to prune one day. One LIST per kind and namespace, of the objects not ours only."""
+    groups: dict[tuple[Resource, str], set[ObjectKey]] = {}
+    for change in creates:
+        try:
+            resource = discovery.resource_of(change.key)
+        except UnknownKind:
+            continue  # applying it reports that
+        namespace = change.key.namespace if resource.namespaced else ""
+        groups.setdefault((resource, namespace), set()).add(change.key)
+    selector = f"{INSTANCE_LABEL}!={instance}"  # a missing label matches too
+
+    def foreign(group: tuple[tuple[Resource, str], set[ObjectKey]]) -> set[ObjectKey]:
+        (resource, namespace), wanted = group
+        path = object_path(resource.base, resource.plural, namespace)
+        found = set()
+        for item in client.list(path, selector):
+            item["apiVersion"], item["kind"] = resource.api_version, resource.kind
+            if (key := key_of(item)) in wanted and not is_ours(item, instance):
+                found.add(key)
+        return found
+
+    return set().union(*bounded(foreign, list(groups.items()), concurrency))
+
+
+def apply_one(client: KubeClient, discovery: Discovery, change: Change) -> Outcome:
     try:
         path = discovery.resource_of(change.key).path(change.key)
         if change.action == "drift" and change.mode != "correct":
             return _report_drift(client, path, change)
-        if change.action == "create" and (refusal := _someone_elses(client, path, change, instance)):
-            return refusal
         result = client.apply(path, change.desired, force=change.force)
     except UnknownKind as exc:
         return Outcome(change.key, "failed", str(exc))
@@ -79,7 +99,15 @@ def apply_changes(
     ordered = sorted(changes, key=lambda c: apply_rank(c.key))
     for _, group in groupby(ordered, key=lambda c: apply_rank(c.key)):
         batch = list(group)
-        outcomes += bounded(lambda change: apply_one(client, discovery, change, instance), batch, concurrency)
+        creates = [c for c in batch if c.action == "create"]
+        try:
+            foreign = someone_elses(client, discovery, creates, instance, concurrency) if creates else set()
+        except (KubeError, Unreachable) as exc:
+            outcomes += [Outcome(c.key, "failed", str(exc)) for c in batch]
+            continue
+        outcomes += [Outcome(c.key, "not adopted", _not_ours_message(instance)) for c in batch if c.key in foreign]
+        writable = [c for c in batch if c.key not in foreign]
+        outcomes += bounded(lambda change: apply_one(client, discovery, change), writable, concurrency)
         if any(c.key.kind == "CustomResourceDefinition" for c in batch):
             discovery.forget()  # the kinds they define are served now
     return outcomes

@@ -119,7 +119,8 @@ def _start(kubeconfig: Path) -> dict[str, EmulatorThread]:
 
 
 def _stop(emulators: dict[str, EmulatorThread]) -> None:
-    for emulator in emulators.values():
+    # Last started, first stopped: each emulator's server unwinds a process-wide resolver hook of kmock.
+    for emulator in reversed(emulators.values()):
         emulator.stop()
 
 
