@@ -1,0 +1,86 @@
+"""The engine on one emulated cluster: CRDs and Namespaces before what needs them, credentials that fail cleanly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from reconciler.kube.client import KubeClient
+from reconciler.kube.connect import ConnectError, connect, find_kubeconfig
+from reconciler.kube.reconcile import ReconcileOptions, reconcile_cluster
+from reconciler.model.kinds import Cluster, ClusterWorkspaces, Connection, SecretKeyRef
+from tests.kube_emulator.fixtures import EmulatorCluster
+from tests.kube_emulator.threaded import EmulatorThread
+
+WIDGETS_CRD: dict[str, Any] = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "widgets.example.com"},
+    "spec": {
+        "group": "example.com",
+        "scope": "Namespaced",
+        "names": {"kind": "Widget", "plural": "widgets", "singular": "widget", "listKind": "WidgetList"},
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+            }
+        ],
+    },
+}
+
+
+def test_a_crd_its_namespace_and_its_resources_apply_in_one_run(
+    kube_emulators: EmulatorCluster, kube_emulator: EmulatorThread
+) -> None:
+    client = KubeClient(kube_emulators.api_client("cluster"))
+    widget = {
+        "apiVersion": "example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w", "namespace": "shop"},
+        "spec": {"size": 3},
+    }
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
+    options = ReconcileOptions(instance="default")
+    report = reconcile_cluster("cluster", client, [widget, namespace, WIDGETS_CRD], "correct", options)
+    assert report.status == "ok", report.error
+    assert [(o.key.kind, o.result) for o in report.outcomes] == [
+        ("CustomResourceDefinition", "created"),
+        ("Namespace", "created"),
+        ("Widget", "created"),
+    ]
+    kube_emulator.requests.reset()
+    again = reconcile_cluster("cluster", client, [widget, namespace, WIDGETS_CRD], "correct", options)
+    assert again.outcomes == () and kube_emulator.requests.writes == 0
+
+
+def _cluster(connection: Connection) -> Cluster:
+    return Cluster(
+        doc=None,  # type: ignore[arg-type]  # connecting never reads the document
+        name="c",
+        labels={},
+        role="tenant",
+        team=None,
+        connection=connection,
+        tenant_cluster_ref=None,
+        drift="correct",
+        workspaces=ClusterWorkspaces(),
+    )
+
+
+def test_credentials_fail_with_a_plain_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    with pytest.raises(ConnectError, match="in-cluster configuration"):
+        connect(_cluster(Connection(in_cluster=True)), None)
+    with pytest.raises(ConnectError, match="needs a kubeconfig"):
+        connect(_cluster(Connection(context="x")), None)
+    with pytest.raises(ConnectError, match="management cluster, which is not reachable"):
+        connect(_cluster(Connection(kubeconfig_secret_ref=SecretKeyRef("c-admin-kubeconfig", "value"))), None)
+
+
+def test_the_kubeconfig_is_the_flag_then_the_environment() -> None:
+    assert find_kubeconfig("given", {"KUBECONFIG": "env"}) == "given"
+    assert find_kubeconfig(None, {"KUBECONFIG": "env"}) == "env"
