@@ -208,7 +208,10 @@ def run(args: argparse.Namespace) -> int:
         return 1
     kubeconfig = cluster_kubeconfig(args)
     if kubeconfig is None and not in_cluster_available():
-        return export(args, state)
+        code = export(args, state)
+        # The commit's metadata is still worth syncing when no cluster is there to apply to.
+        _report_problem(record_results(args, state.validation, ()))
+        return code
     options = ReconcileOptions(
         instance=args.instance,
         dry_run=args.dry_run,
@@ -241,6 +244,10 @@ def run(args: argparse.Namespace) -> int:
         for report in reports:
             for line in report_lines(report):
                 print(line)
+    _report_problem(problem)
+    return 1 if any(r.failed for r in reports) else 0
+
+
+def _report_problem(problem: str | None) -> None:
     if problem:
         print(f"portal: {problem}", file=sys.stderr)
-    return 1 if any(r.failed for r in reports) else 0

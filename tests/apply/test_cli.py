@@ -163,3 +163,8 @@ def test_the_database_step_runs_unless_no_db(platform: Platform, monkeypatch: py
     assert run.code == 0, run.err
     assert recorded == [["mgmt", "dev-eu-1", "prd-eu-1"]]
     assert platform.reconcile().code == 0 and len(recorded) == 1  # --no-db
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(platform.repo.parent))
+    monkeypatch.chdir(platform.repo.parent)
+    exported = run_portal_in_process("reconcile", platform.repo)
+    assert exported.code == 0 and recorded[-1] == []  # no cluster to apply to, the metadata still syncs
