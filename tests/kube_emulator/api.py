@@ -28,7 +28,6 @@ from .base import (
 )
 from .deletion import Deletion
 from .errors import ApiError
-from .reads import Reads
 from .resources import ResourceRegistry, resource_types_from_crd
 from .server_fields import carry_server_fields, initialise, spec_changed
 from .store import StoredObject, WatchEvent
@@ -47,7 +46,7 @@ def reject_resource_version_on_create(metadata: dict[str, Any]) -> None:
         raise ApiError(500, "resourceVersion should not be set on objects to be created", "InternalError")
 
 
-class Api(Reads, Deletion):
+class Api(Deletion):
     def __init__(self, registry: ResourceRegistry) -> None:
         super().__init__(registry)
         self.store.listeners.append(self._follow_crds)
@@ -330,7 +329,7 @@ class Api(Reads, Deletion):
         if event.type == "DELETED":
             # The kind stops being served and its objects go with it, each with a DELETED event.
             self.registry.remove(group, plural)
-            for stored in self.store.list((group, plural)):
+            for stored in self.store.objects((group, plural)):
                 body = copy.deepcopy(stored.body)
                 body["metadata"]["resourceVersion"] = self.store.next_resource_version()
                 self.store.remove((group, plural), StoredObject(body, stored.managers))

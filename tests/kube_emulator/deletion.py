@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import errors, managed_fields
-from .base import PROTECTED_NAMESPACES, ApiBase, Target, now_rfc3339
+from .base import PROTECTED_NAMESPACES, Target, now_rfc3339
 from .errors import ApiError
+from .reads import Reads
 from .resources import ResourceType
 from .store import StoredObject
 
 
-class Deletion(ApiBase):
+class Deletion(Reads):
     def delete(
         self, target: Target, options: Mapping[str, Any], dry_run: bool, propagation: str = ""
     ) -> dict[str, Any]:
@@ -114,7 +115,7 @@ class Deletion(ApiBase):
             if key in seen:
                 continue
             seen.add(key)
-            for stored in self.store.list(key):
+            for stored in self.store.objects(key):
                 references = stored.body["metadata"].get("ownerReferences") or []
                 if any(isinstance(ref, dict) and ref.get("uid") == owner_uid for ref in references):
                     found.append((resource_type, stored))
@@ -155,7 +156,7 @@ class Deletion(ApiBase):
         for resource_type in self.registry.all():
             if not resource_type.namespaced:
                 continue
-            for stored in self.store.list((resource_type.group, resource_type.plural), namespace):
+            for stored in self.store.objects((resource_type.group, resource_type.plural), namespace):
                 self._delete_stored(Target(resource_type, namespace, stored.name), stored, dry_run=False)
 
     def _finish_namespace_if_empty(self, namespace: str) -> None:
@@ -163,7 +164,7 @@ class Deletion(ApiBase):
         if stored is None or not stored.body["metadata"].get("deletionTimestamp"):
             return
         for resource in self.store.resources():
-            if resource != ("", "namespaces") and self.store.list(resource, namespace):
+            if resource != ("", "namespaces") and self.store.objects(resource, namespace):
                 return
         body = copy.deepcopy(stored.body)
         body["metadata"]["resourceVersion"] = self.store.next_resource_version()

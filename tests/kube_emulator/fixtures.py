@@ -53,7 +53,10 @@ class EmulatorCluster:
 
     def api_client(self, name: str) -> kubernetes.client.ApiClient:
         """An official client for the named emulator, loaded from the kubeconfig like product code does."""
-        return kubernetes.config.new_client_from_config(config_file=str(self.kubeconfig), context=name)
+        client: kubernetes.client.ApiClient = kubernetes.config.new_client_from_config(  # type: ignore[no-untyped-call]
+            config_file=str(self.kubeconfig), context=name
+        )
+        return client
 
     def stop_all(self) -> None:
         for emulator in self.emulators.values():

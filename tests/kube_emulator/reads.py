@@ -30,7 +30,7 @@ class Reads(ApiBase):
             raise errors.bad_request(str(e)) from None
         return [
             stored
-            for stored in self.store.list(target.key, target.namespace)
+            for stored in self.store.objects(target.key, target.namespace)
             if labels_match(labels, stored.body["metadata"].get("labels")) and fields_match(fields, stored.body)
         ]
 
@@ -47,7 +47,7 @@ class Reads(ApiBase):
 
         return predicate
 
-    def list(self, target: Target, query: Mapping[str, str]) -> dict[str, Any]:
+    def list_collection(self, target: Target, query: Mapping[str, str]) -> dict[str, Any]:
         rt = target.resource
         items = self.matching(target, query)
         list_resource_version = str(self.store.current_resource_version)
@@ -83,7 +83,7 @@ class Reads(ApiBase):
         if resource_version in (None, "", "0"):
             return [
                 WatchEvent(stored.resource_version, "ADDED", target.key, self._render(stored), None)
-                for stored in self.store.list(target.key, target.namespace)
+                for stored in self.store.objects(target.key, target.namespace)
             ]
         try:
             since = int(resource_version or 0)

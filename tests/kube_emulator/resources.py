@@ -105,86 +105,65 @@ class ResourceType:
         return BUILTIN_LIST_MAP_KEYS.get(name)
 
 
-def _core(kind: str, plural: str, namespaced: bool = True, **extra: Any) -> ResourceType:
-    return ResourceType("", "v1", kind, plural, kind.lower(), namespaced, **extra)
+def _builtin(
+    group_version: str,
+    kind: str,
+    plural: str,
+    *,
+    namespaced: bool = True,
+    short: tuple[str, ...] = (),
+    status: bool = False,
+    generation: bool = False,
+    all_category: bool = False,
+    verbs: tuple[str, ...] = ALL_VERBS,
+) -> ResourceType:
+    group, _, version = group_version.rpartition("/")
+    return ResourceType(
+        group, version, kind, plural, kind.lower(), namespaced, short_names=short,
+        categories=("all",) if all_category else (), has_status=status, has_generation=generation, verbs=verbs,
+    )  # fmt: skip
+
+
+def _workload(group_version: str, kind: str, plural: str, short: tuple[str, ...] = ()) -> ResourceType:
+    """Controllers' objects: a status subresource, a generation, and part of `kubectl get all`."""
+    return _builtin(group_version, kind, plural, short=short, status=True, generation=True, all_category=True)
+
+
+NO_DELETECOLLECTION = tuple(verb for verb in ALL_VERBS if verb != "deletecollection")
 
 
 def builtin_resource_types() -> list[ResourceType]:
-    rbac = "rbac.authorization.k8s.io"
+    """The built-in kinds, with the scope, short names, subresources and verbs of kube-apiserver 1.32."""
+    rbac, networking = "rbac.authorization.k8s.io/v1", "networking.k8s.io/v1"
     return [
-        _core(
-            "Namespace",
-            "namespaces",
-            namespaced=False,
-            short_names=("ns",),
-            has_status=True,
-            verbs=tuple(v for v in ALL_VERBS if v != "deletecollection"),
-        ),
-        _core("ConfigMap", "configmaps", short_names=("cm",)),
-        _core("Secret", "secrets"),
-        _core("ServiceAccount", "serviceaccounts", short_names=("sa",)),
-        _core(
-            "Service",
-            "services",
-            short_names=("svc",),
-            categories=("all",),
-            has_status=True,
-            verbs=tuple(v for v in ALL_VERBS if v != "deletecollection"),
-        ),
-        _core("Pod", "pods", short_names=("po",), categories=("all",), has_status=True),
-        ResourceType(
-            "apps",
-            "v1",
-            "Deployment",
-            "deployments",
-            "deployment",
-            True,
-            short_names=("deploy",),
-            categories=("all",),
-            has_status=True,
-            has_generation=True,
-        ),
-        ResourceType(
-            "apps",
-            "v1",
-            "DaemonSet",
-            "daemonsets",
-            "daemonset",
-            True,
-            short_names=("ds",),
-            categories=("all",),
-            has_status=True,
-            has_generation=True,
-        ),
-        ResourceType(
-            "apps",
-            "v1",
-            "StatefulSet",
-            "statefulsets",
-            "statefulset",
-            True,
-            short_names=("sts",),
-            categories=("all",),
-            has_status=True,
-            has_generation=True,
-        ),
-        ResourceType(rbac, "v1", "Role", "roles", "role", True),
-        ResourceType(rbac, "v1", "RoleBinding", "rolebindings", "rolebinding", True),
-        ResourceType(rbac, "v1", "ClusterRole", "clusterroles", "clusterrole", False),
-        ResourceType(rbac, "v1", "ClusterRoleBinding", "clusterrolebindings", "clusterrolebinding", False),
-        ResourceType("coordination.k8s.io", "v1", "Lease", "leases", "lease", True),
-        ResourceType(
-            "apiextensions.k8s.io",
-            "v1",
-            "CustomResourceDefinition",
-            "customresourcedefinitions",
-            "customresourcedefinition",
-            False,
-            short_names=("crd", "crds"),
-            has_status=True,
-            has_generation=True,
-        ),
-    ]
+        _builtin("v1", "Namespace", "namespaces", namespaced=False, short=("ns",), status=True,
+                 verbs=NO_DELETECOLLECTION),
+        _builtin("v1", "ConfigMap", "configmaps", short=("cm",)),
+        _builtin("v1", "Secret", "secrets"),
+        _builtin("v1", "ServiceAccount", "serviceaccounts", short=("sa",)),
+        _builtin("v1", "Service", "services", short=("svc",), status=True, all_category=True,
+                 verbs=NO_DELETECOLLECTION),
+        _builtin("v1", "Pod", "pods", short=("po",), status=True, all_category=True),
+        _builtin("v1", "Event", "events", short=("ev",)),
+        _builtin("v1", "Endpoints", "endpoints", short=("ep",)),
+        _builtin("v1", "PersistentVolumeClaim", "persistentvolumeclaims", short=("pvc",), status=True),
+        _workload("apps/v1", "Deployment", "deployments", ("deploy",)),
+        _workload("apps/v1", "DaemonSet", "daemonsets", ("ds",)),
+        _workload("apps/v1", "StatefulSet", "statefulsets", ("sts",)),
+        _workload("apps/v1", "ReplicaSet", "replicasets", ("rs",)),
+        _workload("batch/v1", "Job", "jobs"),
+        _workload("batch/v1", "CronJob", "cronjobs", ("cj",)),
+        _builtin(networking, "Ingress", "ingresses", short=("ing",), status=True, generation=True),
+        _builtin(networking, "NetworkPolicy", "networkpolicies", short=("netpol",), generation=True),
+        _builtin("events.k8s.io/v1", "Event", "events", short=("ev",)),
+        _builtin(rbac, "Role", "roles"),
+        _builtin(rbac, "RoleBinding", "rolebindings"),
+        _builtin(rbac, "ClusterRole", "clusterroles", namespaced=False),
+        _builtin(rbac, "ClusterRoleBinding", "clusterrolebindings", namespaced=False),
+        _builtin("coordination.k8s.io/v1", "Lease", "leases"),
+        _builtin("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions",
+                 namespaced=False, short=("crd", "crds"), status=True, generation=True),
+    ]  # fmt: skip
 
 
 BUTLER_GROUP = "butler.butlerlabs.dev"

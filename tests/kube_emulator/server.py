@@ -172,7 +172,7 @@ class KubeEmulator(kmock.RawHandler):
                     target = Target(target.resource, target.namespace, None)
                 return await self._watch(raw, target, params, wants_table)
             if target.name is None:
-                result = self.api.list(target, query)
+                result = self.api.list_collection(target, query)
                 return _json(200, _table(result, target, list_of=True) if wants_table else result)
             result = self.api.get(target)
             return _json(200, _table(result, target) if wants_table else result)
@@ -242,12 +242,12 @@ class KubeEmulator(kmock.RawHandler):
                 if remaining <= 0 or raw.transport is None or raw.transport.is_closing():
                     break
                 try:
-                    event = await asyncio.wait_for(watcher.queue.get(), timeout=min(remaining, 1.0))
+                    update = await asyncio.wait_for(watcher.queue.get(), timeout=min(remaining, 1.0))
                 except TimeoutError:
-                    continue
-                if event is None:
-                    break
-                if (line := _watch_line(event, predicate, target, as_table)) is not None:
+                    continue  # wake up once a second to notice a client that went away
+                if update is None:
+                    break  # the emulator is stopping
+                if (line := _watch_line(update, predicate, target, as_table)) is not None:
                     await response.write(line)
             await response.write_eof()
             return response

@@ -72,7 +72,7 @@ class Store:
     def get(self, resource: ResourceKey, namespace: str, name: str) -> StoredObject | None:
         return self._objects.get(resource, {}).get((namespace, name))
 
-    def list(self, resource: ResourceKey, namespace: str | None = None) -> list[StoredObject]:
+    def objects(self, resource: ResourceKey, namespace: str | None = None) -> list[StoredObject]:
         objects = self._objects.get(resource, {})
         keys = sorted(key for key in objects if namespace is None or key[0] == namespace)
         return [objects[key] for key in keys]

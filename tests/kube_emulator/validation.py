@@ -169,6 +169,12 @@ def check_immutable(rt: ResourceType, old: dict[str, Any], new: dict[str, Any]) 
                 causes.append((field, "FieldValueForbidden", "Forbidden: field is immutable when `immutable` is set"))
     if rt.kind in ("Deployment", "DaemonSet", "StatefulSet") and old_spec.get("selector") != new_spec.get("selector"):
         causes.append(("spec.selector", "FieldValueInvalid", "Invalid value: field is immutable"))
+    if rt.kind == "Job":
+        for field in ("selector", "template", "completionMode"):
+            if field in old_spec and old_spec.get(field) != new_spec.get(field):
+                causes.append((f"spec.{field}", "FieldValueInvalid", "Invalid value: field is immutable"))
+    if rt.kind in ("ReplicaSet",) and old_spec.get("selector") != new_spec.get("selector"):
+        causes.append(("spec.selector", "FieldValueInvalid", "Invalid value: field is immutable"))
     if rt.kind == "StatefulSet":
         changed = {k for k in set(old_spec) | set(new_spec) if old_spec.get(k) != new_spec.get(k)}
         if changed - _STATEFULSET_MUTABLE_SPEC - {"selector"}:
