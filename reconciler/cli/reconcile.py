@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import re
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +31,7 @@ from reconciler.model.ownership import DEFAULT_INSTANCE
 from reconciler.validate import Validation
 
 DEFAULT_EXPORT = Path(".portal/export")
+_LABEL_VALUE = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
 
 
 def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,7 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=Path,
         default=DEFAULT_EXPORT,
         metavar="DIR",
-        help="where manifests go when no cluster is reachable",
+        help="where the manifests go when there is no kubeconfig (default: .portal/export)",
     )
     parser.add_argument("--concurrency", type=int, default=8, metavar="N", help="parallel writes per cluster")
     parser.set_defaults(func=run)
@@ -92,6 +94,14 @@ class DesiredState:
     clusters: Sequence[Cluster]  # the selected ones, management first
 
 
+def check_instance(instance: str) -> None:
+    """The instance id is a label value on every object we apply: refuse one the API server would reject."""
+    if not _LABEL_VALUE.fullmatch(instance):
+        raise UsageError(
+            f"--instance {instance!r}: up to 63 letters, digits, '-', '_' or '.', alphanumeric at both ends"
+        )
+
+
 def cluster_kubeconfig(args: argparse.Namespace) -> str | None:
     """The kubeconfig to use; one named with --kubeconfig must exist (a usage error otherwise)."""
     if args.kubeconfig and not Path(args.kubeconfig).is_file():
@@ -101,6 +111,7 @@ def cluster_kubeconfig(args: argparse.Namespace) -> str | None:
 
 def desired_state(args: argparse.Namespace) -> DesiredState | None:
     """The validated commit and its objects per selected cluster; None (after printing why) when invalid."""
+    check_instance(args.instance)
     validation = load_repository(args)
     if validation.errors:
         for diagnostic in validation.diagnostics:

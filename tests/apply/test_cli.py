@@ -61,9 +61,11 @@ def test_invalid_documents_apply_nothing(platform: Platform) -> None:
     assert platform.plan().code == 2
 
 
-def test_unknown_cluster_names_are_usage_errors(platform: Platform) -> None:
+def test_unknown_cluster_names_and_bad_instance_ids_are_usage_errors(platform: Platform) -> None:
     run = platform.reconcile("--cluster", "nope")
     assert run.code == 2 and "no Cluster named nope" in run.err
+    bad = platform.reconcile("--instance", "not ok!")
+    assert bad.code == 2 and "--instance 'not ok!'" in bad.err
 
 
 def test_only_the_named_clusters_are_reconciled(platform: Platform) -> None:
