@@ -96,3 +96,11 @@ def test_each_emulator_has_its_own_state_and_faults(kube_emulators: object) -> N
     dev.faults.fail(500, times=None)
     assert prod_core.list_namespaced_config_map("default").items
     assert prod.requests.writes == 1 and dev.requests.writes == 0
+
+
+def test_throttling_with_retry_after(cluster: Cluster) -> None:
+    cluster.emulator.faults.fail(429, times=1, retry_after=2, message="too many requests, please try again later")
+    response = urllib3.request("GET", cluster.emulator.url + "/api/v1/namespaces", retries=False)
+    assert response.status == 429 and response.headers["Retry-After"] == "2"
+    status = response.json()
+    assert status["reason"] == "TooManyRequests" and status["details"]["retryAfterSeconds"] == 2

@@ -108,3 +108,15 @@ def test_label_values_must_be_strings_and_annotation_keys_qualified(cluster: Clu
     refused(cluster.core.create_namespaced_config_map, "default", configmap("a", annotations={"bad key!": "v"}))
     long_value = {"app": "x" * 64}
     refused(cluster.core.create_namespaced_config_map, "default", configmap("a", labels=long_value))
+
+
+def test_job_template_is_immutable(cluster: Cluster) -> None:
+    template = {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox:1"}]}}
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "once"}, "spec": {"template": template}}
+    code, _ = cluster.raw("POST", "/apis/batch/v1/namespaces/default/jobs", job)
+    assert code == 201
+    changed = {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "busybox:2"}]}}}}
+    code, status = cluster.raw(
+        "PATCH", "/apis/batch/v1/namespaces/default/jobs/once", changed, "application/strategic-merge-patch+json"
+    )
+    assert code == 422 and status["details"]["causes"][0]["field"] == "spec.template"

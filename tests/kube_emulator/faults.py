@@ -22,6 +22,7 @@ class Fault:
     path: re.Pattern[str] | None = None
     message: str = ""
     hang_seconds: float = 30.0
+    retry_after: int | None = None
     fired: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -54,9 +55,15 @@ class Faults:
         method: str | None = None,
         path: str | None = None,
         message: str = "",
+        retry_after: int | None = None,
     ) -> Fault:
-        """Answer the next `times` matching requests with `status` and a Status body."""
-        return self._add(Fault("status", times, status, method, _compile(path), message))
+        """Answer the next `times` matching requests with `status` and a Status body.
+
+        `retry_after` adds the Retry-After header and details.retryAfterSeconds, as the real server sends
+        with 429 (priority and fairness) and some 503s.
+        """
+        fault = Fault("status", times, status, method, _compile(path), message, retry_after=retry_after)
+        return self._add(fault)
 
     def hang(
         self, *, times: int | None = 1, method: str | None = None, path: str | None = None, seconds: float = 30.0

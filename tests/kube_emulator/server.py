@@ -85,7 +85,11 @@ class KubeEmulator(kmock.RawHandler):
         if fault.action == "status":
             reason = errors.REASONS_BY_CODE.get(fault.status, "Unknown")
             message = fault.message or f"injected failure ({fault.status})"
-            return _json(fault.status, errors.status_body(fault.status, message, reason))
+            details = {"retryAfterSeconds": fault.retry_after} if fault.retry_after is not None else None
+            response = _json(fault.status, errors.status_body(fault.status, message, reason, details))
+            if fault.retry_after is not None:
+                response.headers["Retry-After"] = str(fault.retry_after)
+            return response
         if fault.action == "hang":
             assert self._stopping is not None
             with contextlib.suppress(TimeoutError):
