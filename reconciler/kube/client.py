@@ -112,7 +112,10 @@ class KubeClient:
                 continue
             if response.status >= 400:
                 raise _error(response.status, response.data)
-            return json.loads(response.data) if response.data else {}
+            try:
+                return json.loads(response.data) if response.data else {}
+            except ValueError:
+                raise KubeError(response.status, "BadResponse", "the server's answer is not JSON") from None
         if isinstance(problem, KubeError):
             problem.message += f" (after {self.retry.attempts} attempts)"
             raise problem
@@ -173,5 +176,6 @@ def _error(status: int, data: bytes) -> KubeError:
 
 
 def _connection_problem(exc: BaseException) -> str:
-    reason = getattr(exc, "reason", None)
-    return f"{type(exc).__name__}: {reason or exc}"
+    """What went wrong, without the connection object's repr: `Failed to establish ...: Connection refused`."""
+    reason = getattr(exc, "reason", None) or exc
+    return str(reason).rpartition("): ")[2] or type(exc).__name__
