@@ -104,3 +104,34 @@ def test_throttling_with_retry_after(cluster: Cluster) -> None:
     assert response.status == 429 and response.headers["Retry-After"] == "2"
     status = response.json()
     assert status["reason"] == "TooManyRequests" and status["details"]["retryAfterSeconds"] == 2
+
+
+def test_stopping_releases_hanging_requests_and_watches() -> None:
+    import threading
+
+    from tests.kube_emulator import EmulatorThread
+
+    emulator = EmulatorThread("short-lived").start()
+    emulator.faults.hang(times=1, path="/namespaces$", seconds=60)
+    outcomes: list[str] = []
+
+    def call(path: str) -> None:
+        try:
+            urllib3.request("GET", emulator.url + path, retries=False, timeout=30)
+            outcomes.append("answered")
+        except urllib3.exceptions.HTTPError:
+            outcomes.append("dropped")
+
+    threads = [
+        threading.Thread(target=call, args=("/api/v1/namespaces",)),
+        threading.Thread(target=call, args=("/api/v1/configmaps?watch=1",)),
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    emulator.stop()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert time.monotonic() - started < 5
+    assert sorted(outcomes) == ["answered", "dropped"]  # the watch ends cleanly, the hung request is cut
