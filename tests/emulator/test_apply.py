@@ -303,3 +303,22 @@ def test_apply_may_not_carry_managed_fields(cluster: Cluster) -> None:
     with pytest.raises(ApiException) as caught:
         apply_configmap(cluster, body, "gitops")
     assert caught.value.status == 400
+
+
+def test_port_keys_default_their_protocol(cluster: Cluster) -> None:
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]},
+    }
+    created = cluster.core.patch_namespaced_service(
+        "web", "default", service, field_manager="gitops", _content_type=APPLY
+    )
+    ports = managers(created)[("gitops", "Apply")]["f:spec"]["f:ports"]
+    assert list(ports) == ['k:{"port":80,"protocol":"TCP"}']
+    service["spec"]["ports"] = [{"port": 80, "protocol": "TCP", "targetPort": 9090}]
+    after = cluster.core.patch_namespaced_service(
+        "web", "default", service, field_manager="gitops", _content_type=APPLY
+    )
+    assert [(p.port, p.target_port) for p in after.spec.ports] == [(80, 9090)]  # the same item, not a second one

@@ -94,9 +94,23 @@ class ApplyConflictError(Exception):
         return f"Apply failed with {count} conflicts: " + "\n".join(lines)
 
 
+# Key fields with a schema default: structured-merge-diff fills them in, so a container port applied
+# without a protocol is still keyed `k:{"containerPort":80,"protocol":"TCP"}` as on a real server.
+KEY_DEFAULTS: dict[str, Any] = {"protocol": "TCP"}
+
+
+def _key_value(item: dict[str, Any], key: str) -> Any:
+    return item.get(key, KEY_DEFAULTS.get(key))
+
+
 def encode_key(item: dict[str, Any], keys: tuple[str, ...]) -> str:
     # Go's JSON encoding of the key fields: sorted names, no spaces.
-    return json.dumps({k: item[k] for k in keys if k in item}, sort_keys=True, separators=(",", ":"))
+    present = {k: _key_value(item, k) for k in keys if k in item or k in KEY_DEFAULTS}
+    return json.dumps(present, sort_keys=True, separators=(",", ":"))
+
+
+def _matches_key(item: Any, wanted: dict[str, Any]) -> bool:
+    return isinstance(item, dict) and all(_key_value(item, k) == v for k, v in wanted.items())
 
 
 def _keyed(items: list[Any], keys: tuple[str, ...] | str | None) -> bool:
@@ -186,7 +200,7 @@ def value_at(obj: Any, path: Path) -> Any:
             if not isinstance(node, list):
                 return _MISSING
             node = next(
-                (i for i in node if isinstance(i, dict) and all(i.get(k) == v for k, v in wanted.items())),
+                (i for i in node if _matches_key(i, wanted)),
                 _MISSING,
             )
             if node is _MISSING:
@@ -209,7 +223,7 @@ def _remove_at(obj: Any, path: Path) -> None:
         parent.pop(text, None)
     elif prefix == "k:" and isinstance(parent, list):
         wanted = json.loads(text)
-        parent[:] = [i for i in parent if not (isinstance(i, dict) and all(i.get(k) == v for k, v in wanted.items()))]
+        parent[:] = [i for i in parent if not _matches_key(i, wanted)]
     elif prefix == "v:" and isinstance(parent, list):
         wanted = json.loads(text)
         parent[:] = [i for i in parent if i != wanted]
