@@ -195,3 +195,9 @@ def test_delete_collection_with_selectors(labelled: Cluster) -> None:
     assert sorted((e["type"], e["object"].metadata.name) for e in stream) == [("DELETED", "a"), ("DELETED", "b")]
     core.delete_collection_namespaced_config_map("default", field_selector="metadata.name=d", dry_run="All")
     assert names(core.list_namespaced_config_map("default")) == ["c", "d"]
+
+
+def test_unparseable_numbers_are_400(cluster: Cluster) -> None:
+    for query in ["limit=many", "watch=1&timeoutSeconds=soon"]:
+        code, status = cluster.raw("GET", f"/api/v1/namespaces/default/configmaps?{query}")
+        assert code == 400 and status["reason"] == "BadRequest", query

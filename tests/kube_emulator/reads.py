@@ -14,6 +14,17 @@ from .selectors import SelectorError, fields_match, labels_match, parse_field_se
 from .store import StoredObject, WatchEvent
 
 
+def number_param(query: Mapping[str, str], name: str, default: int = 0) -> int:
+    """An integer query parameter; the real server answers 400 for one it cannot parse."""
+    text = query.get(name) or ""
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise errors.bad_request(f"invalid {name} parameter: {text!r}") from None
+
+
 class Reads(ApiBase):
     def get(self, target: Target) -> dict[str, Any]:
         assert target.name is not None
@@ -61,7 +72,7 @@ class Reads(ApiBase):
                 raise errors.bad_request("continue key is not valid: the token could not be decoded") from None
             items = [s for s in items if (s.namespace, s.name) > start_after]
         metadata: dict[str, Any] = {"resourceVersion": list_resource_version}
-        limit = int(query.get("limit") or 0)
+        limit = number_param(query, "limit")
         if limit > 0 and len(items) > limit:
             last = items[limit - 1]
             token_data = {"rv": list_resource_version, "start": [last.namespace, last.name]}

@@ -24,6 +24,7 @@ from . import discovery, errors, protobuf
 from .api import Api, Target, WriteOptions, default_field_manager
 from .errors import ApiError
 from .faults import Fault, Faults, RecordedRequest, RequestLog
+from .reads import number_param
 from .resources import ResourceRegistry, builtin_resource_types, butler_resource_types
 from .store import Watcher, WatchEvent
 
@@ -220,7 +221,7 @@ class KubeEmulator(kmock.RawHandler):
         self, raw: aiohttp.web.BaseRequest, target: Target, query: dict[str, str], as_table: bool
     ) -> aiohttp.web.StreamResponse:
         predicate = self.api.selector_predicate(target, query)
-        timeout = float(query.get("timeoutSeconds") or DEFAULT_WATCH_SECONDS)
+        timeout = number_param(query, "timeoutSeconds", DEFAULT_WATCH_SECONDS)
         watcher = Watcher(target.key)
         # Subscribe before reading the history: both happen without yielding, so no event can slip between.
         self.api.store.watchers.add(watcher)
