@@ -30,8 +30,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'; \
 	touch $(STAMP)
 
+# The whole job on embedded defaults: validate the starter repo, reconcile it (with no cluster configured the
+# compiled manifests go to .portal/export/), sync it into the embedded PostgreSQL and show the rows per table.
 run: $(STAMP)
 	$(VENV)/bin/portal validate repo-template
+	$(VENV)/bin/portal reconcile repo-template
+	$(VENV)/bin/portal db status
 
 test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)

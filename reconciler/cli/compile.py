@@ -82,8 +82,8 @@ def _remove_stale(out: Path) -> None:
 
 def write_outputs(
     model: RepoModel, out: Path, commit: str, instance: str, producers: Sequence[ManifestProducer]
-) -> int:
-    """Writes every file; returns how many."""
+) -> list[Path]:
+    """Writes every file; returns the Vector configs written (the manifests sit beside them)."""
     catalog = default_catalog()
     _remove_stale(out)
     configs: list[Path] = []

@@ -8,7 +8,6 @@ a directory instead, so a fresh machine still shows the whole result.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import re
 import sys
@@ -185,27 +184,23 @@ def record_results(args: argparse.Namespace, validation: Validation, reports: Se
     Skipped with --no-db. Returns a problem to report, or None."""
     if args.no_db:
         return None
-    try:
-        record = getattr(importlib.import_module("reconciler.db"), "record_reconcile", None)
-    except ImportError:
-        record = None
-    if record is None:
-        return "database sync is not available in this build; results were not recorded (--no-db skips this step)"
-    problem = record(args, validation, reports)
+    from reconciler.db import record_reconcile  # psycopg is imported only when the database is used
+
+    problem = record_reconcile(args, validation, reports)
     return str(problem) if problem else None
 
 
 def export(args: argparse.Namespace, state: DesiredState) -> int:
     commit = state.validation.source.commit or "uncommitted working tree"
-    count = write_outputs(state.validation.model, args.export, commit, args.instance, manifest_producers(args))
+    configs = write_outputs(state.validation.model, args.export, commit, args.instance, manifest_producers(args))
     objects = sum(len(v) for v in state.per_cluster.values())
     message = (
         f"no kubeconfig (--kubeconfig, KUBECONFIG or ~/.kube/config) and not running in a cluster: nothing was "
-        f"applied; the {objects} compiled object(s) for {len(state.per_cluster)} cluster(s) were written to "
-        f"{args.export}/ ({count} file(s))"
+        f"applied; the {objects} compiled object(s) for {len(state.per_cluster)} cluster(s) and "
+        f"{len(configs)} Vector config(s) were written to {args.export}/"
     )
     if args.format == "json":
-        json.dump({"applied": False, "exported": str(args.export), "objects": objects, "files": count}, sys.stdout)
+        json.dump({"applied": False, "exported": str(args.export), "objects": objects}, sys.stdout)
         print()
     print(message, file=sys.stderr)
     return 0
