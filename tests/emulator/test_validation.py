@@ -74,10 +74,22 @@ def test_role_binding_role_ref_is_immutable(cluster: Cluster) -> None:
     status = refused(rbac.patch_namespaced_role_binding, "rb", "default", changed)
     assert "cannot change roleRef" in status["message"]
     # Apply hits the same wall: a GitOps tool must delete and recreate.
-    body = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "rb"},
-            "roleRef": changed["roleRef"], "subjects": []}  # fmt: skip
-    refused(rbac.patch_namespaced_role_binding, "rb", "default", body, field_manager="gitops", force=True,
-            _content_type="application/apply-patch+yaml")  # fmt: skip
+    body = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "rb"},
+        "roleRef": changed["roleRef"],
+        "subjects": [],
+    }
+    refused(
+        rbac.patch_namespaced_role_binding,
+        "rb",
+        "default",
+        body,
+        field_manager="gitops",
+        force=True,
+        _content_type="application/apply-patch+yaml",
+    )
 
 
 def test_immutable_configmaps(cluster: Cluster) -> None:
@@ -120,3 +132,39 @@ def test_job_template_is_immutable(cluster: Cluster) -> None:
         "PATCH", "/apis/batch/v1/namespaces/default/jobs/once", changed, "application/strategic-merge-patch+json"
     )
     assert code == 422 and status["details"]["causes"][0]["field"] == "spec.template"
+
+
+def test_malformed_bodies_are_400_not_internal_errors(cluster: Cluster) -> None:
+    collection = "/api/v1/namespaces/default/configmaps"
+    for body in [
+        [1, 2],
+        {"metadata": "x"},
+        {"metadata": {"name": "a", "labels": "x"}},
+        {"metadata": {"name": "a", "finalizers": "x"}},
+        {"metadata": {"name": "a", "ownerReferences": ["x"]}},
+        {"metadata": {"name": "a"}, "data": ["x"]},
+    ]:
+        code, status = cluster.raw("POST", collection, body)
+        assert code == 400 and status["reason"] == "BadRequest", body
+    code, _ = cluster.raw("POST", collection, b"{not json")
+    assert code == 400
+    code, _ = cluster.raw("GET", collection + "?watch=1&resourceVersion=abc")
+    assert code == 400
+
+
+def test_crds_must_be_servable(cluster: Cluster) -> None:
+    crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+    broken = {
+        "metadata": {"name": "xs.example.com"},
+        "spec": {
+            "group": "example.com",
+            "names": {"plural": "xs", "kind": "X"},
+            "scope": "Namespaced",
+            "versions": [{"name": "v1", "served": True, "storage": False}],
+        },
+    }
+    code, status = cluster.raw("POST", crds, broken)
+    assert code == 422 and "exactly one version marked as storage version" in status["message"]
+    code, _ = cluster.raw("POST", crds, {"metadata": {"name": "xs.example.com"}})
+    assert code == 422
+    assert cluster.raw("GET", crds)[1]["items"] == []

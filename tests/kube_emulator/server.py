@@ -230,7 +230,9 @@ class KubeEmulator(kmock.RawHandler):
                 initial = self.api.events_for_watch(target, query.get("resourceVersion"))
                 failure = None
             except ApiError as e:
-                initial, failure = [], e
+                if e.code != 410:
+                    raise
+                initial, failure = [], e  # "too old" arrives as an ERROR event, as from a real server
             response = aiohttp.web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
             response.enable_chunked_encoding()
             await response.prepare(raw)

@@ -49,6 +49,8 @@ def check_body_identity(target: Target, body: Any) -> None:
         raise errors.bad_request("the body of the request must be a JSON object")
     check_kind(target.resource, body)
     metadata = body.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise errors.bad_request(f"json: cannot unmarshal {_type_name(metadata)} into Go struct field .metadata")
     if metadata.get("name") and metadata["name"] != target.name:
         raise errors.bad_request(
             f"the name of the object ({metadata['name']}) does not match the name on the URL ({target.name})"
@@ -59,9 +61,42 @@ def check_body_identity(target: Target, body: Any) -> None:
         )
 
 
+# ObjectMeta fields whose JSON type is fixed, with the Go type the decoding error names.
+_METADATA_SHAPES: dict[str, tuple[type, str]] = {
+    "labels": (dict, "map[string]string"),
+    "annotations": (dict, "map[string]string"),
+    "finalizers": (list, "[]string"),
+    "ownerReferences": (list, "[]v1.OwnerReference"),
+    "name": (str, "string"),
+    "generateName": (str, "string"),
+    "namespace": (str, "string"),
+}
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "bool"}.get(type(value), "number")
+
+
 def _check_decodable(rt: ResourceType, obj: dict[str, Any]) -> None:
     """Type errors the real server meets while decoding into Go structs: 400 BadRequest, not 422."""
     metadata = obj["metadata"]
+    for field, (expected, go_type) in _METADATA_SHAPES.items():
+        value = metadata.get(field)
+        if value is not None and not isinstance(value, expected):
+            raise errors.bad_request(
+                f"json: cannot unmarshal {_type_name(value)} into Go struct field ObjectMeta.metadata.{field} "
+                f"of type {go_type}"
+            )
+    if any(not isinstance(item, str) for item in metadata.get("finalizers") or []):
+        raise errors.bad_request("json: cannot unmarshal into Go struct field ObjectMeta.metadata.finalizers")
+    if any(not isinstance(item, dict) for item in metadata.get("ownerReferences") or []):
+        raise errors.bad_request("json: cannot unmarshal into Go struct field ObjectMeta.metadata.ownerReferences")
+    for field in ("data", "binaryData", "stringData"):
+        if rt.kind in ("ConfigMap", "Secret") and obj.get(field) is not None and not isinstance(obj[field], dict):
+            raise errors.bad_request(
+                f"json: cannot unmarshal {_type_name(obj[field])} into Go struct field {rt.kind}.{field} "
+                "of type map[string]string"
+            )
     for field in ("labels", "annotations"):
         for key, value in (metadata.get(field) or {}).items():
             if not isinstance(value, str):
@@ -99,6 +134,8 @@ def validate_object(rt: ResourceType, obj: dict[str, Any]) -> None:
     for key in metadata.get("annotations") or {}:
         if not valid_qualified_name(key):
             causes.append(("metadata.annotations", "FieldValueInvalid", f'Invalid value: "{key}": {_QUALIFIED_RULE}'))
+    if rt.kind == "CustomResourceDefinition":
+        causes.extend(crd_problems(obj))
     if rt.kind in ("ConfigMap", "Secret"):
         for key in obj.get("data") or {}:
             if not _CONFIG_KEY_RE.match(key):
@@ -146,11 +183,62 @@ def name_problem(rt: ResourceType, obj: dict[str, Any]) -> str | None:
     if len(name) > 253 or not _SUBDOMAIN_RE.match(name):
         return _SUBDOMAIN_RULE
     if rt.kind == "CustomResourceDefinition":
-        spec = obj.get("spec") or {}
-        expected = f"{(spec.get('names') or {}).get('plural', '')}.{spec.get('group', '')}"
-        if name != expected:
-            return f'must be spec.names.plural+"."+spec.group ({expected})'
+        spec = obj.get("spec")
+        names = spec.get("names") if isinstance(spec, dict) else None
+        if isinstance(spec, dict) and isinstance(names, dict):
+            expected = f"{names.get('plural', '')}.{spec.get('group', '')}"
+            if name != expected:
+                return f'must be spec.names.plural+"."+spec.group ({expected})'
     return None
+
+
+def crd_problems(crd: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The structural checks of apiextensions validation that keep a CRD servable."""
+    spec = crd.get("spec")
+    if not isinstance(spec, dict):
+        return [("spec", "FieldValueRequired", "Required value")]
+    causes: list[tuple[str, str, str]] = []
+    if not isinstance(spec.get("group"), str) or not spec["group"]:
+        causes.append(("spec.group", "FieldValueRequired", "Required value"))
+    names = spec.get("names")
+    if not isinstance(names, dict):
+        causes.append(("spec.names", "FieldValueRequired", "Required value"))
+    else:
+        for field in ("plural", "kind"):
+            if not isinstance(names.get(field), str) or not names[field]:
+                causes.append((f"spec.names.{field}", "FieldValueRequired", "Required value"))
+    if spec.get("scope") not in ("Namespaced", "Cluster"):
+        causes.append(
+            ("spec.scope", "FieldValueNotSupported", 'Unsupported value: supported values: "Cluster", "Namespaced"')
+        )
+    versions = spec.get("versions")
+    if not isinstance(versions, list) or not versions or not all(isinstance(v, dict) for v in versions):
+        causes.append(
+            (
+                "spec.versions",
+                "FieldValueInvalid",
+                "Invalid value: must have exactly one version marked as storage version",
+            )
+        )
+        return causes
+    if sum(1 for version in versions if version.get("storage") is True) != 1:
+        causes.append(
+            (
+                "spec.versions",
+                "FieldValueInvalid",
+                "Invalid value: must have exactly one version marked as storage version",
+            )
+        )
+    for index, version in enumerate(versions):
+        if not isinstance(version.get("name"), str) or not version["name"]:
+            causes.append((f"spec.versions[{index}].name", "FieldValueRequired", "Required value"))
+        if version.get("schema") is not None and not isinstance(version["schema"], dict):
+            causes.append((f"spec.versions[{index}].schema", "FieldValueInvalid", "Invalid value: must be an object"))
+        if version.get("subresources") is not None and not isinstance(version["subresources"], dict):
+            causes.append(
+                (f"spec.versions[{index}].subresources", "FieldValueInvalid", "Invalid value: must be an object")
+            )
+    return causes
 
 
 _STATEFULSET_MUTABLE_SPEC = frozenset(
