@@ -60,7 +60,7 @@ SNAPSHOTS = {
 
 def apply_edits(names: list[str]) -> Files:
     files = template_files()
-    for name in names:
+    for name in dict.fromkeys(names):  # each edit is a one-time change: a second application is no new state
         try:
             files = EDITS[name](files)
         except (AssertionError, KeyError):  # the edit no longer applies (its file is gone): skip it
