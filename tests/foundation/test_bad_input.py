@@ -183,3 +183,19 @@ spec:
     ]
     assert lenient.code == 0
     assert portal("validate", "--strict", tmp_path / "repo").code == 1
+
+
+def test_same_workspace_name_of_two_teams_on_one_cluster(tmp_path: Path, portal) -> None:
+    other_team = TEAM.replace("name: payments", "name: ledger")
+    twin = WORKSPACE.replace("team: payments", "team: ledger")
+    write_files(tmp_path / "repo", valid_repo() | {"teams/ledger.yaml": other_team, "workspaces/twin.yaml": twin})
+    result = portal("validate", tmp_path / "repo")
+    assert result.code == 1
+    assert result.lines == [
+        "workspaces/alice-ledger.yaml:4:3: error: Workspace/alice-ledger: metadata.name: cluster 'dev-eu-1' "
+        "already has a workspace 'alice-ledger' (team ledger at workspaces/twin.yaml:4:3); workspaces on one "
+        "cluster need distinct names",
+        "workspaces/twin.yaml:4:3: error: Workspace/alice-ledger: metadata.name: cluster 'dev-eu-1' already has "
+        "a workspace 'alice-ledger' (team payments at workspaces/alice-ledger.yaml:4:3); workspaces on one cluster "
+        "need distinct names",
+    ]
