@@ -1,1 +1,0 @@
-"""The static catalog site, the registry protocol files and the terminal sidecar."""
