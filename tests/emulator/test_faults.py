@@ -135,3 +135,14 @@ def test_stopping_releases_hanging_requests_and_watches() -> None:
         thread.join(timeout=10)
     assert time.monotonic() - started < 5
     assert sorted(outcomes) == ["answered", "dropped"]  # the watch ends cleanly, the hung request is cut
+
+
+def test_emulators_stop_cleanly_in_any_order() -> None:
+    from tests.kube_emulator import EmulatorThread
+
+    first, second, third = (EmulatorThread(name).start() for name in ("first", "second", "third"))
+    for emulator in (first, second, third):
+        urllib3.request("GET", emulator.url + "/api/v1/namespaces", timeout=5)
+    second.stop()  # stop() raises if the emulator's thread failed or hung
+    first.stop()
+    third.stop()

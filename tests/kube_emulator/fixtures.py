@@ -59,9 +59,16 @@ class EmulatorCluster:
         return client
 
     def stop_all(self) -> None:
-        for emulator in self.emulators.values():
-            emulator.stop()
+        emulators = list(self.emulators.values())
         self.emulators.clear()
+        failures = []
+        for emulator in emulators:
+            try:
+                emulator.stop()
+            except RuntimeError as e:  # stop the others anyway, then report
+                failures.append(e)
+        if failures:
+            raise failures[0]
 
 
 @pytest.fixture()

@@ -138,6 +138,8 @@ def field_set(content: Any, list_keys: ListKeys) -> set[Path]:
     paths: set[Path] = set()
     _walk(content, (), (), list_keys, paths)
     paths.discard(())
+    # metadata always exists (name, namespace, ... are stripped before tracking): it is never owned itself.
+    paths.discard(("f:metadata",))
     return paths
 
 
@@ -149,7 +151,9 @@ def _walk(value: Any, path: Path, schema_path: tuple[str, ...], list_keys: ListK
             _walk(child, (*path, f"f:{key}"), (*schema_path, key), list_keys, out)
     elif isinstance(value, list):
         keys = list_keys(schema_path, value)
-        if keys == "set" and all(not isinstance(item, dict | list) for item in value):
+        if not value:
+            out.add(path)  # an empty list is owned as such, like an empty map
+        elif keys == "set" and all(not isinstance(item, dict | list) for item in value):
             for item in value:
                 out.add((*path, "v:" + json.dumps(item, separators=(",", ":"))))
         elif isinstance(keys, tuple) and _keyed(value, keys):
@@ -307,7 +311,9 @@ def merge_applied(live: Any, applied: Any, list_keys: ListKeys, schema_path: tup
 
 
 def _prune(obj: dict[str, Any], paths: set[Path], still_owned: set[Path]) -> None:
-    for path in sorted(paths, key=len, reverse=True):
+    # Remove whole subtrees: an item goes as one, before its key fields could be stripped from it.
+    outermost = {path for path in paths if not any(path[:i] in paths for i in range(1, len(path)))}
+    for path in sorted(outermost, key=len, reverse=True):
         _remove_at(obj, path)
         # Drop containers that pruning emptied, unless someone owns them as such.
         parent = path[:-1]
@@ -347,6 +353,9 @@ def apply(
     entries = [copy.deepcopy(entry) for entry in entries]
     applied_fields = field_set(applied_content, list_keys)
     own_identity = (manager, "Apply", subresource)
+    # A conflict is a field another manager owns that this apply would change (an empty map or keyed list
+    # merges into what is there, so applying one changes nothing).
+    preview = merge_applied(live_content, applied_content, list_keys)
     conflicts: list[Conflict] = []
     for entry in entries:
         if entry.identity() == own_identity:
@@ -354,7 +363,7 @@ def apply(
         for path in sorted(entry.fields & applied_fields):
             if path[-1][:2] in ("k:", "v:"):
                 continue  # owning an item or a set member is shared, only values conflict
-            if value_at(live_content, path) != value_at(applied_content, path):
+            if value_at(live_content, path) != value_at(preview, path):
                 conflicts.append(Conflict(entry, path))
     if conflicts and not force:
         raise ApplyConflictError(conflicts)

@@ -52,6 +52,10 @@ class KubeEmulator(kmock.RawHandler):
         await super().__aenter__()
         return self
 
+    @property
+    def stopping(self) -> bool:
+        return self._stopping is not None and self._stopping.is_set()
+
     def release(self) -> None:
         """End hanging requests and open watches (on the event loop), e.g. before stopping."""
         if self._stopping is not None:
@@ -246,7 +250,7 @@ class KubeEmulator(kmock.RawHandler):
             deadline = asyncio.get_running_loop().time() + timeout
             while True:
                 remaining = deadline - asyncio.get_running_loop().time()
-                if remaining <= 0 or raw.transport is None or raw.transport.is_closing():
+                if remaining <= 0 or raw.transport is None or raw.transport.is_closing() or self.stopping:
                     break
                 try:
                     update = await asyncio.wait_for(watcher.queue.get(), timeout=min(remaining, 1.0))

@@ -6,8 +6,10 @@ import asyncio
 import concurrent.futures
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import aiohttp.test_utils
+import aiohttp.web
 import kmock
 
 from .api import Api
@@ -15,6 +17,38 @@ from .faults import Faults, RequestLog
 from .server import KubeEmulator
 
 T = TypeVar("T")
+
+# aiohttp waits up to 60 s for requests in flight when a server stops; a test's teardown should not.
+SHUTDOWN_SECONDS = 1.0
+
+
+class EmulatorServer(kmock.Server):
+    """kmock's server without its DNS interceptor.
+
+    The interceptor patches aiohttp's resolver process-wide and must be exited in LIFO order; emulators
+    run in their own threads and stop in any order, and their clients (urllib3, kubectl) never use
+    aiohttp's resolver anyway.
+    """
+
+    async def __aenter__(self) -> EmulatorServer:
+        if self._managed_server is not None:
+            raise RuntimeError("The server can be started/entered only once.")
+        self._managed_server = self._server_cls(self.handler, host=self._host, port=self._port)
+        await self._managed_server.__aenter__()
+        self.handler.servers.append(self)
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self.handler.servers.remove(self)
+        if self._managed_server is not None:
+            await self._managed_server.__aexit__(*exc_info)
+            self._managed_server = None
+
+
+class QuicklyStoppingServer(aiohttp.test_utils.RawTestServer):
+    async def _make_runner(self, debug: bool = True, **kwargs: Any) -> aiohttp.web.ServerRunner:
+        server = aiohttp.web.Server(self._handler, loop=self._loop, debug=debug, **kwargs)
+        return aiohttp.web.ServerRunner(server, debug=debug, shutdown_timeout=SHUTDOWN_SECONDS, **kwargs)
 
 
 class EmulatorThread:
@@ -63,7 +97,7 @@ class EmulatorThread:
         self._loop = asyncio.new_event_loop()
         try:
             self._loop.run_until_complete(self._serve())
-        except BaseException as e:  # reported to start() instead of dying silently in the thread
+        except BaseException as e:  # reported by start() or stop() instead of dying silently in the thread
             self._failure = e
             self._ready.set()
         finally:
@@ -71,7 +105,11 @@ class EmulatorThread:
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
-        async with self.emulator, kmock.Server(self.emulator, host=self._host, port=self._port or None) as server:
+        server_options: dict[str, Any] = {"host": self._host, "port": self._port or None}
+        async with (
+            self.emulator,
+            EmulatorServer(self.emulator, server_cls=QuicklyStoppingServer, **server_options) as server,
+        ):
             self._url = f"http://{server.host}:{server.port}"
             self._ready.set()
             await self._stop.wait()
@@ -94,7 +132,12 @@ class EmulatorThread:
             self._loop.call_soon_threadsafe(self._stop.set)
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                raise RuntimeError(f"emulator {self.name} did not stop within {timeout}s")
         self._url = None
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise RuntimeError(f"emulator {self.name} failed") from failure
 
     def __enter__(self) -> EmulatorThread:
         return self.start()
