@@ -1,7 +1,8 @@
 """HTTP layer: a kmock handler that routes Kubernetes API paths to the emulated API server.
 
-kmock (pinned 0.8) provides the aiohttp server, request parsing and bookkeeping; its own K8s emulator keeps
-objects without field ownership, apply or resourceVersion conflicts, so the API semantics are ours (api.py).
+kmock (pinned 0.8) provides the handler lifecycle and the aiohttp server; its own Kubernetes emulator keeps
+objects without field ownership, apply, resourceVersion conflicts or selectors, so the API semantics are
+ours (api.py) and requests are routed here rather than through kmock's reaction DSL.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ DEFAULT_WATCH_SECONDS = 1800  # the real server picks 30-60 minutes
 
 @attrs.define(kw_only=True)
 class KubeEmulator(kmock.RawHandler):
-    """One emulated cluster. Use with `kmock.Server(emulator)` (or EmulatorThread) to serve it over HTTP."""
+    """One emulated cluster; EmulatorThread serves it over HTTP in a thread of its own."""
 
     butler_kinds: bool = True
     api: Api = attrs.field(init=False)
