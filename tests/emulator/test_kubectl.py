@@ -200,3 +200,14 @@ def test_switching_from_client_side_to_server_side_apply(cluster: Cluster) -> No
     # And back to client-side apply, which reads the annotation the server kept in step.
     ok(cluster.kubectl("apply", "--validate=false", "-f", "-", stdin=changed.replace(", b: '3'", "")))
     assert cluster.core.read_namespaced_config_map("c", "default").data == {"a": "1"}
+
+
+def test_get_sorted_and_with_labels(cluster: Cluster) -> None:
+    for name, value in [("b", "1"), ("a", "3"), ("c", "2")]:
+        cluster.core.create_namespaced_config_map("default", {"metadata": {"name": name}, "data": {"k": value}})
+    cluster.core.patch_namespaced_config_map("a", "default", {"metadata": {"labels": {"team": "x"}}})
+    # Sorting a table by a field outside metadata needs whole objects in its rows (includeObject=Object).
+    by_value = ok(cluster.kubectl("get", "configmaps", "--sort-by=.data.k"))
+    assert [line.split()[0] for line in by_value.splitlines()[1:]] == ["b", "c", "a"]
+    table = ok(cluster.kubectl("get", "configmaps", "--show-labels"))
+    assert "team=x" in table.splitlines()[1]

@@ -172,6 +172,7 @@ class KubeEmulator(kmock.RawHandler):
         manager = query.get("fieldManager") or ""
         force = query.get("force", "").lower() in ("true", "1")
         wants_table = "as=Table" in raw.headers.get("Accept", "")
+        include = query.get("includeObject", "Metadata")
 
         if method == "GET":
             if watch_path or query.get("watch", "").lower() in ("1", "true"):
@@ -180,12 +181,12 @@ class KubeEmulator(kmock.RawHandler):
                     selector = f"metadata.name={target.name}"
                     params["fieldSelector"] = ",".join(filter(None, [params.get("fieldSelector"), selector]))
                     target = Target(target.resource, target.namespace, None)
-                return await self._watch(raw, target, params, wants_table)
+                return await self._watch(raw, target, params, include if wants_table else "")
             if target.name is None:
                 result = self.api.list_collection(target, query)
-                return _json(200, _table(result, target, list_of=True) if wants_table else result)
+                return _json(200, _table(result, target, include, list_of=True) if wants_table else result)
             result = self.api.get(target)
-            return _json(200, _table(result, target) if wants_table else result)
+            return _json(200, _table(result, target, include) if wants_table else result)
 
         if method not in ("POST", "PUT", "PATCH", "DELETE"):
             raise errors.method_not_allowed()
@@ -223,7 +224,7 @@ class KubeEmulator(kmock.RawHandler):
     # ----- watch
 
     async def _watch(
-        self, raw: aiohttp.web.BaseRequest, target: Target, query: dict[str, str], as_table: bool
+        self, raw: aiohttp.web.BaseRequest, target: Target, query: dict[str, str], table_objects: str
     ) -> aiohttp.web.StreamResponse:
         predicate = self.api.selector_predicate(target, query)
         timeout = number_param(query, "timeoutSeconds", DEFAULT_WATCH_SECONDS)
@@ -246,7 +247,7 @@ class KubeEmulator(kmock.RawHandler):
                 await response.write_eof()
                 return response
             for event in initial:
-                if (line := _watch_line(event, predicate, target, as_table)) is not None:
+                if (line := _watch_line(event, predicate, target, table_objects)) is not None:
                     await response.write(line)
             deadline = asyncio.get_running_loop().time() + timeout
             while True:
@@ -259,7 +260,7 @@ class KubeEmulator(kmock.RawHandler):
                     continue  # wake up once a second to notice a client that went away
                 if update is None:
                     break  # the emulator is stopping
-                if (line := _watch_line(update, predicate, target, as_table)) is not None:
+                if (line := _watch_line(update, predicate, target, table_objects)) is not None:
                     await response.write(line)
             await response.write_eof()
             return response
@@ -270,7 +271,7 @@ class KubeEmulator(kmock.RawHandler):
 
 
 def _watch_line(
-    event: WatchEvent, predicate: Callable[[dict[str, Any]], bool], target: Target, as_table: bool
+    event: WatchEvent, predicate: Callable[[dict[str, Any]], bool], target: Target, table_objects: str
 ) -> bytes | None:
     """The event a filtered watch sees: objects entering or leaving the selection appear added or deleted."""
     now_matches = predicate(event.body)
@@ -288,7 +289,8 @@ def _watch_line(
         kind = event.type
     else:
         return None
-    body = _table(event.body, target) if as_table else event.body
+    # table_objects is "" for plain JSON, or the includeObject of a Table watch (kubectl get --watch).
+    body = _table(event.body, target, table_objects) if table_objects else event.body
     return _line({"type": kind, "object": body})
 
 
@@ -355,14 +357,19 @@ _TABLE_COLUMNS = [
 ]
 
 
-def _table(result: dict[str, Any], target: Target, list_of: bool = False) -> dict[str, Any]:
-    """The meta.k8s.io/v1 Table that kubectl asks for: name and age columns, objects as partial metadata."""
+def _table(result: dict[str, Any], target: Target, include: str, list_of: bool = False) -> dict[str, Any]:
+    """The meta.k8s.io/v1 Table kubectl asks for: Name and Age columns, each row with the object as
+    `includeObject` says (Metadata by default, the whole Object, or None)."""
     items = result["items"] if list_of else [result]
     rows = []
     for item in items:
         metadata = item["metadata"]
-        partial = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": metadata}
-        rows.append({"cells": [metadata["name"], _age(metadata.get("creationTimestamp"))], "object": partial})
+        row: dict[str, Any] = {"cells": [metadata["name"], _age(metadata.get("creationTimestamp"))]}
+        if include == "Object":
+            row["object"] = {"apiVersion": target.resource.api_version, "kind": target.resource.kind, **item}
+        elif include != "None":
+            row["object"] = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": metadata}
+        rows.append(row)
     metadata_out = {"resourceVersion": result["metadata"].get("resourceVersion", "")} if list_of else {}
     if list_of and result["metadata"].get("continue"):
         metadata_out["continue"] = result["metadata"]["continue"]
