@@ -278,6 +278,32 @@ class Api(Deletion):
             initialise(rt, merged)
             return 201, self._insert(target, merged, entries, options)
         self._check_precondition_version(target, stored, applied)
+        try:
+            merged, entries = self._merge_applied(target, stored, applied_content, options, now)
+        except managed_fields.ApplyConflictError as e:
+            causes = [
+                {
+                    "type": "FieldManagerConflict",
+                    "message": f"conflict with {c.describe_manager()}",
+                    "field": managed_fields.path_to_string(c.path),
+                }
+                for c in e.conflicts
+            ]
+            raise ApiError(409, e.message(), "Conflict", {"causes": causes}) from None
+        if options.field_manager == last_applied.KUBECTL and not target.subresource:
+            merged = last_applied.synchronised(merged, applied)
+        new = carry_server_fields(target, stored.body, merged)
+        return 200, self._commit(target, stored, new, entries, options)
+
+    def _merge_applied(
+        self,
+        target: Target,
+        stored: StoredObject,
+        applied_content: dict[str, Any],
+        options: WriteOptions,
+        now: str,
+    ) -> tuple[dict[str, Any], list[managed_fields.ManagerEntry]]:
+        rt = target.resource
         live_content = managed_fields.scoped_content(stored.body, target.subresource, rt.has_status)
 
         def merge(force: bool) -> tuple[dict[str, Any], list[managed_fields.ManagerEntry]]:
@@ -295,31 +321,17 @@ class Api(Deletion):
             )
 
         try:
-            try:
-                merged, entries = merge(options.force)
-            except managed_fields.ApplyConflictError as e:
-                if options.field_manager != last_applied.KUBECTL:
-                    raise
-                forgiven = last_applied.forgiven_conflicts(stored.body, target.subresource, rt.has_status, rt.list_keys)
-                if any(conflict.path not in forgiven for conflict in e.conflicts):
-                    raise managed_fields.ApplyConflictError(
-                        [conflict for conflict in e.conflicts if conflict.path not in forgiven]
-                    ) from None
-                merged, entries = merge(True)
+            return merge(options.force)
         except managed_fields.ApplyConflictError as e:
-            causes = [
-                {
-                    "type": "FieldManagerConflict",
-                    "message": f"conflict with {c.describe_manager()}",
-                    "field": managed_fields.path_to_string(c.path),
-                }
-                for c in e.conflicts
-            ]
-            raise ApiError(409, e.message(), "Conflict", {"causes": causes}) from None
-        if options.field_manager == last_applied.KUBECTL and not target.subresource:
-            merged = last_applied.synchronised(merged, applied)
-        new = carry_server_fields(target, stored.body, merged)
-        return 200, self._commit(target, stored, new, entries, options)
+            if options.field_manager != last_applied.KUBECTL:
+                raise
+            # kubectl taking over from its own client-side apply: conflicts on what it applied before are
+            # forgiven (and the apply forced); any other conflict stands.
+            forgiven = last_applied.forgiven_conflicts(stored.body, target.subresource, rt.has_status, rt.list_keys)
+            remaining = [conflict for conflict in e.conflicts if conflict.path not in forgiven]
+            if remaining:
+                raise managed_fields.ApplyConflictError(remaining) from None
+            return merge(True)
 
     def _follow_crds(self, event: WatchEvent) -> None:
         if event.resource != ("apiextensions.k8s.io", "customresourcedefinitions"):
