@@ -211,3 +211,21 @@ def test_get_sorted_and_with_labels(cluster: Cluster) -> None:
     assert [line.split()[0] for line in by_value.splitlines()[1:]] == ["b", "c", "a"]
     table = ok(cluster.kubectl("get", "configmaps", "--show-labels"))
     assert "team=x" in table.splitlines()[1]
+
+
+def test_server_dry_run_apply_and_diff(cluster: Cluster) -> None:
+    ok(cluster.kubectl("apply", "--server-side", "--validate=false", "-f", "-", stdin=MANIFEST))
+    before = cluster.apps.read_namespaced_deployment("web", "default").metadata.resource_version
+    changed = MANIFEST.replace("replicas: 2", "replicas: 3")
+    shown = ok(
+        cluster.kubectl(
+            "apply", "--server-side", "--validate=false", "--dry-run=server", "-o", "yaml", "-f", "-", stdin=changed
+        )
+    )
+    assert yaml.safe_load(shown)["spec"]["replicas"] == 3
+    assert cluster.apps.read_namespaced_deployment("web", "default").metadata.resource_version == before
+    diff = cluster.kubectl("diff", "--server-side", "-f", "-", stdin=changed)
+    assert diff.returncode == 1, diff.stderr  # 1: differences found
+    assert "-  replicas: 2" in diff.stdout and "+  replicas: 3" in diff.stdout
+    same = cluster.kubectl("diff", "--server-side", "-f", "-", stdin=MANIFEST)
+    assert same.returncode == 0 and same.stdout == "", same.stderr
