@@ -146,3 +146,11 @@ def test_emulators_stop_cleanly_in_any_order() -> None:
     second.stop()  # stop() raises if the emulator's thread failed or hung
     first.stop()
     third.stop()
+
+
+def test_faults_can_match_the_query_string(cluster: Cluster) -> None:
+    fault = cluster.emulator.faults.fail(500, times=None, path="/configmaps$", query=r"(^|&)watch=")
+    assert cluster.core.list_namespaced_config_map("default").items == []  # a plain list passes
+    with pytest.raises(ApiException) as caught:
+        cluster.core.list_namespaced_config_map("default", watch=True, timeout_seconds=1, _preload_content=False)
+    assert caught.value.status == 500 and fault.fired == 1

@@ -23,10 +23,13 @@ class Fault:
     message: str = ""
     hang_seconds: float = 30.0
     retry_after: int | None = None
+    query: re.Pattern[str] | None = None
     fired: int = 0
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, query: str = "") -> bool:
         if self.method is not None and self.method.upper() != method.upper():
+            return False
+        if self.query is not None and self.query.search(query) is None:
             return False
         return self.path is None or self.path.search(path) is not None
 
@@ -36,7 +39,11 @@ class Fault:
 
 
 class Faults:
-    """`emulator.faults`: rules are checked in the order they were added; the first live match fires."""
+    """`emulator.faults`: rules are checked in the order they were added; the first live match fires.
+
+    `method` matches exactly (any if None); `path` and `query` are regexes searched in the request path
+    and its query string (e.g. `query="watch="` for watches only).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -56,34 +63,45 @@ class Faults:
         path: str | None = None,
         message: str = "",
         retry_after: int | None = None,
+        query: str | None = None,
     ) -> Fault:
         """Answer the next `times` matching requests with `status` and a Status body.
 
         `retry_after` adds the Retry-After header and details.retryAfterSeconds, as the real server sends
         with 429 (priority and fairness) and some 503s.
         """
-        fault = Fault("status", times, status, method, _compile(path), message, retry_after=retry_after)
+        fault = Fault(
+            "status", times, status, method, _compile(path), message, retry_after=retry_after, query=_compile(query)
+        )
         return self._add(fault)
 
     def hang(
-        self, *, times: int | None = 1, method: str | None = None, path: str | None = None, seconds: float = 30.0
+        self,
+        *,
+        times: int | None = 1,
+        method: str | None = None,
+        path: str | None = None,
+        seconds: float = 30.0,
+        query: str | None = None,
     ) -> Fault:
         """Hold matching requests without answering for `seconds` (or until the emulator stops), then close."""
-        return self._add(Fault("hang", times, 0, method, _compile(path), hang_seconds=seconds))
+        return self._add(Fault("hang", times, 0, method, _compile(path), hang_seconds=seconds, query=_compile(query)))
 
-    def close(self, *, times: int | None = 1, method: str | None = None, path: str | None = None) -> Fault:
+    def close(
+        self, *, times: int | None = 1, method: str | None = None, path: str | None = None, query: str | None = None
+    ) -> Fault:
         """Drop the connection of matching requests without any answer."""
-        return self._add(Fault("close", times, 0, method, _compile(path)))
+        return self._add(Fault("close", times, 0, method, _compile(path), query=_compile(query)))
 
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, query: str = "") -> Fault | None:
         """The fault this request triggers, counting it as fired, or None."""
         with self._lock:
             for fault in self._rules:
-                if not fault.exhausted and fault.matches(method, path):
+                if not fault.exhausted and fault.matches(method, path, query):
                     fault.fired += 1
                     return fault
         return None

@@ -74,7 +74,7 @@ class KubeEmulator(kmock.RawHandler):
         body = await raw.read()
         method = raw.method.upper()
         self.requests.record(RecordedRequest(method, raw.path, raw.query_string, "dryRun" in raw.query))
-        fault = self.faults.take(method, raw.path)
+        fault = self.faults.take(method, raw.path, raw.query_string)
         if fault is not None:
             logger.info("%s %s?%s -> injected %s", method, raw.path, raw.query_string, fault.action)
             return await self._inject(fault, raw)
