@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pathspec
-
 if TYPE_CHECKING:
+    import pathspec
     import pygit2
 
 IGNORE_FILE = ".portalignore"
@@ -64,7 +63,11 @@ def is_document_path(path: str, ignore: pathspec.PathSpec | None) -> bool:
 
 
 def _ignore_spec(text: str | None) -> pathspec.PathSpec | None:
-    return pathspec.GitIgnoreSpec.from_lines(text.splitlines()) if text else None
+    if not text:
+        return None
+    import pathspec  # only repos with a .portalignore pay for it
+
+    return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
 
 
 def working_tree(root: Path, known: KnownBlobs | None = None) -> RepoSource:

@@ -9,12 +9,13 @@ import re
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import jsonschema_rs
+from typing import TYPE_CHECKING, Any
 
 from reconciler.model import Diagnostic, Document, error
 from reconciler.resources import schemas_dir
+
+if TYPE_CHECKING:
+    import jsonschema_rs
 
 _UNEXPECTED = re.compile(r"'([^']+)' (?:was|were) unexpected|'([^']+)', ")
 
@@ -38,6 +39,8 @@ class SchemaSet:
 
     @cached_property
     def validators(self) -> dict[str, jsonschema_rs.Validator]:
+        import jsonschema_rs  # a run whose files are all cached never needs it
+
         registry = jsonschema_rs.Registry(list(self.documents.items()))
         by_kind: dict[str, jsonschema_rs.Validator] = {}
         for schema in self.documents.values():
