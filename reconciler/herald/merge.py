@@ -43,13 +43,9 @@ def placements(model: RepoModel) -> dict[Placement, list[Pipeline]]:
     """Which pipelines run where: every (cluster, role) any target selects, pipelines sorted by name."""
     result: dict[Placement, list[Pipeline]] = {}
     for pipeline in sorted(model.pipelines.values(), key=lambda p: p.name):
-        seen: set[Placement] = set()
-        for target in pipeline.targets:
-            for cluster in model.clusters_matching(target):
-                place = (cluster.name, target.role)
-                if place not in seen:
-                    seen.add(place)
-                    result.setdefault(place, []).append(pipeline)
+        places = [(c.name, t.role) for t in pipeline.targets for c in model.clusters_matching(t)]
+        for place in dict.fromkeys(places) if len(pipeline.targets) > 1 else places:  # two targets may overlap
+            result.setdefault(place, []).append(pipeline)
     return dict(sorted(result.items()))
 
 

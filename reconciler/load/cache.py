@@ -15,6 +15,7 @@ import gc
 import hashlib
 import marshal
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -112,21 +113,29 @@ def code_fingerprint() -> str:
 
 
 class BlobCache:
+    """Entries live in shards by the first character of the blob id, so that a run which learns one new blob
+    rewrites a sixteenth of the cache, not all of it."""
+
     def __init__(self, state_dir: Path | None, fingerprint: str) -> None:
         self.key = f"{code_fingerprint()}-{fingerprint}"
-        self.file = state_dir / "cache" / f"files-{self.key}.marshal" if state_dir else None
+        self.dir = state_dir / "cache" / f"files-{self.key}" if state_dir else None
         self.entries = _memory.setdefault(self.key, {})
-        self.added = 0
-        if self.file and not self.entries:
+        self.dirty: set[str] = set()
+        if self.dir and not self.entries:
             self.entries.update(self._read())
 
     def _read(self) -> dict[str, Entry]:
-        try:
-            with open(self.file, "rb") as fh, _gc_paused():  # type: ignore[arg-type]
-                data = marshal.loads(fh.read())
-            return data if isinstance(data, dict) else {}
-        except (OSError, EOFError, ValueError, TypeError):
-            return {}  # a missing or damaged cache is only slower
+        assert self.dir is not None
+        entries: dict[str, Entry] = {}
+        with _gc_paused():
+            for shard in self.dir.glob("*.marshal"):
+                try:
+                    data = marshal.loads(shard.read_bytes())
+                except (OSError, EOFError, ValueError, TypeError):
+                    continue  # a missing or damaged shard is only slower
+                if isinstance(data, dict):
+                    entries.update(data)
+        return entries
 
     def get(self, blob_id: str) -> Entry | None:
         return self.entries.get(blob_id) if blob_id else None
@@ -134,20 +143,27 @@ class BlobCache:
     def put(self, blob_id: str, entry: Entry) -> None:
         if blob_id:
             self.entries[blob_id] = entry
-            self.added += 1
+            self.dirty.add(blob_id[0])
 
     def save(self, keep: set[str]) -> None:
-        """Persist when anything was added; beyond the size cap, keep only the blobs of this run."""
-        if not self.file or not self.added:
+        """Persist the shards that changed; beyond the size cap, keep only the blobs of this run."""
+        if not self.dir or not self.dirty:
             return
-        for stale in self.file.parent.glob("files-*.marshal"):
-            if stale != self.file:
-                stale.unlink(missing_ok=True)  # written by other code or schemas: never valid again
+        for stale in self.dir.parent.glob("files-*"):
+            if stale != self.dir:
+                shutil.rmtree(stale, ignore_errors=True)  # written by other code or schemas: never valid again
         if len(self.entries) > _MAX_ENTRIES:
             for blob_id in [b for b in self.entries if b not in keep]:
                 del self.entries[blob_id]
-        write_atomically(self.file, marshal.dumps(self.entries))
-        self.added = 0
+            self.dirty = {b[0] for b in self.entries}
+        shards: dict[str, dict[str, Entry]] = {c: {} for c in self.dirty}
+        for blob_id, entry in self.entries.items():
+            shard = shards.get(blob_id[0])
+            if shard is not None:
+                shard[blob_id] = entry
+        for char, shard in shards.items():
+            write_atomically(self.dir / f"{ord(char):02x}.marshal", marshal.dumps(shard))
+        self.dirty = set()
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -234,24 +234,21 @@ class RepoModel:
     def management_cluster(self) -> Cluster | None:
         return next((c for c in self.clusters.values() if c.role == "management"), None)
 
-    # (label, value) → the clusters carrying it, in declaration order, built on first use: selectors are looked
-    # up once per pipeline target, and scanning every cluster for each would cost pipelines × clusters.
-    _clusters_by_label: dict[tuple[str, str], dict[str, Cluster]] | None = field(
-        default=None, repr=False, compare=False
+    # Selector → the clusters it selects, filled on first use: pipelines are many, distinct selectors few, and
+    # scanning every cluster for each target would cost pipelines × clusters.
+    _selected: dict[tuple[tuple[str, ...], frozenset[tuple[str, str]]], tuple[Cluster, ...]] = field(
+        default_factory=dict, repr=False, compare=False
     )
 
     def clusters_matching(self, target: PipelineTarget) -> list[Cluster]:
         """Clusters a pipeline target selects: by name when names are given, else by labels (in declaration order)."""
-        if target.names:
-            return [self.clusters[n] for n in target.names if n in self.clusters]
-        if not target.match_labels:
-            return list(self.clusters.values())
-        if self._clusters_by_label is None:
-            index: dict[tuple[str, str], dict[str, Cluster]] = {}
-            for cluster in self.clusters.values():
-                for label in cluster.labels.items():
-                    index.setdefault(label, {})[cluster.name] = cluster
-            self._clusters_by_label = index
-        candidates = [self._clusters_by_label.get(item, {}) for item in target.match_labels.items()]
-        smallest = min(candidates, key=len)
-        return [c for name, c in smallest.items() if all(name in other for other in candidates)]
+        key = (target.names, frozenset(target.match_labels.items()))
+        selected = self._selected.get(key)
+        if selected is None:
+            if target.names:
+                selected = tuple(self.clusters[n] for n in target.names if n in self.clusters)
+            else:
+                wanted = target.match_labels.items()
+                selected = tuple(c for c in self.clusters.values() if all(c.labels.get(k) == v for k, v in wanted))
+            self._selected[key] = selected
+        return list(selected)

@@ -7,13 +7,22 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from reconciler.resources import schemas_dir
-from tests.bench.measure import run_process
+from tests.bench.measure import Measurement, run_process
 from tests.bench.synthetic import write_repo
 
 DOCUMENTS = 10_000
+# (kind, file, text, replacement): one small edit of a document of each kind the synthetic repo holds
+ONE_FILE_EDITS = (
+    ("Team", "teams/team-7.yaml", "Team 7", "Team seven"),
+    ("Workspace", "workspaces/workspace-11.yaml", "idleTimeout: 4h", "idleTimeout: 6h"),
+    ("Artifact", "artifacts/artifact-13.yaml", "changelog: Release 1.", "changelog: Release 1, reworded."),
+    ("Pipeline", "pipelines/pipeline-17.yaml", "Synthetic pipeline 17", "Synthetic pipeline seventeen"),
+    ("Cluster", "clusters/cluster-19.yaml", "drift: correct", "drift: warn"),
+)
 SCHEMA_FILES = {
     "Team": "team",
     "Cluster": "cluster",
@@ -29,13 +38,23 @@ def run() -> list[str]:
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
         root = Path(tmp) / "repo"
         counts = write_repo(root, DOCUMENTS)
+        # A repo at rest: files written within the last 2 s are re-read on every run (their stat cannot vouch
+        # for their content yet, as with git's index), which only a freshly generated repo has.
+        time.sleep(2.1)
         state = Path(tmp) / "state"
         portal = [sys.executable, "-m", "reconciler", "validate", str(root), "--state-dir", str(state)]
         cold = run_process(portal)
         assert cold.returncode == 0, "the synthetic repo must validate clean"
-        changed = root / "teams" / "team-7.yaml"
-        changed.write_text(changed.read_text().replace("Team 7", "Team seven"))
-        warm = run_process(portal)
+        # One edit of each kind, each followed by a fresh process: what the cache and the remembered checks
+        # spare depends on what the edited document is read by.
+        warm: dict[str, Measurement] = {}
+        for kind, path, old, new in ONE_FILE_EDITS:
+            changed = root / path
+            text = changed.read_text()
+            assert old in text, f"the synthetic {path} no longer holds {old!r}"
+            changed.write_text(text.replace(old, new, 1))
+            warm[kind] = run_process(portal)
+            assert warm[kind].returncode == 0
         check_jsonschema = str(Path(sys.executable).with_name("check-jsonschema"))
         peer_seconds = 0.0
         for kind, stem in SCHEMA_FILES.items():
@@ -47,12 +66,16 @@ def run() -> list[str]:
             peer_seconds += peer.seconds
     ours = DOCUMENTS / cold.seconds
     theirs = DOCUMENTS / peer_seconds
+    walls = sorted(m.seconds for m in warm.values())
+    median, slowest = walls[len(walls) // 2], max(warm, key=lambda k: warm[k].seconds)
+    peak = max(cold.peak_rss_mib, *(m.peak_rss_mib for m in warm.values()))
     return [
         f"validate cold: {cold.seconds:.2f} s for {DOCUMENTS} documents = {ours:,.0f} documents/s "
         f"(target >= 5,000), peak RSS {cold.peak_rss_mib:.0f} MiB (target <= 300)",
-        f"validate after a one-file change: {warm.seconds:.2f} s (target <= 0.5), peak RSS {warm.peak_rss_mib:.0f} MiB",
+        "validate after a one-file change (target <= 0.5 s): "
+        + ", ".join(f"{kind} {m.seconds:.2f} s" for kind, m in warm.items()),
         f"check-jsonschema (7 invocations, one per kind): {peer_seconds:.2f} s = {theirs:,.0f} documents/s",
         f"foundation: cold {ours:,.0f} docs/s vs check-jsonschema {theirs:,.0f} docs/s = {ours / theirs:.1f}x "
-        f"(target >= 3x); one-file change {warm.seconds:.2f} s; "
-        f"peak RSS {max(cold.peak_rss_mib, warm.peak_rss_mib):.0f} MiB",
+        f"(target >= 3x); one-file change median {median:.2f} s, slowest {warm[slowest].seconds:.2f} s ({slowest}); "
+        f"peak RSS {peak:.0f} MiB",
     ]

@@ -62,7 +62,9 @@ def test_cached_findings_keep_their_path(tmp_path: Path, portal, parsed: list[st
 def test_a_damaged_cache_only_costs_time(tmp_path: Path, portal, parsed: list[str], monkeypatch) -> None:
     write_files(tmp_path / "repo", valid_repo())
     portal("validate", tmp_path / "repo")
-    for file in (tmp_path / ".portal-state" / "cache").iterdir():
+    damaged = [f for f in (tmp_path / ".portal-state" / "cache").rglob("*") if f.is_file()]
+    assert damaged
+    for file in damaged:
         file.write_bytes(b"\x00garbage")
     monkeypatch.setattr(cache, "_memory", {})
     parsed.clear()
