@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import jsonschema
 import jsonschema_rs
-import referencing
 
 from reconciler.resources import schemas_dir
+
+if TYPE_CHECKING:  # explainers run only on invalid options: a valid commit never imports the Python validator
+    import jsonschema
 
 ComponentKind = Literal["source", "transform", "sink"]
 Section = Literal["sources", "transforms", "sinks"]
@@ -140,21 +141,14 @@ class Catalog:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        common = json.loads((directory / COMMON_SCHEMA).read_text(encoding="utf-8"))
-        self._registry = jsonschema_rs.Registry([(common["$id"], common)])
-        self._explaining_registry = referencing.Registry().with_resource(
-            common["$id"], referencing.Resource.from_contents(common)
-        )
+        self._common = json.loads((directory / COMMON_SCHEMA).read_text(encoding="utf-8"))
+        self._registry = jsonschema_rs.Registry([(self._common["$id"], self._common)])
         self._explainers: dict[tuple[ComponentKind, str], jsonschema.Draft202012Validator] = {}
         self._schemas: dict[tuple[ComponentKind, str], Mapping[str, Any]] = {}
         self._validators: dict[tuple[ComponentKind, str], Any] = {}
         self._types: dict[tuple[ComponentKind, str], ComponentType] = {}
         self._by_name: dict[tuple[ComponentKind, str], ComponentType] = {}
-        global_schema = json.loads((directory / GLOBAL_SCHEMA).read_text(encoding="utf-8"))
-        self._global = (
-            jsonschema_rs.validator_for(global_schema, registry=self._registry),
-            jsonschema.Draft202012Validator(global_schema, registry=self._explaining_registry),
-        )
+        self._global_schema = json.loads((directory / GLOBAL_SCHEMA).read_text(encoding="utf-8"))
         for path in sorted(directory.glob("*/*.schema.json")):
             schema = json.loads(path.read_text(encoding="utf-8"))
             ctype = component_type(path, schema)
@@ -192,17 +186,28 @@ class Catalog:
             self._validators[key] = jsonschema_rs.validator_for(self._schemas[key], registry=self._registry)
         return self._validators[key]
 
-    def global_validators(self) -> tuple[Any, jsonschema.Draft202012Validator]:
-        """The fast validator and the explainer of Vector's global options."""
-        return self._global
+    @cached_property
+    def _global_validator(self) -> Any:
+        return jsonschema_rs.validator_for(self._global_schema, registry=self._registry)
+
+    def global_validators(self) -> tuple[Any, Callable[[], jsonschema.Draft202012Validator]]:
+        """The fast validator of Vector's global options, and how to get their explainer (only when needed)."""
+        return self._global_validator, lambda: self._explainer_for(self._global_schema)
+
+    def _explainer_for(self, schema: Mapping[str, Any]) -> jsonschema.Draft202012Validator:
+        import jsonschema
+        import referencing
+
+        registry = referencing.Registry().with_resource(
+            self._common["$id"], referencing.Resource.from_contents(self._common)
+        )
+        return jsonschema.Draft202012Validator(schema, registry=registry)
 
     def explainer(self, ctype: ComponentType) -> jsonschema.Draft202012Validator:
         """The detailed validator, run only on invalid options: its errors keep the sub-errors of each branch."""
         key = (ctype.kind, ctype.name)
         if key not in self._explainers:
-            self._explainers[key] = jsonschema.Draft202012Validator(
-                self._schemas[key], registry=self._explaining_registry
-            )
+            self._explainers[key] = self._explainer_for(self._schemas[key])
         return self._explainers[key]
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from reconciler.herald.catalog import Catalog, ComponentType
 from reconciler.herald.components import Component
 from reconciler.herald.interpolation import has_reference
 from reconciler.model import Diagnostic, Document, error
+
+if TYPE_CHECKING:  # the explaining validator runs only on invalid options; a valid commit never imports it
+    import jsonschema
 
 # Checks a `${VAR}` may fail only because its value is not known yet (Vector substitutes before parsing).
 _VALUE_CHECKS = frozenset(
@@ -32,7 +33,9 @@ def _dotted(path: tuple[str | int, ...]) -> str:
 def _leaves(err: jsonschema.ValidationError) -> Iterator[jsonschema.ValidationError]:
     """The errors worth showing: inside a oneOf/anyOf, the branch that got furthest."""
     if err.context and not _only_required_branches(err):
-        best = jsonschema.exceptions.best_match(err.context)
+        from jsonschema.exceptions import best_match
+
+        best = best_match(err.context)
         if best is not None:
             yield from _leaves(best)
             return
@@ -76,13 +79,16 @@ def _message(label: str, owner: str, err: jsonschema.ValidationError, where: str
     return f"{label}: {at}: {err.message}"
 
 
-def schema_findings(value: Any, fast: Any, explainer: jsonschema.Validator, subject: Subject) -> list[Diagnostic]:
-    """Located errors of `value` against a schema: the fast validator decides, the explainer says why."""
+def schema_findings(
+    value: Any, fast: Any, explainer: Callable[[], jsonschema.Validator], subject: Subject
+) -> list[Diagnostic]:
+    """Located errors of `value` against a schema: the fast validator decides, the explainer (made only for
+    invalid values) says why."""
     if fast.is_valid(value):
         return []
     doc = subject.doc
     findings: list[Diagnostic] = []
-    errors = sorted(explainer.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(explainer().iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
     unknown_by_parent: dict[tuple[str | int, ...], list[str]] = {}
     for err in errors:
         if err.validator == "additionalProperties":
@@ -122,7 +128,7 @@ def schema_findings(value: Any, fast: Any, explainer: jsonschema.Validator, subj
 
 def check_options(component: Component, ctype: ComponentType, catalog: Catalog, doc: Document) -> list[Diagnostic]:
     subject = Subject(component.label, ctype.name, component.path, doc)
-    return schema_findings(component.options, catalog.validator(ctype), catalog.explainer(ctype), subject)
+    return schema_findings(component.options, catalog.validator(ctype), lambda: catalog.explainer(ctype), subject)
 
 
 def check_global_options(options: Mapping[str, Any], catalog: Catalog, doc: Document) -> list[Diagnostic]:

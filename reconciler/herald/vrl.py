@@ -10,8 +10,6 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-import vector_vrl
-
 from reconciler.herald.catalog import ComponentType
 from reconciler.herald.components import Component, values_at
 from reconciler.model import Diagnostic, Document, error
@@ -24,6 +22,8 @@ _CALL = re.compile(r"\b([a-z_][a-z0-9_]*)!?\s*\(")
 def compile_error(program: str) -> str | None:
     """None when the program compiles; otherwise the compiler's message, with the function named when the
     compiler only says that some function is undefined."""
+    import vector_vrl  # loaded by the first program to compile: remembered pipelines never need it
+
     result = vector_vrl.validate_vrl(program)
     if result.success:
         return None
@@ -37,6 +37,8 @@ def compile_error(program: str) -> str | None:
 
 @lru_cache(maxsize=1024)
 def _is_undefined(function: str) -> bool:
+    import vector_vrl
+
     result = vector_vrl.validate_vrl(f"{function}()")
     return not result.success and result.error == _UNDEFINED_FUNCTION
 
