@@ -9,10 +9,12 @@ its base) breaks, each at the entry it is about.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from typing import TYPE_CHECKING
 
 from reconciler.keeper.changes import RegistryChange, registry_changes
-from reconciler.keeper.policy import EffectivePolicy, effective_policy
+from reconciler.keeper.policy import PLATFORM_TEAM, EffectivePolicy, effective_policy
 from reconciler.keeper.rules import artifact_findings
 from reconciler.keeper.semver import InvalidVersion, SemVer, parse_version, version_order_key
 from reconciler.keeper.state import (
@@ -22,13 +24,16 @@ from reconciler.keeper.state import (
     VersionState,
     archived_artifacts,
     derive,
+    derive_artifact,
     derive_change,
     recorded_state,
 )
-from reconciler.keeper.transitions import check_transitions
+from reconciler.keeper.transitions import artifact_transition_findings, check_transitions, registry_key_reuse
 from reconciler.model.diagnostics import Diagnostic
+from reconciler.validate.checks import Subject, document_token
 
-if TYPE_CHECKING:  # the validation runner imports this package: no import back at run time
+if TYPE_CHECKING:
+    from reconciler.model.kinds import Artifact
     from reconciler.validate.context import CheckContext
 
 __all__ = [
@@ -53,10 +58,45 @@ __all__ = [
 ]
 
 
+def _findings_of(ctx: CheckContext, artifact: Artifact) -> list[Diagnostic]:
+    state = derive_artifact(artifact, ctx.model, ctx.base, ctx.actor)
+    findings = artifact_findings(state)
+    before = ctx.base.artifacts.get(artifact.name) if ctx.base is not None else None
+    if ctx.base is not None and before is not None:
+        findings.extend(artifact_transition_findings(derive_artifact(before, ctx.base, ctx.base), state))
+    return findings
+
+
+def subjects(ctx: CheckContext) -> list[Subject]:
+    """Keeper's rules as independent subjects: each artifact (with everything its state depends on: its
+    document and its base version, its team in the authority and in the change, the authority's policies, the
+    actor), and, for a change, the registry keys it frees and takes."""
+    authority = ctx.authority
+    policies = hashlib.sha256(
+        "\n".join(document_token(p.doc) for _, p in sorted(authority.policies.items())).encode(),
+        usedforsecurity=False,
+    ).hexdigest()
+    result = []
+    for name, artifact in sorted(ctx.model.artifacts.items()):
+        before = ctx.base.artifacts.get(name) if ctx.base is not None else None
+        team = (before or artifact).team or PLATFORM_TEAM
+        inputs = (
+            document_token(artifact.doc),
+            document_token(before.doc if before else None),
+            document_token(t.doc if (t := authority.teams.get(team)) else None),
+            document_token(t.doc if (t := ctx.model.teams.get(team)) else None),
+            policies,
+            f"base={ctx.base is not None}",
+            f"actor={ctx.actor}",
+        )
+        result.append(Subject(f"artifact/{name}", inputs, functools.partial(_findings_of, ctx, artifact)))
+    if ctx.base is not None:
+        base, head = ctx.base, ctx.model
+        keys = tuple(document_token(a.doc) for model in (base, head) for _, a in sorted(model.artifacts.items()))
+        result.append(Subject("registry-keys", keys, lambda: registry_key_reuse(base, head)))
+    return result
+
+
 def check(ctx: CheckContext) -> list[Diagnostic]:
     """Keeper's rules for the commit in `ctx`, with authority from `ctx.authority`; transitions when a base is set."""
-    states = derive_change(ctx.model, ctx.base, ctx.actor)
-    findings = [finding for state in states.values() for finding in artifact_findings(state)]
-    if ctx.base is not None:
-        findings.extend(check_transitions(ctx.base, ctx.model, head_states=states))
-    return sorted(findings, key=Diagnostic.sort_key)
+    return sorted((f for subject in subjects(ctx) for f in subject.run()), key=Diagnostic.sort_key)

@@ -135,7 +135,7 @@ def _backdated_findings(before: ArtifactState, after: ArtifactState) -> list[Dia
     ]
 
 
-def _artifact_transition_findings(before: ArtifactState, after: ArtifactState) -> list[Diagnostic]:
+def artifact_transition_findings(before: ArtifactState, after: ArtifactState) -> list[Diagnostic]:
     findings = _identity_findings(before.artifact, after.artifact)
     doc = after.artifact.doc
     now_by_version = {v.version: v for v in after.versions}
@@ -155,7 +155,7 @@ def _artifact_transition_findings(before: ArtifactState, after: ArtifactState) -
     return findings
 
 
-def _registry_key_reuse(base: RepoModel, head: RepoModel) -> list[Diagnostic]:
+def registry_key_reuse(base: RepoModel, head: RepoModel) -> list[Diagnostic]:
     """A new artifact may not take the registry key of one this change archives."""
     archived = {a.registry_key: a for name, a in base.artifacts.items() if name not in head.artifacts}
     findings: list[Diagnostic] = []
@@ -188,6 +188,6 @@ def check_transitions(
     for name, before in before_states.items():
         after = after_states.get(name)
         if after is not None:
-            findings.extend(_artifact_transition_findings(before, after))
-    findings.extend(_registry_key_reuse(base, head))
+            findings.extend(artifact_transition_findings(before, after))
+    findings.extend(registry_key_reuse(base, head))
     return findings

@@ -23,12 +23,32 @@ def _load(target: str) -> Callable[..., Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class Subject:
+    """One independent part of a check: its findings depend on `inputs` alone, so they are remembered apart
+    from the other parts (an edit of one team re-checks that team's artifacts, not all of them)."""
+
+    key: str  # unique within its check
+    inputs: tuple[str, ...]  # tokens of everything the findings depend on (see `document_token`)
+    run: Callable[[], Iterable[Diagnostic]]
+
+
+def document_token(doc: Document | None) -> str:
+    return f"{doc.path}\0{doc.index}\0{doc.blob_id}" if doc is not None else "-"
+
+
+@dataclass(frozen=True, slots=True)
 class CrossCheck:
     name: str
-    target: str  # "package.module:function" taking a CheckContext
+    target: str  # "package.module:function" taking a CheckContext: findings, or with `by_subject`, Subjects
     reads: frozenset[str] | None  # the document kinds the check reads; None: anything, so never remembered
+    by_subject: bool = False
 
     def run(self, ctx: CheckContext) -> Iterable[Diagnostic]:
+        if self.by_subject:
+            return [finding for subject in self.subjects(ctx) for finding in subject.run()]
+        return _load(self.target)(ctx)
+
+    def subjects(self, ctx: CheckContext) -> Iterable[Subject]:
         return _load(self.target)(ctx)
 
 
@@ -41,7 +61,7 @@ CHECKS: tuple[CrossCheck, ...] = (
         frozenset({"Workspace", "WorkspaceTemplate", "Cluster", "Team"}),
     ),
     CrossCheck("herald", "reconciler.herald.check:check", frozenset({"Pipeline", "Cluster"})),
-    CrossCheck("keeper", "reconciler.keeper:check", frozenset({"Artifact", "Team", "Policy"})),
+    CrossCheck("keeper", "reconciler.keeper:subjects", frozenset({"Artifact", "Team", "Policy"}), by_subject=True),
 )
 
 # Per kind, a "package.module:function" taking one schema-valid Document.

@@ -2,7 +2,8 @@
 
 A check declares the kinds of documents it reads; its findings are kept with a digest of exactly those
 documents (and of the base commit's, and the actor). When a change leaves them alone — a Team edit does not
-touch what the Pipeline checks read — the findings are reused instead of recomputed.
+touch what the Pipeline checks read — the findings are reused instead of recomputed. A check made of
+independent subjects is also remembered subject by subject, so a change re-checks only the subjects it touches.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from reconciler.validate.context import CheckContext
 
 _Row = tuple[str, str, str | None, int, int, str | None]
 
-_memory: dict[str, tuple[str, list[_Row]]] = {}
+_Entry = tuple[str, list[_Row]]  # (digest of the inputs, findings)
+
+_memory: dict[str, _Entry] = {}
 
 
 def kind_digests(documents: Sequence[Document]) -> dict[str, str]:
@@ -64,7 +67,7 @@ class CheckMemo:
 
     def __init__(self, state_dir: Path | None) -> None:
         self.file = state_dir / "cache" / f"checks-{code_fingerprint()}.marshal" if state_dir else None
-        self.entries: dict[str, tuple[str, list[_Row]]] = dict(_memory)
+        self.entries: dict[str, _Entry] = dict(_memory)
         if self.file and not self.entries:
             try:
                 loaded = marshal.loads(self.file.read_bytes())
@@ -78,10 +81,24 @@ class CheckMemo:
             known = self.entries.get(check.name)
             if known is not None and known[0] == digest:
                 return [_diagnostic(row) for row in known[1]]
-        findings = list(check.run(ctx))
+        findings = self._by_subject(check, ctx) if check.by_subject and digest is not None else list(check.run(ctx))
         if digest is not None:
             self.entries[check.name] = (digest, [_row(d) for d in findings])
             self.changed = True
+        return findings
+
+    def _by_subject(self, check: CrossCheck, ctx: CheckContext) -> list[Diagnostic]:
+        findings: list[Diagnostic] = []
+        for subject in check.subjects(ctx):
+            key = f"{check.name}/{subject.key}"
+            digest = hashlib.sha256("\n".join(subject.inputs).encode(), usedforsecurity=False).hexdigest()
+            known = self.entries.get(key)
+            if known is not None and known[0] == digest:
+                findings.extend(_diagnostic(row) for row in known[1])
+                continue
+            found = list(subject.run())
+            self.entries[key] = (digest, [_row(d) for d in found])
+            findings.extend(found)
         return findings
 
     def save(self) -> None:

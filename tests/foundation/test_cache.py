@@ -70,3 +70,55 @@ def test_a_damaged_cache_only_costs_time(tmp_path: Path, portal, parsed: list[st
     parsed.clear()
     assert portal("validate", tmp_path / "repo").code == 0
     assert len(parsed) == 4
+
+
+ARTIFACT = """\
+apiVersion: portal.butlerlabs.dev/v1alpha1
+kind: Artifact
+metadata: {name: NAME}
+spec:
+  type: helm-chart
+  namespace: charts
+  name: NAME
+  team: TEAM
+  storage: {oci: {registryUrl: oci://registry.acme.dev, repository: charts/NAME}}
+  versions:
+    - version: 1.0.0
+      publishedBy: bob@acme.dev
+      publishedAt: 2026-10-01T10:00:00Z
+      approvals: [{by: alice@acme.dev, at: 2026-10-02T10:00:00Z}]
+"""
+
+
+def test_a_team_edit_rechecks_only_that_teams_artifacts(tmp_path: Path, portal, monkeypatch) -> None:
+    import reconciler.keeper
+    from reconciler.validate import memo
+
+    files = valid_repo() | {
+        "teams/ledger.yaml": TEAM.replace("name: payments", "name: ledger"),
+        "artifacts/web.yaml": ARTIFACT.replace("NAME", "web").replace("TEAM", "payments"),
+        "artifacts/books.yaml": ARTIFACT.replace("NAME", "books").replace("TEAM", "ledger"),
+    }
+    write_files(tmp_path / "repo", files)
+    assert portal("validate", tmp_path / "repo").code == 0
+    judged: list[str] = []
+    original = reconciler.keeper._findings_of
+
+    def counting(ctx, artifact):  # type: ignore[no-untyped-def]
+        judged.append(artifact.name)
+        return original(ctx, artifact)
+
+    monkeypatch.setattr(reconciler.keeper, "_findings_of", counting)
+    monkeypatch.setattr(memo, "_memory", {})  # as a new process starts: the state dir is all it has
+    monkeypatch.setattr(cache, "_memory", {})
+    # The ledger team loses its approver: only its artifact is judged again, and the finding is fresh.
+    without_alice = files["teams/ledger.yaml"].replace("      - {name: alice@acme.dev, role: admin}\n", "")
+    write_files(tmp_path / "repo", {"teams/ledger.yaml": without_alice})
+    result = portal("validate", tmp_path / "repo")
+    assert judged == ["books"]
+    assert result.code == 1
+    assert [line.split(": Artifact/")[0] for line in result.lines] == [
+        "artifacts/books.yaml:14:7: warning",  # the version is pending again
+        "artifacts/books.yaml:14:19: error",  # alice's approval no longer counts
+    ]
+    assert "alice@acme.dev" in result.lines[1]
