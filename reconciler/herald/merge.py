@@ -6,12 +6,15 @@ options and variables the pipelines set differently. Conflicts are values; `chec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reconciler.herald.catalog import KIND_OF_SECTION, Catalog
-from reconciler.herald.compile import vector_config
+from reconciler.herald.catalog import KIND_OF_SECTION
 from reconciler.model.kinds import EnvVar, Pipeline, RepoModel
+
+if TYPE_CHECKING:
+    from reconciler.herald.catalog import Catalog
 
 Placement = tuple[str, str]  # (cluster name, role)
 
@@ -49,13 +52,24 @@ def placements(model: RepoModel) -> dict[Placement, list[Pipeline]]:
     return dict(sorted(result.items()))
 
 
+def as_written(pipeline: Pipeline) -> dict[str, Any]:
+    """A pipeline's config as its document writes it: the same ids, global options and variables as compiled,
+    which is all that decides whether pipelines conflict."""
+    return {
+        **pipeline.global_options,
+        "sources": pipeline.sources,
+        "transforms": pipeline.transforms,
+        "sinks": pipeline.sinks,
+    }
+
+
 def merge(
     placement: Placement,
     pipelines: list[Pipeline],
-    catalog: Catalog,
+    own_config: Callable[[Pipeline], dict[str, Any]],
     configs: dict[str, dict[str, Any]] | None = None,
 ) -> MergedConfig:
-    """One Vector config for `pipelines` at `placement`; `configs` holds pipelines' own configs compiled before."""
+    """One Vector config for `pipelines` at `placement`; `configs` holds pipelines' own configs made before."""
     configs = {} if configs is None else configs
     config: dict[str, Any] = {}
     owner: dict[tuple[str, str], Pipeline] = {}  # ("component", id) or ("global", key) → who set it first
@@ -64,7 +78,7 @@ def merge(
     for pipeline in pipelines:
         own = configs.get(pipeline.name)
         if own is None:
-            own = configs[pipeline.name] = vector_config(pipeline, catalog)
+            own = configs[pipeline.name] = own_config(pipeline)
         for key, value in own.items():
             if key in KIND_OF_SECTION:
                 section = config.setdefault(key, {})
@@ -101,6 +115,18 @@ def merge(
 
 
 def merged_configs(model: RepoModel, catalog: Catalog) -> list[MergedConfig]:
+    """The compiled, merged config of every placement."""
+    from reconciler.herald.compile import vector_config  # the compiler is needed here, not to find conflicts
+
+    return merge_placements(model, lambda pipeline: vector_config(pipeline, catalog))
+
+
+def conflicts(model: RepoModel) -> list[Conflict]:
+    """Every clash between pipelines that run together, found without compiling them."""
+    return [c for merged in merge_placements(model, as_written) for c in merged.conflicts]
+
+
+def merge_placements(model: RepoModel, own_config: Callable[[Pipeline], dict[str, Any]]) -> list[MergedConfig]:
     """The merged config of every placement. Placements running the same pipelines (a fleet of clusters under one
     selector) share one merge, so the work grows with distinct pipeline sets, not with clusters."""
     configs: dict[str, dict[str, Any]] = {}
@@ -110,7 +136,7 @@ def merged_configs(model: RepoModel, catalog: Catalog) -> list[MergedConfig]:
         key = (place[1], tuple(p.name for p in pipelines))
         shared = by_set.get(key)
         if shared is None:
-            shared = by_set[key] = merge(place, pipelines, catalog, configs)
+            shared = by_set[key] = merge(place, pipelines, own_config, configs)
             result.append(shared)
             continue
         conflicts = tuple(replace(c, placement=place) for c in shared.conflicts)

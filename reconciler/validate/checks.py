@@ -60,7 +60,7 @@ CHECKS: tuple[CrossCheck, ...] = (
         "reconciler.validate.chambers:check",
         frozenset({"Workspace", "WorkspaceTemplate", "Cluster", "Team"}),
     ),
-    CrossCheck("herald", "reconciler.herald.check:check", frozenset({"Pipeline", "Cluster"})),
+    CrossCheck("herald", "reconciler.herald.placement:check", frozenset({"Pipeline", "Cluster"})),
     CrossCheck("keeper", "reconciler.keeper:subjects", frozenset({"Artifact", "Team", "Policy"}), by_subject=True),
 )
 

@@ -1,0 +1,60 @@
+"""Herald's checks across a commit: where pipelines run, and whether pipelines that run together clash.
+
+Kept apart from the per-pipeline checks so that re-checking placements (after a Cluster edit) needs neither the
+component catalog nor the compiler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from reconciler.herald.merge import Conflict, conflicts
+from reconciler.model import Diagnostic, error, warning
+from reconciler.model.kinds import RepoModel
+
+if TYPE_CHECKING:
+    from reconciler.validate.context import CheckContext
+
+
+def check_targets(model: RepoModel) -> list[Diagnostic]:
+    """A target that selects no cluster is probably a typo, but not wrong: a warning."""
+    findings = []
+    for pipeline in model.pipelines.values():
+        for target in pipeline.targets:
+            if not model.clusters_matching(target):
+                doc = pipeline.doc
+                findings.append(
+                    warning(
+                        f"targets[{target.index}] selects no cluster, so this target deploys nothing",
+                        doc.location("spec", "targets", target.index),
+                        doc.subject,
+                    )
+                )
+    return findings
+
+
+def conflict_errors(conflicts: Iterable[Conflict]) -> list[Diagnostic]:
+    """One error per clash between two pipelines, naming every cluster and role where they meet."""
+    grouped: dict[tuple[str, str, str, tuple[str, ...]], list[Conflict]] = {}
+    for conflict in conflicts:
+        key = (conflict.what, conflict.first.name, conflict.second.name, conflict.path)
+        grouped.setdefault(key, []).append(conflict)
+    findings = []
+    for (what, first, second, path), group in grouped.items():
+        where = ", ".join(f"{c.placement[0]} ({c.placement[1]})" for c in group)
+        doc = group[0].second.doc
+        message = f"{what} is set by both Pipeline/{first} and Pipeline/{second}, which run together on {where}" + (
+            " with different values" if not what.startswith("component") else ""
+        )
+        findings.append(error(message, doc.location(*path), doc.subject))
+    return findings
+
+
+def check_placements(model: RepoModel) -> list[Diagnostic]:
+    return check_targets(model) + conflict_errors(conflicts(model))
+
+
+def check(ctx: CheckContext) -> Iterable[Diagnostic]:
+    """The validation runner's entry: target selectors and pipelines merged onto one cluster."""
+    return check_placements(ctx.model)
