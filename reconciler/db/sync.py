@@ -7,6 +7,7 @@ point leaves the tables and the marker at the previous commit, and the next sync
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from reconciler.db.plan import AuditEntry, Plan, StoredPipelineVersion, StoredRo
 from reconciler.db.rows import DesiredState, RowCache, desired_state
 from reconciler.db.tables import APPEND_ONLY, PIPELINE_VERSIONS, SYNCED_TABLES, Table
 from reconciler.herald.catalog import default_catalog
+from reconciler.load.cache import code_fingerprint
 from reconciler.validate import Validation
 
 SYNC_LOCK = 0x706F7274616C0002  # "portal" + 2: the advisory lock key of syncs
@@ -138,13 +140,14 @@ def _start_run(link: Link, commit: str | None, digest: str, status: str, started
     return int(row[0])
 
 
-def _write_marker(link: Link, commit: str | None, desired: DesiredState, sync_run_id: int) -> None:
+def _write_marker(link: Link, commit: str | None, desired: DesiredState, sync_run_id: int, inputs: str | None) -> None:
     link.execute(
-        "INSERT INTO sync_state (id, commit_sha, digest, table_digests, sync_run_id, synced_at)"
-        " VALUES (true, %s, %s, %s, %s, now())"
+        "INSERT INTO sync_state (id, commit_sha, digest, table_digests, sync_run_id, synced_at, input_digest)"
+        " VALUES (true, %s, %s, %s, %s, now(), %s)"
         " ON CONFLICT (id) DO UPDATE SET commit_sha = EXCLUDED.commit_sha, digest = EXCLUDED.digest,"
-        " table_digests = EXCLUDED.table_digests, sync_run_id = EXCLUDED.sync_run_id, synced_at = EXCLUDED.synced_at",
-        (commit, desired.digest, Jsonb(dict(desired.table_digests)), sync_run_id),
+        " table_digests = EXCLUDED.table_digests, sync_run_id = EXCLUDED.sync_run_id, synced_at = EXCLUDED.synced_at,"
+        " input_digest = EXCLUDED.input_digest",
+        (commit, desired.digest, Jsonb(dict(desired.table_digests)), sync_run_id, inputs),
     )
 
 
@@ -155,6 +158,7 @@ def sync_desired_state(
     commit: str | None,
     author: str | None,
     before_marker: Callable[[], None] | None = None,
+    inputs: str | None = None,
 ) -> SyncResult:
     """Make the tables hold `desired` (the rows of `commit`), in one transaction.
 
@@ -170,7 +174,7 @@ def sync_desired_state(
             if marker[0] == commit:
                 return SyncResult("current", commit, desired.digest, round_trips=link.round_trips)
             run_id = _start_run(link, commit, desired.digest, "unchanged", started, {})
-            _write_marker(link, commit, desired, run_id)
+            _write_marker(link, commit, desired, run_id, inputs)
             return SyncResult("unchanged", commit, desired.digest, round_trips=link.round_trips, sync_run_id=run_id)
         synced_digests = marker[2] if marker is not None else {}
         changed_tables = frozenset(
@@ -183,7 +187,7 @@ def sync_desired_state(
         apply_plan(link, changes, commit, run_id)
         if before_marker is not None:
             before_marker()
-        _write_marker(link, commit, desired, run_id)
+        _write_marker(link, commit, desired, run_id, inputs)
     return SyncResult(
         "synced", commit, desired.digest, counts, len(changes.audit), link.round_trips + 1, run_id
     )  # + 1: COMMIT
@@ -219,7 +223,27 @@ def sync_commit(
     """
     if validation.errors:
         raise InvalidCommit(f"{len(validation.errors)} error(s) in {validation.source.description}: nothing synced")
+    commit = validation.source.commit
+    inputs = input_digest(validation)
+    # Read without the lock: a marker is only ever written whole, at the end of a sync's transaction.
+    marker = conn.execute("SELECT commit_sha, digest, input_digest FROM sync_state").fetchone()
+    conn.rollback()
+    if marker is not None and marker[0] == commit and marker[2] == inputs:
+        return SyncResult("current", commit, marker[1], round_trips=2)
     desired = desired_state(validation.model, validation.source.read_text, default_catalog(), cache)
     return sync_desired_state(
-        conn, desired, commit=validation.source.commit, author=validation.source.author, before_marker=before_marker
+        conn, desired, commit=commit, author=validation.source.author, before_marker=before_marker, inputs=inputs
     )
+
+
+def input_digest(validation: Validation) -> str:
+    """Everything the rows of a commit are derived from: every document, the READMEs artifacts pull in, and the
+    code and schemas that derive them. Equal digests at the same commit mean equal rows."""
+    digest = hashlib.sha256(code_fingerprint().encode(), usedforsecurity=False)
+    for doc in validation.documents:
+        digest.update(f"{doc.path}\0{doc.index}\0{doc.blob_id}\n".encode())
+    for name, artifact in sorted(validation.model.artifacts.items()):
+        readme = artifact.doc.spec.get("readme")
+        text = validation.source.read_text(readme) if isinstance(readme, str) else None
+        digest.update(f"{name}\0{readme}\0{text}\n".encode())
+    return digest.hexdigest()
