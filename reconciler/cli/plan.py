@@ -15,10 +15,9 @@ from reconciler.cli.reconcile import (
     cluster_kubeconfig,
     desired_state,
     run_clusters,
-    stderr_progress,
 )
 from reconciler.kube.connect import in_cluster_available
-from reconciler.kube.reconcile import ReconcileOptions, reconcile_cluster
+from reconciler.kube.reconcile import ReconcileOptions
 from reconciler.kube.report import plan_lines, report_json
 
 
@@ -52,15 +51,7 @@ def run(args: argparse.Namespace) -> int:
     options = ReconcileOptions(
         instance=args.instance, dry_run=True, prune=args.prune, allow_mass_prune=args.allow_mass_prune
     )
-    progress = stderr_progress()
-    reports = run_clusters(
-        state,
-        args,
-        kubeconfig,
-        lambda cluster, client, desired: reconcile_cluster(
-            cluster.name, client, desired, cluster.drift, options, progress
-        ),
-    )
+    reports = run_clusters(state, args, kubeconfig, options)
     errors = [r for r in reports if r.status != "ok"]
     changes = any(r.plan is not None and r.plan.has_changes for r in reports)
     if args.format == "json":

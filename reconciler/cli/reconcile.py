@@ -158,21 +158,21 @@ def management_client(model: RepoModel, kubeconfig: str | None, timeout: float) 
 
 
 def run_clusters(
-    state: DesiredState,
-    args: argparse.Namespace,
-    kubeconfig: str | None,
-    reconcile: Callable[[Cluster, KubeClient, list[dict[str, Any]]], ClusterReport],
+    state: DesiredState, args: argparse.Namespace, kubeconfig: str | None, options: ReconcileOptions
 ) -> list[ClusterReport]:
-    """Each selected cluster at once; one that cannot be reached is reported and the others carry on."""
+    """Reconcile (or, with `options.dry_run`, plan) each selected cluster at once; one that cannot be reached is
+    reported and the others carry on."""
     management = management_client(state.validation.model, kubeconfig, args.request_timeout)
     pool_size = getattr(args, "concurrency", 8)
+    progress = stderr_progress()
 
     def one(cluster: Cluster) -> ClusterReport:
         try:
             client = connect(cluster, kubeconfig, management, pool_size, args.request_timeout)
         except ConnectError as exc:
             return ClusterReport(cluster.name, "unreachable", f"cannot connect: {exc}")
-        return reconcile(cluster, client, state.per_cluster.get(cluster.name, []))
+        desired = state.per_cluster.get(cluster.name, [])
+        return reconcile_cluster(cluster.name, client, desired, cluster.drift, options, progress)
 
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(state.clusters)))) as pool:
         return list(pool.map(one, state.clusters))
@@ -227,15 +227,7 @@ def run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         concurrency=args.concurrency,
     )
-    progress = stderr_progress()
-    reports = run_clusters(
-        state,
-        args,
-        kubeconfig,
-        lambda cluster, client, desired: reconcile_cluster(
-            cluster.name, client, desired, cluster.drift, options, progress
-        ),
-    )
+    reports = run_clusters(state, args, kubeconfig, options)
     problem = None if args.dry_run else record_results(args, state.validation, reports)
     if args.format == "json":
         document = {
