@@ -12,12 +12,12 @@ from reconciler.load.yaml_documents import parse_documents
 from reconciler.model import Document
 from reconciler.model.build import build_model
 from reconciler.model.kinds import RepoModel
+from tests.foundation.repos import HEADER, MANAGEMENT
 
 UPSTREAM = Path(__file__).resolve().parents[2] / ".." / "shared" / "upstream"
 VECTOR_SCHEMA = UPSTREAM / "vector" / "vector.schema.json"
 REFERENCE_VALUES = sorted((UPSTREAM / "vector-reference").glob("*-vector-values.yaml"))
 
-HEADER = "apiVersion: portal.butlerlabs.dev/v1alpha1\n"
 
 APP_LOGS = (
     HEADER
@@ -120,18 +120,6 @@ metadata:
 spec:
   access:
     users: [{name: bob@acme.dev, role: admin}]
-"""
-)
-
-MANAGEMENT = (
-    HEADER
-    + """\
-kind: Cluster
-metadata:
-  name: mgmt
-spec:
-  role: management
-  connection: {context: mgmt}
 """
 )
 
