@@ -129,12 +129,7 @@ class BlobCache:
         entries: dict[str, Entry] = {}
         with _gc_paused():
             for shard in self.dir.glob("*.marshal"):
-                try:
-                    data = marshal.loads(shard.read_bytes())
-                except (OSError, EOFError, ValueError, TypeError):
-                    continue  # a missing or damaged shard is only slower
-                if isinstance(data, dict):
-                    entries.update(data)
+                entries.update(read_dict(shard))
         return entries
 
     def get(self, blob_id: str) -> Entry | None:
@@ -166,6 +161,16 @@ class BlobCache:
         self.dirty = set()
 
 
+def read_dict(path: Path) -> dict[Any, Any]:
+    """A dict written by `write_atomically(path, marshal.dumps(...))`; empty when missing or damaged, which
+    costs speed, never correctness."""
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -183,13 +188,7 @@ class KnownBlobsFile:
     def __init__(self, state_dir: Path | None, root: Path) -> None:
         tag = hashlib.sha256(str(root.resolve()).encode(), usedforsecurity=False).hexdigest()[:16]
         self.file = state_dir / "cache" / f"stat-{tag}.marshal" if state_dir else None
-        self.known: KnownBlobs = {}
-        if self.file:
-            try:
-                loaded = marshal.loads(self.file.read_bytes())
-                self.known = loaded if isinstance(loaded, dict) else {}
-            except (OSError, EOFError, ValueError, TypeError):
-                self.known = {}
+        self.known: KnownBlobs = read_dict(self.file) if self.file else {}
         self._loaded = dict(self.known)
 
     def save(self) -> None:

@@ -13,7 +13,7 @@ import marshal
 from collections.abc import Sequence
 from pathlib import Path
 
-from reconciler.load.cache import code_fingerprint, write_atomically
+from reconciler.load.cache import code_fingerprint, read_dict, write_atomically
 from reconciler.model import Diagnostic, Document, Location, Severity
 from reconciler.validate.checks import CrossCheck
 from reconciler.validate.context import CheckContext
@@ -69,11 +69,7 @@ class CheckMemo:
         self.file = state_dir / "cache" / f"checks-{code_fingerprint()}.marshal" if state_dir else None
         self.entries: dict[str, _Entry] = dict(_memory)
         if self.file and not self.entries:
-            try:
-                loaded = marshal.loads(self.file.read_bytes())
-                self.entries = loaded if isinstance(loaded, dict) else {}
-            except (OSError, EOFError, ValueError, TypeError):
-                self.entries = {}
+            self.entries = read_dict(self.file)
         self.changed = False
 
     def run(self, check: CrossCheck, ctx: CheckContext, digest: str | None) -> list[Diagnostic]:
