@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HEADER = "apiVersion: portal.butlerlabs.dev/v1alpha1\n"
+from tests.foundation.repos import HEADER
+
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx1dGVyYWxseS1ub3QtYS1yZWFsLWtleS1hdC1hbGwx dev@laptop"
 
 # Shares of each kind in the repo, per 100 documents.

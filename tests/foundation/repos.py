@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-HEADER = "apiVersion: portal.butlerlabs.dev/v1alpha1\n"
+from reconciler import API_VERSION
+
+HEADER = f"apiVersion: {API_VERSION}\n"
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx1dGVyYWxseS1ub3QtYS1yZWFsLWtleS1hdC1hbGwx alice@laptop"
 
 TEAM = (

@@ -10,8 +10,8 @@ from reconciler.model import Document
 from reconciler.model.build import build_model
 from reconciler.model.kinds import RepoModel
 from reconciler.validate.context import CheckContext
+from tests.foundation.repos import HEADER
 
-HEADER = "apiVersion: portal.butlerlabs.dev/v1alpha1\n"
 ARTIFACT_PATH = "artifacts/vpc.yaml"
 
 PLATFORM_TEAM = (
