@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from reconciler.keeper.policy import PLATFORM_TEAM, EffectivePolicy, effective_policy
+from reconciler.keeper.semver import OrderKey
 from reconciler.keeper.timestamps import EARLIEST, LATEST, parse_time, sortable_time
 from reconciler.keeper.versions import ParsedVersion, index_versions, version_key
 from reconciler.model.diagnostics import Diagnostic
@@ -53,11 +54,12 @@ class ApprovalProblem:
 
 @dataclass(frozen=True, slots=True)
 class VersionState:
-    version: str  # normalised: no leading `v`
+    version: str  # as written, build metadata included
     major: int
     minor: int
     patch: int
     pre: str | None
+    sort_text: str  # byte order is semver precedence (the database's order)
     approval_status: ApprovalStatus
     is_latest: bool
     is_bad: bool  # yanked
@@ -89,7 +91,7 @@ class ArtifactState:
     team: str
     status: ArtifactStatus
     policy: EffectivePolicy
-    versions: tuple[VersionState, ...]  # newest first: major, minor, patch descending
+    versions: tuple[VersionState, ...]  # highest semver precedence first
     artifact: Artifact = field(compare=False)  # the document, for descriptions, tags, storage, readme
     version_problems: tuple[Diagnostic, ...] = ()  # entries left out: not a version, or declared twice
 
@@ -99,7 +101,7 @@ class ArtifactState:
 
     def version(self, text: str) -> VersionState | None:
         key = version_key(text)
-        return next((v for v in self.versions if v.version == key), None)
+        return next((v for v in self.versions if version_key(v.version) == key), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,8 +218,8 @@ def _review(parsed: ParsedVersion, authority: _Authority) -> _Reviewed:
     return _Reviewed(parsed, tuple(counting), tuple(problems), approval)
 
 
-def _approval_order(reviewed: _Reviewed) -> tuple[datetime, tuple[int, int, int, bool, str]]:
-    """Most recent approval first; a tie goes to the higher version."""
+def _approval_order(reviewed: _Reviewed) -> tuple[datetime, OrderKey]:
+    """Most recent approval first; a tie goes to the version of higher semver precedence."""
     approved = reviewed.approval[0] if reviewed.approval is not None else EARLIEST
     return (approved, reviewed.parsed.semver.order_key)
 
@@ -261,6 +263,7 @@ def _version_state(item: _Reviewed, is_latest: bool, required: int) -> VersionSt
         minor=semver.minor,
         patch=semver.patch,
         pre=semver.pre,
+        sort_text=semver.sort_text,
         approval_status=status,
         is_latest=is_latest,
         is_bad=entry.yanked is not None,

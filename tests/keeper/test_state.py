@@ -14,7 +14,7 @@ V100 = """\
       approvals: [{by: bob@acme.dev, at: 2026-01-02T10:00:00Z}]
 """
 V110_PENDING = """\
-    - version: v1.1.0
+    - version: 1.1.0
       publishedBy: alice@acme.dev
       publishedAt: 2026-02-01T10:00:00Z
 """
@@ -49,7 +49,7 @@ def test_version_state_fields() -> None:
         ("1.0.0", "approved", True, False),
         ("0.9.1", "approved", False, True),
     ]
-    v091 = state.version("v0.9.1")
+    v091 = state.version("0.9.1+any.build")
     assert v091 is not None
     assert (v091.major, v091.minor, v091.patch, v091.pre, v091.yank_reason) == (0, 9, 1, None, "Breaks NAT")
     assert (v091.approved_by, v091.approved_at) == ("carol@acme.dev", datetime(2026, 3, 1, 10, tzinfo=UTC))
