@@ -106,3 +106,21 @@ def test_codeowners_refuses_an_invalid_repo(tmp_path: Path, portal) -> None:
         "teams/broken.yaml:2:1: error: invalid YAML: did not find expected node content "
         "(while parsing a flow node)\nportal: 1 error(s) hide Teams or Artifacts: no CODEOWNERS written\n"
     )
+
+
+def test_versions_sort_prints_precedence_order_oldest_first(portal) -> None:
+    result = portal("versions", "sort", "1.0.0", "1.0.0-rc.10", "1.0.0+build.2", "1.0.0-rc.9", "0.9.0", "1.0.0-alpha")
+    assert (result.code, result.err) == (0, "")
+    assert result.lines == ["0.9.0", "1.0.0-alpha", "1.0.0-rc.9", "1.0.0-rc.10", "1.0.0", "1.0.0+build.2"]
+
+
+def test_versions_sort_reports_each_invalid_version_with_its_reason(portal) -> None:
+    result = portal("versions", "sort", "v1.2.0", "1.0.0", "1.0.0-01", "--", "-1.0.0")
+    assert result.code == 1
+    assert result.lines == ["1.0.0"]
+    assert result.err.splitlines() == [
+        "portal: error: 'v1.2.0' is not a semver version: a leading `v` is not part of a version (write 1.2.0)",
+        "portal: error: '1.0.0-01' is not a semver version: numeric prerelease identifier `01` has a leading zero",
+        "portal: error: '-1.0.0' is not a semver version: expected MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], "
+        "e.g. 1.4.0 or 2.0.0-rc.1",
+    ]
