@@ -124,3 +124,24 @@ def test_versions_sort_reports_each_invalid_version_with_its_reason(portal) -> N
         "portal: error: '-1.0.0' is not a semver version: expected MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], "
         "e.g. 1.4.0 or 2.0.0-rc.1",
     ]
+
+
+def test_the_schema_refuses_what_semver_refuses_and_says_why(tmp_path: Path, portal) -> None:
+    versions = "".join(
+        f"    - version: {text}\n      publishedBy: alice@acme.dev\n      publishedAt: 2026-01-0{day}T10:00:00Z\n"
+        for day, text in enumerate(["v1.2.0", '"1.0.0-01"', "1.0.0-alpha..1", "1.\u0661.0", "2.0.0-rc.1+build.5"], 1)
+    )
+    root = write_files(tmp_path / "repo", {**TEAMS, ARTIFACT_PATH: artifact(versions)})
+    result = portal("validate", root)
+    assert result.code == 1
+    errors = [line.split(": error: Artifact/vpc: ", 1)[1] for line in result.lines if ": error: " in line]
+    assert errors == [
+        "spec.versions[0].version: 'v1.2.0' is not a semver version: a leading `v` is not part of a version "
+        "(write 1.2.0)",
+        "spec.versions[1].version: '1.0.0-01' is not a semver version: numeric prerelease identifier `01` has a "
+        "leading zero",
+        "spec.versions[2].version: '1.0.0-alpha..1' is not a semver version: it has an empty prerelease identifier",
+        # `\d` of the old pattern matched ARABIC-INDIC DIGIT ONE
+        "spec.versions[3].version: '1.\u0661.0' is not a semver version: it has non-ASCII characters (digits and "
+        "letters must be ASCII)",
+    ]
