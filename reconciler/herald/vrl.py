@@ -3,7 +3,7 @@
 The wheel knows fewer functions than Vector (`get_env_var`, `get_hostname`, `reverse_dns`, ... are left out): a
 program calling one is valid for Vector, so it gets a note that it was not fully checked, never an error.
 Enrichment tables the pipeline declares are registered (as stand-in files) before compiling. The wheel's
-messages carry no position, so a semantic error is placed by compiling ever longer prefixes of the program.
+messages carry no position, so an error is placed by compiling parts of the program (see `_locate`).
 
 Compiling is pure and the same program text recurs across pipelines, so results are cached by text and tables.
 """
@@ -143,10 +143,12 @@ def _closers(code: str) -> str:
 
 
 def _locate(program: str, message: str, tables: EnrichmentTables) -> tuple[int, int] | None:
-    """The first line whose prefix of the program (its open brackets closed) fails with the same message: where
-    the compiler found the error. None for syntax errors, which a cut program makes everywhere."""
-    if message == _SYNTAX_ERROR:
-        return None
+    """The line of the program where the compiler finds the error, and its first column.
+
+    A semantic error is on the first line whose prefix of the program (its open brackets closed) fails with the
+    same message. A cut program is a syntax error almost anywhere, so a syntax error is on the one line whose
+    removal makes the syntax right; None when no single line does.
+    """
     lines = program.split("\n")
     code_lines = _code_only(program).split("\n")
     if len(lines) > _MAX_LOCATED_LINES:
@@ -154,8 +156,13 @@ def _locate(program: str, message: str, tables: EnrichmentTables) -> tuple[int, 
     for number in range(1, len(lines) + 1):
         if not code_lines[number - 1].strip():
             continue
-        prefix = "\n".join(lines[:number])
-        if _compile(prefix + _closers("\n".join(code_lines[:number])), tables)[:1] == (message,):
+        if message == _SYNTAX_ERROR:
+            without = "\n".join(lines[: number - 1] + [""] + lines[number:])
+            found = _SYNTAX_ERROR not in _compile(without, tables)
+        else:
+            prefix = "\n".join(lines[:number]) + _closers("\n".join(code_lines[:number]))
+            found = _compile(prefix, tables)[:1] == (message,)
+        if found:
             text = lines[number - 1]
             return number, len(text) - len(text.lstrip()) + 1
     return None
@@ -186,7 +193,8 @@ def judge(program: str, tables: EnrichmentTables = ()) -> VrlProblem | None:
         return None
     if _UNDEFINED_FUNCTION in messages:  # first: other errors may only follow from a function the wheel lacks
         return _undefined_calls(program, tables)
-    return VrlProblem(messages[0], True, *(_locate(program, messages[0], tables) or (None, None)))
+    place = _locate(program, messages[0], tables) or (None, None)  # the first error's
+    return VrlProblem("; ".join(dict.fromkeys(messages)), True, *place)
 
 
 def compile_error(program: str, tables: EnrichmentTables = ()) -> str | None:

@@ -189,3 +189,23 @@ def test_an_error_inside_a_program_points_at_its_line_and_column(
         f"pipelines/app-logs.yaml:{line}:11: error: Pipeline/app-logs: transforms.parse: VRL in `source` "
         "(line 4, column 3 of the program) does not compile: unhandled fallible assignment"
     )
+
+
+@pytest.mark.parametrize(
+    ("program", "line"),
+    [
+        ('.a = 1\n.b = "x" +\n.c = 2\n', 2),  # the one line whose removal makes the syntax right
+        (".a = 1\n.b = 2 2\n", 2),
+        (".a = 1\n# parse_json(\nif exists(.b) {\n  .c = parse_json(.b)\n}\n", 4),  # inside a block
+    ],
+)
+def test_errors_are_placed_on_their_line(program: str, line: int) -> None:
+    problem = judge(program)
+    assert problem is not None and problem.is_error
+    assert problem.line == line
+
+
+def test_a_syntax_error_no_single_line_explains_stays_unplaced() -> None:
+    problem = judge('.a = 1\n.b = {\n"c": 1\n')  # a block never closed: every line's removal leaves it open
+    assert problem is not None and problem.message == "syntax error"
+    assert problem.line is None
