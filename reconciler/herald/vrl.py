@@ -157,7 +157,7 @@ def _locate(program: str, message: str, tables: EnrichmentTables) -> tuple[int, 
         if not code_lines[number - 1].strip():
             continue
         if message == _SYNTAX_ERROR:
-            without = "\n".join(lines[: number - 1] + [""] + lines[number:])
+            without = "\n".join([*lines[: number - 1], "", *lines[number:]])
             found = _SYNTAX_ERROR not in _compile(without, tables)
         else:
             prefix = "\n".join(lines[:number]) + _closers("\n".join(code_lines[:number]))
