@@ -110,7 +110,10 @@ def _register(tables: EnrichmentTables) -> None:
             path = Path(folder) / f"{number}.csv"
             with path.open("w", encoding="utf-8", newline="") as stand_in:
                 csv.writer(stand_in).writerow(columns)
-            vector_vrl.register_enrichment_table(name, "file", str(path))
+            try:
+                vector_vrl.register_enrichment_table(name, "file", str(path))
+            except ValueError:  # a name the compiler refuses (empty): programs using it get "unknown table"
+                continue
     _registered = tables
 
 

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler.herald.vrl import compile_error, enrichment_tables, function_calls, judge
 from reconciler.herald.vrl_functions import VECTOR_VRL_FUNCTIONS
@@ -209,3 +211,21 @@ def test_a_syntax_error_no_single_line_explains_stays_unplaced() -> None:
     problem = judge('.a = 1\n.b = {\n"c": 1\n')  # a block never closed: every line's removal leaves it open
     assert problem is not None and problem.message == "syntax error"
     assert problem.line is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list(".abfn_()!{}[]\"'#\\ \n+=:rst,|-<>?")), max_size=40),
+    st.dictionaries(st.text(max_size=4), st.one_of(st.none(), st.just({"schema": {"a": "string"}})), max_size=2),
+)
+def test_any_text_and_any_declared_tables_are_judged_never_raised(text: str, declared: dict) -> None:
+    problem = judge(text, enrichment_tables({"enrichment_tables": declared}))
+    assert problem is None or problem.message
+
+
+def test_a_table_name_the_compiler_refuses_is_left_out_not_raised() -> None:
+    tables = enrichment_tables({"enrichment_tables": {"": {}, "codes": {"schema": {"code": "string"}}}})
+    assert judge('.row = get_enrichment_table_record!("codes", {"code": .code})\n', tables) is None
+    assert 'unknown enrichment table ""' in (
+        compile_error('.r = get_enrichment_table_record!("", {"a": 1})', tables) or ""
+    )
