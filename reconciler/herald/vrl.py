@@ -188,9 +188,14 @@ def _undefined_calls(program: str, tables: EnrichmentTables) -> VrlProblem:
     return VrlProblem(_UNDEFINED_FUNCTION, True, *(_locate(program, _UNDEFINED_FUNCTION, tables) or (None, None)))
 
 
-@lru_cache(maxsize=8192)
 def judge(program: str, tables: EnrichmentTables = ()) -> VrlProblem | None:
     """None when Vector would accept the program as far as the compiler here can tell; otherwise the problem."""
+    # Only the enrichment functions read tables: other programs are judged (and cached) the same everywhere.
+    return _judge(program, tables if "enrichment_table" in program else ())
+
+
+@lru_cache(maxsize=8192)
+def _judge(program: str, tables: EnrichmentTables) -> VrlProblem | None:
     messages = _compile(program, tables)
     if not messages:
         return None
