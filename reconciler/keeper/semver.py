@@ -89,6 +89,15 @@ class SemVer:
         return self.pre is None and (self.major, self.minor) == (other.major, other.minor) and self.patch > other.patch
 
 
+def _cut(text: str, limit: int = 64) -> str:
+    """A long text cut short for a message, so one bad line never floods the output."""
+    return text if len(text) <= limit else f"{text[: limit - 4]}…"
+
+
+def _shown(value: object) -> str:
+    return _cut(repr(value))
+
+
 def _why_invalid(text: str) -> str:
     """Why `text` does not match the grammar, in the words a person fixing it needs."""
     if text == "":
@@ -96,7 +105,7 @@ def _why_invalid(text: str) -> str:
     if text != text.strip():
         return "it has surrounding whitespace"
     if text[0] in "vV" and _VERSION.fullmatch(text[1:]):
-        return f"a leading `{text[0]}` is not part of a version (write {text[1:]})"
+        return f"a leading `{text[0]}` is not part of a version (write {_cut(text[1:])})"
     if not text.isascii():
         return "it has non-ASCII characters (digits and letters must be ASCII)"
     core, _, build = text.partition("+")
@@ -106,9 +115,9 @@ def _why_invalid(text: str) -> str:
         return f"expected {VERSION_FORMAT}"
     for name, number in zip(("major", "minor", "patch"), numbers, strict=True):
         if not _NUMERIC.fullmatch(number):
-            return f"{name} `{number}` is not a number; expected {VERSION_FORMAT}"
+            return f"{name} `{_cut(number)}` is not a number; expected {VERSION_FORMAT}"
         if len(number) > 1 and number[0] == "0":
-            return f"{name} `{number}` has a leading zero"
+            return f"{name} `{_cut(number)}` has a leading zero"
     for part, value, present in (("prerelease", pre, dash), ("build metadata", build, "+" in text)):
         if not present:
             continue
@@ -116,9 +125,9 @@ def _why_invalid(text: str) -> str:
             if identifier == "":
                 return f"it has an empty {part} identifier"
             if not _IDENTIFIER_CHARS.fullmatch(identifier):
-                return f"{part} identifier `{identifier}` may only hold [0-9A-Za-z-]"
+                return f"{part} identifier `{_cut(identifier)}` may only hold [0-9A-Za-z-]"
             if part == "prerelease" and _NUMERIC.fullmatch(identifier) and len(identifier) > 1 and identifier[0] == "0":
-                return f"numeric prerelease identifier `{identifier}` has a leading zero"
+                return f"numeric prerelease identifier `{_cut(identifier)}` has a leading zero"
     return f"expected {VERSION_FORMAT}"
 
 
@@ -126,13 +135,13 @@ def _why_invalid(text: str) -> str:
 def parse_version(text: str) -> SemVer:
     """Parse a semver 2.0.0 version; raises InvalidVersion, with the reason, for anything else."""
     if not isinstance(text, str):
-        raise InvalidVersion(f"{text!r} is not a version: write it as a string ({VERSION_FORMAT})")
+        raise InvalidVersion(f"{_shown(text)} is not a version: write it as a string ({VERSION_FORMAT})")
     match = _VERSION.fullmatch(text)
     if match is None:
-        raise InvalidVersion(f"{text!r} is not a semver version: {_why_invalid(text)}")
+        raise InvalidVersion(f"{_shown(text)} is not a semver version: {_why_invalid(text)}")
     major, minor, patch, pre, build = match.groups()
     if max(len(major), len(minor), len(patch)) > MAX_DIGITS:
-        raise InvalidVersion(f"{text[:40]!r}… has a number longer than {MAX_DIGITS} digits")
+        raise InvalidVersion(f"{_shown(text)} has a number longer than {MAX_DIGITS} digits")
     return SemVer(int(major), int(minor), int(patch), pre, build)
 
 

@@ -149,3 +149,9 @@ def test_patch_bump() -> None:
     assert not SemVer(1, 3, 0).is_patch_bump_of(latest)
     assert not SemVer(1, 2, 1, "rc.1").is_patch_bump_of(latest)
     assert not SemVer(1, 2, 0).is_patch_bump_of(latest)
+
+
+def test_a_long_bad_version_is_quoted_short() -> None:
+    with pytest.raises(InvalidVersion) as refused:
+        parse_version("1.0.0-" + "x_" * 50_000)
+    assert len(str(refused.value)) < 200
