@@ -1,8 +1,10 @@
 """Derived state of artifact versions: what Keeper's database rows would say, computed from one commit.
 
 A version is `rejected` when it carries a rejection, `approved` when it has at least the effective
-`minApprovers` valid approvals (or `autoApprovePatches` approved it), `pending` otherwise. `latest` is the most
-recently approved version (by approval time) that is not yanked. Every approval entry that does not count is
+`minApprovers` valid approvals (or `autoApprovePatches` approved it), `pending` otherwise. `latest` is the
+approved, non-yanked version that Terraform and Helm pick when no version is asked for: the release of highest
+semver precedence, or the highest prerelease while no release is approved. Approval times do not enter it, so a
+far-future date cannot pin an old version as latest. Every approval entry that does not count is
 kept as an `ApprovalProblem`, so the checks can report it at the entry instead of silently ignoring it.
 """
 
@@ -218,16 +220,16 @@ def _review(parsed: ParsedVersion, authority: _Authority) -> _Reviewed:
     return _Reviewed(parsed, tuple(counting), tuple(problems), approval)
 
 
-def _approval_order(reviewed: _Reviewed) -> tuple[datetime, OrderKey]:
-    """Most recent approval first; a tie goes to the version of higher semver precedence."""
-    approved = reviewed.approval[0] if reviewed.approval is not None else EARLIEST
-    return (approved, reviewed.parsed.semver.order_key)
+def _client_preference(reviewed: _Reviewed) -> tuple[bool, OrderKey]:
+    """Releases before prereleases, then semver precedence: what `terraform init` and `helm install` choose."""
+    semver = reviewed.parsed.semver
+    return (semver.pre is None, semver.order_key)
 
 
 def _latest_at(moment: datetime, reviewed: Iterable[_Reviewed]) -> _Reviewed | None:
-    """The most recently approved version that is not yanked, as things stood at `moment`."""
+    """The version clients would install, among those approved and not yanked as things stood at `moment`."""
     standing = [r for r in reviewed if r.approval is not None and r.approval[0] <= moment and not r.yanked_by(moment)]
-    return max(standing, key=_approval_order, default=None)
+    return max(standing, key=_client_preference, default=None)
 
 
 def _with_auto_approvals(reviewed: list[_Reviewed], policy: EffectivePolicy) -> list[_Reviewed]:
