@@ -14,7 +14,18 @@ from reconciler import __version__
 from reconciler.cli.options import UsageError
 
 # Command modules under reconciler.cli, in the order `portal --help` lists them.
-COMMANDS = ("validate", "init", "schemas", "compile", "pipeline", "codeowners", "reconcile", "plan", "db")
+COMMANDS = (
+    "validate",
+    "init",
+    "schemas",
+    "compile",
+    "pipeline",
+    "codeowners",
+    "reconcile",
+    "plan",
+    "db",
+    "versions",
+)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

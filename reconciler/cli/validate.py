@@ -18,8 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="check every document: schemas, references, rules",
         description=(
             "Validate the documents of a working tree (PATH, default .) or of a commit (--repo, --ref). "
-            "Findings print as path:line:col: error|warning: Kind/name: message. "
-            "Exit status: 0 valid (warnings alone too), 1 errors (or warnings with --strict), 2 usage error."
+            "Findings print as path:line:col: error|warning|note: Kind/name: message. "
+            "Exit status: 0 valid (warnings and notes alone too), 1 errors (or warnings with --strict), 2 usage error."
         ),
     )
     add_source_arguments(parser)

@@ -242,6 +242,7 @@ def version_rows(state: ArtifactState, version: VersionState) -> Iterator[tuple[
                 "version_minor": version.minor,
                 "version_patch": version.patch,
                 "version_pre": version.pre,
+                "version_sort": version.sort_text,
                 "approval_status": version.approval_status,
                 "is_latest": version.is_latest,
                 "is_bad": version.is_bad,

@@ -114,6 +114,7 @@ ARTIFACT_VERSIONS = Table(
         "version_minor",
         "version_patch",
         "version_pre",
+        "version_sort",
         "approval_status",
         "is_latest",
         "is_bad",

@@ -1,7 +1,8 @@
 """Herald: telemetry Pipelines (Vector's own shape) validated, compiled to Vector configs and run on clusters.
 
 One module per concern: `catalog` (component types and their option schemas), `components` (a pipeline's
-components as values), `options`, `topology`, `vrl`, `env` (checks), `check` (all checks of a commit),
+components as values), `options`, `topology`, `vrl` (with `vrl_functions`, Vector's function list), `env`
+(checks), `check` (all checks of a commit),
 `compile` and `merge` (Vector configs), `importer` (existing configs → Pipeline documents) and `workloads`
 (the Kubernetes objects that run Vector).
 """

@@ -1,8 +1,10 @@
 """Derived state of artifact versions: what Keeper's database rows would say, computed from one commit.
 
 A version is `rejected` when it carries a rejection, `approved` when it has at least the effective
-`minApprovers` valid approvals (or `autoApprovePatches` approved it), `pending` otherwise. `latest` is the most
-recently approved version (by approval time) that is not yanked. Every approval entry that does not count is
+`minApprovers` valid approvals (or `autoApprovePatches` approved it), `pending` otherwise. `latest` is the
+approved, non-yanked version that Terraform and Helm pick when no version is asked for: the release of highest
+semver precedence, or the highest prerelease while no release is approved. Approval times do not enter it, so a
+far-future date cannot pin an old version as latest. Every approval entry that does not count is
 kept as an `ApprovalProblem`, so the checks can report it at the entry instead of silently ignoring it.
 """
 
@@ -14,6 +16,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from reconciler.keeper.policy import PLATFORM_TEAM, EffectivePolicy, effective_policy
+from reconciler.keeper.semver import OrderKey
 from reconciler.keeper.timestamps import EARLIEST, LATEST, parse_time, sortable_time
 from reconciler.keeper.versions import ParsedVersion, index_versions, version_key
 from reconciler.model.diagnostics import Diagnostic
@@ -53,11 +56,12 @@ class ApprovalProblem:
 
 @dataclass(frozen=True, slots=True)
 class VersionState:
-    version: str  # normalised: no leading `v`
+    version: str  # as written, build metadata included
     major: int
     minor: int
     patch: int
     pre: str | None
+    sort_text: str  # byte order is semver precedence (the database's order)
     approval_status: ApprovalStatus
     is_latest: bool
     is_bad: bool  # yanked
@@ -89,7 +93,7 @@ class ArtifactState:
     team: str
     status: ArtifactStatus
     policy: EffectivePolicy
-    versions: tuple[VersionState, ...]  # newest first: major, minor, patch descending
+    versions: tuple[VersionState, ...]  # highest semver precedence first
     artifact: Artifact = field(compare=False)  # the document, for descriptions, tags, storage, readme
     version_problems: tuple[Diagnostic, ...] = ()  # entries left out: not a version, or declared twice
 
@@ -99,7 +103,7 @@ class ArtifactState:
 
     def version(self, text: str) -> VersionState | None:
         key = version_key(text)
-        return next((v for v in self.versions if v.version == key), None)
+        return next((v for v in self.versions if version_key(v.version) == key), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,16 +220,16 @@ def _review(parsed: ParsedVersion, authority: _Authority) -> _Reviewed:
     return _Reviewed(parsed, tuple(counting), tuple(problems), approval)
 
 
-def _approval_order(reviewed: _Reviewed) -> tuple[datetime, tuple[int, int, int, bool, str]]:
-    """Most recent approval first; a tie goes to the higher version."""
-    approved = reviewed.approval[0] if reviewed.approval is not None else EARLIEST
-    return (approved, reviewed.parsed.semver.order_key)
+def _client_preference(reviewed: _Reviewed) -> tuple[bool, OrderKey]:
+    """Releases before prereleases, then semver precedence: what `terraform init` and `helm install` choose."""
+    semver = reviewed.parsed.semver
+    return (semver.pre is None, semver.order_key)
 
 
 def _latest_at(moment: datetime, reviewed: Iterable[_Reviewed]) -> _Reviewed | None:
-    """The most recently approved version that is not yanked, as things stood at `moment`."""
+    """The version clients would install, among those approved and not yanked as things stood at `moment`."""
     standing = [r for r in reviewed if r.approval is not None and r.approval[0] <= moment and not r.yanked_by(moment)]
-    return max(standing, key=_approval_order, default=None)
+    return max(standing, key=_client_preference, default=None)
 
 
 def _with_auto_approvals(reviewed: list[_Reviewed], policy: EffectivePolicy) -> list[_Reviewed]:
@@ -261,6 +265,7 @@ def _version_state(item: _Reviewed, is_latest: bool, required: int) -> VersionSt
         minor=semver.minor,
         patch=semver.patch,
         pre=semver.pre,
+        sort_text=semver.sort_text,
         approval_status=status,
         is_latest=is_latest,
         is_bad=entry.yanked is not None,

@@ -1,4 +1,4 @@
-"""The versions of one artifact, keyed by their parsed version so `v1.2.0` and `1.2.0` are the same."""
+"""The versions of one artifact, keyed by their semver precedence: `1.2.0+a` and `1.2.0+b` are the same version."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from reconciler.model.kinds import Artifact, ArtifactVersion
 class ParsedVersion:
     entry: ArtifactVersion
     semver: SemVer
-    key: str  # the normalised version string: the version's identity within its artifact
+    key: str  # the version without build metadata: its identity within its artifact
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +25,9 @@ class VersionIndex:
 
 
 def version_key(text: str) -> str:
-    """The identity of a version string: its normalised form, or the text itself when it does not parse."""
+    """The identity of a version string: its precedence (no build metadata), or the text when it does not parse."""
     try:
-        return str(parse_version(text))
+        return parse_version(text).precedence
     except InvalidVersion:
         return text
 
@@ -42,13 +42,20 @@ def index_versions(artifact: Artifact) -> VersionIndex:
         except InvalidVersion as exc:
             problems.append(error(str(exc), doc.location("spec", "versions", entry.index, "version"), doc.subject))
             continue
-        key = str(semver)
+        key = semver.precedence
         first = by_key.get(key)
         if first is not None:
             first_at = doc.location("spec", "versions", first.entry.index, "version")
+            if first.entry.version == entry.version:
+                message = f"version {key} is declared twice (first at {first_at})"
+            else:
+                message = (
+                    f"version {entry.version} has the precedence of {first.entry.version} (first at {first_at}):"
+                    " build metadata does not make another version"
+                )
             problems.append(
                 error(
-                    f"version {key} is declared twice (first at {first_at})",
+                    message,
                     doc.location("spec", "versions", entry.index, "version"),
                     doc.subject,
                 )

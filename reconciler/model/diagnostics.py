@@ -9,6 +9,7 @@ from enum import StrEnum
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # information only: never fails a run, not even with --strict
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -56,6 +57,10 @@ def error(message: str, location: Location | None = None, subject: str | None = 
 
 def warning(message: str, location: Location | None = None, subject: str | None = None) -> Diagnostic:
     return Diagnostic(Severity.WARNING, message, location, subject)
+
+
+def note(message: str, location: Location | None = None, subject: str | None = None) -> Diagnostic:
+    return Diagnostic(Severity.NOTE, message, location, subject)
 
 
 def has_errors(diagnostics: list[Diagnostic]) -> bool:

@@ -20,6 +20,22 @@ if TYPE_CHECKING:
 _UNEXPECTED = re.compile(r"'([^']+)' (?:was|were) unexpected|'([^']+)', ")
 
 
+def _version_refusal(value: object) -> str | None:
+    from reconciler.keeper.semver import InvalidVersion, parse_version
+
+    if not isinstance(value, str):
+        return None
+    try:
+        parse_version(value)
+    except InvalidVersion as exc:
+        return str(exc)
+    return None
+
+
+# Patterns whose refusal a parser explains better than the schema's description: why, and how to fix it.
+_EXPLAINED_PATTERNS = {"/$defs/semver/pattern": _version_refusal}
+
+
 def _schema_files(root: Path) -> list[Path]:
     return sorted(root.glob("*.schema.json"))
 
@@ -87,6 +103,9 @@ class SchemaSet:
                 rule = self._keyword_parent(problem.absolute_keyword_location).get("description")
                 if rule:
                     message = f"{json.dumps(problem.instance)} is not valid: {rule}"
+                location = problem.absolute_keyword_location or ""
+                explain = next((f for end, f in _EXPLAINED_PATTERNS.items() if location.endswith(end)), None)
+                message = (explain(problem.instance) if explain else None) or message
             findings.append(error(f"{_dotted(path)}: {message}", doc.location(*path), doc.subject))
         return findings
 

@@ -83,3 +83,39 @@ def test_concurrent_migrations_apply_each_file_once(empty_database: str) -> None
     with ThreadPoolExecutor(4) as pool:
         applied = list(pool.map(lambda _: run(), range(4)))
     assert sum(applied) == len(known_migrations())
+
+
+def test_the_semver_migration_stores_any_number_and_marks_every_version_row_for_re_derivation(
+    empty_database: str,
+) -> None:
+    from reconciler.db.migrations import _CREATE_LEDGER
+
+    with psycopg.connect(empty_database) as conn:
+        conn.execute(_CREATE_LEDGER)
+        for migration in known_migrations():
+            if migration.version < 4:
+                conn.execute(migration.sql.encode("utf-8"))
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                    (migration.version, migration.name, migration.checksum),
+                )
+        artifact, version = uuid.uuid4(), uuid.uuid4()
+        conn.execute(
+            "INSERT INTO artifacts (id, document_name, namespace, name, type, storage_config)"
+            " VALUES (%s, 'vpc', 'networking', 'vpc', 'terraform-module', '{}')",
+            (artifact,),
+        )
+        conn.execute(
+            "INSERT INTO artifact_versions (id, artifact_id, version, version_major, version_minor, version_patch,"
+            " version_pre, approval_status, published_by, row_hash)"
+            " VALUES (%s, %s, '1.0.0-rc.10', 1, 0, 0, 'rc.10', 'pending', 'tess@acme.dev', 'old')",
+            (version, artifact),
+        )
+        conn.execute("INSERT INTO sync_state (digest, table_digests, input_digest) VALUES ('old', '{\"a\": 1}', 'x')")
+        conn.commit()
+
+        assert [m.version for m in migrate(conn)] == [4]
+        assert conn.execute("SELECT row_hash, version_sort FROM artifact_versions").fetchall() == [(None, None)]
+        assert conn.execute("SELECT digest, table_digests, input_digest FROM sync_state").fetchall() == [("", {}, None)]
+        conn.execute("UPDATE artifact_versions SET version_major = 3000000000")  # integer stopped at 2^31 - 1
+        assert conn.execute("SELECT version_major FROM artifact_versions").fetchone() == (3_000_000_000,)

@@ -121,10 +121,14 @@ def test_one_changed_approval_writes_that_row_and_one_audit_row(
     ) == [("approval.updated", "omar@acme.dev", "networking/vpc/aws@1.2.0 by omar@acme.dev", template_repo.head)]
 
 
-def test_approving_a_newer_version_moves_latest(
+def test_approving_a_newer_release_moves_latest_and_a_prerelease_does_not(
     portal, template_repo: TemplateRepo, database_url: str, query: Query
 ) -> None:
     sync(portal, template_repo, database_url)
+    latest_query = (
+        "SELECT v.version FROM artifact_versions v JOIN artifacts a ON a.id = v.artifact_id"
+        " WHERE a.document_name = 'vpc' AND v.is_latest"
+    )
     approvals = (
         "      storageRef: {tag: v1.3.0-rc.1}\n"
         "      approvals:\n"
@@ -133,18 +137,29 @@ def test_approving_a_newer_version_moves_latest(
     )
     template_repo.commit(edited(template_repo.files, VPC, "      storageRef: {tag: v1.3.0-rc.1}\n", approvals))
     sync(portal, template_repo, database_url)
-    latest = query(
-        "SELECT v.version FROM artifact_versions v JOIN artifacts a ON a.id = v.artifact_id"
-        " WHERE a.document_name = 'vpc' AND v.is_latest"
-    )
-    assert latest == [("1.3.0-rc.1",)]
+    assert query(latest_query) == [("1.2.0",)]  # `terraform init` and `helm install` skip prereleases
     actions = sorted(query("SELECT action, actor FROM audit_logs WHERE commit_sha = %s", (template_repo.head,)))
     assert actions == [
         ("approval.created", "omar@acme.dev"),
         ("approval.created", "priya@acme.dev"),
         ("version.approved", "omar@acme.dev"),
-        ("version.updated", "alice@acme.dev"),  # 1.2.0 is no longer the latest; the commit's author did that
     ]
+
+    release = (
+        "    - version: 1.3.0\n"
+        "      publishedBy: tess@acme.dev\n"
+        "      publishedAt: 2026-11-22T09:00:00Z\n"
+        "      storageRef: {tag: v1.3.0}\n"
+        "      approvals:\n"
+        "        - {by: priya@acme.dev, at: 2026-11-22T10:00:00Z}\n"
+        "        - {by: omar@acme.dev, at: 2026-11-22T11:00:00Z}\n"
+    )
+    marker = "    - version: 1.3.0-rc.1"
+    template_repo.commit(edited(template_repo.files, VPC, marker, release + marker))
+    sync(portal, template_repo, database_url)
+    assert query(latest_query) == [("1.3.0",)]
+    actions = sorted(query("SELECT action, actor FROM audit_logs WHERE commit_sha = %s", (template_repo.head,)))
+    assert ("version.updated", "alice@acme.dev") in actions  # 1.2.0 is no longer the latest
 
 
 def test_a_removed_artifact_is_archived_and_keeps_its_versions(

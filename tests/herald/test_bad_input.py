@@ -64,14 +64,14 @@ CASES: dict[str, Case] = {
     "VRL calls an undefined function": Case(
         "parse_json!(.message)",
         "parse_jsn!(.message)",
-        "source: |",
-        ("transforms.parse", "undefined function `parse_jsn`"),
+        "object!(parse_jsn!",  # the line of the call inside the program
+        ("transforms.parse", "undefined function `parse_jsn`", "line 1, column 22 of the program"),
     ),
     "VRL leaves a fallible call unhandled": Case(
         ". = merge(., object!(parse_json!(.message)))",
         ". = parse_json(.message)",
-        "source: |",
-        ("transforms.parse", "unhandled fallible"),
+        ". = parse_json(.message)",
+        ("transforms.parse", "unhandled fallible", "line 1, column 1 of the program"),
     ),
     "VRL condition does not compile": Case(
         """errors: '.level == "error"'""",

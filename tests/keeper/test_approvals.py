@@ -118,12 +118,22 @@ def test_approvals_on_a_rejected_version() -> None:
     assert status(head) == "rejected"
 
 
-def test_version_strings_are_parsed_and_unique() -> None:
-    head = repo(version(by("bob@acme.dev")) + version("", name="v1.0.0") + version("", name="1.0"))
+def test_version_strings_are_semver_and_unique_by_precedence() -> None:
+    head = repo(
+        version(by("bob@acme.dev"))
+        + version("", name="v1.1.0")
+        + version("", name="1.0")
+        + version("", name="1.0.0+build.7")
+        + version("", name="1.0.0")
+    )
     assert findings(head) == [
-        f"{PATH}:18:7: error: Artifact/vpc: version 1.0.0 is declared twice (first at {PATH}:13:7)",
-        f"{PATH}:21:7: error: Artifact/vpc: '1.0' is not a version "
-        "(MAJOR.MINOR.PATCH[-PRERELEASE], e.g. 1.4.0 or v2.0.0-rc.1)",
+        f"{PATH}:18:7: error: Artifact/vpc: 'v1.1.0' is not a semver version: a leading `v` is not part of a "
+        "version (write 1.1.0)",
+        f"{PATH}:21:7: error: Artifact/vpc: '1.0' is not a semver version: expected "
+        "MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], e.g. 1.4.0 or 2.0.0-rc.1",
+        f"{PATH}:24:7: error: Artifact/vpc: version 1.0.0+build.7 has the precedence of 1.0.0 (first at {PATH}:13:7):"
+        " build metadata does not make another version",
+        f"{PATH}:27:7: error: Artifact/vpc: version 1.0.0 is declared twice (first at {PATH}:13:7)",
     ]
 
 

@@ -106,3 +106,42 @@ def test_codeowners_refuses_an_invalid_repo(tmp_path: Path, portal) -> None:
         "teams/broken.yaml:2:1: error: invalid YAML: did not find expected node content "
         "(while parsing a flow node)\nportal: 1 error(s) hide Teams or Artifacts: no CODEOWNERS written\n"
     )
+
+
+def test_versions_sort_prints_precedence_order_oldest_first(portal) -> None:
+    result = portal("versions", "sort", "1.0.0", "1.0.0-rc.10", "1.0.0+build.2", "1.0.0-rc.9", "0.9.0", "1.0.0-alpha")
+    assert (result.code, result.err) == (0, "")
+    assert result.lines == ["0.9.0", "1.0.0-alpha", "1.0.0-rc.9", "1.0.0-rc.10", "1.0.0", "1.0.0+build.2"]
+
+
+def test_versions_sort_reports_each_invalid_version_with_its_reason(portal) -> None:
+    result = portal("versions", "sort", "v1.2.0", "1.0.0", "1.0.0-01", "--", "-1.0.0")
+    assert result.code == 1
+    assert result.lines == ["1.0.0"]
+    assert result.err.splitlines() == [
+        "portal: error: 'v1.2.0' is not a semver version: a leading `v` is not part of a version (write 1.2.0)",
+        "portal: error: '1.0.0-01' is not a semver version: numeric prerelease identifier `01` has a leading zero",
+        "portal: error: '-1.0.0' is not a semver version: expected MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], "
+        "e.g. 1.4.0 or 2.0.0-rc.1",
+    ]
+
+
+def test_the_schema_refuses_what_semver_refuses_and_says_why(tmp_path: Path, portal) -> None:
+    versions = "".join(
+        f"    - version: {text}\n      publishedBy: alice@acme.dev\n      publishedAt: 2026-01-0{day}T10:00:00Z\n"
+        for day, text in enumerate(["v1.2.0", '"1.0.0-01"', "1.0.0-alpha..1", "1.\u0661.0", "2.0.0-rc.1+build.5"], 1)
+    )
+    root = write_files(tmp_path / "repo", {**TEAMS, ARTIFACT_PATH: artifact(versions)})
+    result = portal("validate", root)
+    assert result.code == 1
+    errors = [line.split(": error: Artifact/vpc: ", 1)[1] for line in result.lines if ": error: " in line]
+    assert errors == [
+        "spec.versions[0].version: 'v1.2.0' is not a semver version: a leading `v` is not part of a version "
+        "(write 1.2.0)",
+        "spec.versions[1].version: '1.0.0-01' is not a semver version: numeric prerelease identifier `01` has a "
+        "leading zero",
+        "spec.versions[2].version: '1.0.0-alpha..1' is not a semver version: it has an empty prerelease identifier",
+        # `\d` of the old pattern matched ARABIC-INDIC DIGIT ONE
+        "spec.versions[3].version: '1.\u0661.0' is not a semver version: it has non-ASCII characters (digits and "
+        "letters must be ASCII)",
+    ]

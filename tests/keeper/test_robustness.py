@@ -22,19 +22,39 @@ def test_any_text_parses_or_is_refused(text: str) -> None:
     try:
         parsed = parse_version(text)
     except InvalidVersion:
-        assert version_order_key(text)[0] == -1
+        assert version_order_key(text) == (False, text)
     else:
         assert parse_version(str(parsed)) == parsed
 
 
-@given(st.lists(st.from_regex(r"[0-9]\.[0-9]\.[0-9](-rc\.[0-9]{1,2})?", fullmatch=True), min_size=2, max_size=6))
-def test_order_is_by_numbers_then_release_after_prerelease(texts: list[str]) -> None:
-    ordered = sorted(texts, key=version_order_key)
+@given(
+    st.lists(
+        st.from_regex(
+            r"[0-9]\.[0-9]\.[0-9](-(rc|-)\.(0|[1-9][0-9]?)(\.[a-z0-9-]{1,3})?)?(\+[a-z0-9]{1,3})?", fullmatch=True
+        ),
+        min_size=2,
+        max_size=6,
+    )
+)
+def test_order_is_semver_precedence_and_the_database_agrees(texts: list[str]) -> None:
+    valid = [t for t in texts if _is_version(t)]
+    ordered = sorted(valid, key=version_order_key)
     for lower, higher in pairwise(ordered):
         a, b = parse_version(lower), parse_version(higher)
         assert (a.major, a.minor, a.patch) <= (b.major, b.minor, b.patch)
-        if (a.major, a.minor, a.patch) == (b.major, b.minor, b.patch) and a.pre is None:
-            assert b.pre is None
+        if (a.major, a.minor, a.patch) == (b.major, b.minor, b.patch):
+            assert a.pre is not None or b.pre is None  # a release never sorts before a prerelease
+            if a.pre is not None and b.pre is not None and a.pre.split(".")[:1] == b.pre.split(".")[:1]:
+                assert int(a.pre.split(".")[1]) <= int(b.pre.split(".")[1])  # numbers as numbers
+        assert a.sort_text <= b.sort_text
+
+
+def _is_version(text: str) -> bool:
+    try:
+        parse_version(text)
+    except InvalidVersion:
+        return False
+    return True
 
 
 PEOPLE = st.sampled_from(["alice@acme.dev", "bob@acme.dev", "carol@acme.dev", "vic@acme.dev", "pat@acme.dev"])

@@ -14,7 +14,7 @@ V100 = """\
       approvals: [{by: bob@acme.dev, at: 2026-01-02T10:00:00Z}]
 """
 V110_PENDING = """\
-    - version: v1.1.0
+    - version: 1.1.0
       publishedBy: alice@acme.dev
       publishedAt: 2026-02-01T10:00:00Z
 """
@@ -36,10 +36,28 @@ def latest(versions: str, spec: str = "") -> str | None:
 def test_latest_moves_only_on_approval_and_skips_yanked() -> None:
     assert latest(V100 + V110_PENDING) == "1.0.0"  # publishing alone does not move latest
     assert latest(V100 + V110_APPROVED) == "1.1.0"
-    # Latest is the most recently approved version, not the highest one.
-    assert latest(V100 + V110_APPROVED + V090_APPROVED_LAST) == "0.9.1"
-    assert latest(V100 + V110_APPROVED + V090_APPROVED_LAST + YANK) == "1.1.0"
+    # Latest is what Terraform and Helm install with no constraint: the highest approved release, whatever the
+    # order of approvals (a backport approved last does not become latest).
+    assert latest(V100 + V110_APPROVED + V090_APPROVED_LAST) == "1.1.0"
+    assert latest(V100 + V110_APPROVED + YANK.replace("Breaks NAT", "Leaks routes")) == "1.0.0"
     assert latest(V110_PENDING) is None
+
+
+RC_APPROVED_LAST = """\
+    - version: 2.0.0-rc.10
+      publishedBy: alice@acme.dev
+      publishedAt: 2026-03-01T10:00:00Z
+      approvals: [{by: bob@acme.dev, at: 2026-03-02T10:00:00Z}]
+    - version: 2.0.0-rc.9
+      publishedBy: alice@acme.dev
+      publishedAt: 2026-02-20T10:00:00Z
+      approvals: [{by: bob@acme.dev, at: 2026-03-03T10:00:00Z}]
+"""
+
+
+def test_a_prerelease_is_latest_only_while_no_release_is_approved() -> None:
+    assert latest(V100 + RC_APPROVED_LAST) == "1.0.0"  # clients skip prereleases when a release exists
+    assert latest(RC_APPROVED_LAST) == "2.0.0-rc.10"  # rc.10 > rc.9 by precedence, though rc.9 was approved last
 
 
 def test_version_state_fields() -> None:
@@ -49,7 +67,7 @@ def test_version_state_fields() -> None:
         ("1.0.0", "approved", True, False),
         ("0.9.1", "approved", False, True),
     ]
-    v091 = state.version("v0.9.1")
+    v091 = state.version("0.9.1+any.build")
     assert v091 is not None
     assert (v091.major, v091.minor, v091.patch, v091.pre, v091.yank_reason) == (0, 9, 1, None, "Breaks NAT")
     assert (v091.approved_by, v091.approved_at) == ("carol@acme.dev", datetime(2026, 3, 1, 10, tzinfo=UTC))
