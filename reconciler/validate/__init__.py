@@ -19,6 +19,7 @@ from reconciler.validate.checks import CHECKS
 from reconciler.validate.context import CheckContext
 from reconciler.validate.files import fill_cache
 from reconciler.validate.memo import CheckMemo, inputs_digest, kind_digests
+from reconciler.validate.paths import control_character_finding, has_control_characters
 from reconciler.validate.schema import SchemaSet
 
 
@@ -54,8 +55,11 @@ def check_files(
     documents: list[Document] = []
     valid: list[Document] = []
     findings: list[Diagnostic] = []
-    fill_cache(list(source.files), cache, schemas)
+    fill_cache([f for f in source.files if not has_control_characters(f.path)], cache, schemas)
     for file in source.files:
+        if has_control_characters(file.path):  # refused unread: its name alone is the attack
+            findings.append(control_character_finding(file.path))
+            continue
         entry = cache.get(file.blob_id) or blob_cache.encode([], [])
         docs, file_findings = blob_cache.decode(entry, file.path, file.blob_id, file.read)
         documents.extend(docs)
