@@ -65,7 +65,7 @@ def test_a_catch_all_first_line_owns_every_file_nobody_else_owns(tmp_path: Path,
     owned = [line for line in printed.lines if not line.startswith("#")]
     assert owned[0] == "* alice@acme.dev"  # the platform team's admins: no management cluster names another
     explicit = portal("codeowners", root, "--default-owner", "@acme/platform-admins")
-    assert [line for line in explicit.lines if not line.startswith("#")][0] == "* @acme/platform-admins"
+    assert next(line for line in explicit.lines if not line.startswith("#")) == "* @acme/platform-admins"
 
 
 def test_a_default_owner_cannot_smuggle_patterns(tmp_path: Path, portal) -> None:
