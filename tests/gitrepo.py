@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pygit2
 
-AUTHOR = pygit2.Signature("Alice Example", "alice@acme.dev", 1_760_000_000, 0)
+AUTHOR = pygit2.Signature("Alice Example", "alice@acme.dev", 1_795_700_000, 0)
 
 
 def _tree(repo: pygit2.Repository, files: Mapping[str, bytes | str | tuple[str, str]]) -> pygit2.Oid:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from reconciler.keeper.changes import RegistryChange, registry_changes
@@ -28,6 +29,7 @@ from reconciler.keeper.state import (
     derive_change,
     recorded_state,
 )
+from reconciler.keeper.timestamps import horizon, times_after
 from reconciler.keeper.transitions import artifact_transition_findings, check_transitions, registry_key_reuse
 from reconciler.model.diagnostics import Diagnostic
 from reconciler.validate.checks import Subject, document_token
@@ -59,7 +61,7 @@ __all__ = [
 
 
 def _findings_of(ctx: CheckContext, artifact: Artifact) -> list[Diagnostic]:
-    state = derive_artifact(artifact, ctx.model, ctx.base, ctx.actor)
+    state = derive_artifact(artifact, ctx.model, ctx.base, ctx.actor, now=ctx.now)
     findings = artifact_findings(state)
     before = ctx.base.artifacts.get(artifact.name) if ctx.base is not None else None
     if ctx.base is not None and before is not None:
@@ -88,6 +90,8 @@ def subjects(ctx: CheckContext) -> list[Subject]:
             policies,
             f"base={ctx.base is not None}",
             f"actor={ctx.actor}",
+            f"clock={ctx.now is not None}",
+            "future=" + "\0".join(times_after(artifact, _latest_time(ctx))),
         )
         result.append(Subject(f"artifact/{name}", inputs, functools.partial(_findings_of, ctx, artifact)))
     if ctx.base is not None:
@@ -95,6 +99,17 @@ def subjects(ctx: CheckContext) -> list[Subject]:
         keys = tuple(document_token(a.doc) for model in (base, head) for _, a in sorted(model.artifacts.items()))
         result.append(Subject("registry-keys", keys, lambda: registry_key_reuse(base, head)))
     return result
+
+
+def _latest_time(ctx: CheckContext) -> datetime | None:
+    return horizon(ctx.now) if ctx.now is not None else None
+
+
+def clock_token(ctx: CheckContext) -> str:
+    """What the findings read from the clock: which recorded times lie after the commit's."""
+    latest = _latest_time(ctx)
+    future = [f"{name}={t}" for name, a in sorted(ctx.model.artifacts.items()) for t in times_after(a, latest)]
+    return f"clock={latest is not None}\0" + "\0".join(future)
 
 
 def check(ctx: CheckContext) -> list[Diagnostic]:

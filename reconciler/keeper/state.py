@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from reconciler.keeper.policy import PLATFORM_TEAM, EffectivePolicy, effective_policy
-from reconciler.keeper.timestamps import EARLIEST, LATEST, parse_time, sortable_time
+from reconciler.keeper.timestamps import EARLIEST, LATEST, horizon, parse_time, sortable_time
 from reconciler.keeper.versions import ParsedVersion, index_versions, version_key
-from reconciler.model.diagnostics import Diagnostic
+from reconciler.model.diagnostics import Diagnostic, error
 from reconciler.model.document import Document
 from reconciler.model.kinds import Approval, Artifact, RepoModel, Team, Verdict
 
@@ -30,6 +30,7 @@ DUPLICATE = "duplicate"
 CHANGE_AUTHOR = "actor"
 ROLE = "role"
 SELF_APPROVAL = "preventSelfApproval"
+FUTURE = "future"
 POLICY_RULES = frozenset({SELF_APPROVAL})  # findings whose severity follows the policy's enforcement level
 
 
@@ -92,6 +93,7 @@ class ArtifactState:
     versions: tuple[VersionState, ...]  # newest first: major, minor, patch descending
     artifact: Artifact = field(compare=False)  # the document, for descriptions, tags, storage, readme
     version_problems: tuple[Diagnostic, ...] = ()  # entries left out: not a version, or declared twice
+    time_problems: tuple[Diagnostic, ...] = ()  # publications, yanks and rejections dated after the commit
 
     @property
     def latest(self) -> VersionState | None:
@@ -114,6 +116,7 @@ class _Authority:
     judging_a_change: bool  # a base/head validation: authority is the base
     earlier_approvers: Mapping[str, frozenset[str]]  # per version key, approvers already on the base
     actor: str | None
+    latest_time: datetime | None  # nothing may be recorded later (the commit's time plus skew); None: no limit
 
     def approver_problem(self, approver: str) -> str | None:
         if self.team is not None and self.team.may_approve(approver):
@@ -157,6 +160,14 @@ def _judge_approvals(parsed: ParsedVersion, authority: _Authority) -> tuple[list
                 approval.index,
                 DUPLICATE,
                 f"{approval.by} approves version {parsed.key} twice (first at {first_at}); one approval per person",
+                counts=False,
+            )
+        elif authority.latest_time is not None and sortable_time(approval.at) > authority.latest_time:
+            problem = ApprovalProblem(
+                approval.index,
+                FUTURE,
+                f"{approval.by} approves version {parsed.key} at {approval.at}, later than the commit that records "
+                "it; an approval cannot be dated in the future, so it does not count",
                 counts=False,
             )
         elif not added_by_change:
@@ -285,14 +296,43 @@ def _earlier_approvers(artifact: Artifact | None) -> dict[str, frozenset[str]]:
     return {version_key(v.version): frozenset(a.by.lower() for a in v.approvals) for v in artifact.versions}
 
 
+def _time_problems(artifact: Artifact, latest_time: datetime | None) -> tuple[Diagnostic, ...]:
+    """Publications, yanks and rejections dated after the commit that records them (approvals are judged with
+    the other approval rules)."""
+    if latest_time is None:
+        return ()
+    doc = artifact.doc
+    problems = []
+    for version in artifact.versions:
+        acts = [("publishedAt", (), version.published_at, "published")]
+        acts += [
+            (record, ("at",), v.at, record)
+            for record, v in (("rejected", version.rejected), ("yanked", version.yanked))
+            if v
+        ]
+        for key, rest, text, verb in acts:
+            if sortable_time(text) > latest_time:
+                problems.append(
+                    error(
+                        f"version {version.version} is {verb} at {text}, later than the commit that records it; "
+                        "a time cannot be in the future",
+                        doc.location("spec", "versions", version.index, key, *rest),
+                        doc.subject,
+                    )
+                )
+    return tuple(problems)
+
+
 def derive_artifact(
     artifact: Artifact,
     model: RepoModel,
     base: RepoModel | None = None,
     actor: str | None = None,
     status: ArtifactStatus | None = None,
+    now: datetime | None = None,
 ) -> ArtifactState:
-    """The state of one artifact of `model`; with a `base`, authority (teams, policy) comes from the base."""
+    """The state of one artifact of `model`; with a `base`, authority (teams, policy) comes from the base. With
+    `now` (the commit's time), times recorded after it are problems, and such approvals do not count."""
     authority_model = base if base is not None else model
     base_artifact = base.artifacts.get(artifact.name) if base is not None else None
     governing = base_artifact or artifact  # an existing artifact keeps the owner and inline policy it had
@@ -307,6 +347,7 @@ def derive_artifact(
         judging_a_change=base is not None,
         earlier_approvers=_earlier_approvers(base_artifact),
         actor=actor,
+        latest_time=horizon(now) if now is not None else None,
     )
     index = index_versions(artifact)
     reviewed = _with_auto_approvals([_review(p, authority) for p in index.by_key.values()], policy)
@@ -324,6 +365,7 @@ def derive_artifact(
         versions=tuple(_version_state(r, r is latest, policy.min_approvers) for r in newest_first),
         artifact=artifact,
         version_problems=index.problems,
+        time_problems=_time_problems(artifact, authority.latest_time),
     )
 
 

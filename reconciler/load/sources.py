@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,7 @@ class RepoSource:
     commit: str | None = None  # the commit id when read from git
     author: str | None = None  # the commit author's email when read from git
     read_text: Callable[[str], str | None] = lambda _path: None  # any repo file (e.g. a README), or None
+    committed_at: datetime | None = None  # the committer's time when read from git
 
 
 def git_blob_id(content: bytes) -> str:
@@ -182,6 +184,7 @@ def git_commit(location: str, ref: str, state_dir: Path) -> RepoSource:
         commit=str(commit.id),
         author=commit.author.email,
         read_text=blob_text,
+        committed_at=datetime.fromtimestamp(commit.committer.time, UTC),
     )
 
 

@@ -7,6 +7,7 @@ daemon agree on what is valid.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from reconciler.load import cache as blob_cache
@@ -90,12 +91,17 @@ def validate_source(
         actor=actor,
         declared=frozenset((d.kind, d.name) for d in documents),
         read_text=source.read_text,
+        now=source.committed_at or datetime.now(UTC),
     )
     memo = CheckMemo(state_dir)
     head_digests = kind_digests(documents)
     base_digests = kind_digests(base.documents) if base else None
     for check in CHECKS:
-        digest = None if check.reads is None else inputs_digest(check, head_digests, base_digests, actor)
+        digest = (
+            None
+            if check.reads is None
+            else inputs_digest(check, head_digests, base_digests, actor, check.clock_token(ctx))
+        )
         findings.extend(memo.run(check, ctx, digest))
     memo.save()
     findings.sort(key=Diagnostic.sort_key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from reconciler.model.kinds import RepoModel
 
@@ -17,6 +18,7 @@ class CheckContext:
     # but has errors of its own is not reported a second time as dangling.
     declared: frozenset[tuple[str, str]] = frozenset()
     read_text: Callable[[str], str | None] = field(default=lambda _path: None)  # other files of the commit
+    now: datetime | None = None  # when the commit was made (a working tree: now); nothing may be dated later
 
     @property
     def authority(self) -> RepoModel:
