@@ -31,6 +31,9 @@ CHANGE_AUTHOR = "actor"
 ROLE = "role"
 SELF_APPROVAL = "preventSelfApproval"
 FUTURE = "future"
+VOIDED = "voided"
+# What an approval does not review: the approvals themselves, and records about the version (yank, rejection).
+_NOT_REVIEWED = frozenset({"approvals", "yanked", "rejected"})
 POLICY_RULES = frozenset({SELF_APPROVAL})  # findings whose severity follows the policy's enforcement level
 
 
@@ -115,6 +118,7 @@ class _Authority:
     policy: EffectivePolicy
     judging_a_change: bool  # a base/head validation: authority is the base
     earlier_approvers: Mapping[str, frozenset[str]]  # per version key, approvers already on the base
+    edited: Mapping[str, tuple[str, ...]]  # per version key, the reviewed fields the change rewrites
     actor: str | None
     latest_time: datetime | None  # nothing may be recorded later (the commit's time plus skew); None: no limit
 
@@ -168,6 +172,15 @@ def _judge_approvals(parsed: ParsedVersion, authority: _Authority) -> tuple[list
                 FUTURE,
                 f"{approval.by} approves version {parsed.key} at {approval.at}, later than the commit that records "
                 "it; an approval cannot be dated in the future, so it does not count",
+                counts=False,
+            )
+        elif not added_by_change and parsed.key in authority.edited:
+            problem = ApprovalProblem(
+                approval.index,
+                VOIDED,
+                f"{approval.by} approved version {parsed.key} before this change rewrote its "
+                f"{', '.join(authority.edited[parsed.key])}; that approval does not count for the new content: "
+                "remove it and ask for a new review",
                 counts=False,
             )
         elif not added_by_change:
@@ -290,6 +303,38 @@ def _version_state(item: _Reviewed, is_latest: bool, required: int) -> VersionSt
     )
 
 
+def _edited_versions(before: Artifact | None, after: Artifact) -> dict[str, tuple[str, ...]]:
+    """Per version key, the reviewed fields (anything but approvals, yank and rejection) `after` rewrites."""
+    if before is None:
+        return {}
+    old = {version_key(v.version): v.data for v in before.versions}
+    edited: dict[str, tuple[str, ...]] = {}
+    for version in after.versions:
+        was = old.get(version_key(version.version))
+        if was is None or was == version.data:
+            continue
+        keys = sorted((k for k in was.keys() | version.data.keys() if k not in _NOT_REVIEWED), key=str)
+        changed = tuple(str(k) for k in keys if was.get(k) != version.data.get(k))
+        if changed:
+            edited[version_key(version.version)] = changed
+    return edited
+
+
+def _pending_edits(before: Artifact | None, after: Artifact, base: RepoModel) -> dict[str, tuple[str, ...]]:
+    """The edits of versions not approved on the base (an approved version's content is immutable: the
+    transition rules refuse any edit of it instead)."""
+    edited = _edited_versions(before, after)
+    if not edited or before is None:
+        return edited
+    recorded = derive_artifact(before, base, base)
+    return {key: fields for key, fields in edited.items() if _status_of(recorded, key) != "approved"}
+
+
+def _status_of(state: ArtifactState, key: str) -> ApprovalStatus | None:
+    version = state.version(key)
+    return version.approval_status if version is not None else None
+
+
 def _earlier_approvers(artifact: Artifact | None) -> dict[str, frozenset[str]]:
     if artifact is None:
         return {}
@@ -346,6 +391,7 @@ def derive_artifact(
         policy=policy,
         judging_a_change=base is not None,
         earlier_approvers=_earlier_approvers(base_artifact),
+        edited=_pending_edits(base_artifact, artifact, base) if base is not None and base is not model else {},
         actor=actor,
         latest_time=horizon(now) if now is not None else None,
     )
