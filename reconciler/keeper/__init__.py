@@ -14,6 +14,7 @@ import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from reconciler.keeper.authority import change_relaxation, relaxation_findings
 from reconciler.keeper.changes import RegistryChange, registry_changes
 from reconciler.keeper.policy import PLATFORM_TEAM, EffectivePolicy, effective_policy
 from reconciler.keeper.rules import artifact_findings
@@ -66,6 +67,8 @@ def _findings_of(ctx: CheckContext, artifact: Artifact) -> list[Diagnostic]:
     before = ctx.base.artifacts.get(artifact.name) if ctx.base is not None else None
     if ctx.base is not None and before is not None:
         findings.extend(artifact_transition_findings(derive_artifact(before, ctx.base, ctx.base), state))
+    if ctx.base is not None and (relaxed := change_relaxation(artifact, before, ctx.base, ctx.actor)) is not None:
+        findings.extend(relaxation_findings(relaxed, artifact))
     return findings
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from reconciler.keeper.authority import change_relaxation
 from reconciler.keeper.policy import PLATFORM_TEAM, EffectivePolicy, effective_policy
 from reconciler.keeper.timestamps import EARLIEST, LATEST, horizon, parse_time, sortable_time
 from reconciler.keeper.versions import ParsedVersion, index_versions, version_key
@@ -381,6 +382,9 @@ def derive_artifact(
     authority_model = base if base is not None else model
     base_artifact = base.artifacts.get(artifact.name) if base is not None else None
     governing = base_artifact or artifact  # an existing artifact keeps the owner and inline policy it had
+    if base is not None and base is not model and base_artifact is None:
+        relaxed = change_relaxation(artifact, None, base, actor)  # a new artifact's inline policy is judged too
+        governing = relaxed.governing if relaxed is not None else artifact
     team_name = governing.team or PLATFORM_TEAM
     policy = effective_policy(governing, authority_model)
     authority = _Authority(
