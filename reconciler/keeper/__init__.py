@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from reconciler.keeper.authority import change_relaxation, relaxation_findings
 from reconciler.keeper.changes import RegistryChange, registry_changes
 from reconciler.keeper.policy import PLATFORM_TEAM, EffectivePolicy, effective_policy
+from reconciler.keeper.registry import RecordedArtifact, RecordedRegistry, recorded_key_findings
 from reconciler.keeper.rules import artifact_findings
 from reconciler.keeper.semver import InvalidVersion, SemVer, parse_version, version_order_key
 from reconciler.keeper.state import (
@@ -45,6 +46,8 @@ __all__ = [
     "ArtifactState",
     "EffectivePolicy",
     "InvalidVersion",
+    "RecordedArtifact",
+    "RecordedRegistry",
     "RegistryChange",
     "SemVer",
     "VersionState",
@@ -97,6 +100,12 @@ def subjects(ctx: CheckContext) -> list[Subject]:
             "future=" + "\0".join(times_after(artifact, _latest_time(ctx))),
         )
         result.append(Subject(f"artifact/{name}", inputs, functools.partial(_findings_of, ctx, artifact)))
+    if ctx.recorded is not None:
+        recorded, model = ctx.recorded, ctx.model
+        keys = tuple(document_token(a.doc) for _, a in sorted(model.artifacts.items()))
+        result.append(
+            Subject("recorded-keys", (*keys, recorded.digest), lambda: recorded_key_findings(model, recorded))
+        )
     if ctx.base is not None:
         base, head = ctx.base, ctx.model
         keys = tuple(document_token(a.doc) for model in (base, head) for _, a in sorted(model.artifacts.items()))
@@ -108,11 +117,13 @@ def _latest_time(ctx: CheckContext) -> datetime | None:
     return horizon(ctx.now) if ctx.now is not None else None
 
 
-def clock_token(ctx: CheckContext) -> str:
-    """What the findings read from the clock: which recorded times lie after the commit's."""
+def environment_token(ctx: CheckContext) -> str:
+    """What the findings read besides documents: which recorded times lie after the commit's, and what the
+    database holds."""
     latest = _latest_time(ctx)
     future = [f"{name}={t}" for name, a in sorted(ctx.model.artifacts.items()) for t in times_after(a, latest)]
-    return f"clock={latest is not None}\0" + "\0".join(future)
+    recorded = ctx.recorded.digest if ctx.recorded is not None else "-"
+    return f"clock={latest is not None}\0recorded={recorded}\0" + "\0".join(future)
 
 
 def check(ctx: CheckContext) -> list[Diagnostic]:

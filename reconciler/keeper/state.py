@@ -381,7 +381,8 @@ def derive_artifact(
     `now` (the commit's time), times recorded after it are problems, and such approvals do not count."""
     authority_model = base if base is not None else model
     base_artifact = base.artifacts.get(artifact.name) if base is not None else None
-    governing = base_artifact or artifact  # an existing artifact keeps the owner and inline policy it had
+    # An existing artifact keeps the owner and inline policy it had; a commit judging itself is its own base.
+    governing = artifact if base is model else base_artifact or artifact
     if base is not None and base is not model and base_artifact is None:
         relaxed = change_relaxation(artifact, None, base, actor)  # a new artifact's inline policy is judged too
         governing = relaxed.governing if relaxed is not None else artifact

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler.load import cache as blob_cache
 from reconciler.load.cache import BlobCache
@@ -22,6 +23,9 @@ from reconciler.validate.files import fill_cache
 from reconciler.validate.memo import CheckMemo, inputs_digest, kind_digests
 from reconciler.validate.paths import control_character_finding, has_control_characters
 from reconciler.validate.schema import SchemaSet
+
+if TYPE_CHECKING:
+    from reconciler.keeper.registry import RecordedRegistry
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +82,9 @@ def validate_source(
     base: Validation | None = None,
     actor: str | None = None,
     schemas: SchemaSet | None = None,
+    recorded: RecordedRegistry | None = None,
 ) -> Validation:
+    """`recorded` is what a configured database holds: registry keys it binds to a team are checked too."""
     schemas = schemas or schema_set()
     cache = BlobCache(state_dir, schemas.fingerprint)
     documents, valid, findings = check_files(source, cache, schemas)
@@ -92,6 +98,7 @@ def validate_source(
         declared=frozenset((d.kind, d.name) for d in documents),
         read_text=source.read_text,
         now=source.committed_at or datetime.now(UTC),
+        recorded=recorded,
     )
     memo = CheckMemo(state_dir)
     head_digests = kind_digests(documents)
@@ -100,7 +107,7 @@ def validate_source(
         digest = (
             None
             if check.reads is None
-            else inputs_digest(check, head_digests, base_digests, actor, check.clock_token(ctx))
+            else inputs_digest(check, head_digests, base_digests, actor, check.environment_token(ctx))
         )
         findings.extend(memo.run(check, ctx, digest))
     memo.save()

@@ -43,11 +43,11 @@ class CrossCheck:
     reads: frozenset[str] | None  # the document kinds the check reads; None: anything, so never remembered
     by_subject: bool = False
     # "package.module:function" taking a CheckContext: a token of what the findings read besides documents
-    # (the clock), so that remembered findings are reused only while it stays the same.
-    clock: str | None = None
+    # (the clock, the database), so that remembered findings are reused only while it stays the same.
+    environment: str | None = None
 
-    def clock_token(self, ctx: CheckContext) -> str:
-        return str(_load(self.clock)(ctx)) if self.clock else ""
+    def environment_token(self, ctx: CheckContext) -> str:
+        return str(_load(self.environment)(ctx)) if self.environment else ""
 
     def run(self, ctx: CheckContext) -> Iterable[Diagnostic]:
         if self.by_subject:
@@ -72,7 +72,7 @@ CHECKS: tuple[CrossCheck, ...] = (
         "reconciler.keeper:subjects",
         frozenset({"Artifact", "Team", "Policy"}),
         by_subject=True,
-        clock="reconciler.keeper:clock_token",
+        environment="reconciler.keeper:environment_token",
     ),
 )
 
