@@ -64,7 +64,7 @@ def is_document_path(path: str, ignore: pathspec.PathSpec | None) -> bool:
     return not (ignore and ignore.match_file(path))
 
 
-def _ignore_spec(text: str | None) -> pathspec.PathSpec | None:
+def ignore_spec(text: str | None) -> pathspec.PathSpec | None:
     if not text:
         return None
     import pathspec  # only repos with a .portalignore pay for it
@@ -78,7 +78,7 @@ def working_tree(root: Path, known: KnownBlobs | None = None) -> RepoSource:
     if not root.is_dir():
         raise SourceError(f"{root}: not a directory")
     ignore_file = root / IGNORE_FILE
-    ignore = _ignore_spec(ignore_file.read_text(encoding="utf-8", errors="replace") if ignore_file.is_file() else None)
+    ignore = ignore_spec(ignore_file.read_text(encoding="utf-8", errors="replace") if ignore_file.is_file() else None)
     files = list(_walk(str(root), "", ignore, known if known is not None else {}))
     files.sort(key=lambda f: f.path)
     if known is not None:
@@ -174,7 +174,7 @@ def git_commit(location: str, ref: str, state_dir: Path) -> RepoSource:
             return None
         return obj.data.decode("utf-8", errors="replace") if obj.type == pygit2.enums.ObjectType.BLOB else None
 
-    ignore = _ignore_spec(blob_text(IGNORE_FILE))
+    ignore = ignore_spec(blob_text(IGNORE_FILE))
     files: list[SourceFile] = []
     _walk_tree(repo, tree, "", ignore, files)
     files.sort(key=lambda f: f.path)

@@ -61,6 +61,7 @@ class CrossCheck:
 # Cross-document checks, run on the schema-valid documents of a commit.
 CHECKS: tuple[CrossCheck, ...] = (
     CrossCheck("references", "reconciler.validate.references:check", reads=None),
+    CrossCheck("hidden", "reconciler.validate.hidden:check", reads=None),
     CrossCheck(
         "chambers",
         "reconciler.validate.chambers:check",
