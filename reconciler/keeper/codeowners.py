@@ -63,7 +63,7 @@ def owners_by_path(model: RepoModel) -> dict[str, list[str]]:
 
 def default_owners(model: RepoModel) -> list[str]:
     """The admins of the management cluster's team (the platform team when it names none)."""
-    management = next((c for c in model.clusters.values() if c.role == "management"), None)
+    management = model.management_cluster
     team = (management.team if management is not None else None) or PLATFORM_TEAM
     return _emails(model.teams.get(team), ("admin",))
 
