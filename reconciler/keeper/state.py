@@ -3,7 +3,9 @@
 A version is `rejected` when it carries a rejection, `approved` when it has at least the effective
 `minApprovers` valid approvals (or `autoApprovePatches` approved it), `pending` otherwise. `latest` is the most
 recently approved version (by approval time) that is not yanked. Every approval entry that does not count is
-kept as an `ApprovalProblem`, so the checks can report it at the entry instead of silently ignoring it.
+kept as an `ApprovalProblem`, so the checks can report it at the entry instead of silently ignoring it: among
+them approvals dated after the commit that records them, and, in a change, approvals of a pending version given
+before the change rewrote what they reviewed.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from typing import Any, Literal
 
 from reconciler.keeper.authority import change_relaxation
 from reconciler.keeper.policy import PLATFORM_TEAM, EffectivePolicy, effective_policy
-from reconciler.keeper.timestamps import EARLIEST, LATEST, horizon, parse_time, sortable_time
+from reconciler.keeper.timestamps import EARLIEST, LATEST, future_time_findings, horizon, parse_time, sortable_time
 from reconciler.keeper.versions import ParsedVersion, index_versions, version_key
-from reconciler.model.diagnostics import Diagnostic, error
+from reconciler.model.diagnostics import Diagnostic
 from reconciler.model.document import Document
 from reconciler.model.kinds import Approval, Artifact, RepoModel, Team, Verdict
 
@@ -342,33 +344,6 @@ def _earlier_approvers(artifact: Artifact | None) -> dict[str, frozenset[str]]:
     return {version_key(v.version): frozenset(a.by.lower() for a in v.approvals) for v in artifact.versions}
 
 
-def _time_problems(artifact: Artifact, latest_time: datetime | None) -> tuple[Diagnostic, ...]:
-    """Publications, yanks and rejections dated after the commit that records them (approvals are judged with
-    the other approval rules)."""
-    if latest_time is None:
-        return ()
-    doc = artifact.doc
-    problems = []
-    for version in artifact.versions:
-        acts = [("publishedAt", (), version.published_at, "published")]
-        acts += [
-            (record, ("at",), v.at, record)
-            for record, v in (("rejected", version.rejected), ("yanked", version.yanked))
-            if v
-        ]
-        for key, rest, text, verb in acts:
-            if sortable_time(text) > latest_time:
-                problems.append(
-                    error(
-                        f"version {version.version} is {verb} at {text}, later than the commit that records it; "
-                        "a time cannot be in the future",
-                        doc.location("spec", "versions", version.index, key, *rest),
-                        doc.subject,
-                    )
-                )
-    return tuple(problems)
-
-
 def derive_artifact(
     artifact: Artifact,
     model: RepoModel,
@@ -416,7 +391,7 @@ def derive_artifact(
         versions=tuple(_version_state(r, r is latest, policy.min_approvers) for r in newest_first),
         artifact=artifact,
         version_problems=index.problems,
-        time_problems=_time_problems(artifact, authority.latest_time),
+        time_problems=future_time_findings(artifact, authority.latest_time),
     )
 
 

@@ -92,3 +92,30 @@ def times_after(artifact: Artifact, limit: datetime | None) -> tuple[str, ...]:
     if limit is None:
         return ()
     return tuple(text for text in recorded_times(artifact) if sortable_time(text) > limit)
+
+
+def future_time_findings(artifact: Artifact, latest_time: datetime | None) -> tuple[Diagnostic, ...]:
+    """Publications, yanks and rejections dated after the commit that records them (approvals are judged with
+    the other approval rules)."""
+    if latest_time is None:
+        return ()
+    doc = artifact.doc
+    problems = []
+    for version in artifact.versions:
+        acts = [("publishedAt", (), version.published_at, "published")]
+        acts += [
+            (record, ("at",), v.at, record)
+            for record, v in (("rejected", version.rejected), ("yanked", version.yanked))
+            if v
+        ]
+        for key, rest, text, verb in acts:
+            if sortable_time(text) > latest_time:
+                problems.append(
+                    error(
+                        f"version {version.version} is {verb} at {text}, later than the commit that records it; "
+                        "a time cannot be in the future",
+                        doc.location("spec", "versions", version.index, key, *rest),
+                        doc.subject,
+                    )
+                )
+    return tuple(problems)
