@@ -270,7 +270,8 @@ def sync_commit(
     taken = recorded_key_findings(validation.model, recorded)
     if taken:
         raise InvalidCommit("\n".join([*(d.format() for d in taken), f"{len(taken)} error(s): nothing synced"]))
-    base = SyncBase(recorded, validation.source.author)
+    # The first sync has no base: the commit judges itself, as `validate` does without --base.
+    base = SyncBase(recorded, validation.source.author) if marker is not None else None
     desired = desired_state(validation.model, validation.source.read_text, default_catalog(), cache, base)
     return sync_desired_state(
         conn, desired, commit=commit, author=validation.source.author, before_marker=before_marker, inputs=inputs

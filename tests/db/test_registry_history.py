@@ -205,3 +205,21 @@ def test_an_admin_authored_relaxation_is_recorded(portal, template_repo: Templat
     template_repo.commit({**template_repo.files, LENIENT_PATH: LENIENT}, "a module", author="priya@acme.dev")
     assert _sync(portal, template_repo, database_url).code == 0
     assert query(SUBNETS)[0][:3] == ("approved", "system:auto-approve", 1)
+
+
+def test_validate_with_an_unreachable_database_is_a_usage_error(portal, template_repo: TemplateRepo) -> None:
+    result = portal(
+        "validate", "--repo", template_repo.path, "--database-url", "postgresql://reader:s3cret@127.0.0.1:1/portal"
+    )
+    assert result.code == 2
+    assert result.out == ""
+    assert "cannot connect to PostgreSQL at 127.0.0.1:1/portal" in result.err
+    assert "s3cret" not in result.err and "Traceback" not in result.err
+
+
+def test_the_first_sync_into_an_empty_database_judges_the_commit_on_its_own(
+    portal, template_repo: TemplateRepo, database_url: str, query
+) -> None:
+    template_repo.commit({**template_repo.files, LENIENT_PATH: LENIENT}, "a module", author="victor@acme.dev")
+    assert _sync(portal, template_repo, database_url).code == 0
+    assert query(SUBNETS)[0][:3] == ("approved", "system:auto-approve", 1)
