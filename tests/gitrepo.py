@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pygit2
 
-AUTHOR = pygit2.Signature("Alice Example", "alice@acme.dev", 1_760_000_000, 0)
+AUTHOR = pygit2.Signature("Alice Example", "alice@acme.dev", 1_795_700_000, 0)
 
 
 def _tree(repo: pygit2.Repository, files: Mapping[str, bytes | str | tuple[str, str]]) -> pygit2.Oid:
@@ -31,9 +31,16 @@ def _tree(repo: pygit2.Repository, files: Mapping[str, bytes | str | tuple[str, 
     return builder.write()
 
 
-def commit(path: Path, files: Mapping[str, bytes | str | tuple[str, str]], message: str = "change") -> str:
-    """Commit exactly `files` (the whole tree) on top of HEAD of the repo at `path`, creating it if needed."""
+def commit(
+    path: Path,
+    files: Mapping[str, bytes | str | tuple[str, str]],
+    message: str = "change",
+    author: str | None = None,
+) -> str:
+    """Commit exactly `files` (the whole tree) on top of HEAD of the repo at `path`, creating it if needed;
+    `author` (an email) replaces alice as the commit's author."""
     repo = pygit2.Repository(str(path)) if (path / ".git").exists() else pygit2.init_repository(str(path))
     parents = [] if repo.head_is_unborn else [repo.head.target]
-    oid = repo.create_commit("HEAD", AUTHOR, AUTHOR, message, _tree(repo, files), parents)
+    signature = pygit2.Signature(author, author, AUTHOR.time, 0) if author else AUTHOR
+    oid = repo.create_commit("HEAD", signature, AUTHOR, message, _tree(repo, files), parents)
     return str(oid)

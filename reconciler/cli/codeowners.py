@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 from reconciler.cli.options import UsageError, add_source_arguments, load_repository
-from reconciler.keeper.codeowners import render_codeowners
+from reconciler.keeper.codeowners import NoDefaultOwner, render_codeowners
 from reconciler.model import Diagnostic
 from reconciler.validate import Validation
+
+_OWNER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Generate a CODEOWNERS file from the Teams of a working tree (PATH, default .) or a commit "
             "(--repo, --ref): each artifact file is owned by its team's admins and operators, each Team file by "
-            "the team's admins, so branch protection requires the review an approval entry claims. "
+            "the team's admins, so branch protection requires the review an approval entry claims. A catch-all "
+            "first line gives every other file (Policies, .portalignore, CODEOWNERS, files yet to be added) to the "
+            "admins of the management cluster's team, or to --default-owner. "
             "Exit status: 0 written (or up to date with --check), 1 the repo has errors or --check found a "
             "difference, 2 usage error."
         ),
@@ -27,6 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_source_arguments(parser)
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     parser.add_argument("--check", action="store_true", help="only compare with FILE; exit 1 when it differs")
+    parser.add_argument(
+        "--default-owner",
+        metavar="OWNER",
+        help="owner of the catch-all first line (@user, @org/team or an email; default: the admins of the "
+        "management cluster's team)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -50,9 +61,17 @@ def _errors_hiding_owners(validation: Validation) -> list[Diagnostic]:
     return [d for d in validation.errors if d.subject is None or d.subject in hidden]
 
 
+def _owner(value: str | None) -> str | None:
+    """An owner written as one CODEOWNERS token: anything else could own more than the catch-all."""
+    if value is not None and not _OWNER.fullmatch(value):
+        raise UsageError(f"--default-owner {value!r}: not an @user, @org/team or email")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     if args.check and not args.output:
         raise UsageError("--check needs --output FILE")
+    default_owner = _owner(args.default_owner)
     validation = load_repository(args)
     blocking = _errors_hiding_owners(validation)
     if blocking:
@@ -60,7 +79,11 @@ def run(args: argparse.Namespace) -> int:
             print(diagnostic.format(), file=sys.stderr)
         print(f"portal: {len(blocking)} error(s) hide Teams or Artifacts: no CODEOWNERS written", file=sys.stderr)
         return 1
-    text = render_codeowners(validation.model)
+    try:
+        text = render_codeowners(validation.model, default_owner)
+    except NoDefaultOwner as exc:
+        print(f"portal: {exc}: no CODEOWNERS written", file=sys.stderr)
+        return 1
     if not args.output:
         sys.stdout.write(text)
         return 0

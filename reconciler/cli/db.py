@@ -27,7 +27,13 @@ from reconciler.db.connection import (
 from reconciler.db.errors import DatabaseUnavailable, SchemaTooNew
 from reconciler.db.migrations import latest_version, migrate, schema_status
 from reconciler.db.server import EmbeddedServer
-from reconciler.db.sync import SyncResult, record_failed_sync, sync_commit, synced_marker
+from reconciler.db.sync import (
+    SyncResult,
+    read_recorded_registry,
+    record_failed_sync,
+    sync_commit,
+    synced_marker,
+)
 from reconciler.db.tables import SYNCED_TABLES
 
 # Tests interrupt a sync here: the sync creates this file inside its transaction, just before the marker, and
@@ -147,8 +153,9 @@ def describe(result: SyncResult) -> list[str]:
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    validation = load_repository(args)
     with database(args) as conn:
+        # Registry keys the database binds to a team are checked with the rest: refused before anything is written.
+        validation = load_repository(args, recorded=read_recorded_registry(conn))
         if validation.errors:
             for diagnostic in validation.errors:
                 print(diagnostic.format())

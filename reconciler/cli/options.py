@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler.load.cache import KnownBlobsFile
 from reconciler.load.sources import RepoSource, SourceError, git_commit, working_tree
 from reconciler.validate import Validation, validate_source
+
+if TYPE_CHECKING:
+    from reconciler.keeper.registry import RecordedRegistry
 
 DEFAULT_STATE_DIR = ".portal"
 
@@ -60,6 +64,10 @@ def read_base(args: argparse.Namespace, ref: str) -> RepoSource:
 
 
 def load_repository(
-    args: argparse.Namespace, *, base: Validation | None = None, actor: str | None = None
+    args: argparse.Namespace,
+    *,
+    base: Validation | None = None,
+    actor: str | None = None,
+    recorded: RecordedRegistry | None = None,
 ) -> Validation:
-    return validate_source(read_source(args), state_dir=args.state_dir, base=base, actor=actor)
+    return validate_source(read_source(args), state_dir=args.state_dir, base=base, actor=actor, recorded=recorded)

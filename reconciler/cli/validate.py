@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from reconciler.cli.options import add_source_arguments, load_repository, read_base
+from reconciler.cli.options import UsageError, add_source_arguments, load_repository, read_base
+from reconciler.db import DATABASE_URL_VARIABLE
 from reconciler.model import Diagnostic
 from reconciler.validate import Validation, validate_source
+
+if TYPE_CHECKING:
+    from reconciler.keeper.registry import RecordedRegistry
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,7 +34,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="REF",
         help="also check the change from REF (the target branch): transitions, and authority read from REF",
     )
-    parser.add_argument("--actor", metavar="EMAIL", help="the author of the change; their own approvals do not count")
+    parser.add_argument(
+        "--actor",
+        metavar="EMAIL",
+        help="the author of the change: their own approvals do not count, and only an admin of the owning team "
+        "(on the base) may relax an inline approvalPolicy below the base's Policies",
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help=f"also check against what this PostgreSQL metadata store recorded (default: ${DATABASE_URL_VARIABLE}; "
+        "without either, no database is read): a registry key stays with its team, archived ones included",
+    )
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument(
         "--vector",
@@ -59,11 +76,34 @@ def _with_vector_findings(validation: Validation) -> Validation:
     return replace(validation, diagnostics=tuple(findings))
 
 
+def _recorded_registry(args: argparse.Namespace) -> RecordedRegistry | None:
+    """What a configured database holds (never the embedded one: validation starts no server)."""
+    url = args.database_url or os.environ.get(DATABASE_URL_VARIABLE)
+    if not url:
+        return None
+    import psycopg  # only a run with a database pays for it
+
+    from reconciler.db.connection import open_database
+    from reconciler.db.errors import DatabaseUnavailable, SchemaTooNew
+    from reconciler.db.sync import read_recorded_registry
+
+    try:
+        conn = open_database(url, args.state_dir)
+    except (DatabaseUnavailable, SchemaTooNew) as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        return read_recorded_registry(conn)
+    except psycopg.Error as exc:
+        raise UsageError(f"cannot read the database: {str(exc).strip()}") from None
+    finally:
+        conn.close()
+
+
 def run(args: argparse.Namespace) -> int:
     base = None
     if args.base:
         base = validate_source(read_base(args, args.base), state_dir=args.state_dir)
-    validation = load_repository(args, base=base, actor=args.actor)
+    validation = load_repository(args, base=base, actor=args.actor, recorded=_recorded_registry(args))
     if args.vector and not validation.errors:
         validation = _with_vector_findings(validation)
     failed = bool(validation.errors) or (args.strict and bool(validation.warnings))

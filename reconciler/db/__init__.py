@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["record_reconcile"]
+__all__ = ["DATABASE_URL_VARIABLE", "record_reconcile"]
+
+DATABASE_URL_VARIABLE = "PORTAL_DATABASE_URL"  # here, so commands that may not need psycopg can read it
 
 
 def __getattr__(name: str) -> Any:

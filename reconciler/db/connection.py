@@ -11,11 +11,11 @@ from pathlib import Path
 
 import psycopg
 
+from reconciler.db import DATABASE_URL_VARIABLE
 from reconciler.db.errors import DatabaseUnavailable
 from reconciler.db.migrations import migrate
 from reconciler.db.server import EmbeddedServer
 
-DATABASE_URL_VARIABLE = "PORTAL_DATABASE_URL"
 CONNECT_TIMEOUT_SECONDS = 10
 
 

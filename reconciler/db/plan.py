@@ -1,8 +1,9 @@
 """What a sync must write: the difference between the rows a commit declares and what the database holds.
 
 Pure: `plan` takes both states as values and returns the changes and one audit entry per change. Rows are
-compared by hash; a removed artifact or pipeline is archived (its versions stay), a removed deployment is
-superseded, anything else removed is deleted. A pipeline gets a new version only when its compiled config
+compared by hash; a removed artifact or pipeline is archived (its versions stay), a version or approval dropped
+from its parent is archived too (history is never deleted), a removed deployment is superseded, anything else
+removed is deleted. A pipeline gets a new version only when its compiled config
 hash differs from its newest stored version.
 """
 
@@ -158,6 +159,8 @@ def _update_action(table: Table, before: tuple[Any, ...], row: Row) -> tuple[str
         return new["approval_status"], row.actors.get(new["approval_status"])
     if new.get("is_bad") and not old.get("is_bad"):
         return "yanked", row.actors.get("yanked")
+    if old.get("archived") and not new.get("archived"):
+        return "restored", None
     if "status" in new and old.get("status") != new["status"]:
         if old.get("status") == table.retired_status:
             return "restored", None
@@ -223,6 +226,14 @@ def diff_table(
                         before.label,
                         before.team,
                     )
+                )
+        elif table.archived_flag is not None:
+            # History: archived when dropped from a parent that stays; a retired parent keeps it as it was.
+            archived = before.tracked[table.tracked.index(table.archived_flag)]
+            if not archived and (declared_parents is None or before.parent in declared_parents):
+                retirements.append(row_id_)
+                audit.append(
+                    AuditEntry(author, f"{table.entity}.archived", table.entity, row_id_, before.label, before.team)
                 )
         elif declared_parents is None or before.parent in declared_parents:
             deletions.append(row_id_)

@@ -19,6 +19,9 @@ from reconciler.herald.catalog import Catalog
 from reconciler.herald.compile import render_config, vector_config
 from reconciler.herald.components import pipeline_components
 from reconciler.keeper import ArtifactState, VersionState
+from reconciler.keeper.authority import relaxation
+from reconciler.keeper.policy import PLATFORM_TEAM
+from reconciler.keeper.registry import RecordedRegistry
 from reconciler.keeper.state import derive_artifact
 from reconciler.model.document import Document
 from reconciler.model.kinds import (
@@ -266,6 +269,7 @@ def version_rows(state: ArtifactState, version: VersionState) -> Iterator[tuple[
                 "terraform_metadata": metadata.get("terraform"),
                 "helm_metadata": metadata.get("helm"),
                 "opa_metadata": metadata.get("opa"),
+                "archived": False,
             },
             name=label,
             team=state.team,
@@ -284,6 +288,7 @@ def version_rows(state: ArtifactState, version: VersionState) -> Iterator[tuple[
                     "actor": approval.by,
                     "comment": approval.comment,
                     "approved_at": approval.at,
+                    "archived": False,
                 },
                 name=f"{label} by {approval.by}",
                 team=state.team,
@@ -400,18 +405,50 @@ def _document_key(kind: str, doc: Document, *context: Any) -> tuple[Any, ...] | 
     return (kind, doc.blob_id, doc.index, *context) if doc.blob_id else None
 
 
+@dataclass(frozen=True, slots=True)
+class SyncBase:
+    """What the database held before this sync, and who authored the commit: an inline policy that asks less
+    than the one in force (the database's, or the Policies' for a new artifact) counts only when the author is an
+    admin of the owning team by the database."""
+
+    recorded: RecordedRegistry
+    author: str | None
+
+
+def _governing(artifact: Artifact, model: RepoModel, base: SyncBase | None) -> Artifact:
+    if base is None:
+        return artifact
+    team = artifact.team or PLATFORM_TEAM
+    stored = base.recorded.artifacts.get(artifact.registry_key)
+    in_force = stored.approval_policy if stored is not None and stored.team == team else {}
+    relaxed = relaxation(artifact, in_force, model, base.recorded.admins.get(team, frozenset()), base.author)
+    return relaxed.governing if relaxed is not None else artifact
+
+
+def _base_token(artifact: Artifact, base: SyncBase | None) -> object:
+    """What of the database an artifact's rows depend on, for the row cache."""
+    if base is None:
+        return None
+    team = artifact.team or PLATFORM_TEAM
+    stored = base.recorded.artifacts.get(artifact.registry_key)
+    admin = base.author is not None and base.author.lower() in base.recorded.admins.get(team, frozenset())
+    return content_hash([stored.team, dict(stored.approval_policy)] if stored else None) + f":{admin}"
+
+
 def _artifact_rows(
-    artifact: Artifact, model: RepoModel, readme: str | None
+    artifact: Artifact, model: RepoModel, readme: str | None, base: SyncBase | None = None
 ) -> tuple[Row, tuple[tuple[Table, Row], ...]]:
     # A merged commit judges itself, as Keeper's `recorded_state` does: approvals were judged when they merged.
-    state = derive_artifact(artifact, model, model)
+    # Its inline policy is judged by the database: the commit may not have been checked against its base.
+    state = derive_artifact(_governing(artifact, model, base), model, model)
     return artifact_row(state, readme), tuple(pair for v in state.versions for pair in version_rows(state, v))
 
 
 def desired_state(
-    model: RepoModel, read_text: ReadText, catalog: Catalog, cache: RowCache | None = None
+    model: RepoModel, read_text: ReadText, catalog: Catalog, cache: RowCache | None = None, base: SyncBase | None = None
 ) -> DesiredState:
-    """Every row the commit declares, as Keeper and Herald would hold it for a merged commit."""
+    """Every row the commit declares, as Keeper and Herald would hold it for a merged commit (with `base`, inline
+    policies judged by what the database held)."""
     cache = cache or RowCache()
     rows: dict[str, list[Row]] = {table.name: [] for table in t.SYNCED_TABLES}
 
@@ -436,8 +473,8 @@ def desired_state(
     for _, artifact in sorted(model.artifacts.items()):
         readme_path = artifact.doc.spec.get("readme")
         readme = read_text(readme_path) if isinstance(readme_path, str) else None
-        key = _document_key("Artifact", artifact.doc, authority, readme)
-        artifact_row_, versions = cache.get(key, partial(_artifact_rows, artifact, model, readme))
+        key = _document_key("Artifact", artifact.doc, authority, readme, _base_token(artifact, base))
+        artifact_row_, versions = cache.get(key, partial(_artifact_rows, artifact, model, readme, base))
         rows[t.ARTIFACTS.name].append(artifact_row_)
         add(versions)
     rows[t.PIPELINES.name] = [

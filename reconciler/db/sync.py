@@ -21,9 +21,11 @@ from psycopg.types.json import Jsonb
 from reconciler.db.errors import InvalidCommit
 from reconciler.db.link import Link, adapted, stored_columns, upsert_statement
 from reconciler.db.plan import AuditEntry, Plan, StoredPipelineVersion, StoredRow, StoredState, plan
-from reconciler.db.rows import DesiredState, RowCache, desired_state
+from reconciler.db.rows import DesiredState, RowCache, SyncBase, desired_state
 from reconciler.db.tables import APPEND_ONLY, PIPELINE_VERSIONS, SYNCED_TABLES, Table
 from reconciler.herald.catalog import default_catalog
+from reconciler.keeper.policy import PLATFORM_TEAM
+from reconciler.keeper.registry import RecordedArtifact, RecordedRegistry, recorded_key_findings
 from reconciler.load.cache import code_fingerprint
 from reconciler.validate import Validation
 
@@ -88,7 +90,20 @@ def read_stored_state(link: Link, tables: frozenset[str] | None = None) -> Store
 
 
 def _retire(link: Link, table: Table, ids: Sequence[object]) -> None:
-    if ids:
+    if ids and table.archived_flag is not None:
+        # An archived version is no longer anyone's latest: the flag is cleared with it, before any is set.
+        cleared = (
+            sql.SQL(", {} = false").format(sql.Identifier(table.exclusive_flag))
+            if table.exclusive_flag
+            else sql.SQL("")
+        )
+        link.execute(
+            sql.SQL("UPDATE {} SET {} = true{}, row_hash = NULL, updated_at = now() WHERE id = ANY(%s)").format(
+                sql.Identifier(table.name), sql.Identifier(table.archived_flag), cleared
+            ),
+            (list(ids),),
+        )
+    elif ids:
         link.execute(
             sql.SQL("UPDATE {} SET status = %s, row_hash = NULL, updated_at = now() WHERE id = ANY(%s)").format(
                 sql.Identifier(table.name)
@@ -203,6 +218,27 @@ def record_failed_sync(conn: psycopg.Connection, commit: str | None, errors: Seq
         )
 
 
+def read_recorded_registry(conn: psycopg.Connection) -> RecordedRegistry:
+    """Every artifact the database holds (archived ones too), and each team's admins, by the last sync."""
+    artifacts = conn.execute(
+        "SELECT namespace, name, provider, document_name, team, status, approval_policy FROM artifacts"
+    ).fetchall()
+    admins: dict[str, set[str]] = {}
+    for team, member in conn.execute(
+        "SELECT t.name, m.member FROM team_members m JOIN teams t ON t.id = m.team_id"
+        " WHERE m.role = 'admin' AND m.member_type = 'user'"
+    ).fetchall():
+        admins.setdefault(team, set()).add(member.lower())
+    conn.rollback()
+    return RecordedRegistry(
+        {
+            (namespace, name, provider): RecordedArtifact(document, team or PLATFORM_TEAM, status, policy or {})
+            for namespace, name, provider, document, team, status, policy in artifacts
+        },
+        {team: frozenset(emails) for team, emails in admins.items()},
+    )
+
+
 def synced_marker(conn: psycopg.Connection) -> tuple[str | None, str] | None:
     """(commit, digest) the tables hold, or None before the first sync."""
     row = conn.execute("SELECT commit_sha, digest FROM sync_state").fetchone()
@@ -230,7 +266,13 @@ def sync_commit(
     conn.rollback()
     if marker is not None and marker[0] == commit and marker[2] == inputs:
         return SyncResult("current", commit, marker[1], round_trips=2)
-    desired = desired_state(validation.model, validation.source.read_text, default_catalog(), cache)
+    recorded = read_recorded_registry(conn)
+    taken = recorded_key_findings(validation.model, recorded)
+    if taken:
+        raise InvalidCommit("\n".join([*(d.format() for d in taken), f"{len(taken)} error(s): nothing synced"]))
+    # The first sync has no base: the commit judges itself, as `validate` does without --base.
+    base = SyncBase(recorded, validation.source.author) if marker is not None else None
+    desired = desired_state(validation.model, validation.source.read_text, default_catalog(), cache, base)
     return sync_desired_state(
         conn, desired, commit=commit, author=validation.source.author, before_marker=before_marker, inputs=inputs
     )

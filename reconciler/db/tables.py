@@ -25,6 +25,7 @@ class Table:
     # versions of an archived artifact stay, while a version dropped from a live artifact goes.
     parent: tuple[str, str] | None = None
     retired_status: str | None = None  # removal sets `status` to this instead of deleting the row
+    archived_flag: str | None = None  # removal sets this boolean column instead of deleting the row (history)
     tracked: tuple[str, ...] = ()  # columns whose old values name the action of an update (approved, yanked)
     created_action: str = "created"
     exclusive_flag: str | None = None  # at most one row per parent has it set: updates clear it before setting it
@@ -138,10 +139,12 @@ ARTIFACT_VERSIONS = Table(
         "terraform_metadata",
         "helm_metadata",
         "opa_metadata",
+        "archived",
     ),
     jsonb=frozenset({"storage_ref", "examples", "dependencies", "terraform_metadata", "helm_metadata", "opa_metadata"}),
     parent=("artifact_id", "artifacts"),
-    tracked=("approval_status", "is_bad"),
+    archived_flag="archived",
+    tracked=("approval_status", "is_bad", "archived"),
     created_action="published",
     exclusive_flag="is_latest",
     label_sql="version",
@@ -149,8 +152,10 @@ ARTIFACT_VERSIONS = Table(
 VERSION_APPROVALS = Table(
     "version_approvals",
     "approval",
-    ("version_id", "actor", "comment", "approved_at"),
+    ("version_id", "actor", "comment", "approved_at", "archived"),
     parent=("version_id", "artifact_versions"),
+    archived_flag="archived",
+    tracked=("archived",),
     label_sql="actor",
 )
 PIPELINES = Table(

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from reconciler.keeper.authority import change_relaxation, relaxation_findings
 from reconciler.keeper.changes import RegistryChange, registry_changes
 from reconciler.keeper.policy import PLATFORM_TEAM, EffectivePolicy, effective_policy
+from reconciler.keeper.registry import RecordedArtifact, RecordedRegistry, recorded_key_findings
 from reconciler.keeper.rules import artifact_findings
 from reconciler.keeper.semver import InvalidVersion, SemVer, parse_version, version_order_key
 from reconciler.keeper.state import (
@@ -28,6 +31,7 @@ from reconciler.keeper.state import (
     derive_change,
     recorded_state,
 )
+from reconciler.keeper.timestamps import horizon, times_after
 from reconciler.keeper.transitions import artifact_transition_findings, check_transitions, registry_key_reuse
 from reconciler.model.diagnostics import Diagnostic
 from reconciler.validate.checks import Subject, document_token
@@ -42,6 +46,8 @@ __all__ = [
     "ArtifactState",
     "EffectivePolicy",
     "InvalidVersion",
+    "RecordedArtifact",
+    "RecordedRegistry",
     "RegistryChange",
     "SemVer",
     "VersionState",
@@ -59,11 +65,13 @@ __all__ = [
 
 
 def _findings_of(ctx: CheckContext, artifact: Artifact) -> list[Diagnostic]:
-    state = derive_artifact(artifact, ctx.model, ctx.base, ctx.actor)
+    state = derive_artifact(artifact, ctx.model, ctx.base, ctx.actor, now=ctx.now)
     findings = artifact_findings(state)
     before = ctx.base.artifacts.get(artifact.name) if ctx.base is not None else None
     if ctx.base is not None and before is not None:
         findings.extend(artifact_transition_findings(derive_artifact(before, ctx.base, ctx.base), state))
+    if ctx.base is not None and (relaxed := change_relaxation(artifact, before, ctx.base, ctx.actor)) is not None:
+        findings.extend(relaxation_findings(relaxed, artifact))
     return findings
 
 
@@ -88,13 +96,34 @@ def subjects(ctx: CheckContext) -> list[Subject]:
             policies,
             f"base={ctx.base is not None}",
             f"actor={ctx.actor}",
+            f"clock={ctx.now is not None}",
+            "future=" + "\0".join(times_after(artifact, _latest_time(ctx))),
         )
         result.append(Subject(f"artifact/{name}", inputs, functools.partial(_findings_of, ctx, artifact)))
+    if ctx.recorded is not None:
+        recorded, model = ctx.recorded, ctx.model
+        keys = tuple(document_token(a.doc) for _, a in sorted(model.artifacts.items()))
+        result.append(
+            Subject("recorded-keys", (*keys, recorded.digest), lambda: recorded_key_findings(model, recorded))
+        )
     if ctx.base is not None:
         base, head = ctx.base, ctx.model
         keys = tuple(document_token(a.doc) for model in (base, head) for _, a in sorted(model.artifacts.items()))
         result.append(Subject("registry-keys", keys, lambda: registry_key_reuse(base, head)))
     return result
+
+
+def _latest_time(ctx: CheckContext) -> datetime | None:
+    return horizon(ctx.now) if ctx.now is not None else None
+
+
+def environment_token(ctx: CheckContext) -> str:
+    """What the findings read besides documents: which recorded times lie after the commit's, and what the
+    database holds."""
+    latest = _latest_time(ctx)
+    future = [f"{name}={t}" for name, a in sorted(ctx.model.artifacts.items()) for t in times_after(a, latest)]
+    recorded = ctx.recorded.digest if ctx.recorded is not None else "-"
+    return f"clock={latest is not None}\0recorded={recorded}\0" + "\0".join(future)
 
 
 def check(ctx: CheckContext) -> list[Diagnostic]:

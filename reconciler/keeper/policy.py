@@ -8,7 +8,7 @@ strictest level of every policy that applies (block > warn > audit); with none, 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from reconciler.model.kinds import Artifact, Policy, RepoModel
@@ -192,3 +192,36 @@ def effective_policy(artifact: Artifact, model: RepoModel) -> EffectivePolicy:
     if shareable:
         index.shared[shared_key] = result
     return result
+
+
+def _scan_grade_rank(policy: EffectivePolicy) -> int:
+    grade = str(policy.rules.get("requiredScanGrade", "")).upper()
+    return GRADES_BEST_FIRST.index(grade) if grade and grade in GRADES_BEST_FIRST else len(GRADES_BEST_FIRST)
+
+
+def weakened_rules(policy: EffectivePolicy, floor: EffectivePolicy) -> dict[str, Any]:
+    """The rules on which `policy` asks less than `floor`, each with the floor's value (what restores it)."""
+    weaker: dict[str, Any] = {}
+    if policy.min_approvers < floor.min_approvers:
+        weaker["minApprovers"] = floor.min_approvers
+    if floor.prevent_self_approval and not policy.prevent_self_approval:
+        weaker["preventSelfApproval"] = True
+    if policy.auto_approve_patches and not floor.auto_approve_patches:
+        weaker["autoApprovePatches"] = False
+    for rule in ("requirePassingTests", "requirePassingValidate"):
+        if floor.rules.get(rule) and not policy.rules.get(rule):
+            weaker[rule] = True
+    if _scan_grade_rank(policy) > _scan_grade_rank(floor):
+        weaker["requiredScanGrade"] = floor.rules["requiredScanGrade"]
+    if ENFORCEMENT_STRICTNESS[policy.enforcement_level] < ENFORCEMENT_STRICTNESS[floor.enforcement_level]:
+        weaker["enforcementLevel"] = floor.enforcement_level
+    return weaker
+
+
+def without_inline_policy(artifact: Artifact) -> Artifact:
+    return replace(artifact, approval_policy={})
+
+
+def restrained(artifact: Artifact, weaker: Mapping[str, Any]) -> Artifact:
+    """`artifact` with its inline policy raised back to the floor on every rule where it was weaker."""
+    return replace(artifact, approval_policy={**artifact.approval_policy, **weaker})

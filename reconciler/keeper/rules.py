@@ -56,4 +56,9 @@ def approval_findings(state: ArtifactState) -> list[Diagnostic]:
 
 def artifact_findings(state: ArtifactState) -> list[Diagnostic]:
     """Everything one commit says about one artifact's versions."""
-    return [*state.version_problems, *metadata_findings(state.artifact), *approval_findings(state)]
+    return [
+        *state.version_problems,
+        *state.time_problems,
+        *metadata_findings(state.artifact),
+        *approval_findings(state),
+    ]

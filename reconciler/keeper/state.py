@@ -4,8 +4,10 @@ A version is `rejected` when it carries a rejection, `approved` when it has at l
 `minApprovers` valid approvals (or `autoApprovePatches` approved it), `pending` otherwise. `latest` is the
 approved, non-yanked version that Terraform and Helm pick when no version is asked for: the release of highest
 semver precedence, or the highest prerelease while no release is approved. Approval times do not enter it, so a
-far-future date cannot pin an old version as latest. Every approval entry that does not count is
-kept as an `ApprovalProblem`, so the checks can report it at the entry instead of silently ignoring it.
+far-future date cannot pin an old version as latest. Every approval entry that does not count is kept as an
+`ApprovalProblem`, so the checks can report it at the entry instead of silently ignoring it: among them approvals
+dated after the commit that records them, and, in a change, approvals of a pending version given before the
+change rewrote what they reviewed.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from reconciler.keeper.authority import change_relaxation
 from reconciler.keeper.policy import PLATFORM_TEAM, EffectivePolicy, effective_policy
 from reconciler.keeper.semver import OrderKey
-from reconciler.keeper.timestamps import EARLIEST, LATEST, parse_time, sortable_time
+from reconciler.keeper.timestamps import EARLIEST, LATEST, future_time_findings, horizon, parse_time, sortable_time
 from reconciler.keeper.versions import ParsedVersion, index_versions, version_key
 from reconciler.model.diagnostics import Diagnostic
 from reconciler.model.document import Document
@@ -33,6 +36,10 @@ DUPLICATE = "duplicate"
 CHANGE_AUTHOR = "actor"
 ROLE = "role"
 SELF_APPROVAL = "preventSelfApproval"
+FUTURE = "future"
+VOIDED = "voided"
+# What an approval does not review: the approvals themselves, and records about the version (yank, rejection).
+_NOT_REVIEWED = frozenset({"approvals", "yanked", "rejected"})
 POLICY_RULES = frozenset({SELF_APPROVAL})  # findings whose severity follows the policy's enforcement level
 
 
@@ -96,6 +103,7 @@ class ArtifactState:
     versions: tuple[VersionState, ...]  # highest semver precedence first
     artifact: Artifact = field(compare=False)  # the document, for descriptions, tags, storage, readme
     version_problems: tuple[Diagnostic, ...] = ()  # entries left out: not a version, or declared twice
+    time_problems: tuple[Diagnostic, ...] = ()  # publications, yanks and rejections dated after the commit
 
     @property
     def latest(self) -> VersionState | None:
@@ -117,7 +125,9 @@ class _Authority:
     policy: EffectivePolicy
     judging_a_change: bool  # a base/head validation: authority is the base
     earlier_approvers: Mapping[str, frozenset[str]]  # per version key, approvers already on the base
+    edited: Mapping[str, tuple[str, ...]]  # per version key, the reviewed fields the change rewrites
     actor: str | None
+    latest_time: datetime | None  # nothing may be recorded later (the commit's time plus skew); None: no limit
 
     def approver_problem(self, approver: str) -> str | None:
         if self.team is not None and self.team.may_approve(approver):
@@ -161,6 +171,23 @@ def _judge_approvals(parsed: ParsedVersion, authority: _Authority) -> tuple[list
                 approval.index,
                 DUPLICATE,
                 f"{approval.by} approves version {parsed.key} twice (first at {first_at}); one approval per person",
+                counts=False,
+            )
+        elif authority.latest_time is not None and sortable_time(approval.at) > authority.latest_time:
+            problem = ApprovalProblem(
+                approval.index,
+                FUTURE,
+                f"{approval.by} approves version {parsed.key} at {approval.at}, later than the commit that records "
+                "it; an approval cannot be dated in the future, so it does not count",
+                counts=False,
+            )
+        elif not added_by_change and parsed.key in authority.edited:
+            problem = ApprovalProblem(
+                approval.index,
+                VOIDED,
+                f"{approval.by} approved version {parsed.key} before this change rewrote its "
+                f"{', '.join(authority.edited[parsed.key])}; that approval does not count for the new content: "
+                "remove it and ask for a new review",
                 counts=False,
             )
         elif not added_by_change:
@@ -284,6 +311,38 @@ def _version_state(item: _Reviewed, is_latest: bool, required: int) -> VersionSt
     )
 
 
+def _edited_versions(before: Artifact | None, after: Artifact) -> dict[str, tuple[str, ...]]:
+    """Per version key, the reviewed fields (anything but approvals, yank and rejection) `after` rewrites."""
+    if before is None:
+        return {}
+    old = {version_key(v.version): v.data for v in before.versions}
+    edited: dict[str, tuple[str, ...]] = {}
+    for version in after.versions:
+        was = old.get(version_key(version.version))
+        if was is None or was == version.data:
+            continue
+        keys = sorted((k for k in was.keys() | version.data.keys() if k not in _NOT_REVIEWED), key=str)
+        changed = tuple(str(k) for k in keys if was.get(k) != version.data.get(k))
+        if changed:
+            edited[version_key(version.version)] = changed
+    return edited
+
+
+def _pending_edits(before: Artifact | None, after: Artifact, base: RepoModel) -> dict[str, tuple[str, ...]]:
+    """The edits of versions not approved on the base (an approved version's content is immutable: the
+    transition rules refuse any edit of it instead)."""
+    edited = _edited_versions(before, after)
+    if not edited or before is None:
+        return edited
+    recorded = derive_artifact(before, base, base)
+    return {key: fields for key, fields in edited.items() if _status_of(recorded, key) != "approved"}
+
+
+def _status_of(state: ArtifactState, key: str) -> ApprovalStatus | None:
+    version = state.version(key)
+    return version.approval_status if version is not None else None
+
+
 def _earlier_approvers(artifact: Artifact | None) -> dict[str, frozenset[str]]:
     if artifact is None:
         return {}
@@ -296,11 +355,17 @@ def derive_artifact(
     base: RepoModel | None = None,
     actor: str | None = None,
     status: ArtifactStatus | None = None,
+    now: datetime | None = None,
 ) -> ArtifactState:
-    """The state of one artifact of `model`; with a `base`, authority (teams, policy) comes from the base."""
+    """The state of one artifact of `model`; with a `base`, authority (teams, policy) comes from the base. With
+    `now` (the commit's time), times recorded after it are problems, and such approvals do not count."""
     authority_model = base if base is not None else model
     base_artifact = base.artifacts.get(artifact.name) if base is not None else None
-    governing = base_artifact or artifact  # an existing artifact keeps the owner and inline policy it had
+    # An existing artifact keeps the owner and inline policy it had; a commit judging itself is its own base.
+    governing = artifact if base is model else base_artifact or artifact
+    if base is not None and base is not model and base_artifact is None:
+        relaxed = change_relaxation(artifact, None, base, actor)  # a new artifact's inline policy is judged too
+        governing = relaxed.governing if relaxed is not None else artifact
     team_name = governing.team or PLATFORM_TEAM
     policy = effective_policy(governing, authority_model)
     authority = _Authority(
@@ -311,7 +376,9 @@ def derive_artifact(
         policy=policy,
         judging_a_change=base is not None,
         earlier_approvers=_earlier_approvers(base_artifact),
+        edited=_pending_edits(base_artifact, artifact, base) if base is not None and base is not model else {},
         actor=actor,
+        latest_time=horizon(now) if now is not None else None,
     )
     index = index_versions(artifact)
     reviewed = _with_auto_approvals([_review(p, authority) for p in index.by_key.values()], policy)
@@ -329,6 +396,7 @@ def derive_artifact(
         versions=tuple(_version_state(r, r is latest, policy.min_approvers) for r in newest_first),
         artifact=artifact,
         version_problems=index.problems,
+        time_problems=future_time_findings(artifact, authority.latest_time),
     )
 
 

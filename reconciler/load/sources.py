@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,7 @@ class RepoSource:
     commit: str | None = None  # the commit id when read from git
     author: str | None = None  # the commit author's email when read from git
     read_text: Callable[[str], str | None] = lambda _path: None  # any repo file (e.g. a README), or None
+    committed_at: datetime | None = None  # the committer's time when read from git
 
 
 def git_blob_id(content: bytes) -> str:
@@ -62,7 +64,7 @@ def is_document_path(path: str, ignore: pathspec.PathSpec | None) -> bool:
     return not (ignore and ignore.match_file(path))
 
 
-def _ignore_spec(text: str | None) -> pathspec.PathSpec | None:
+def ignore_spec(text: str | None) -> pathspec.PathSpec | None:
     if not text:
         return None
     import pathspec  # only repos with a .portalignore pay for it
@@ -76,7 +78,7 @@ def working_tree(root: Path, known: KnownBlobs | None = None) -> RepoSource:
     if not root.is_dir():
         raise SourceError(f"{root}: not a directory")
     ignore_file = root / IGNORE_FILE
-    ignore = _ignore_spec(ignore_file.read_text(encoding="utf-8", errors="replace") if ignore_file.is_file() else None)
+    ignore = ignore_spec(ignore_file.read_text(encoding="utf-8", errors="replace") if ignore_file.is_file() else None)
     files = list(_walk(str(root), "", ignore, known if known is not None else {}))
     files.sort(key=lambda f: f.path)
     if known is not None:
@@ -172,7 +174,7 @@ def git_commit(location: str, ref: str, state_dir: Path) -> RepoSource:
             return None
         return obj.data.decode("utf-8", errors="replace") if obj.type == pygit2.enums.ObjectType.BLOB else None
 
-    ignore = _ignore_spec(blob_text(IGNORE_FILE))
+    ignore = ignore_spec(blob_text(IGNORE_FILE))
     files: list[SourceFile] = []
     _walk_tree(repo, tree, "", ignore, files)
     files.sort(key=lambda f: f.path)
@@ -182,6 +184,7 @@ def git_commit(location: str, ref: str, state_dir: Path) -> RepoSource:
         commit=str(commit.id),
         author=commit.author.email,
         read_text=blob_text,
+        committed_at=datetime.fromtimestamp(commit.committer.time, UTC),
     )
 
 

@@ -7,7 +7,9 @@ daemon agree on what is valid.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler.load import cache as blob_cache
 from reconciler.load.cache import BlobCache
@@ -19,7 +21,11 @@ from reconciler.validate.checks import CHECKS
 from reconciler.validate.context import CheckContext
 from reconciler.validate.files import fill_cache
 from reconciler.validate.memo import CheckMemo, inputs_digest, kind_digests
+from reconciler.validate.paths import control_character_finding, has_control_characters
 from reconciler.validate.schema import SchemaSet
+
+if TYPE_CHECKING:
+    from reconciler.keeper.registry import RecordedRegistry
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +60,11 @@ def check_files(
     documents: list[Document] = []
     valid: list[Document] = []
     findings: list[Diagnostic] = []
-    fill_cache(list(source.files), cache, schemas)
+    fill_cache([f for f in source.files if not has_control_characters(f.path)], cache, schemas)
     for file in source.files:
+        if has_control_characters(file.path):  # refused unread: its name alone is the attack
+            findings.append(control_character_finding(file.path))
+            continue
         entry = cache.get(file.blob_id) or blob_cache.encode([], [])
         docs, file_findings = blob_cache.decode(entry, file.path, file.blob_id, file.read)
         documents.extend(docs)
@@ -73,7 +82,9 @@ def validate_source(
     base: Validation | None = None,
     actor: str | None = None,
     schemas: SchemaSet | None = None,
+    recorded: RecordedRegistry | None = None,
 ) -> Validation:
+    """`recorded` is what a configured database holds: registry keys it binds to a team are checked too."""
     schemas = schemas or schema_set()
     cache = BlobCache(state_dir, schemas.fingerprint)
     documents, valid, findings = check_files(source, cache, schemas)
@@ -86,12 +97,18 @@ def validate_source(
         actor=actor,
         declared=frozenset((d.kind, d.name) for d in documents),
         read_text=source.read_text,
+        now=source.committed_at or datetime.now(UTC),
+        recorded=recorded,
     )
     memo = CheckMemo(state_dir)
     head_digests = kind_digests(documents)
     base_digests = kind_digests(base.documents) if base else None
     for check in CHECKS:
-        digest = None if check.reads is None else inputs_digest(check, head_digests, base_digests, actor)
+        digest = (
+            None
+            if check.reads is None
+            else inputs_digest(check, head_digests, base_digests, actor, check.environment_token(ctx))
+        )
         findings.extend(memo.run(check, ctx, digest))
     memo.save()
     findings.sort(key=Diagnostic.sort_key)

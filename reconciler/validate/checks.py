@@ -42,6 +42,12 @@ class CrossCheck:
     target: str  # "package.module:function" taking a CheckContext: findings, or with `by_subject`, Subjects
     reads: frozenset[str] | None  # the document kinds the check reads; None: anything, so never remembered
     by_subject: bool = False
+    # "package.module:function" taking a CheckContext: a token of what the findings read besides documents
+    # (the clock, the database), so that remembered findings are reused only while it stays the same.
+    environment: str | None = None
+
+    def environment_token(self, ctx: CheckContext) -> str:
+        return str(_load(self.environment)(ctx)) if self.environment else ""
 
     def run(self, ctx: CheckContext) -> Iterable[Diagnostic]:
         if self.by_subject:
@@ -55,17 +61,25 @@ class CrossCheck:
 # Cross-document checks, run on the schema-valid documents of a commit.
 CHECKS: tuple[CrossCheck, ...] = (
     CrossCheck("references", "reconciler.validate.references:check", reads=None),
+    CrossCheck("hidden", "reconciler.validate.hidden:check", reads=None),
     CrossCheck(
         "chambers",
         "reconciler.validate.chambers:check",
         frozenset({"Workspace", "WorkspaceTemplate", "Cluster", "Team"}),
     ),
     CrossCheck("herald", "reconciler.herald.placement:check", frozenset({"Pipeline", "Cluster"})),
-    CrossCheck("keeper", "reconciler.keeper:subjects", frozenset({"Artifact", "Team", "Policy"}), by_subject=True),
+    CrossCheck(
+        "keeper",
+        "reconciler.keeper:subjects",
+        frozenset({"Artifact", "Team", "Policy"}),
+        by_subject=True,
+        environment="reconciler.keeper:environment_token",
+    ),
 )
 
 # Per kind, a "package.module:function" taking one schema-valid Document.
 DOCUMENT_CHECKS: dict[str, str] = {
+    "Artifact": "reconciler.keeper.timestamps:check_document",
     "Pipeline": "reconciler.herald.check:check_document",
 }
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from reconciler.model.kinds import RepoModel
+
+if TYPE_CHECKING:
+    from reconciler.keeper.registry import RecordedRegistry
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +22,8 @@ class CheckContext:
     # but has errors of its own is not reported a second time as dangling.
     declared: frozenset[tuple[str, str]] = frozenset()
     read_text: Callable[[str], str | None] = field(default=lambda _path: None)  # other files of the commit
+    now: datetime | None = None  # when the commit was made (a working tree: now); nothing may be dated later
+    recorded: RecordedRegistry | None = None  # what the configured database holds (registry keys, admins)
 
     @property
     def authority(self) -> RepoModel:

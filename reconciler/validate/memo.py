@@ -36,10 +36,13 @@ def kind_digests(documents: Sequence[Document]) -> dict[str, str]:
     }
 
 
-def inputs_digest(check: CrossCheck, head: dict[str, str], base: dict[str, str] | None, actor: str | None) -> str:
-    """The digest of everything `check` reads: its kinds' documents in the head and the base, and the actor."""
+def inputs_digest(
+    check: CrossCheck, head: dict[str, str], base: dict[str, str] | None, actor: str | None, environment: str = ""
+) -> str:
+    """The digest of everything `check` reads: its kinds' documents in the head and the base, the actor, and
+    what it reads besides documents (the clock, the database)."""
     assert check.reads is not None
-    parts = [check.name, str(actor), str(base is not None)]
+    parts = [check.name, str(actor), str(base is not None), environment]
     for side in (head, base or {}):
         parts.extend(f"{kind}={side.get(kind, '')}" for kind in sorted(check.reads))
     return hashlib.sha256("\0".join(parts).encode(), usedforsecurity=False).hexdigest()

@@ -62,7 +62,7 @@ class SchemaSet:
         for schema in self.documents.values():
             kind = schema.get("properties", {}).get("kind", {}).get("const")
             if kind:
-                by_kind[kind] = jsonschema_rs.validator_for(schema, registry=registry, validate_formats=False)
+                by_kind[kind] = jsonschema_rs.validator_for(schema, registry=registry, validate_formats=True)
         return by_kind
 
     def _keyword_parent(self, keyword_location: str | None) -> Mapping[str, Any]:

@@ -43,9 +43,9 @@ class TemplateRepo:
         self.files = template_files()
         self.head = commit(path, self.files, "starter repo")
 
-    def commit(self, files: Mapping[str, str], message: str = "change") -> str:
+    def commit(self, files: Mapping[str, str], message: str = "change", author: str | None = None) -> str:
         self.files = dict(files)
-        self.head = commit(self.path, self.files, message)
+        self.head = commit(self.path, self.files, message, author)
         return self.head
 
 

@@ -38,8 +38,8 @@ EDITS: dict[str, Callable[[Files], Files]] = {
     "reword a team": lambda f: edited(f, "teams/platform.yaml", "displayName: ", "displayName: The "),
 }
 
-# Declared rows only: archived artifacts and pipelines, superseded deployments and pipeline history are what
-# the path leaves behind, and may differ.
+# Declared rows only: archived artifacts, versions, approvals and pipelines, superseded deployments and pipeline
+# history are what the path leaves behind, and may differ.
 SNAPSHOTS = {
     "teams": "SELECT id, row_hash FROM teams",
     "team_members": "SELECT id, row_hash FROM team_members",
@@ -49,9 +49,9 @@ SNAPSHOTS = {
     "bindings": "SELECT id, row_hash FROM policy_bindings",
     "artifacts": "SELECT id, row_hash, status FROM artifacts WHERE status <> 'archived'",
     "versions": "SELECT v.id, v.row_hash, v.is_latest FROM artifact_versions v"
-    " JOIN artifacts a ON a.id = v.artifact_id WHERE a.status <> 'archived'",
+    " JOIN artifacts a ON a.id = v.artifact_id WHERE a.status <> 'archived' AND NOT v.archived",
     "approvals": "SELECT p.id, p.row_hash FROM version_approvals p JOIN artifact_versions v ON v.id = p.version_id"
-    " JOIN artifacts a ON a.id = v.artifact_id WHERE a.status <> 'archived'",
+    " JOIN artifacts a ON a.id = v.artifact_id WHERE a.status <> 'archived' AND NOT p.archived",
     "pipelines": "SELECT id, row_hash FROM pipelines WHERE status = 'active'",
     "deployments": "SELECT d.id, v.config_hash FROM pipeline_deployments d"
     " JOIN pipeline_versions v ON v.id = d.pipeline_version_id WHERE d.status = 'active'",

@@ -20,6 +20,7 @@ def version(number: str, *, latest: bool, status: str = "approved") -> Row:
         "approval_status": status,
         "is_latest": latest,
         "is_bad": False,
+        "archived": False,
     }
     return make_row(t.ARTIFACT_VERSIONS, (*ARTIFACT, number), values, name=number, team="platform")
 
@@ -37,16 +38,18 @@ def test_latest_is_cleared_before_it_is_set() -> None:
     assert [r.values[t.ARTIFACT_VERSIONS.index("is_latest")] for r in changes.updates] == [False, True]
 
 
-def test_versions_of_a_removed_artifact_stay_while_a_removed_version_of_a_live_one_goes() -> None:
+def test_versions_of_a_removed_artifact_stay_while_a_removed_version_of_a_live_one_is_archived() -> None:
     kept = version("1.0.0", latest=True)
     held = {kept.id: stored(kept)}
     gone_parent, _ = diff_table(t.ARTIFACT_VERSIONS, [], held, frozenset(), "alice@acme.dev")
     live_parent, audit = diff_table(
         t.ARTIFACT_VERSIONS, [], held, frozenset({row_id(t.ARTIFACTS, *ARTIFACT)}), "alice@acme.dev"
     )
-    assert gone_parent.deletions == ()
-    assert live_parent.deletions == (kept.id,)
-    assert [a.action for a in audit] == ["version.deleted"]
+    assert (gone_parent.deletions, gone_parent.retirements) == ((), ())
+    assert (live_parent.deletions, live_parent.retirements) == ((), (kept.id,))  # history: never deleted
+    assert [a.action for a in audit] == ["version.archived"]
+    again, _ = diff_table(t.ARTIFACT_VERSIONS, [], {kept.id: stored(kept, archived=True)}, None, "alice@acme.dev")
+    assert again.count == 0  # already archived: nothing to write
 
 
 def test_an_approval_names_the_approver_and_a_yank_the_yanker() -> None:

@@ -84,7 +84,8 @@ def test_codeowners(tmp_path: Path, portal) -> None:
     root = write_files(tmp_path / "platform", BASE_FILES)
     out = tmp_path / "CODEOWNERS"
     assert portal("codeowners", root, "-o", out).code == 0
-    assert out.read_text().splitlines()[2:] == [
+    assert out.read_text().splitlines()[3:] == [
+        "* alice@acme.dev",
         "/artifacts/vpc.yaml alice@acme.dev bob@acme.dev carol@acme.dev",
         "/teams/payments.yaml pat@acme.dev",
         "/teams/platform.yaml alice@acme.dev",
@@ -94,7 +95,7 @@ def test_codeowners(tmp_path: Path, portal) -> None:
     stale = portal("codeowners", root, "-o", out, "--check")
     assert (stale.code, stale.err) == (1, f"{out}: out of date; run portal codeowners -o {out}\n")
     printed = portal("codeowners", root)
-    assert (printed.code, printed.lines[2]) == (0, "/artifacts/vpc.yaml alice@acme.dev carol@acme.dev")
+    assert (printed.code, printed.lines[4]) == (0, "/artifacts/vpc.yaml alice@acme.dev carol@acme.dev")
 
 
 def test_codeowners_refuses_an_invalid_repo(tmp_path: Path, portal) -> None:

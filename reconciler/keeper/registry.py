@@ -1,0 +1,73 @@
+"""What the database recorded of the registry, as Keeper's rules read it: a registry key stays with its team.
+
+A key is bound to the team that first published under it, for ever: archiving the artifact reserves the key
+(its versions and approvals are history), the same team declaring it again restores it with that history, and
+another team declaring it is refused, naming the owner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.keeper.policy import PLATFORM_TEAM
+from reconciler.model.diagnostics import Diagnostic, error
+from reconciler.model.kinds import RepoModel
+
+RegistryKey = tuple[str, str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedArtifact:
+    document_name: str
+    team: str
+    status: str  # active, deprecated or archived
+    approval_policy: Mapping[str, Any]  # the inline policy in force
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRegistry:
+    """The artifacts a database holds (archived ones included) and each team's admins, by the last sync."""
+
+    artifacts: Mapping[RegistryKey, RecordedArtifact] = field(default_factory=dict)
+    admins: Mapping[str, frozenset[str]] = field(default_factory=dict)  # team → lower-cased emails
+
+    @property
+    def digest(self) -> str:
+        text = repr(
+            (
+                sorted(
+                    (key, a.document_name, a.team, a.status, sorted(a.approval_policy.items()))
+                    for key, a in self.artifacts.items()
+                ),
+                sorted((team, sorted(emails)) for team, emails in self.admins.items()),
+            )
+        )
+        return hashlib.sha256(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def key_text(key: RegistryKey) -> str:
+    return "/".join(part for part in key if part)
+
+
+def recorded_key_findings(model: RepoModel, recorded: RecordedRegistry) -> list[Diagnostic]:
+    """Every artifact of `model` declaring a registry key the database binds to another team."""
+    findings: list[Diagnostic] = []
+    for _, artifact in sorted(model.artifacts.items()):
+        owner = recorded.artifacts.get(artifact.registry_key)
+        team = artifact.team or PLATFORM_TEAM
+        if owner is None or owner.team == team:
+            continue
+        state = "the archived " if owner.status == "archived" else ""
+        findings.append(
+            error(
+                f"registry key {key_text(artifact.registry_key)} belongs to Team/{owner.team} ({state}"
+                f"Artifact/{owner.document_name}, recorded in the database); a registry key stays with its team "
+                f"for ever, so Team/{team} must publish under another",
+                artifact.doc.location("spec", "namespace"),
+                artifact.doc.subject,
+            )
+        )
+    return findings
