@@ -60,6 +60,18 @@ class Observation:
     live: Mapping[ObjectKey, Mapping[str, Any]]
     confirmed_gone: frozenset[ObjectKey] = frozenset()  # listed objects the server says do not exist
     unobserved: Mapping[Kind, str] = field(default_factory=dict)  # kinds whose discovery failed: why
+    legacy: bool = False  # the old per-server inventory is there and this Cluster has none of its own yet
+
+
+def read_inventory(client: KubeClient, instance: str, cluster: str, desired_keys: Sequence[ObjectKey]) -> Observation:
+    """This Cluster document's inventory; before it has one, its share of the old per-server inventory."""
+    inventory = inventories.read(client, instance, cluster)
+    if inventory.exists:
+        return Observation(inventory, {})
+    legacy = inventories.read_legacy(client, instance)
+    if not legacy.exists:
+        return Observation(inventory, {})
+    return Observation(inventories.claim_legacy(legacy, desired_keys), {}, legacy=True)
 
 
 def confirm_gone(
@@ -85,10 +97,13 @@ def observe(
     discovery: Discovery,
     desired_keys: Sequence[ObjectKey],
     instance: str,
+    cluster: str,
     concurrency: int,
 ) -> Observation:
     """The inventory, and every live object we own of the kinds we want or once applied: one LIST per kind."""
-    inventory = inventories.read(client, instance)  # the first request: an unreachable cluster shows here
+    # The first request: an unreachable cluster shows here.
+    listed = read_inventory(client, instance, cluster, desired_keys)
+    inventory = listed.inventory
     kinds = sorted({(k.api_version, k.kind) for k in (*desired_keys, *inventory.entries)})
     resources: list[Resource] = []
     unobserved: dict[Kind, str] = {}
@@ -120,7 +135,8 @@ def observe(
         for key in inventory.entries
         if key not in wanted and key not in live and (key.api_version, key.kind) not in unobserved
     ]
-    return Observation(inventory, live, confirm_gone(client, discovery, missing, instance, concurrency), unobserved)
+    gone = confirm_gone(client, discovery, missing, instance, concurrency)
+    return Observation(inventory, live, gone, unobserved, listed.legacy)
 
 
 def _health(plan: ClusterPlan, observation: Observation, outcomes: Sequence[Outcome]) -> list[Health]:
@@ -142,12 +158,15 @@ def reconcile_cluster(
     drift: DriftMode,
     options: ReconcileOptions,
     progress: Progress = lambda _: None,
+    contested: Mapping[ObjectKey, str] | None = None,
 ) -> ClusterReport:
+    """`contested`: desired objects another Cluster document on the same API server wants too (its name)."""
     objects = [stamped(o, options.instance) for o in desired]
     discovery = Discovery(client)
+    instance = options.instance
     try:
         progress(f"{name}: reading live objects")
-        observation = observe(client, discovery, [key_of(o) for o in objects], options.instance, options.concurrency)
+        observation = observe(client, discovery, [key_of(o) for o in objects], instance, name, options.concurrency)
         plan = plan_cluster(
             objects,
             observation.live,
@@ -157,13 +176,16 @@ def reconcile_cluster(
             allow_mass_prune=options.allow_mass_prune,
             confirmed_gone=observation.confirmed_gone,
             unobserved=observation.unobserved,
+            contested=contested,
         )
         if options.dry_run:
             return ClusterReport(name, "ok", plan=plan, dry_run=True)
         inventory = observation.inventory
         before = inventory.merged(plan.desired_hashes)
-        if not before.same_as(inventory):
-            inventory = inventories.write(client, before, options.instance)
+        if not before.same_as(inventory) or (observation.legacy and not inventory.exists):
+            inventory = inventories.write(client, before, instance, name)
+        if observation.legacy:
+            inventories.retire_legacy(client, instance)
         progress(f"{name}: applying {len(plan.writes)} object(s)")
         outcomes = apply_changes(client, discovery, plan.changes, options.concurrency, options.instance)
         if options.prune:
@@ -171,7 +193,7 @@ def reconcile_cluster(
         deleted = [o.key for o in outcomes if o.result == "pruned"]
         after = inventory.only(plan.inventory_after(deleted))
         if not after.same_as(inventory):
-            inventories.write(client, after, options.instance)
+            inventories.write(client, after, instance, name)
         health = _health(plan, observation, outcomes)
         if options.wait and any(h.state != "ready" for h in health):
             progress(f"{name}: waiting for {sum(h.state != 'ready' for h in health)} object(s) to become ready")

@@ -55,6 +55,7 @@ class CrossCheck:
 # Cross-document checks, run on the schema-valid documents of a commit.
 CHECKS: tuple[CrossCheck, ...] = (
     CrossCheck("references", "reconciler.validate.references:check", reads=None),
+    CrossCheck("connections", "reconciler.validate.connections:check", frozenset({"Cluster"})),
     CrossCheck(
         "chambers",
         "reconciler.validate.chambers:check",

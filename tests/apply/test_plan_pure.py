@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+
 from reconciler.kube.compare import REDACTED, differences, redacted, removed_fields
 from reconciler.kube.health import assess
-from reconciler.kube.inventory import Inventory, decode, encode
+from reconciler.kube.inventory import Inventory, InventoryError, decode, encode, inventory_name
 from reconciler.kube.objects import ObjectKey, hash_annotation, key_of, stamped
 from reconciler.kube.plan import plan_cluster
 
@@ -147,16 +149,26 @@ def test_the_desired_hash_ignores_nothing_but_itself() -> None:
 
 def test_a_long_inventory_is_stored_compressed() -> None:
     many = Inventory({ObjectKey("v1", "ConfigMap", f"ns-{i % 7}", f"config-{i:05d}"): f"{i:020d}" for i in range(6000)})
-    stored = encode(many, "default")
+    stored = encode(many, "default", "dev")
     assert "binaryData" in stored and "data" not in stored
-    assert decode(stored).entries == many.entries
+    assert decode(stored, "default").entries == many.entries
 
 
 def test_the_inventory_round_trips() -> None:
     inventory = Inventory(
         {ObjectKey("apps/v1", "Deployment", "x", "web"): "h1", ObjectKey("v1", "Namespace", "", "x"): "h2"}
     )
-    assert decode(encode(inventory, "default")).entries == inventory.entries
+    stored = encode(inventory, "default", "dev")
+    assert stored["metadata"]["name"] == "portal-inventory-default-dev"
+    assert decode(stored, "default").entries == inventory.entries
+
+
+def test_an_inventory_of_another_instance_is_never_taken_for_ours() -> None:
+    # "a" + "b-dev" and "a-b" + "dev" make the same name.
+    stored = encode(Inventory({ObjectKey("v1", "Namespace", "", "x"): "h"}), "a", "b-dev")
+    assert stored["metadata"]["name"] == inventory_name("a-b", "dev")
+    with pytest.raises(InventoryError, match="belongs to instance 'a', not 'a-b'"):
+        decode(stored, "a-b")
 
 
 def test_health() -> None:
