@@ -53,6 +53,11 @@ def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="S",
         help="how long one request to a cluster may take (seconds)",
     )
+    parser.add_argument(
+        "--allow-kubeconfig-exec",
+        action="store_true",
+        help="let kubeconfigs read from Secrets run their exec and auth-provider plugins (commands on this host)",
+    )
     parser.set_defaults(vector_image=DEFAULT_SETTINGS.image)
 
 
@@ -171,7 +176,7 @@ def run_clusters(
 
     def connected(cluster: Cluster) -> KubeClient | ConnectError:
         try:
-            return connect(cluster, kubeconfig, management, pool_size, args.request_timeout)
+            return connect(cluster, kubeconfig, management, pool_size, args.request_timeout, args.allow_kubeconfig_exec)
         except ConnectError as exc:
             return exc
 
