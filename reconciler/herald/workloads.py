@@ -8,13 +8,14 @@ pod-template annotation, so a config change rolls the pods and nothing else does
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.herald.catalog import Catalog, default_catalog
 from reconciler.herald.compile import render_config
-from reconciler.herald.merge import MergedConfig, merged_configs
+from reconciler.herald.merge import MergedConfig, merged_configs, placements
+from reconciler.kube.objects import CompiledIdentity, ObjectKey
 from reconciler.model.kinds import EnvVar, RepoModel
 from reconciler.model.ownership import ownership_labels
 
@@ -24,6 +25,7 @@ CONFIG_FILE = "vector.yaml"
 CONFIG_MOUNT = "/etc/vector"
 DEFAULT_DATA_DIR = "/var/lib/vector"  # Vector's own default when `data_dir` is not set
 _PORT = re.compile(r":(\d{1,5})$")
+_RBAC_API = "rbac.authorization.k8s.io/v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,19 @@ class WorkloadSettings:
 DEFAULT_SETTINGS = WorkloadSettings()
 
 
+def workload_name(role: str) -> str:
+    """The name of a role's ServiceAccount, ConfigMap and workload."""
+    return f"vector-{role}"
+
+
+def _rbac_name(settings: WorkloadSettings, role: str) -> str:
+    return f"portal-{settings.namespace}-{workload_name(role)}"  # cluster-scoped: the namespace keeps it unique
+
+
+def _headless_name(role: str) -> str:
+    return f"{workload_name(role)}-headless"
+
+
 @dataclass(frozen=True, slots=True)
 class _Context:
     """What every object of one (cluster, role) shares."""
@@ -56,7 +71,7 @@ class _Context:
 
     @property
     def name(self) -> str:
-        return f"vector-{self.merged.role}"
+        return workload_name(self.merged.role)
 
     @property
     def selector(self) -> dict[str, str]:
@@ -177,17 +192,17 @@ def _pod_template(ctx: _Context, config_hash: str, data_dir: str, ports: list[tu
 
 def _rbac(ctx: _Context) -> list[dict[str, Any]]:
     """kubernetes_logs reads pod, namespace and node metadata from the API server."""
-    name = f"portal-{ctx.settings.namespace}-{ctx.name}"  # cluster-scoped: the namespace keeps it unique
+    name = _rbac_name(ctx.settings, ctx.merged.role)
     rules = [{"apiGroups": [""], "resources": ["namespaces", "nodes", "pods"], "verbs": ["get", "list", "watch"]}]
     return [
         {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "apiVersion": _RBAC_API,
             "kind": "ClusterRole",
             "metadata": ctx.metadata(name, namespaced=False),
             "rules": rules,
         },
         {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "apiVersion": _RBAC_API,
             "kind": "ClusterRoleBinding",
             "metadata": ctx.metadata(name, namespaced=False),
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
@@ -196,8 +211,8 @@ def _rbac(ctx: _Context) -> list[dict[str, Any]]:
     ]
 
 
-def _uses_kubernetes_logs(config: Mapping[str, Any]) -> bool:
-    return any(body.get("type") == "kubernetes_logs" for body in config.get("sources", {}).values())
+def _uses_kubernetes_logs(sources: Mapping[str, Mapping[str, Any]]) -> bool:
+    return any(body.get("type") == "kubernetes_logs" for body in sources.values())
 
 
 def role_objects(merged: MergedConfig, instance: str, settings: WorkloadSettings) -> list[dict[str, Any]]:
@@ -216,7 +231,7 @@ def role_objects(merged: MergedConfig, instance: str, settings: WorkloadSettings
     objects: list[dict[str, Any]] = [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": ctx.metadata()},
     ]
-    if _uses_kubernetes_logs(merged.config):
+    if _uses_kubernetes_logs(merged.config.get("sources", {})):
         objects += _rbac(ctx)
     objects.append(
         {
@@ -237,7 +252,7 @@ def role_objects(merged: MergedConfig, instance: str, settings: WorkloadSettings
             }
         )
         return objects
-    service = f"{ctx.name}-headless"
+    service = _headless_name(merged.role)
     objects.append(
         {
             "apiVersion": "v1",
@@ -305,3 +320,25 @@ def desired_objects(
             objects += role_objects(merged, instance, settings)
         result[cluster] = objects
     return result
+
+
+def identities(model: RepoModel, settings: WorkloadSettings = DEFAULT_SETTINGS) -> Iterator[CompiledIdentity]:
+    """What `desired_objects` compiles, by identity only, without compiling a config. The objects of a
+    (cluster, role) are shared by the pipelines placed there, by design: each is attributed to the first."""
+    with_namespace: set[str] = set()
+    for (cluster, role), pipelines in placements(model).items():
+        doc = pipelines[0].doc
+        if cluster not in with_namespace:
+            with_namespace.add(cluster)
+            yield CompiledIdentity(cluster, ObjectKey("v1", "Namespace", "", settings.namespace), doc)
+        name, namespace = workload_name(role), settings.namespace
+        keys = [ObjectKey("v1", "ServiceAccount", namespace, name), ObjectKey("v1", "ConfigMap", namespace, name)]
+        if any(_uses_kubernetes_logs(p.sources) for p in pipelines):
+            rbac = _rbac_name(settings, role)
+            keys += [ObjectKey(_RBAC_API, kind, "", rbac) for kind in ("ClusterRole", "ClusterRoleBinding")]
+        if role == "agent":
+            keys.append(ObjectKey("apps/v1", "DaemonSet", namespace, name))
+        else:
+            keys += [ObjectKey("v1", "Service", namespace, _headless_name(role))]
+            keys += [ObjectKey("apps/v1", "StatefulSet", namespace, name)]
+        yield from (CompiledIdentity(cluster, key, doc) for key in keys)

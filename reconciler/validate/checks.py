@@ -62,6 +62,11 @@ CHECKS: tuple[CrossCheck, ...] = (
         frozenset({"Workspace", "WorkspaceTemplate", "Cluster", "Team"}),
     ),
     CrossCheck("herald", "reconciler.herald.placement:check", frozenset({"Pipeline", "Cluster"})),
+    CrossCheck(
+        "identities",
+        "reconciler.validate.identities:check",
+        frozenset({"Workspace", "WorkspaceTemplate", "Cluster", "Pipeline"}),
+    ),
     CrossCheck("keeper", "reconciler.keeper:subjects", frozenset({"Artifact", "Team", "Policy"}), by_subject=True),
 )
 
