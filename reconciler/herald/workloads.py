@@ -14,9 +14,9 @@ from typing import Any
 
 from reconciler.herald.catalog import Catalog, default_catalog
 from reconciler.herald.compile import render_config
-from reconciler.herald.merge import MergedConfig, merged_configs, placements
+from reconciler.herald.merge import MergedConfig, merged_configs
 from reconciler.kube.objects import CompiledIdentity, ObjectKey
-from reconciler.model.kinds import EnvVar, RepoModel
+from reconciler.model.kinds import EnvVar, Pipeline, PipelineTarget, RepoModel
 from reconciler.model.ownership import ownership_labels
 
 CONFIG_HASH_ANNOTATION = "portal.butlerlabs.dev/vector-config-hash"
@@ -322,18 +322,40 @@ def desired_objects(
     return result
 
 
+def _placed(model: RepoModel) -> dict[tuple[str, str], tuple[Pipeline, bool]]:
+    """(cluster, role) → the first pipeline placed there by name, and whether any there reads kubernetes_logs:
+    what `placements` tells, without listing every pipeline of every placement (pipelines × clusters)."""
+    by_target: dict[tuple[Any, ...], tuple[Pipeline, bool, PipelineTarget]] = {}
+    for pipeline in sorted(model.pipelines.values(), key=lambda p: p.name):
+        logs = _uses_kubernetes_logs(pipeline.sources)
+        for target in pipeline.targets:
+            same = (target.names, frozenset(target.match_labels.items()), target.role)  # selects the same
+            first = by_target.get(same)
+            if first is None or (logs and not first[1]):
+                by_target[same] = (first[0] if first else pipeline, logs, target)
+    placed: dict[tuple[str, str], tuple[Pipeline, bool]] = {}
+    for pipeline, logs, target in by_target.values():
+        for cluster in model.clusters_matching(target):
+            place = (cluster.name, target.role)
+            seen = placed.get(place)
+            if seen is None:
+                placed[place] = (pipeline, logs)
+            else:
+                placed[place] = (min(seen[0], pipeline, key=lambda p: p.name), logs or seen[1])
+    return placed
+
+
 def identities(model: RepoModel, settings: WorkloadSettings = DEFAULT_SETTINGS) -> Iterator[CompiledIdentity]:
     """What `desired_objects` compiles, by identity only, without compiling a config. The objects of a
     (cluster, role) are shared by the pipelines placed there, by design: each is attributed to the first."""
     with_namespace: set[str] = set()
-    for (cluster, role), pipelines in placements(model).items():
-        doc = pipelines[0].doc
+    for (cluster, role), (first, logs) in sorted(_placed(model).items()):
         if cluster not in with_namespace:
             with_namespace.add(cluster)
-            yield CompiledIdentity(cluster, ObjectKey("v1", "Namespace", "", settings.namespace), doc)
+            yield CompiledIdentity(cluster, ObjectKey("v1", "Namespace", "", settings.namespace), first.doc)
         name, namespace = workload_name(role), settings.namespace
         keys = [ObjectKey("v1", "ServiceAccount", namespace, name), ObjectKey("v1", "ConfigMap", namespace, name)]
-        if any(_uses_kubernetes_logs(p.sources) for p in pipelines):
+        if logs:
             rbac = _rbac_name(settings, role)
             keys += [ObjectKey(_RBAC_API, kind, "", rbac) for kind in ("ClusterRole", "ClusterRoleBinding")]
         if role == "agent":
@@ -341,4 +363,4 @@ def identities(model: RepoModel, settings: WorkloadSettings = DEFAULT_SETTINGS) 
         else:
             keys += [ObjectKey("v1", "Service", namespace, _headless_name(role))]
             keys += [ObjectKey("apps/v1", "StatefulSet", namespace, name)]
-        yield from (CompiledIdentity(cluster, key, doc) for key in keys)
+        yield from (CompiledIdentity(cluster, key, first.doc) for key in keys)
