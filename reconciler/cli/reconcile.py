@@ -77,7 +77,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dry-run", action="store_true", help="plan against the clusters, write nothing")
     parser.add_argument("--prune", action="store_true", help="delete objects we applied that are no longer desired")
     parser.add_argument(
-        "--allow-mass-prune", action="store_true", help="allow pruning Namespaces, CRDs, or over half an inventory"
+        "--allow-mass-prune",
+        action="store_true",
+        help="allow pruning Namespaces, CRDs, over half an inventory, or every live object of a kind",
     )
     parser.add_argument("--wait", action="store_true", help="wait for workloads and Workspaces to become ready")
     parser.add_argument("--timeout", type=float, default=300.0, metavar="S", help="how long --wait waits (seconds)")
