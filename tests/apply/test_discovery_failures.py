@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from reconciler.kube.plan import ClusterPlan
+from reconciler.kube.reconcile import ClusterReport
 from tests.apply.conftest import Platform
 
 BUTLER_GROUP = r"^/apis/butler\.butlerlabs\.dev/v1alpha1$"
@@ -46,3 +48,12 @@ def test_an_entry_is_dropped_only_once_its_object_is_confirmed_gone(platform: Pl
     platform.cluster["mgmt"].faults.clear()
     assert platform.reconcile("--prune").code == 0
     assert not any("omar-oncall" in line for line in platform.inventory("mgmt"))  # 404: dropped
+
+
+def test_a_kind_error_is_recorded_as_the_clusters_failure() -> None:
+    from reconciler.db.reconcile import cluster_outcome  # psycopg: imported only here
+
+    plan = ClusterPlan((), (), (), {}, errors=("Workspace (butler.butlerlabs.dev/v1alpha1): discovery failed",))
+    outcome = cluster_outcome(ClusterReport("mgmt", "ok", plan=plan))
+    assert outcome.result == "failed"
+    assert outcome.message == "Workspace (butler.butlerlabs.dev/v1alpha1): discovery failed"
