@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from reconciler.kube.inventory import Inventory, encode
 from reconciler.kube.objects import ObjectKey
+from reconciler.kube.servers import contested_objects, server_identity
 from tests.apply.conftest import Platform
 from tests.conftest import run_portal_in_process
 from tests.kube_emulator.kubeconfig import write_kubeconfig
@@ -115,3 +118,39 @@ def test_unclaimed_entries_keep_the_old_inventory_and_their_objects(platform: Pl
     assert "team-platform/omar-oncall" in platform.names("mgmt", WORKSPACE_COLLECTION)
     assert platform.get("mgmt", f"{CONFIGMAPS}/portal-inventory-default") is not None
     assert len(platform.inventory("mgmt")) == 6
+
+
+def test_contested_objects_are_those_two_clusters_of_one_server_both_want() -> None:
+    shared, own = ObjectKey("v1", "Namespace", "", "vector"), ObjectKey("v1", "ConfigMap", "vector", "a")
+    servers = {
+        "a": server_identity("https://10.0.0.1:6443/"),
+        "b": server_identity("HTTPS://10.0.0.1:6443"),
+        "c": server_identity("https://10.0.0.2:6443"),
+    }
+    desired = {"a": [shared, own], "b": [shared], "c": [shared]}
+    assert contested_objects(servers, desired) == {"a": {shared: "b"}, "b": {shared: "a"}}
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "described"),
+    [
+        (
+            "kubeconfigSecretRef: {namespace: team-platform, name: kc}",
+            "kubeconfigSecretRef: {namespace: team-platform, name: kc, key: value}",
+            "kubeconfig Secret team-platform/kc (key 'value')",
+        ),
+        ("inCluster: true", "inCluster: true", "the in-cluster service account"),
+    ],
+)
+def test_the_same_secret_or_in_cluster_twice_is_a_validation_error(
+    platform: Platform, first: str, second: str, described: str
+) -> None:
+    platform.edit("clusters/dev-eu-1.yaml", "context: dev-eu-1", first)
+    platform.edit("clusters/prd-eu-1.yaml", "context: prd-eu-1", second)
+    run = run_portal_in_process("validate", platform.repo)
+    assert run.code == 1, run.out
+    assert (
+        "clusters/prd-eu-1.yaml:12:3: error: Cluster/prd-eu-1: spec.connection: Cluster 'prd-eu-1' "
+        "(clusters/prd-eu-1.yaml) and Cluster 'dev-eu-1' (clusters/dev-eu-1.yaml:12:3) use the same connection, "
+        f"{described}"
+    ) in run.out
