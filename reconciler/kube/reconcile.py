@@ -63,15 +63,18 @@ class Observation:
     legacy: bool = False  # the old per-server inventory is there and this Cluster has none of its own yet
 
 
-def read_inventory(client: KubeClient, instance: str, cluster: str, desired_keys: Sequence[ObjectKey]) -> Observation:
-    """This Cluster document's inventory; before it has one, its share of the old per-server inventory."""
+def read_inventory(
+    client: KubeClient, instance: str, cluster: str, desired_keys: Sequence[ObjectKey]
+) -> tuple[Inventory, bool]:
+    """This Cluster document's inventory; before it has one, its share of the old per-server inventory (and
+    whether that old inventory is there)."""
     inventory = inventories.read(client, instance, cluster)
     if inventory.exists:
-        return Observation(inventory, {})
+        return inventory, False
     legacy = inventories.read_legacy(client, instance)
     if not legacy.exists:
-        return Observation(inventory, {})
-    return Observation(inventories.claim_legacy(legacy, desired_keys), {}, legacy=True)
+        return inventory, False
+    return inventories.claim_legacy(legacy, desired_keys), True
 
 
 def confirm_gone(
@@ -102,8 +105,7 @@ def observe(
 ) -> Observation:
     """The inventory, and every live object we own of the kinds we want or once applied: one LIST per kind."""
     # The first request: an unreachable cluster shows here.
-    listed = read_inventory(client, instance, cluster, desired_keys)
-    inventory = listed.inventory
+    inventory, legacy = read_inventory(client, instance, cluster, desired_keys)
     kinds = sorted({(k.api_version, k.kind) for k in (*desired_keys, *inventory.entries)})
     resources: list[Resource] = []
     unobserved: dict[Kind, str] = {}
@@ -136,7 +138,7 @@ def observe(
         if key not in wanted and key not in live and (key.api_version, key.kind) not in unobserved
     ]
     gone = confirm_gone(client, discovery, missing, instance, concurrency)
-    return Observation(inventory, live, gone, unobserved, listed.legacy)
+    return Observation(inventory, live, gone, unobserved, legacy)
 
 
 def _health(plan: ClusterPlan, observation: Observation, outcomes: Sequence[Outcome]) -> list[Health]:
