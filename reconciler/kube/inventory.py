@@ -149,12 +149,12 @@ def write(client: KubeClient, inventory: Inventory, instance: str, cluster: str)
     return Inventory(inventory.entries, exists=True)
 
 
-def retire_legacy(client: KubeClient, instance: str) -> bool:
-    """Delete the old per-server inventory once every entry in it is listed by a per-Cluster one; returns
-    whether it was deleted. An entry no Cluster document claims keeps it (and its object) in place."""
+def retire_legacy(client: KubeClient, instance: str) -> None:
+    """Delete the old per-server inventory once every entry in it is listed by a per-Cluster one. An entry no
+    Cluster document claims keeps it (and its object) in place."""
     legacy = client.get(_configmap_path(legacy_name(instance)))
     if legacy is None:
-        return False
+        return
     listed: set[ObjectKey] = set()
     prefix = f"{legacy_name(instance)}-"
     for configmap in client.list(
@@ -163,14 +163,12 @@ def retire_legacy(client: KubeClient, instance: str) -> bool:
         if configmap["metadata"]["name"].startswith(prefix):
             listed.update(decode(configmap, instance).entries)
     if not decode(legacy, instance).entries.keys() <= listed:
-        return False
+        return
     try:
         client.delete(_configmap_path(legacy_name(instance)), str(legacy["metadata"].get("uid") or ""))
     except KubeError as exc:
         if exc.status not in (404, 409):  # gone already, or replaced meanwhile: left for the next run
             raise
-        return False
-    return True
 
 
 def is_inventory(key: ObjectKey, instance: str) -> bool:
