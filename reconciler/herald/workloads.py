@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from reconciler.herald.catalog import Catalog, default_catalog
@@ -52,8 +53,8 @@ def workload_name(role: str) -> str:
     return f"vector-{role}"
 
 
-def _rbac_name(settings: WorkloadSettings, role: str) -> str:
-    return f"portal-{settings.namespace}-{workload_name(role)}"  # cluster-scoped: the namespace keeps it unique
+def _rbac_name(namespace: str, role: str) -> str:
+    return f"portal-{namespace}-{workload_name(role)}"  # cluster-scoped: the namespace keeps it unique
 
 
 def _headless_name(role: str) -> str:
@@ -192,7 +193,7 @@ def _pod_template(ctx: _Context, config_hash: str, data_dir: str, ports: list[tu
 
 def _rbac(ctx: _Context) -> list[dict[str, Any]]:
     """kubernetes_logs reads pod, namespace and node metadata from the API server."""
-    name = _rbac_name(ctx.settings, ctx.merged.role)
+    name = _rbac_name(ctx.settings.namespace, ctx.merged.role)
     rules = [{"apiGroups": [""], "resources": ["namespaces", "nodes", "pods"], "verbs": ["get", "list", "watch"]}]
     return [
         {
@@ -348,19 +349,27 @@ def _placed(model: RepoModel) -> dict[tuple[str, str], tuple[Pipeline, bool]]:
 def identities(model: RepoModel, settings: WorkloadSettings = DEFAULT_SETTINGS) -> Iterator[CompiledIdentity]:
     """What `desired_objects` compiles, by identity only, without compiling a config. The objects of a
     (cluster, role) are shared by the pipelines placed there, by design: each is attributed to the first."""
+    namespace = ObjectKey("v1", "Namespace", "", settings.namespace)
     with_namespace: set[str] = set()
     for (cluster, role), (first, logs) in sorted(_placed(model).items()):
         if cluster not in with_namespace:
             with_namespace.add(cluster)
-            yield CompiledIdentity(cluster, ObjectKey("v1", "Namespace", "", settings.namespace), first.doc)
-        name, namespace = workload_name(role), settings.namespace
-        keys = [ObjectKey("v1", "ServiceAccount", namespace, name), ObjectKey("v1", "ConfigMap", namespace, name)]
-        if logs:
-            rbac = _rbac_name(settings, role)
-            keys += [ObjectKey(_RBAC_API, kind, "", rbac) for kind in ("ClusterRole", "ClusterRoleBinding")]
-        if role == "agent":
-            keys.append(ObjectKey("apps/v1", "DaemonSet", namespace, name))
-        else:
-            keys += [ObjectKey("v1", "Service", namespace, _headless_name(role))]
-            keys += [ObjectKey("apps/v1", "StatefulSet", namespace, name)]
+            yield CompiledIdentity(cluster, namespace, first.doc)
+        keys = _role_keys(settings.namespace, role, logs)
         yield from (CompiledIdentity(cluster, key, first.doc) for key in keys)
+
+
+@cache
+def _role_keys(namespace: str, role: str, logs: bool) -> tuple[ObjectKey, ...]:
+    """The objects `role_objects` makes for a role in `namespace`: the same on every cluster."""
+    name = workload_name(role)
+    keys = [ObjectKey("v1", "ServiceAccount", namespace, name), ObjectKey("v1", "ConfigMap", namespace, name)]
+    if logs:
+        rbac = _rbac_name(namespace, role)
+        keys += [ObjectKey(_RBAC_API, kind, "", rbac) for kind in ("ClusterRole", "ClusterRoleBinding")]
+    if role == "agent":
+        keys.append(ObjectKey("apps/v1", "DaemonSet", namespace, name))
+    else:
+        keys += [ObjectKey("v1", "Service", namespace, _headless_name(role))]
+        keys += [ObjectKey("apps/v1", "StatefulSet", namespace, name)]
+    return tuple(keys)

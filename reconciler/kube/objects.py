@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from reconciler.model.document import Document
 from reconciler.model.ownership import DESIRED_HASH_ANNOTATION, INSTANCE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE
@@ -42,9 +42,9 @@ class ObjectKey:
         return cls(api_version, kind, "" if namespace == "-" else namespace, name)
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledIdentity:
-    """An object a document compiles to, known by identity alone (cheaper than compiling it)."""
+class CompiledIdentity(NamedTuple):
+    """An object a document compiles to, known by identity alone (cheaper than compiling it); a tuple, as
+    validation makes one per compiled object."""
 
     cluster: str
     key: ObjectKey
