@@ -19,7 +19,7 @@ import kubernetes
 import yaml
 
 from reconciler.chambers.resources import API_VERSION as BUTLER_API_VERSION
-from reconciler.kube.client import DEFAULT_REQUEST_TIMEOUT, KubeClient, KubeError, object_path
+from reconciler.kube.client import DEFAULT_REQUEST_TIMEOUT, KubeClient, KubeError, Unreachable, object_path
 from reconciler.model.kinds import Cluster
 from reconciler.validate.connections import secret_namespaces
 
@@ -89,7 +89,7 @@ def _tenant_namespace(cluster: Cluster, management: KubeClient) -> str | None:
         return None
     try:
         tenant = management.get(object_path(f"/apis/{BUTLER_API_VERSION}", "tenantclusters", ref.namespace, ref.name))
-    except KubeError as exc:
+    except (KubeError, Unreachable) as exc:
         raise ConnectError(f"TenantCluster {ref.namespace}/{ref.name} on the management cluster: {exc}") from None
     namespace = ((tenant or {}).get("status") or {}).get("tenantNamespace")
     return namespace if isinstance(namespace, str) else None
@@ -130,7 +130,7 @@ def _from_secret(
     _check_secret_namespace(cluster, namespace, management)
     try:
         secret = management.get(object_path("/api/v1", "secrets", namespace, ref.name))
-    except KubeError as exc:
+    except (KubeError, Unreachable) as exc:
         raise ConnectError(f"{where}: {exc}") from None
     if secret is None:
         raise ConnectError(f"{where} does not exist")

@@ -133,3 +133,14 @@ spec:
     ) in run.out
     platform.edit("clusters/edge-1.yaml", "namespace: team-data", "namespace: butler-system")
     assert run_portal_in_process("validate", platform.repo).code == 0
+
+
+def test_an_unreachable_management_cluster_is_a_per_cluster_error(platform: Platform) -> None:
+    store_kubeconfig(platform, "team-platform", kubeconfig_document({"dev-eu-1": platform.cluster["dev-eu-1"].url}))
+    platform.make_unreachable("mgmt")
+    run = platform.reconcile("--request-timeout", "2")
+    assert run.code == 1, run.out + run.err
+    assert "dev-eu-1: cannot connect: Secret team-platform/dev-eu-1-admin-kubeconfig on the management cluster" in (
+        run.out
+    )
+    assert "\nprd-eu-1: " in run.out and "Traceback" not in run.err
