@@ -3,11 +3,11 @@ identities validation checks are exactly those of the compiled objects."""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
-from reconciler.chambers import desired_objects as chambers_objects
-from reconciler.cli.compile import gather_manifests
-from reconciler.herald.workloads import DEFAULT_SETTINGS, desired_objects
+from reconciler.cli.compile import gather_manifests, manifest_producers
+from reconciler.herald.workloads import DEFAULT_SETTINGS
 from reconciler.kube.objects import CompiledIdentity, ObjectKey, key_of
 from reconciler.load.sources import working_tree
 from reconciler.validate import validate_source
@@ -31,13 +31,14 @@ spec:
 
 def test_the_identities_are_those_of_the_compiled_objects(tmp_path: Path) -> None:
     model = validate_source(working_tree(REPO_ROOT / "repo-template"), state_dir=tmp_path).model
-    compiled = gather_manifests(model, "default", (desired_objects, chambers_objects))
+    # Every producer compile and reconcile use: one added there without its identities fails here.
+    producers = manifest_producers(argparse.Namespace(vector_image=DEFAULT_SETTINGS.image))
+    compiled = gather_manifests(model, "default", producers)
     objects = {(cluster, key_of(o)) for cluster, objs in compiled.items() for o in objs}
     identities = [(i.cluster, i.key) for i in compiled_identities(model)]
     assert len(identities) == len(set(identities))
     assert set(identities) == objects
     assert any(key.kind == "ClusterRole" for _, key in identities)  # the agent reads kubernetes_logs
-    assert DEFAULT_SETTINGS.namespace == "vector"
 
 
 def test_workspaces_on_two_tenant_clusters_sharing_a_namespace_are_an_error_naming_both(platform: Platform) -> None:
