@@ -10,10 +10,10 @@ shows up as a change of the CRs that use it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from reconciler.kube.objects import DRIFT_ANNOTATION, DRIFT_MODES
+from reconciler.kube.objects import DRIFT_ANNOTATION, DRIFT_MODES, CompiledIdentity, ObjectKey
 from reconciler.model.kinds import Cluster, RepoModel, Workspace, WorkspaceTemplate
 from reconciler.model.ownership import ownership_labels
 
@@ -75,6 +75,33 @@ def workspace_spec(workspace: Workspace, template: WorkspaceTemplate | None, clu
     return {key: spec[key] for key in sorted(spec)}
 
 
+def workspace_namespace(workspace: Workspace, cluster: Cluster) -> str:
+    ref = cluster.tenant_cluster_ref
+    return (ref.namespace if ref else None) or team_namespace(cluster.team or workspace.team)
+
+
+def template_namespace(template: WorkspaceTemplate) -> str:
+    """Cluster-scoped templates live in butler-system, team templates in their team's namespace."""
+    if template.scope == "cluster" or not template.team:
+        return CLUSTER_TEMPLATE_NAMESPACE
+    return team_namespace(template.team)
+
+
+def identities(model: RepoModel) -> Iterator[CompiledIdentity]:
+    """What `desired_objects` compiles, by identity only: cheap enough for every validation."""
+    management = model.management_cluster
+    if management is None:
+        return
+    for template in model.workspace_templates.values():
+        key = ObjectKey(API_VERSION, "WorkspaceTemplate", template_namespace(template), template.name)
+        yield CompiledIdentity(management.name, key, template.doc)
+    for workspace in model.workspaces.values():
+        cluster = model.clusters.get(workspace.cluster)
+        if cluster is not None and cluster.tenant_cluster_ref is not None:
+            key = ObjectKey(API_VERSION, "Workspace", workspace_namespace(workspace, cluster), workspace.name)
+            yield CompiledIdentity(management.name, key, workspace.doc)
+
+
 def workspace_resource(workspace: Workspace, model: RepoModel, instance: str) -> dict[str, Any] | None:
     """The Workspace CR, or None when its cluster has no TenantCluster to place it by (validation says why)."""
     cluster = model.clusters.get(workspace.cluster)
@@ -92,7 +119,7 @@ def workspace_resource(workspace: Workspace, model: RepoModel, instance: str) ->
         "kind": "Workspace",
         "metadata": _metadata(
             workspace.name,
-            ref.namespace or team_namespace(cluster.team or workspace.team),
+            workspace_namespace(workspace, cluster),
             labels,
             _drift_annotation(workspace.doc.body),
         ),
@@ -101,11 +128,6 @@ def workspace_resource(workspace: Workspace, model: RepoModel, instance: str) ->
 
 
 def workspace_template_resource(template: WorkspaceTemplate, instance: str) -> dict[str, Any]:
-    """Cluster-scoped templates live in butler-system, team templates in their team's namespace."""
-    if template.scope == "cluster" or not template.team:
-        namespace = CLUSTER_TEMPLATE_NAMESPACE
-    else:
-        namespace = team_namespace(template.team)
     spec: dict[str, Any] = {
         "displayName": template.display_name,
         "category": template.category,
@@ -122,7 +144,7 @@ def workspace_template_resource(template: WorkspaceTemplate, instance: str) -> d
         "kind": "WorkspaceTemplate",
         "metadata": _metadata(
             template.name,
-            namespace,
+            template_namespace(template),
             ownership_labels(instance, "WorkspaceTemplate", template.name),
             _drift_annotation(template.doc.body),
         ),

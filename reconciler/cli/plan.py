@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         instance=args.instance, dry_run=True, prune=args.prune, allow_mass_prune=args.allow_mass_prune
     )
     reports = run_clusters(state, args, kubeconfig, options)
-    errors = [r for r in reports if r.status != "ok"]
+    errors = [r for r in reports if r.status != "ok" or (r.plan is not None and r.plan.errors)]
     changes = any(r.plan is not None and r.plan.has_changes for r in reports)
     if args.format == "json":
         document = {

@@ -23,8 +23,10 @@ from reconciler.cli.options import UsageError, add_source_arguments, load_reposi
 from reconciler.herald.workloads import DEFAULT_SETTINGS
 from reconciler.kube.client import DEFAULT_REQUEST_TIMEOUT, KubeClient
 from reconciler.kube.connect import ConnectError, connect, find_kubeconfig, in_cluster_available
+from reconciler.kube.objects import key_of
 from reconciler.kube.reconcile import ClusterReport, Progress, ReconcileOptions, reconcile_cluster
 from reconciler.kube.report import report_json, report_lines
+from reconciler.kube.servers import contested_objects, server_identity
 from reconciler.model.kinds import Cluster, RepoModel
 from reconciler.model.ownership import DEFAULT_INSTANCE
 from reconciler.validate import Validation
@@ -51,6 +53,11 @@ def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="S",
         help="how long one request to a cluster may take (seconds)",
     )
+    parser.add_argument(
+        "--allow-kubeconfig-exec",
+        action="store_true",
+        help="let kubeconfigs read from Secrets run their exec and auth-provider plugins (commands on this host)",
+    )
     parser.set_defaults(vector_image=DEFAULT_SETTINGS.image)
 
 
@@ -70,7 +77,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dry-run", action="store_true", help="plan against the clusters, write nothing")
     parser.add_argument("--prune", action="store_true", help="delete objects we applied that are no longer desired")
     parser.add_argument(
-        "--allow-mass-prune", action="store_true", help="allow pruning Namespaces, CRDs, or over half an inventory"
+        "--allow-mass-prune",
+        action="store_true",
+        help="allow pruning Namespaces, CRDs, over half an inventory, or every live object of a kind",
     )
     parser.add_argument("--wait", action="store_true", help="wait for workloads and Workspaces to become ready")
     parser.add_argument("--timeout", type=float, default=300.0, metavar="S", help="how long --wait waits (seconds)")
@@ -161,21 +170,53 @@ def run_clusters(
     state: DesiredState, args: argparse.Namespace, kubeconfig: str | None, options: ReconcileOptions
 ) -> list[ClusterReport]:
     """Reconcile (or, with `options.dry_run`, plan) each selected cluster at once; one that cannot be reached is
-    reported and the others carry on."""
+    reported and the others carry on. An object wanted by two Cluster documents on one API server is applied by
+    neither, and reported for both."""
     management = management_client(state.validation.model, kubeconfig, args.request_timeout)
     pool_size = getattr(args, "concurrency", 8)
     progress = stderr_progress()
 
-    def one(cluster: Cluster) -> ClusterReport:
+    def connected(cluster: Cluster) -> KubeClient | ConnectError:
         try:
-            client = connect(cluster, kubeconfig, management, pool_size, args.request_timeout)
+            return connect(cluster, kubeconfig, management, pool_size, args.request_timeout, args.allow_kubeconfig_exec)
         except ConnectError as exc:
-            return ClusterReport(cluster.name, "unreachable", f"cannot connect: {exc}")
-        desired = state.per_cluster.get(cluster.name, [])
-        return reconcile_cluster(cluster.name, client, desired, cluster.drift, options, progress)
+            return exc
 
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(state.clusters)))) as pool:
+    workers = max(1, min(8, len(state.clusters)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        clients = dict(zip((c.name for c in state.clusters), pool.map(connected, state.clusters), strict=True))
+    contested = contested_objects(
+        _servers(state, clients, kubeconfig),
+        {name: [key_of(o) for o in objects] for name, objects in state.per_cluster.items()},
+    )
+
+    def one(cluster: Cluster) -> ClusterReport:
+        client = clients[cluster.name]
+        if isinstance(client, ConnectError):
+            return ClusterReport(cluster.name, "unreachable", f"cannot connect: {client}")
+        desired = state.per_cluster.get(cluster.name, [])
+        return reconcile_cluster(
+            cluster.name, client, desired, cluster.drift, options, progress, contested.get(cluster.name)
+        )
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(one, state.clusters))
+
+
+def _servers(
+    state: DesiredState, clients: Mapping[str, KubeClient | ConnectError], kubeconfig: str | None
+) -> dict[str, str]:
+    """The API server of every Cluster document we can tell without a request: the selected ones as connected,
+    and the others reached through a kubeconfig context (a Secret would have to be read)."""
+    servers = {name: server_identity(c.server) for name, c in clients.items() if isinstance(c, KubeClient)}
+    for name, cluster in state.validation.model.clusters.items():
+        if name in clients or not cluster.connection.context:
+            continue
+        try:
+            servers[name] = server_identity(connect(cluster, kubeconfig).server)
+        except ConnectError:
+            continue  # unselected and unusable: it applies nothing now
+    return servers
 
 
 def record_results(args: argparse.Namespace, validation: Validation, reports: Sequence[ClusterReport]) -> str | None:

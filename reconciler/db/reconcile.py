@@ -45,7 +45,9 @@ def cluster_outcome(report: ClusterReport) -> ClusterOutcome:
         objects_pruned=sum(1 for o in report.outcomes if o.result == "pruned"),
         objects_drifted=sum(1 for o in report.outcomes if o.result in DRIFTED),
         health=cluster_health(report),
-        message=report.error or next((o.message for o in report.outcomes if o.failed and o.message), ""),
+        message=report.error
+        or next((o.message for o in report.outcomes if o.failed and o.message), "")
+        or next(iter(report.plan.errors if report.plan else ()), ""),
     )
 
 

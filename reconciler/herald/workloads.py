@@ -8,14 +8,16 @@ pod-template annotation, so a config change rolls the pods and nothing else does
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from reconciler.herald.catalog import Catalog, default_catalog
 from reconciler.herald.compile import render_config
 from reconciler.herald.merge import MergedConfig, merged_configs
-from reconciler.model.kinds import EnvVar, RepoModel
+from reconciler.kube.objects import CompiledIdentity, ObjectKey
+from reconciler.model.kinds import EnvVar, Pipeline, PipelineTarget, RepoModel
 from reconciler.model.ownership import ownership_labels
 
 CONFIG_HASH_ANNOTATION = "portal.butlerlabs.dev/vector-config-hash"
@@ -24,6 +26,7 @@ CONFIG_FILE = "vector.yaml"
 CONFIG_MOUNT = "/etc/vector"
 DEFAULT_DATA_DIR = "/var/lib/vector"  # Vector's own default when `data_dir` is not set
 _PORT = re.compile(r":(\d{1,5})$")
+_RBAC_API = "rbac.authorization.k8s.io/v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,19 @@ class WorkloadSettings:
 DEFAULT_SETTINGS = WorkloadSettings()
 
 
+def workload_name(role: str) -> str:
+    """The name of a role's ServiceAccount, ConfigMap and workload."""
+    return f"vector-{role}"
+
+
+def _rbac_name(namespace: str, role: str) -> str:
+    return f"portal-{namespace}-{workload_name(role)}"  # cluster-scoped: the namespace keeps it unique
+
+
+def _headless_name(role: str) -> str:
+    return f"{workload_name(role)}-headless"
+
+
 @dataclass(frozen=True, slots=True)
 class _Context:
     """What every object of one (cluster, role) shares."""
@@ -56,7 +72,7 @@ class _Context:
 
     @property
     def name(self) -> str:
-        return f"vector-{self.merged.role}"
+        return workload_name(self.merged.role)
 
     @property
     def selector(self) -> dict[str, str]:
@@ -177,17 +193,17 @@ def _pod_template(ctx: _Context, config_hash: str, data_dir: str, ports: list[tu
 
 def _rbac(ctx: _Context) -> list[dict[str, Any]]:
     """kubernetes_logs reads pod, namespace and node metadata from the API server."""
-    name = f"portal-{ctx.settings.namespace}-{ctx.name}"  # cluster-scoped: the namespace keeps it unique
+    name = _rbac_name(ctx.settings.namespace, ctx.merged.role)
     rules = [{"apiGroups": [""], "resources": ["namespaces", "nodes", "pods"], "verbs": ["get", "list", "watch"]}]
     return [
         {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "apiVersion": _RBAC_API,
             "kind": "ClusterRole",
             "metadata": ctx.metadata(name, namespaced=False),
             "rules": rules,
         },
         {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "apiVersion": _RBAC_API,
             "kind": "ClusterRoleBinding",
             "metadata": ctx.metadata(name, namespaced=False),
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
@@ -196,8 +212,8 @@ def _rbac(ctx: _Context) -> list[dict[str, Any]]:
     ]
 
 
-def _uses_kubernetes_logs(config: Mapping[str, Any]) -> bool:
-    return any(body.get("type") == "kubernetes_logs" for body in config.get("sources", {}).values())
+def _uses_kubernetes_logs(sources: Mapping[str, Mapping[str, Any]]) -> bool:
+    return any(body.get("type") == "kubernetes_logs" for body in sources.values())
 
 
 def role_objects(merged: MergedConfig, instance: str, settings: WorkloadSettings) -> list[dict[str, Any]]:
@@ -216,7 +232,7 @@ def role_objects(merged: MergedConfig, instance: str, settings: WorkloadSettings
     objects: list[dict[str, Any]] = [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": ctx.metadata()},
     ]
-    if _uses_kubernetes_logs(merged.config):
+    if _uses_kubernetes_logs(merged.config.get("sources", {})):
         objects += _rbac(ctx)
     objects.append(
         {
@@ -237,7 +253,7 @@ def role_objects(merged: MergedConfig, instance: str, settings: WorkloadSettings
             }
         )
         return objects
-    service = f"{ctx.name}-headless"
+    service = _headless_name(merged.role)
     objects.append(
         {
             "apiVersion": "v1",
@@ -305,3 +321,55 @@ def desired_objects(
             objects += role_objects(merged, instance, settings)
         result[cluster] = objects
     return result
+
+
+def _placed(model: RepoModel) -> dict[tuple[str, str], tuple[Pipeline, bool]]:
+    """(cluster, role) → the first pipeline placed there by name, and whether any there reads kubernetes_logs:
+    what `placements` tells, without listing every pipeline of every placement (pipelines × clusters)."""
+    by_target: dict[tuple[Any, ...], tuple[Pipeline, bool, PipelineTarget]] = {}
+    for pipeline in sorted(model.pipelines.values(), key=lambda p: p.name):
+        logs = _uses_kubernetes_logs(pipeline.sources)
+        for target in pipeline.targets:
+            same = (target.names, frozenset(target.match_labels.items()), target.role)  # selects the same
+            first = by_target.get(same)
+            if first is None or (logs and not first[1]):
+                by_target[same] = (first[0] if first else pipeline, logs, target)
+    placed: dict[tuple[str, str], tuple[Pipeline, bool]] = {}
+    for pipeline, logs, target in by_target.values():
+        for cluster in model.clusters_matching(target):
+            place = (cluster.name, target.role)
+            seen = placed.get(place)
+            if seen is None:
+                placed[place] = (pipeline, logs)
+            else:
+                placed[place] = (min(seen[0], pipeline, key=lambda p: p.name), logs or seen[1])
+    return placed
+
+
+def identities(model: RepoModel, settings: WorkloadSettings = DEFAULT_SETTINGS) -> Iterator[CompiledIdentity]:
+    """What `desired_objects` compiles, by identity only, without compiling a config. The objects of a
+    (cluster, role) are shared by the pipelines placed there, by design: each is attributed to the first."""
+    namespace = ObjectKey("v1", "Namespace", "", settings.namespace)
+    with_namespace: set[str] = set()
+    for (cluster, role), (first, logs) in sorted(_placed(model).items()):
+        if cluster not in with_namespace:
+            with_namespace.add(cluster)
+            yield CompiledIdentity(cluster, namespace, first.doc)
+        keys = _role_keys(settings.namespace, role, logs)
+        yield from (CompiledIdentity(cluster, key, first.doc) for key in keys)
+
+
+@cache
+def _role_keys(namespace: str, role: str, logs: bool) -> tuple[ObjectKey, ...]:
+    """The objects `role_objects` makes for a role in `namespace`: the same on every cluster."""
+    name = workload_name(role)
+    keys = [ObjectKey("v1", "ServiceAccount", namespace, name), ObjectKey("v1", "ConfigMap", namespace, name)]
+    if logs:
+        rbac = _rbac_name(namespace, role)
+        keys += [ObjectKey(_RBAC_API, kind, "", rbac) for kind in ("ClusterRole", "ClusterRoleBinding")]
+    if role == "agent":
+        keys.append(ObjectKey("apps/v1", "DaemonSet", namespace, name))
+    else:
+        keys += [ObjectKey("v1", "Service", namespace, _headless_name(role))]
+        keys += [ObjectKey("apps/v1", "StatefulSet", namespace, name)]
+    return tuple(keys)

@@ -12,7 +12,7 @@ from itertools import groupby
 
 from reconciler.kube.client import KubeClient, KubeError, Unreachable, object_path
 from reconciler.kube.compare import differences
-from reconciler.kube.discovery import Discovery, Resource, UnknownKind
+from reconciler.kube.discovery import Discovery, KindUnavailable, Resource
 from reconciler.kube.objects import ObjectKey, apply_rank, is_ours, key_of
 from reconciler.kube.outcome import Outcome, Result
 from reconciler.kube.plan import Change
@@ -55,7 +55,7 @@ def someone_elses(
     for change in creates:
         try:
             resource = discovery.resource_of(change.key)
-        except UnknownKind:
+        except KindUnavailable:
             continue  # applying it reports that
         namespace = change.key.namespace if resource.namespaced else ""
         groups.setdefault((resource, namespace), set()).add(change.key)
@@ -80,7 +80,7 @@ def apply_one(client: KubeClient, discovery: Discovery, change: Change) -> Outco
         if change.action == "drift" and change.mode != "correct":
             return _report_drift(client, path, change)
         result = client.apply(path, change.desired, force=change.force)
-    except UnknownKind as exc:
+    except KindUnavailable as exc:
         return Outcome(change.key, "failed", str(exc))
     except KubeError as exc:
         if exc.status == 409:

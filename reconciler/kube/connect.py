@@ -1,7 +1,9 @@
 """Credentials: how each Cluster is reached — a kubeconfig context, in-cluster config, or a kubeconfig Secret
 that Butler keeps on the management cluster (`<cluster>-admin-kubeconfig`, key `admin.conf` or `value`).
 
-Nothing read here is ever printed: errors name the file, context or Secret, never their contents.
+Nothing read here is ever printed: errors name the file, context or Secret, never their contents. A kubeconfig
+from a Secret is data anyone who can write that Secret controls: it is read only from where Butler keeps them,
+and its exec and auth-provider plugins (commands run on this host) are refused unless explicitly allowed.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ import binascii
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import kubernetes
 import yaml
 
-from reconciler.kube.client import DEFAULT_REQUEST_TIMEOUT, KubeClient, KubeError, object_path
+from reconciler.chambers.resources import API_VERSION as BUTLER_API_VERSION
+from reconciler.kube.client import DEFAULT_REQUEST_TIMEOUT, KubeClient, KubeError, Unreachable, object_path
 from reconciler.model.kinds import Cluster
+from reconciler.validate.connections import secret_namespaces
 
 DEFAULT_KUBECONFIG = Path("~/.kube/config")
 _SECRET_KEYS_IN_ORDER = ("admin.conf", "value")
@@ -77,16 +82,55 @@ def _in_cluster(pool_size: int) -> kubernetes.client.ApiClient:
     return kubernetes.client.ApiClient(configuration)
 
 
-def _from_secret(cluster: Cluster, management: KubeClient, pool_size: int) -> kubernetes.client.ApiClient:
+def _tenant_namespace(cluster: Cluster, management: KubeClient) -> str | None:
+    """The TenantCluster's `status.tenantNamespace`, where Butler keeps the tenant's kubeconfig."""
+    ref = cluster.tenant_cluster_ref
+    if ref is None or not ref.namespace:
+        return None
+    try:
+        tenant = management.get(object_path(f"/apis/{BUTLER_API_VERSION}", "tenantclusters", ref.namespace, ref.name))
+    except (KubeError, Unreachable) as exc:
+        raise ConnectError(f"TenantCluster {ref.namespace}/{ref.name} on the management cluster: {exc}") from None
+    namespace = ((tenant or {}).get("status") or {}).get("tenantNamespace")
+    return namespace if isinstance(namespace, str) else None
+
+
+def _check_secret_namespace(cluster: Cluster, namespace: str, management: KubeClient) -> None:
+    if namespace in secret_namespaces(cluster):
+        return
+    if namespace in secret_namespaces(cluster, _tenant_namespace(cluster, management)):
+        return
+    where = ", ".join(sorted(secret_namespaces(cluster)))
+    tenant = " or its TenantCluster's status.tenantNamespace" if cluster.tenant_cluster_ref else ""
+    raise ConnectError(
+        f"kubeconfigSecretRef: namespace {namespace!r} is not where Butler keeps kubeconfigs ({where}{tenant}); "
+        "the Secret was not read"
+    )
+
+
+def plugins_in(document: Mapping[str, Any]) -> list[str]:
+    """The users of a kubeconfig that would run a command (exec) or an auth-provider plugin on this host."""
+    found = []
+    for entry in document.get("users") or []:
+        user = (entry or {}).get("user") if isinstance(entry, dict) else None
+        if isinstance(user, dict):
+            found += [f"{entry.get('name')!r} ({p})" for p in ("exec", "auth-provider") if user.get(p) is not None]
+    return found
+
+
+def _from_secret(
+    cluster: Cluster, management: KubeClient, pool_size: int, allow_exec: bool
+) -> kubernetes.client.ApiClient:
     ref = cluster.connection.kubeconfig_secret_ref
     assert ref is not None
     namespace = ref.namespace or (cluster.tenant_cluster_ref.namespace if cluster.tenant_cluster_ref else None)
     where = f"Secret {namespace}/{ref.name} on the management cluster"
     if not namespace:
         raise ConnectError(f"kubeconfigSecretRef {ref.name!r} needs a namespace")
+    _check_secret_namespace(cluster, namespace, management)
     try:
         secret = management.get(object_path("/api/v1", "secrets", namespace, ref.name))
-    except KubeError as exc:
+    except (KubeError, Unreachable) as exc:
         raise ConnectError(f"{where}: {exc}") from None
     if secret is None:
         raise ConnectError(f"{where} does not exist")
@@ -99,6 +143,13 @@ def _from_secret(cluster: Cluster, management: KubeClient, pool_size: int) -> ku
         document = yaml.safe_load(base64.b64decode(encoded, validate=True))
         if not isinstance(document, dict):
             raise ValueError("not a kubeconfig")
+        plugins = plugins_in(document)
+        if plugins and not allow_exec:
+            # Loading runs them: refuse before anything is loaded.
+            raise ConnectError(
+                f"{where}: key {ref.key!r} has users that run commands on this host: {', '.join(plugins)}; "
+                "refused (--allow-kubeconfig-exec to allow)"
+            )
         configuration = _configuration(pool_size)
         kubernetes.config.load_kube_config_from_dict(document, client_configuration=configuration, persist_config=False)
     except (binascii.Error, yaml.YAMLError, kubernetes.config.ConfigException, ValueError, TypeError):
@@ -112,8 +163,11 @@ def connect(
     management: Callable[[], KubeClient] | None = None,
     pool_size: int = 8,
     timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    allow_exec: bool = False,
 ) -> KubeClient:
-    """A client for the cluster; no request is made except, for a Secret, reading it from the management cluster."""
+    """A client for the cluster; no request is made except, for a Secret, reading it (and, when it is not in
+    `butler-system` or the TenantCluster's namespace, the TenantCluster) from the management cluster.
+    `allow_exec`: let a Secret's kubeconfig run exec and auth-provider plugins."""
     connection = cluster.connection
     if connection.context:
         return KubeClient(_from_context(kubeconfig, connection.context, pool_size), timeout=timeout)
@@ -122,7 +176,7 @@ def connect(
     if connection.kubeconfig_secret_ref is not None:
         if management is None:
             raise ConnectError("its kubeconfig Secret is on the management cluster, which is not reachable")
-        return KubeClient(_from_secret(cluster, management(), pool_size), timeout=timeout)
+        return KubeClient(_from_secret(cluster, management(), pool_size, allow_exec), timeout=timeout)
     raise ConnectError("spec.connection names no way to reach it")
 
 

@@ -9,8 +9,19 @@ from reconciler.kube.client import KubeClient, KubeError, object_path
 from reconciler.kube.objects import ObjectKey
 
 
-class UnknownKind(Exception):
-    """The cluster does not serve this kind (a CRD that is not installed)."""
+class KindUnavailable(Exception):
+    """A kind that cannot be used on this cluster now."""
+
+
+class UnknownKind(KindUnavailable):
+    """The cluster does not serve this kind (a CRD that is not installed): none of its objects can exist."""
+
+
+class DiscoveryFailed(KindUnavailable):
+    """The cluster would not say whether it serves this kind (403, or an aggregated API that is down).
+
+    Never read as "not served": objects of the kind may well be live, so nothing about them is concluded.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +50,19 @@ class Discovery:
         self._client = client
         self._lock = threading.Lock()
         self._served: dict[str, dict[str, Resource]] = {}
+        self._failed: dict[str, DiscoveryFailed] = {}  # asked once per run: its retries took long enough
 
     def resource(self, api_version: str, kind: str) -> Resource:
         with self._lock:
+            if api_version in self._failed:
+                raise self._failed[api_version]
             kinds = self._served.get(api_version)
             if kinds is None or kind not in kinds:
-                kinds = self._discover(api_version)
+                try:
+                    kinds = self._discover(api_version)
+                except DiscoveryFailed as exc:
+                    self._failed[api_version] = exc
+                    raise
                 if kinds:
                     self._served[api_version] = kinds
         found = kinds.get(kind)
@@ -59,15 +77,14 @@ class Discovery:
         """After CRDs were applied: their kinds may be served now."""
         with self._lock:
             self._served.clear()
+            self._failed.clear()
 
     def _discover(self, api_version: str) -> dict[str, Resource]:
         base = f"/apis/{api_version}" if "/" in api_version else f"/api/{api_version}"
         try:
-            document = self._client.get(base)
+            document = self._client.get(base)  # None: 404, the group-version is not served
         except KubeError as exc:
-            if exc.status in (403, 503):  # an aggregated API that is down reads as not served
-                return {}
-            raise
+            raise DiscoveryFailed(f"discovery of {api_version} failed: {exc}") from None
         resources: dict[str, Resource] = {}
         for entry in (document or {}).get("resources") or []:
             name = str(entry.get("name", ""))

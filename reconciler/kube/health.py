@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from reconciler.kube.client import KubeClient, KubeError, Unreachable
-from reconciler.kube.discovery import Discovery, UnknownKind
+from reconciler.kube.discovery import Discovery, KindUnavailable
 from reconciler.kube.objects import ObjectKey, key_of
 
 State = Literal["ready", "progressing", "failed"]
@@ -134,7 +134,7 @@ def wait(
         pending = [k for k, h in latest.items() if h.state == "progressing"]
         try:
             live = _poll(client, discovery, pending, selector)
-        except (KubeError, Unreachable, UnknownKind) as exc:
+        except (KubeError, Unreachable, KindUnavailable) as exc:
             latest.update({k: Health(k, "progressing", str(exc)) for k in pending})
             continue
         for key in pending:

@@ -1,4 +1,6 @@
-"""The inventory: per cluster, a ConfigMap in `portal-system` listing every object we applied, with its hash.
+"""The inventory: per Cluster document, a ConfigMap `portal-inventory-<instance>-<cluster>` in `portal-system`
+listing every object we applied, with its hash. One per Cluster document, not per server: two Cluster
+documents that reach the same API server must never see (and prune) each other's objects.
 
 It is written as old ∪ new *before* applying and trimmed *after*, so a crash at any point leaves every object
 we may have created listed, and a later run can prune it. It is written only when the set of objects changes:
@@ -10,12 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.kube.client import KubeClient, object_path
-from reconciler.kube.objects import ObjectKey
+from reconciler.kube.client import KubeClient, KubeError, object_path
+from reconciler.kube.objects import ObjectKey, ownership_selector
 from reconciler.model.ownership import INSTANCE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE
 
 INVENTORY_NAMESPACE = "portal-system"
@@ -29,7 +31,12 @@ class InventoryError(Exception):
     """The inventory on the cluster cannot be read; nothing is applied there until it is repaired."""
 
 
-def inventory_name(instance: str) -> str:
+def inventory_name(instance: str, cluster: str) -> str:
+    return f"{legacy_name(instance)}-{cluster}"
+
+
+def legacy_name(instance: str) -> str:
+    """The one inventory per server that earlier versions kept; migrated by `claim_legacy`."""
     return f"portal-inventory-{instance}"
 
 
@@ -60,9 +67,15 @@ class Inventory:
         return self.entries.keys() == other.entries.keys()
 
 
-def decode(configmap: Mapping[str, Any] | None) -> Inventory:
+def decode(configmap: Mapping[str, Any] | None, instance: str) -> Inventory:
     if configmap is None:
         return Inventory()
+    owner = ((configmap.get("metadata") or {}).get("labels") or {}).get(INSTANCE_LABEL)
+    if owner != instance:
+        # Names of two instances can meet ("a" + "b-c", "a-b" + "c"): never take another's list for ours.
+        raise InventoryError(
+            f"{INVENTORY_NAMESPACE}/{configmap['metadata']['name']} belongs to instance {owner!r}, not {instance!r}"
+        )
     text = (configmap.get("data") or {}).get(_DATA_KEY) or ""
     compressed = (configmap.get("binaryData") or {}).get(_COMPRESSED_KEY)
     if compressed:
@@ -81,7 +94,7 @@ def decode(configmap: Mapping[str, Any] | None) -> Inventory:
     return Inventory(entries, exists=True)
 
 
-def encode(inventory: Inventory, instance: str) -> dict[str, Any]:
+def encode(inventory: Inventory, instance: str, cluster: str) -> dict[str, Any]:
     lines = sorted(f"{digest} {key.encode()}" for key, digest in inventory.entries.items())
     text = "".join(f"{line}\n" for line in lines)
     if len(text) > _COMPRESS_ABOVE:
@@ -93,7 +106,7 @@ def encode(inventory: Inventory, instance: str) -> dict[str, Any]:
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {
-            "name": inventory_name(instance),
+            "name": inventory_name(instance, cluster),
             "namespace": INVENTORY_NAMESPACE,
             "labels": {MANAGED_BY_LABEL: MANAGED_BY_VALUE, INSTANCE_LABEL: instance},
         },
@@ -101,15 +114,28 @@ def encode(inventory: Inventory, instance: str) -> dict[str, Any]:
     }
 
 
-def _configmap_path(instance: str) -> str:
-    return object_path("/api/v1", "configmaps", INVENTORY_NAMESPACE, inventory_name(instance))
+def _configmap_path(name: str) -> str:
+    return object_path("/api/v1", "configmaps", INVENTORY_NAMESPACE, name)
 
 
-def read(client: KubeClient, instance: str) -> Inventory:
-    return decode(client.get(_configmap_path(instance)))
+def read(client: KubeClient, instance: str, cluster: str) -> Inventory:
+    return decode(client.get(_configmap_path(inventory_name(instance, cluster))), instance)
 
 
-def write(client: KubeClient, inventory: Inventory, instance: str) -> Inventory:
+def read_legacy(client: KubeClient, instance: str) -> Inventory:
+    return decode(client.get(_configmap_path(legacy_name(instance))), instance)
+
+
+def claim_legacy(legacy: Inventory, desired: Collection[ObjectKey]) -> Inventory:
+    """A Cluster document's share of the old per-server inventory: the entries of the objects it desires.
+
+    The rest may be another Cluster document's on the same server, so no one claims them by default.
+    """
+    wanted = set(desired)
+    return Inventory({key: digest for key, digest in legacy.entries.items() if key in wanted})
+
+
+def write(client: KubeClient, inventory: Inventory, instance: str, cluster: str) -> Inventory:
     """Store the inventory (creating its namespace the first time); returns it as now stored."""
     if not inventory.exists:
         namespace = {
@@ -118,10 +144,37 @@ def write(client: KubeClient, inventory: Inventory, instance: str) -> Inventory:
             "metadata": {"name": INVENTORY_NAMESPACE, "labels": {MANAGED_BY_LABEL: MANAGED_BY_VALUE}},
         }
         client.apply(object_path("/api/v1", "namespaces", "", INVENTORY_NAMESPACE), namespace, force=True)
-    client.apply(_configmap_path(instance), encode(inventory, instance), force=True)
+    path = _configmap_path(inventory_name(instance, cluster))
+    client.apply(path, encode(inventory, instance, cluster), force=True)
     return Inventory(inventory.entries, exists=True)
 
 
+def retire_legacy(client: KubeClient, instance: str) -> None:
+    """Delete the old per-server inventory once every entry in it is listed by a per-Cluster one. An entry no
+    Cluster document claims keeps it (and its object) in place."""
+    legacy = client.get(_configmap_path(legacy_name(instance)))
+    if legacy is None:
+        return
+    listed: set[ObjectKey] = set()
+    prefix = f"{legacy_name(instance)}-"
+    for configmap in client.list(
+        object_path("/api/v1", "configmaps", INVENTORY_NAMESPACE), ownership_selector(instance)
+    ):
+        if configmap["metadata"]["name"].startswith(prefix):
+            listed.update(decode(configmap, instance).entries)
+    if not decode(legacy, instance).entries.keys() <= listed:
+        return
+    try:
+        client.delete(_configmap_path(legacy_name(instance)), str(legacy["metadata"].get("uid") or ""))
+    except KubeError as exc:
+        if exc.status not in (404, 409):  # gone already, or replaced meanwhile: left for the next run
+            raise
+
+
 def is_inventory(key: ObjectKey, instance: str) -> bool:
-    """The inventory carries our labels too; it is never desired, listed or pruned as an object."""
-    return key.kind == "ConfigMap" and key.namespace == INVENTORY_NAMESPACE and key.name == inventory_name(instance)
+    """Inventories carry our labels too; they are never desired, listed or pruned as objects."""
+    return (
+        key.kind == "ConfigMap"
+        and key.namespace == INVENTORY_NAMESPACE
+        and (key.name == legacy_name(instance) or key.name.startswith(f"{legacy_name(instance)}-"))
+    )

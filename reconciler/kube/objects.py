@@ -7,8 +7,9 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
+from reconciler.model.document import Document
 from reconciler.model.ownership import DESIRED_HASH_ANNOTATION, INSTANCE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE
 
 DriftMode = Literal["correct", "warn", "ignore"]
@@ -39,6 +40,15 @@ class ObjectKey:
     def decode(cls, text: str) -> ObjectKey:
         api_version, kind, namespace, name = text.split(" ")
         return cls(api_version, kind, "" if namespace == "-" else namespace, name)
+
+
+class CompiledIdentity(NamedTuple):
+    """An object a document compiles to, known by identity alone (cheaper than compiling it); a tuple, as
+    validation makes one per compiled object."""
+
+    cluster: str
+    key: ObjectKey
+    doc: Document
 
 
 def key_of(obj: Mapping[str, Any]) -> ObjectKey:

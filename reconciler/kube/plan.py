@@ -2,13 +2,16 @@
 
 Each desired object is created, updated (its desired hash changed), a drift (same hash, but live values differ
 at paths we set), or unchanged. Objects in the inventory that are no longer desired are prune candidates when
-they are still live and ours; a candidate may be refused (Namespaces, CRDs, mass deletion).
+they are still live and ours; a candidate may be refused (Namespaces, CRDs, mass deletion). An inventory entry
+leaves the inventory only when its object is confirmed gone; one of a kind the cluster would not describe
+(discovery failed) stays listed, and so does an object another Cluster document on the same API server wants.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from reconciler.kube.client import FIELD_MANAGER
@@ -26,9 +29,12 @@ from reconciler.kube.objects import (
 )
 
 Action = Literal["create", "update", "drift"]
-# Mass prune: more than this share of an inventory larger than MASS_PRUNE_MIN_INVENTORY.
+Kind = tuple[str, str]  # (apiVersion, kind)
+# Mass prune: more than this share of an inventory larger than MASS_PRUNE_MIN_INVENTORY, or every live object
+# of ours of one kind when there are at least MASS_PRUNE_MIN_KIND of them.
 MASS_PRUNE_SHARE = 0.5
 MASS_PRUNE_MIN_INVENTORY = 10
+MASS_PRUNE_MIN_KIND = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +71,10 @@ class ClusterPlan:
     unchanged: tuple[ObjectKey, ...]
     prunes: tuple[Prune, ...]  # in prune order (reverse apply order)
     desired_hashes: Mapping[ObjectKey, str]
-    gone: tuple[ObjectKey, ...] = ()  # inventory entries neither desired nor live-and-ours any more
+    gone: tuple[ObjectKey, ...] = ()  # inventory entries confirmed gone from the cluster
     pruning: bool = False  # whether --prune was given
+    retained: Mapping[ObjectKey, str] = field(default_factory=dict)  # listed, not desired, not confirmed gone
+    errors: tuple[str, ...] = ()  # kinds that could not be observed, objects another Cluster document wants
 
     @property
     def writes(self) -> tuple[Change, ...]:
@@ -82,8 +90,10 @@ class ClusterPlan:
         return bool(self.changes) or bool(self.prunes)  # ignored drift is never a change
 
     def inventory_after(self, deleted: Sequence[ObjectKey]) -> dict[ObjectKey, str]:
-        """What stays listed: everything desired, and every candidate not deleted (refused, failed, or no --prune)."""
-        kept = {p.key: p.digest for p in self.prunes if p.key not in set(deleted)}
+        """What stays listed: everything desired, and every entry not confirmed gone — candidates not deleted
+        (refused, failed, or no --prune) and objects we could not look at."""
+        dropped = set(deleted)
+        kept = {key: digest for key, digest in self.retained.items() if key not in dropped}
         return {**kept, **self.desired_hashes}
 
 
@@ -99,8 +109,22 @@ def plan_cluster(
     *,
     prune: bool = False,
     allow_mass_prune: bool = False,
+    confirmed_gone: Collection[ObjectKey] = (),
+    unobserved: Mapping[Kind, str] | None = None,
+    contested: Mapping[ObjectKey, str] | None = None,
 ) -> ClusterPlan:
-    """`desired` are stamped objects (ownership labels, hash annotation); `live` are those carrying our labels."""
+    """`desired` are stamped objects (ownership labels, hash annotation); `live` are those carrying our labels.
+
+    `confirmed_gone`: inventory entries whose objects the server says do not exist; `unobserved`: kinds whose
+    discovery failed (why), so nothing of them is known; `contested`: desired objects that another Cluster
+    document on the same API server wants too (its name) — neither applies them.
+    """
+    unobserved = unobserved or {}
+    contested = contested or {}
+    errors = [
+        f"{kind} ({api_version}): {why}; its objects are left as they are"
+        for (api_version, kind), why in sorted(unobserved.items())
+    ]
     changes: list[Change] = []
     unchanged: list[ObjectKey] = []
     hashes: dict[ObjectKey, str] = {}
@@ -108,6 +132,13 @@ def plan_cluster(
         key = key_of(obj)
         hashes[key] = hash_annotation(obj) or desired_hash(obj)
         mode = drift_mode_of(obj, cluster_mode)
+        if key in contested:
+            errors.append(
+                f"{key}: Cluster {contested[key]!r} is on the same API server and wants it too; applied by neither"
+            )
+            continue
+        if (key.api_version, key.kind) in unobserved:
+            continue
         current = live.get(key)
         if current is None:
             changes.append(Change(key, "create", obj, None, (), mode))
@@ -125,26 +156,34 @@ def plan_cluster(
             unchanged.append(key)
     candidates: list[Prune] = []
     gone: list[ObjectKey] = []
-    for key in inventory.entries:
+    retained: dict[ObjectKey, str] = {}
+    gone_for_sure = set(confirmed_gone)
+    for key, digest in inventory.entries.items():
         if key in hashes:
             continue
         current = live.get(key)
-        if current is None:
+        if current is not None:
+            candidates.append(Prune(key, _uid(current), digest))
+        elif key in gone_for_sure:
             gone.append(key)
-        else:
-            candidates.append(Prune(key, _uid(current), inventory.entries[key]))
+            continue
+        retained[key] = digest
     candidates.sort(key=lambda p: (-apply_rank(p.key), p.key))
     return ClusterPlan(
         tuple(changes),
         tuple(unchanged),
-        tuple(_refusals(candidates, len(inventory), allow_mass_prune)),
+        tuple(_refusals(candidates, len(inventory), live, allow_mass_prune)),
         hashes,
         tuple(sorted(gone)),
         prune,
+        retained,
+        tuple(errors),
     )
 
 
-def _refusals(candidates: list[Prune], inventory_size: int, allow_mass_prune: bool) -> list[Prune]:
+def _refusals(
+    candidates: list[Prune], inventory_size: int, live: Mapping[ObjectKey, Any], allow_mass_prune: bool
+) -> list[Prune]:
     if allow_mass_prune:
         return candidates
     if inventory_size > MASS_PRUNE_MIN_INVENTORY and len(candidates) > inventory_size * MASS_PRUNE_SHARE:
@@ -153,9 +192,22 @@ def _refusals(candidates: list[Prune], inventory_size: int, allow_mass_prune: bo
             "deleted (--allow-mass-prune to proceed)"
         )
         return [Prune(p.key, p.uid, p.digest, reason) for p in candidates]
-    return [
-        Prune(p.key, p.uid, p.digest, f"{p.key.kind}s are never pruned without --allow-mass-prune")
-        if is_foundation(p.key)
-        else p
-        for p in candidates
-    ]
+    # Deleting every object of a kind is what a wrong inventory or a wrong cluster looks like.
+    to_delete = Counter((p.key.api_version, p.key.kind) for p in candidates)
+    live_of_kind = Counter((k.api_version, k.kind) for k in live)
+    emptied = {kind for kind, n in to_delete.items() if n >= MASS_PRUNE_MIN_KIND and n >= live_of_kind[kind]}
+    result: list[Prune] = []
+    for p in candidates:
+        if is_foundation(p.key):
+            reason = f"{p.key.kind}s are never pruned without --allow-mass-prune"
+        elif (p.key.api_version, p.key.kind) in emptied:
+            n = to_delete[p.key.api_version, p.key.kind]
+            reason = (
+                f"mass prune refused: all {n} live {p.key.kind} objects of ours would be deleted "
+                "(--allow-mass-prune to proceed)"
+            )
+        else:
+            result.append(p)
+            continue
+        result.append(Prune(p.key, p.uid, p.digest, reason))
+    return result

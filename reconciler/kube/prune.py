@@ -5,7 +5,7 @@ our labels), in reverse apply order, each bound to the uid we listed so a same-n
 from __future__ import annotations
 
 from reconciler.kube.client import KubeClient, KubeError, Unreachable
-from reconciler.kube.discovery import Discovery, UnknownKind
+from reconciler.kube.discovery import Discovery, KindUnavailable
 from reconciler.kube.outcome import Outcome
 from reconciler.kube.plan import ClusterPlan
 
@@ -27,7 +27,7 @@ def prune(client: KubeClient, discovery: Discovery, plan: ClusterPlan) -> list[O
             else:
                 outcomes.append(Outcome(key, "prune failed", str(exc)))
             continue
-        except (UnknownKind, Unreachable) as exc:
+        except (KindUnavailable, Unreachable) as exc:
             outcomes.append(Outcome(key, "prune failed", str(exc)))
             continue
         outcomes.append(Outcome(key, "pruned"))

@@ -5,18 +5,18 @@ write the inventory (old ∪ new), apply, prune, trim the inventory, and assess 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from reconciler.kube import inventory as inventories
 from reconciler.kube.apply import apply_changes, bounded
 from reconciler.kube.client import KubeClient, KubeError, Unreachable
-from reconciler.kube.discovery import Discovery, Resource, UnknownKind
+from reconciler.kube.discovery import Discovery, DiscoveryFailed, Resource, UnknownKind
 from reconciler.kube.health import Health, assess, has_health, wait
 from reconciler.kube.inventory import Inventory
-from reconciler.kube.objects import DriftMode, ObjectKey, key_of, ownership_selector, stamped
+from reconciler.kube.objects import DriftMode, ObjectKey, is_ours, key_of, ownership_selector, stamped
 from reconciler.kube.outcome import Outcome
-from reconciler.kube.plan import ClusterPlan, plan_cluster
+from reconciler.kube.plan import ClusterPlan, Kind, plan_cluster
 from reconciler.kube.prune import prune
 
 Status = Literal["ok", "failed", "unreachable"]
@@ -49,6 +49,8 @@ class ClusterReport:
     def failed(self) -> bool:
         if self.status != "ok" or any(o.failed for o in self.outcomes):
             return True
+        if self.plan is not None and self.plan.errors:
+            return True
         return self.waited and any(h.state != "ready" for h in self.health)
 
 
@@ -56,6 +58,41 @@ class ClusterReport:
 class Observation:
     inventory: Inventory
     live: Mapping[ObjectKey, Mapping[str, Any]]
+    confirmed_gone: frozenset[ObjectKey] = frozenset()  # listed objects the server says do not exist
+    unobserved: Mapping[Kind, str] = field(default_factory=dict)  # kinds whose discovery failed: why
+    legacy: bool = False  # the old per-server inventory is there and this Cluster has none of its own yet
+
+
+def read_inventory(
+    client: KubeClient, instance: str, cluster: str, desired_keys: Sequence[ObjectKey]
+) -> tuple[Inventory, bool]:
+    """This Cluster document's inventory; before it has one, its share of the old per-server inventory (and
+    whether that old inventory is there)."""
+    inventory = inventories.read(client, instance, cluster)
+    if inventory.exists:
+        return inventory, False
+    legacy = inventories.read_legacy(client, instance)
+    if not legacy.exists:
+        return inventory, False
+    return inventories.claim_legacy(legacy, desired_keys), True
+
+
+def confirm_gone(
+    client: KubeClient, discovery: Discovery, keys: Sequence[ObjectKey], instance: str, concurrency: int
+) -> frozenset[ObjectKey]:
+    """Those of `keys` whose object of ours the server says is not there (404, their kind is not served, or
+    a same-named object that is not ours); a read that fails confirms nothing."""
+
+    def is_gone(key: ObjectKey) -> bool:
+        try:
+            found = client.get(discovery.resource_of(key).path(key))
+            return found is None or not is_ours(found, instance)
+        except UnknownKind:
+            return True
+        except (DiscoveryFailed, KubeError, Unreachable):
+            return False
+
+    return frozenset(key for key, gone in zip(keys, bounded(is_gone, keys, concurrency), strict=True) if gone)
 
 
 def observe(
@@ -63,17 +100,22 @@ def observe(
     discovery: Discovery,
     desired_keys: Sequence[ObjectKey],
     instance: str,
+    cluster: str,
     concurrency: int,
 ) -> Observation:
     """The inventory, and every live object we own of the kinds we want or once applied: one LIST per kind."""
-    inventory = inventories.read(client, instance)  # the first request: an unreachable cluster shows here
+    # The first request: an unreachable cluster shows here.
+    inventory, legacy = read_inventory(client, instance, cluster, desired_keys)
     kinds = sorted({(k.api_version, k.kind) for k in (*desired_keys, *inventory.entries)})
     resources: list[Resource] = []
+    unobserved: dict[Kind, str] = {}
     for api_version, kind in kinds:
         try:
             resources.append(discovery.resource(api_version, kind))
         except UnknownKind:
             continue  # not served: nothing of it can be live (applying it will say why)
+        except DiscoveryFailed as exc:
+            unobserved[api_version, kind] = str(exc)
     selector = ownership_selector(instance)
 
     def list_kind(resource: Resource) -> list[tuple[ObjectKey, dict[str, Any]]]:
@@ -89,7 +131,14 @@ def observe(
     live: dict[ObjectKey, Mapping[str, Any]] = {}
     for pairs in bounded(list_kind, resources, concurrency):
         live.update(pairs)
-    return Observation(inventory, live)
+    wanted = set(desired_keys)
+    missing = [
+        key
+        for key in inventory.entries
+        if key not in wanted and key not in live and (key.api_version, key.kind) not in unobserved
+    ]
+    gone = confirm_gone(client, discovery, missing, instance, concurrency)
+    return Observation(inventory, live, gone, unobserved, legacy)
 
 
 def _health(plan: ClusterPlan, observation: Observation, outcomes: Sequence[Outcome]) -> list[Health]:
@@ -111,12 +160,15 @@ def reconcile_cluster(
     drift: DriftMode,
     options: ReconcileOptions,
     progress: Progress = lambda _: None,
+    contested: Mapping[ObjectKey, str] | None = None,
 ) -> ClusterReport:
+    """`contested`: desired objects another Cluster document on the same API server wants too (its name)."""
     objects = [stamped(o, options.instance) for o in desired]
     discovery = Discovery(client)
+    instance = options.instance
     try:
         progress(f"{name}: reading live objects")
-        observation = observe(client, discovery, [key_of(o) for o in objects], options.instance, options.concurrency)
+        observation = observe(client, discovery, [key_of(o) for o in objects], instance, name, options.concurrency)
         plan = plan_cluster(
             objects,
             observation.live,
@@ -124,13 +176,18 @@ def reconcile_cluster(
             drift,
             prune=options.prune,
             allow_mass_prune=options.allow_mass_prune,
+            confirmed_gone=observation.confirmed_gone,
+            unobserved=observation.unobserved,
+            contested=contested,
         )
         if options.dry_run:
             return ClusterReport(name, "ok", plan=plan, dry_run=True)
         inventory = observation.inventory
         before = inventory.merged(plan.desired_hashes)
-        if not before.same_as(inventory):
-            inventory = inventories.write(client, before, options.instance)
+        if not before.same_as(inventory) or (observation.legacy and not inventory.exists):
+            inventory = inventories.write(client, before, instance, name)
+        if observation.legacy:
+            inventories.retire_legacy(client, instance)
         progress(f"{name}: applying {len(plan.writes)} object(s)")
         outcomes = apply_changes(client, discovery, plan.changes, options.concurrency, options.instance)
         if options.prune:
@@ -138,7 +195,7 @@ def reconcile_cluster(
         deleted = [o.key for o in outcomes if o.result == "pruned"]
         after = inventory.only(plan.inventory_after(deleted))
         if not after.same_as(inventory):
-            inventories.write(client, after, options.instance)
+            inventories.write(client, after, instance, name)
         health = _health(plan, observation, outcomes)
         if options.wait and any(h.state != "ready" for h in health):
             progress(f"{name}: waiting for {sum(h.state != 'ready' for h in health)} object(s) to become ready")

@@ -35,17 +35,24 @@ def _fields(fields: Sequence[FieldChange], indent: str = "      ") -> Iterator[s
         yield f"{indent}{change.format()}"
 
 
+def _errors(plan: ClusterPlan) -> Iterator[str]:
+    for error in plan.errors:
+        yield f"  error {error}"
+
+
 def plan_lines(name: str, plan: ClusterPlan) -> Iterator[str]:
     creates = sum(c.action == "create" for c in plan.changes)
     updates = sum(c.action == "update" for c in plan.changes)
     drifted = sum(c.action == "drift" for c in plan.changes)
     if not plan.has_changes:
         yield f"{name}: no changes ({len(plan.unchanged)} unchanged)"
+        yield from _errors(plan)
         return
     yield (
         f"{name}: {creates} to create, {updates} to update, {drifted} drifted, {len(plan.prunes)} to prune, "
         f"{len(plan.unchanged)} unchanged"
     )
+    yield from _errors(plan)
     for change in plan.changes:
         mode = f" (drift: {change.mode})" if change.action == "drift" else ""
         yield f"  {_PLAN_MARKS[change.action]} {change.key}{mode}"
@@ -71,6 +78,7 @@ def report_lines(report: ClusterReport) -> Iterator[str]:
     summary = ", ".join(f"{counts[r]} {r}" for r in _ORDER if counts[r])
     unchanged = f"{len(report.plan.unchanged)} unchanged"
     yield f"{report.cluster}: {summary + ', ' if summary else ''}{unchanged}"
+    yield from _errors(report.plan)
     for outcome in sorted(report.outcomes, key=lambda o: _ORDER.index(o.result)):
         message = f": {outcome.message}" if outcome.message else ""
         yield f"  {outcome.result} {outcome.key}{message}"
@@ -113,6 +121,7 @@ def plan_json(plan: ClusterPlan) -> dict[str, Any]:
         "prune": [{**_key_json(p.key), "refused": p.refused or None, "deleted": plan.pruning} for p in plan.prunes],
         "unchanged": len(plan.unchanged),
         "hasChanges": plan.has_changes,
+        "errors": list(plan.errors),
     }
 
 

@@ -134,29 +134,13 @@ def _human(amount: Decimal, resource: str) -> str:
     return f"{(amount / 2**30).normalize():f}Gi"
 
 
-def _same_name_on_one_cluster(workspaces: list[Workspace]) -> Iterator[Diagnostic]:
-    """Butler's Workspace CRs of one tenant cluster share its namespace, so their names must differ across teams."""
-    by_name: dict[str, list[Workspace]] = defaultdict(list)
-    for ws in workspaces:
-        by_name[ws.name].append(ws)
-    for clash in by_name.values():
-        for ws in clash if len(clash) > 1 else ():
-            others = ", ".join(f"team {o.team} at {o.doc.location('metadata', 'name')}" for o in clash if o is not ws)
-            yield error(
-                f"metadata.name: cluster {ws.cluster!r} already has a workspace {ws.name!r} ({others}); "
-                "workspaces on one cluster need distinct names",
-                ws.doc.location("metadata", "name"),
-                ws.doc.subject,
-            )
-
-
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     per_cluster: dict[str, list[Workspace]] = defaultdict(list)
     for ws in ctx.model.workspaces.values():
         yield from _check_workspace(ctx, ws)
         per_cluster[ws.cluster].append(ws)
-    for workspaces in per_cluster.values():
-        yield from _same_name_on_one_cluster(workspaces)
+    # Same-named workspaces of one cluster (or of clusters sharing a TenantCluster namespace) compile to one
+    # Workspace CR: reconciler.validate.identities reports them, whatever kinds meet on one object.
     for name, workspaces in sorted(per_cluster.items()):
         cluster = ctx.model.clusters.get(name)
         if cluster is not None and cluster.role == "tenant" and cluster.workspaces.enabled:

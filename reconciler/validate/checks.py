@@ -62,12 +62,18 @@ class CrossCheck:
 CHECKS: tuple[CrossCheck, ...] = (
     CrossCheck("references", "reconciler.validate.references:check", reads=None),
     CrossCheck("hidden", "reconciler.validate.hidden:check", reads=None),
+    CrossCheck("connections", "reconciler.validate.connections:check", frozenset({"Cluster"})),
     CrossCheck(
         "chambers",
         "reconciler.validate.chambers:check",
         frozenset({"Workspace", "WorkspaceTemplate", "Cluster", "Team"}),
     ),
     CrossCheck("herald", "reconciler.herald.placement:check", frozenset({"Pipeline", "Cluster"})),
+    CrossCheck(
+        "identities",
+        "reconciler.validate.identities:check",
+        frozenset({"Workspace", "WorkspaceTemplate", "Cluster", "Pipeline"}),
+    ),
     CrossCheck(
         "keeper",
         "reconciler.keeper:subjects",

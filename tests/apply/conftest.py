@@ -102,7 +102,7 @@ class Platform:
         write_kubeconfig(self.kubeconfig, {**servers, name: f"http://127.0.0.1:{dead}"})
 
     def inventory(self, name: str) -> list[str]:
-        configmap = self.get(name, "/api/v1/namespaces/portal-system/configmaps/portal-inventory-default")
+        configmap = self.get(name, f"/api/v1/namespaces/portal-system/configmaps/portal-inventory-default-{name}")
         return (configmap or {}).get("data", {}).get("objects", "").splitlines()
 
 

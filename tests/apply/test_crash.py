@@ -79,7 +79,7 @@ def _ours_live(platform: Platform, name: str) -> set[str]:
         _, body = platform.request(name, "GET", f"{collection}?labelSelector=portal.butlerlabs.dev/instance%3Ddefault")
         for item in body["items"]:
             meta = item["metadata"]
-            if (meta.get("namespace"), meta["name"]) == ("portal-system", "portal-inventory-default"):
+            if meta.get("namespace") == "portal-system" and meta["name"].startswith("portal-inventory-default"):
                 continue
             found.add(f"{item.get('kind') or _kind(collection)}/{meta.get('namespace', '')}/{meta['name']}")
     return found

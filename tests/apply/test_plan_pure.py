@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+
 from reconciler.kube.compare import REDACTED, differences, redacted, removed_fields
 from reconciler.kube.health import assess
-from reconciler.kube.inventory import Inventory, decode, encode
+from reconciler.kube.inventory import Inventory, InventoryError, decode, encode, inventory_name
 from reconciler.kube.objects import ObjectKey, hash_annotation, key_of, stamped
 from reconciler.kube.plan import plan_cluster
 
@@ -82,6 +84,9 @@ def test_prune_candidates_refusals_and_reverse_order() -> None:
     assert [p.key.name for p in plan.prunes] == ["old-1", "old-2", "apps"]  # the Namespace last
     assert [p.key.name for p in plan.deletions] == ["old-1", "old-2"]
     assert "never pruned" in plan.prunes[-1].refused
+    assert plan.gone == ()  # not confirmed gone: kept listed
+    assert gone in plan.inventory_after([])
+    plan = plan_cluster([keep], live, inventory, "correct", prune=True, confirmed_gone=[gone])
     assert plan.gone == (gone,)
     after = plan.inventory_after([p.key for p in plan.deletions])
     assert set(after) == {key_of(keep), key_of(old[0])}
@@ -97,6 +102,21 @@ def test_mass_prune_is_refused_over_half_of_more_than_ten() -> None:
     assert len(allowed.deletions) == 7
     half = plan_cluster(objects[:6], live, inventory, "correct", prune=True)
     assert len(half.deletions) == 6
+
+
+def test_every_live_object_of_a_kind_is_never_pruned_without_the_flag() -> None:
+    kept = [stamped(configmap(f"c{i}"), "default") for i in range(8)]
+    secrets = [stamped({**configmap(f"s{i}"), "kind": "Secret"}, "default") for i in range(2)]
+    everything = [*kept, *secrets]
+    live = {key_of(o): live_of(o) for o in everything}
+    inventory = Inventory({key_of(o): "h" for o in everything}, exists=True)
+    refused = plan_cluster(kept, live, inventory, "correct", prune=True)
+    assert refused.deletions == ()
+    assert all("all 2 live Secret objects of ours" in p.refused for p in refused.prunes)
+    allowed = plan_cluster(kept, live, inventory, "correct", prune=True, allow_mass_prune=True)
+    assert len(allowed.deletions) == 2
+    one_left = plan_cluster([*kept, secrets[0]], live, inventory, "correct", prune=True)
+    assert [p.key.name for p in one_left.deletions] == ["s1"]
 
 
 def test_secret_values_are_redacted_in_diffs() -> None:
@@ -129,16 +149,26 @@ def test_the_desired_hash_ignores_nothing_but_itself() -> None:
 
 def test_a_long_inventory_is_stored_compressed() -> None:
     many = Inventory({ObjectKey("v1", "ConfigMap", f"ns-{i % 7}", f"config-{i:05d}"): f"{i:020d}" for i in range(6000)})
-    stored = encode(many, "default")
+    stored = encode(many, "default", "dev")
     assert "binaryData" in stored and "data" not in stored
-    assert decode(stored).entries == many.entries
+    assert decode(stored, "default").entries == many.entries
 
 
 def test_the_inventory_round_trips() -> None:
     inventory = Inventory(
         {ObjectKey("apps/v1", "Deployment", "x", "web"): "h1", ObjectKey("v1", "Namespace", "", "x"): "h2"}
     )
-    assert decode(encode(inventory, "default")).entries == inventory.entries
+    stored = encode(inventory, "default", "dev")
+    assert stored["metadata"]["name"] == "portal-inventory-default-dev"
+    assert decode(stored, "default").entries == inventory.entries
+
+
+def test_an_inventory_of_another_instance_is_never_taken_for_ours() -> None:
+    # "a" + "b-dev" and "a-b" + "dev" make the same name.
+    stored = encode(Inventory({ObjectKey("v1", "Namespace", "", "x"): "h"}), "a", "b-dev")
+    assert stored["metadata"]["name"] == inventory_name("a-b", "dev")
+    with pytest.raises(InventoryError, match="belongs to instance 'a', not 'a-b'"):
+        decode(stored, "a-b")
 
 
 def test_health() -> None:

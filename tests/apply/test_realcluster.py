@@ -59,7 +59,7 @@ class RealCluster:
     def cleanup(self) -> None:
         for call in (
             lambda: self.core.delete_namespace(self.namespace),
-            lambda: self.core.delete_namespaced_config_map(f"portal-inventory-{self.instance}", "portal-system"),
+            lambda: self.core.delete_namespaced_config_map(f"portal-inventory-{self.instance}-real", "portal-system"),
         ):
             with contextlib.suppress(kubernetes.client.ApiException):
                 call()

@@ -192,10 +192,9 @@ def test_same_workspace_name_of_two_teams_on_one_cluster(tmp_path: Path, portal)
     result = portal("validate", tmp_path / "repo")
     assert result.code == 1
     assert result.lines == [
-        "workspaces/alice-ledger.yaml:4:3: error: Workspace/alice-ledger: metadata.name: cluster 'dev-eu-1' "
-        "already has a workspace 'alice-ledger' (team ledger at workspaces/twin.yaml:4:3); workspaces on one "
-        "cluster need distinct names",
-        "workspaces/twin.yaml:4:3: error: Workspace/alice-ledger: metadata.name: cluster 'dev-eu-1' already has "
-        "a workspace 'alice-ledger' (team payments at workspaces/alice-ledger.yaml:4:3); workspaces on one cluster "
-        "need distinct names",
+        "workspaces/alice-ledger.yaml:4:3: error: Workspace/alice-ledger: compiles to Workspace "
+        "team-payments/alice-ledger on Cluster 'mgmt', as does Workspace/alice-ledger at workspaces/twin.yaml:4:3; "
+        "rename one of them",
+        "workspaces/twin.yaml:4:3: error: Workspace/alice-ledger: compiles to Workspace team-payments/alice-ledger "
+        "on Cluster 'mgmt', as does Workspace/alice-ledger at workspaces/alice-ledger.yaml:4:3; rename one of them",
     ]

@@ -1,6 +1,7 @@
 """`python -m tests.kube_emulator --port N`: serve one emulated cluster until interrupted.
 
 The first line on stdout is the URL; requests are logged to a file (--log, default a temporary file).
+The admin API under /_emulator/ (faults, request counters) is served on the same port.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stop.set())
-    emulator = EmulatorThread("standalone", arguments.host, arguments.port, butler_kinds=not arguments.no_butler)
+    emulator = EmulatorThread(
+        "standalone", arguments.host, arguments.port, butler_kinds=not arguments.no_butler, admin_api=True
+    )
     emulator.start()
     print(emulator.url, flush=True)
     print(f"request log: {log_path}", file=sys.stderr, flush=True)

@@ -25,6 +25,7 @@ class Fault:
     retry_after: int | None = None
     query: re.Pattern[str] | None = None
     fired: int = 0
+    id: int = 0  # its number among the faults added to this emulator
 
     def matches(self, method: str, path: str, query: str = "") -> bool:
         if self.method is not None and self.method.upper() != method.upper():
@@ -48,9 +49,12 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rules: list[Fault] = []
+        self._added = 0
 
     def _add(self, fault: Fault) -> Fault:
         with self._lock:
+            fault.id = self._added
+            self._added += 1
             self._rules.append(fault)
         return fault
 

@@ -21,7 +21,7 @@ import attrs
 import kmock
 import yaml
 
-from . import discovery, errors, protobuf
+from . import admin, discovery, errors, protobuf
 from .api import Api, Target, WriteOptions, default_field_manager
 from .errors import ApiError
 from .faults import Fault, Faults, RecordedRequest, RequestLog
@@ -39,6 +39,7 @@ class KubeEmulator(kmock.RawHandler):
     """One emulated cluster; EmulatorThread serves it over HTTP in a thread of its own."""
 
     butler_kinds: bool = True
+    admin_api: bool = False  # serve /_emulator/... (standalone: for tests in another process)
     api: Api = attrs.field(init=False)
     faults: Faults = attrs.field(factory=Faults, init=False)
     requests: RequestLog = attrs.field(factory=RequestLog, init=False)
@@ -73,6 +74,8 @@ class KubeEmulator(kmock.RawHandler):
         # /api/v1/namespaces, and its request history would keep every body of a long benchmark.
         body = await raw.read()
         method = raw.method.upper()
+        if self.admin_api and admin.is_admin(raw.path):
+            return _json(*admin.handle(method, raw.path, body, self.faults, self.requests))
         self.requests.record(RecordedRequest(method, raw.path, raw.query_string, "dryRun" in raw.query))
         fault = self.faults.take(method, raw.path, raw.query_string)
         if fault is not None:

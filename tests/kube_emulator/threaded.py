@@ -58,11 +58,18 @@ class EmulatorThread:
     emulator's loop for direct inspection of the store.
     """
 
-    def __init__(self, name: str = "emulator", host: str = "127.0.0.1", port: int = 0, butler_kinds: bool = True):
+    def __init__(
+        self,
+        name: str = "emulator",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        butler_kinds: bool = True,
+        admin_api: bool = False,
+    ):
         self.name = name
         self._host = host
         self._port = port
-        self.emulator = KubeEmulator(butler_kinds=butler_kinds)
+        self.emulator = KubeEmulator(butler_kinds=butler_kinds, admin_api=admin_api)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()

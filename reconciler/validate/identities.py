@@ -1,0 +1,49 @@
+"""No two documents compile to the same Kubernetes object (cluster, apiVersion/kind, namespace, name), whatever
+kinds produced them: each reconcile would flip the object between their specs.
+
+Checked on the identities of the compiled objects, which every producer of objects lists without compiling
+them (its `identities`), so the check costs next to nothing; tests hold each list to its compiled objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from reconciler.chambers import resources as chambers
+from reconciler.herald import workloads as herald
+from reconciler.kube.objects import CompiledIdentity
+from reconciler.model import Diagnostic, error
+from reconciler.model.kinds import RepoModel
+from reconciler.validate.context import CheckContext
+
+# Every producer of the objects `portal compile` and `portal reconcile` apply (see cli.compile.manifest_producers).
+PRODUCERS: tuple[Callable[[RepoModel], Iterable[CompiledIdentity]], ...] = (chambers.identities, herald.identities)
+
+
+def compiled_identities(model: RepoModel) -> Iterator[CompiledIdentity]:
+    for identities in PRODUCERS:
+        yield from identities(model)
+
+
+def collisions(compiled: Iterable[CompiledIdentity]) -> Iterator[Diagnostic]:
+    first: dict[tuple[str, object], CompiledIdentity] = {}
+    for item in compiled:
+        seen = first.setdefault((item.cluster, item.key), item)
+        if seen is item or seen.doc is item.doc:
+            continue
+        for here, there in ((item, seen), (seen, item)):
+            yield error(
+                f"compiles to {item.key.kind} {_where(item)} on Cluster {item.cluster!r}, as does "
+                f"{there.doc.subject} at {there.doc.location('metadata', 'name')}; rename one of them",
+                here.doc.location("metadata", "name"),
+                here.doc.subject,
+            )
+
+
+def _where(item: CompiledIdentity) -> str:
+    key = item.key
+    return f"{key.namespace}/{key.name}" if key.namespace else key.name
+
+
+def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    return collisions(compiled_identities(ctx.model))
