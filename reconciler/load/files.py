@@ -9,6 +9,7 @@ from reconciler import API_VERSION
 from reconciler.load.sources import MAX_FILE_BYTES, SourceFile
 from reconciler.load.yaml_documents import parse_documents
 from reconciler.model import Diagnostic, Document, Location, error
+from reconciler.model.document import dotted
 
 KINDS = ("Team", "Cluster", "WorkspaceTemplate", "Workspace", "Artifact", "Policy", "Pipeline")
 
@@ -85,6 +86,9 @@ def read_file(file: SourceFile) -> FileResult:
         problem = _recognise(doc)
         if problem is None:
             documents.append(doc)
+            diagnostics.extend(
+                error(f"{dotted(where)}: {why}", doc.location(*where), doc.subject) for where, why in p.unstorable
+            )
         else:
             diagnostics.append(problem)
     return FileResult(tuple(documents), tuple(diagnostics))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reconciler.model import Diagnostic, Document, error
+from reconciler.model.document import dotted
 from reconciler.resources import schemas_dir
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class SchemaSet:
                     hint = f"; did you mean {close[0]!r}?" if close else ""
                     findings.append(
                         error(
-                            f"{_dotted((*path, key))}: unknown field {key!r}{hint}",
+                            f"{dotted((*path, key))}: unknown field {key!r}{hint}",
                             doc.location(*path, key),
                             doc.subject,
                         )
@@ -87,12 +88,5 @@ class SchemaSet:
                 rule = self._keyword_parent(problem.absolute_keyword_location).get("description")
                 if rule:
                     message = f"{json.dumps(problem.instance)} is not valid: {rule}"
-            findings.append(error(f"{_dotted(path)}: {message}", doc.location(*path), doc.subject))
+            findings.append(error(f"{dotted(path)}: {message}", doc.location(*path), doc.subject))
         return findings
-
-
-def _dotted(path: tuple[str | int, ...]) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "document"
