@@ -55,9 +55,9 @@ def run_import(args: argparse.Namespace) -> int:
         raise UsageError("--role needs --target")
     request = ImportRequest(args.name, args.team, args.target, args.role or "agent")
     try:
-        text, left_out = import_pipeline(_read(args.file), request)
+        text, left_out = import_pipeline(_read(args.file), request, str(args.file))
     except ImportFailure as exc:
-        print(f"{args.file}: error: {exc}", file=sys.stderr)
+        print(f"{exc.location or args.file}: error: {exc}", file=sys.stderr)
         return 1
     for key in left_out:
         print(f"{args.file}: note: `{key}` is not imported", file=sys.stderr)

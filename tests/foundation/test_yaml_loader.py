@@ -129,3 +129,11 @@ def test_a_nul_in_a_key_is_noted_at_the_key() -> None:
         (("log", "lev\0el"), "the key holds a NUL character, which the database cannot store"),
     )
     assert documents[0].positions[("log", "lev\0el")] == (1, 7)
+
+
+def test_values_nested_too_deep_for_the_builder_are_a_located_error() -> None:
+    text = "a:\n" + "".join("  " * (i + 1) + "b:\n" for i in range(300))
+    _, problems = parse_documents(text, "deep.yaml")
+    assert [p.format() for p in problems] == [
+        "deep.yaml:201:401: error: invalid YAML: values are nested more than 200 levels deep"
+    ]
