@@ -62,6 +62,9 @@ def read_file(file: SourceFile) -> FileResult:
     path = file.path
     if file.is_symlink:
         return FileResult((), (error("symbolic links are not followed; commit the file itself", Location(path)),))
+    if file.special:
+        message = f"{file.special}, not a regular file: it is not read (documents must be plain files)"
+        return FileResult((), (error(message, Location(path)),))
     if file.size > MAX_FILE_BYTES:
         return FileResult(
             (), (error(f"file too large: {file.size} bytes (the limit is {MAX_FILE_BYTES})", Location(path)),)
