@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -47,6 +47,10 @@ class _Refused(Exception):
         self.message, self.line, self.column = message, node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def _refuse_expansion(node: yaml.Node) -> NoReturn:
+    raise _Refused("aliases expand to too many values (an alias bomb?); write the values out", node)
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedDocument:
     index: int
@@ -72,12 +76,17 @@ class _Builder:
     def _spend(self, cost: int, node: yaml.Node) -> None:
         self.budget -= cost
         if self.budget < 0:
-            raise _Refused("aliases expand to too many values (an alias bomb?); write the values out", node)
+            _refuse_expansion(node)
 
     def build(self, node: yaml.Node, path: JsonPath) -> Any:
         if isinstance(node, yaml.ScalarNode):
             value = self._scalar(node)
-            self._check_storable(value, path)
+            # Strings are most values: test them first and cheaply.
+            if value.__class__ is str:
+                if "\0" in value:
+                    self.unstorable.append((path, "the value holds a NUL character, which the database cannot store"))
+            elif value.__class__ is int or value.__class__ is float:
+                self._check_number(value, path)
             return value
         self._spend(1, node)
         if len(path) >= MAX_DEPTH:
@@ -133,10 +142,13 @@ class _Builder:
         return key if isinstance(key, str) else str(key).lower() if isinstance(key, bool) else str(key)
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
-        self._spend(len(node.value) + 1, node)
+        value = node.value
+        self.budget -= len(value) + 1  # _spend, inlined: this runs for every scalar
+        if self.budget < 0:
+            _refuse_expansion(node)
         tag = node.tag
         if tag == _STR:
-            return node.value
+            return value
         if tag == _INT:
             return _constructor.construct_yaml_int(node)
         if tag == _BOOL:
@@ -147,16 +159,13 @@ class _Builder:
             return _constructor.construct_yaml_float(node)
         return node.value  # timestamps and other tags stay as written
 
-    def _check_storable(self, value: Any, path: JsonPath) -> None:
-        if isinstance(value, str):
-            if "\0" in value:
-                self.unstorable.append((path, "the value holds a NUL character, which the database cannot store"))
-        elif isinstance(value, float):
+    def _check_number(self, value: float, path: JsonPath) -> None:
+        if isinstance(value, float):
             if not math.isfinite(value):
                 self.unstorable.append(
                     (path, f"{value} is not a finite number: JSON and the database cannot hold .nan or .inf")
                 )
-        elif isinstance(value, int) and not isinstance(value, bool) and value not in _BIGINT:
+        elif value not in _BIGINT:
             self.unstorable.append(
                 (path, f"{value} is out of range: the database holds integers from {_BIGINT[0]} to {_BIGINT[-1]}")
             )

@@ -86,6 +86,13 @@ CASES: dict[str, Case] = {
         ("${LOKI_URL}", "spec.env"),
         after="loki_rest",
     ),
+    "NaN in a test event": Case(
+        "  sinks:\n",
+        "  tests:\n    - name: nan\n      input: {into: parse, log: {message: x, ratio: .nan}}\n"
+        "      expect: {from: by_level.errors}\n  sinks:\n",
+        "input: {into: parse",
+        ("spec.tests[0].input.log.ratio", "not a finite number", "JSON and the database cannot hold"),
+    ),
     "literal secret in a sensitive option": Case(
         'token: "${LOKI_TOKEN}"',
         'token: "hunter2-very-secret"',
