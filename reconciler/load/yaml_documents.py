@@ -118,9 +118,12 @@ class _Builder:
             result[key] = self.build(value_node, child)
         return result
 
-    def _entries(self, node: yaml.MappingNode, merged: bool = False) -> Iterator[tuple[yaml.Node, yaml.Node, bool]]:
+    def _entries(
+        self, node: yaml.MappingNode, merging: tuple[yaml.Node, ...] = ()
+    ) -> Iterator[tuple[yaml.Node, yaml.Node, bool]]:
         """A mapping's own entries first, then those of its `<<` merges in order (each flattened the same way),
-        so that the first occurrence of a key is the one that counts."""
+        so that the first occurrence of a key is the one that counts. `merging`: the mappings merging this one."""
+        merged = bool(merging)
         merges: list[yaml.Node] = []
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
@@ -132,8 +135,10 @@ class _Builder:
             for source in sources:
                 if not isinstance(source, yaml.MappingNode):
                     raise _Refused("a merge key (<<) takes a mapping or a list of mappings", source)
+                if source is node or source in merging:
+                    raise _Refused("a mapping merges itself (through <<)", source)
                 self._spend(1, source)
-                yield from self._entries(source, merged=True)
+                yield from self._entries(source, (*merging, node))
 
     def _key(self, node: yaml.Node) -> str:
         if not isinstance(node, yaml.ScalarNode):

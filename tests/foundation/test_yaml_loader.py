@@ -137,3 +137,10 @@ def test_values_nested_too_deep_for_the_builder_are_a_located_error() -> None:
     assert [p.format() for p in problems] == [
         "deep.yaml:201:401: error: invalid YAML: values are nested more than 200 levels deep"
     ]
+
+
+def test_a_mapping_that_merges_itself_is_a_located_error() -> None:
+    _, problems = parse_documents("a: &a {b: 1, <<: *a}\n", "merge.yaml")
+    assert [p.format() for p in problems] == [
+        "merge.yaml:1:4: error: invalid YAML: a mapping merges itself (through <<)"
+    ]
