@@ -34,7 +34,7 @@ _MERGE = "tag:yaml.org,2002:merge"
 _ALIAS_EXPANSION_FACTOR = 10
 _ALIAS_EXPANSION_FLOOR = 100_000
 # Deeper values are refused with their place, before Python's recursion limit stops us (or a later step) blindly.
-MAX_DEPTH = 200
+_MAX_DEPTH = 200
 # What PostgreSQL's bigint (and so every integer column and JSON number we store) can hold.
 _BIGINT = range(-(2**63), 2**63)
 
@@ -89,8 +89,8 @@ class _Builder:
                 self._check_number(value, path)
             return value
         self._spend(1, node)
-        if len(path) >= MAX_DEPTH:
-            raise _Refused(f"values are nested more than {MAX_DEPTH} levels deep", node)
+        if len(path) >= _MAX_DEPTH:
+            raise _Refused(f"values are nested more than {_MAX_DEPTH} levels deep", node)
         if isinstance(node, yaml.SequenceNode):
             items = []
             for i, item in enumerate(node.value):
