@@ -110,8 +110,9 @@ def write_outputs(
     part-way (a name the filesystem refuses, a full disk) leaves the earlier outputs as they were. Then the outputs
     of pipelines and clusters that are gone are removed; other files in `out` are left alone.
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    beside = out.resolve().parent  # on `out`'s filesystem (even through a symlink), so moves are renames
+    beside.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.resolve().name}.", suffix=".partial", dir=beside))
     try:
         configs, files = _write_all(model, staging, commit, instance, producers)
         earlier = {path.relative_to(out) for pattern in _OUTPUTS for path in out.glob(pattern)}
