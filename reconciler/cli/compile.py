@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
@@ -13,7 +16,7 @@ from typing import Any
 from reconciler import chambers
 from reconciler.cli.options import UsageError, add_source_arguments, load_repository
 from reconciler.herald.catalog import default_catalog
-from reconciler.herald.compile import dump_yaml, render_config, vector_config
+from reconciler.herald.compile import dump_yaml, pipeline_config_file, render_config, vector_config
 from reconciler.herald.merge import merged_configs
 from reconciler.herald.vector_binary import find_vector, vector_validate
 from reconciler.herald.workloads import DEFAULT_SETTINGS, desired_objects
@@ -31,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Validate, then write DIR/pipelines/<pipeline>.vector.yaml (each pipeline alone), "
             "DIR/clusters/<cluster>/vector-<role>.yaml (the pipelines merged per cluster and role) and "
-            "DIR/clusters/<cluster>/manifests.yaml (the objects to apply). Exit status: 0 written, "
+            "DIR/clusters/<cluster>/manifests.yaml (the objects to apply). They are written beside DIR first and moved "
+            "in only when all are, so a failure keeps the earlier outputs. Exit status: 0 written, "
             "1 the documents have errors (nothing written), 2 usage error."
         ),
     )
@@ -68,36 +72,58 @@ def render_manifests(objects: list[dict[str, Any]]) -> str:
     return "".join(f"---\n{dump_yaml(obj)}" for obj in objects)
 
 
+_OUTPUTS = ("pipelines/*.vector.yaml", "clusters/*/vector-*.yaml", "clusters/*/manifests.yaml")
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8", newline="\n")
 
 
-def _remove_stale(out: Path) -> None:
-    """Drop what an earlier compile wrote, so a removed pipeline or cluster does not linger."""
-    for pattern in ("pipelines/*.vector.yaml", "clusters/*/vector-*.yaml", "clusters/*/manifests.yaml"):
-        for path in out.glob(pattern):
-            path.unlink()
+def _write_all(
+    model: RepoModel, root: Path, commit: str, instance: str, producers: Sequence[ManifestProducer]
+) -> tuple[list[Path], list[Path]]:
+    """Every output file under `root`: (the Vector configs, all files), as paths relative to `root`."""
+    catalog = default_catalog()
+    configs: list[Path] = []
+    for name, pipeline in sorted(model.pipelines.items()):
+        rendered = render_config(vector_config(pipeline, catalog), [name], commit)
+        configs.append(Path("pipelines") / pipeline_config_file(name))
+        _write(root / configs[-1], rendered.text)
+    for merged in merged_configs(model, catalog):
+        rendered = render_config(merged.config, merged.pipeline_names, commit)
+        configs.append(Path("clusters") / merged.cluster / f"vector-{merged.role}.yaml")
+        _write(root / configs[-1], rendered.text)
+    files = list(configs)
+    for cluster, objects in gather_manifests(model, instance, producers).items():
+        files.append(Path("clusters") / cluster / "manifests.yaml")
+        _write(root / files[-1], render_manifests(objects))
+    return configs, files
 
 
 def write_outputs(
     model: RepoModel, out: Path, commit: str, instance: str, producers: Sequence[ManifestProducer]
 ) -> list[Path]:
-    """Writes every file; returns the Vector configs written (the manifests sit beside them)."""
-    catalog = default_catalog()
-    _remove_stale(out)
-    configs: list[Path] = []
-    for name, pipeline in sorted(model.pipelines.items()):
-        rendered = render_config(vector_config(pipeline, catalog), [name], commit)
-        configs.append(out / "pipelines" / f"{name}.vector.yaml")
-        _write(configs[-1], rendered.text)
-    for merged in merged_configs(model, catalog):
-        rendered = render_config(merged.config, merged.pipeline_names, commit)
-        configs.append(out / "clusters" / merged.cluster / f"vector-{merged.role}.yaml")
-        _write(configs[-1], rendered.text)
-    for cluster, objects in gather_manifests(model, instance, producers).items():
-        _write(out / "clusters" / cluster / "manifests.yaml", render_manifests(objects))
-    return configs
+    """Writes every file; returns the Vector configs written (the manifests sit beside them).
+
+    The files are written into a folder beside `out` and moved into `out` only once all of them are, so a failure
+    part-way (a name the filesystem refuses, a full disk) leaves the earlier outputs as they were. Then the outputs
+    of pipelines and clusters that are gone are removed; other files in `out` are left alone.
+    """
+    beside = out.resolve().parent  # on `out`'s filesystem (even through a symlink), so moves are renames
+    beside.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.resolve().name}.", suffix=".partial", dir=beside))
+    try:
+        configs, files = _write_all(model, staging, commit, instance, producers)
+        earlier = {path.relative_to(out) for pattern in _OUTPUTS for path in out.glob(pattern)}
+        for file in files:
+            (out / file).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / file, out / file)  # one filesystem: each file is swapped in whole
+        for stale in earlier - set(files):
+            (out / stale).unlink()
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / config for config in configs]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -32,7 +32,11 @@ def add_state_dir_argument(parser: argparse.ArgumentParser) -> None:
 
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="?", metavar="PATH", help="a working tree to read (default: .)")
-    parser.add_argument("--repo", metavar="PATH_OR_URL", help="read a git commit instead: a local repo or a URL")
+    parser.add_argument(
+        "--repo",
+        metavar="PATH_OR_URL",
+        help="read a git commit instead: a local repo or a URL (fetched with connect and read timeouts)",
+    )
     parser.add_argument("--ref", metavar="REF", help="the commit to read with --repo (default: HEAD)")
     add_state_dir_argument(parser)
 

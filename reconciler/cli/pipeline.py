@@ -9,9 +9,11 @@ from pathlib import Path
 
 from reconciler.cli.options import UsageError
 from reconciler.herald.importer import ImportFailure, ImportRequest, import_pipeline
+from reconciler.validate.names import name_uses
 
-# Herald's pipeline name rule: lower-case letters, digits and '-', starting and ending alphanumeric.
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+# Herald's pipeline name rule: lower-case letters, digits and '-', starting and ending alphanumeric; its length
+# is bounded by where the name ends up (validate.names).
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]+[a-z0-9]$")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,17 +49,18 @@ def _read(path: Path) -> str:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    if not _NAME.match(args.name):
+    longest = min(use.longest() for use in name_uses("Pipeline"))
+    if not _NAME.match(args.name) or len(args.name) > longest:
         raise UsageError(
-            f"--name {args.name!r}: use 3-63 lower-case letters, digits and '-', alphanumeric at both ends"
+            f"--name {args.name!r}: use 3-{longest} lower-case letters, digits and '-', alphanumeric at both ends"
         )
     if args.role and not args.target:
         raise UsageError("--role needs --target")
     request = ImportRequest(args.name, args.team, args.target, args.role or "agent")
     try:
-        text, left_out = import_pipeline(_read(args.file), request)
+        text, left_out = import_pipeline(_read(args.file), request, str(args.file))
     except ImportFailure as exc:
-        print(f"{args.file}: error: {exc}", file=sys.stderr)
+        print(f"{exc.location or args.file}: error: {exc}", file=sys.stderr)
         return 1
     for key in left_out:
         print(f"{args.file}: note: `{key}` is not imported", file=sys.stderr)

@@ -15,6 +15,7 @@ from reconciler.db import DATABASE_URL_VARIABLE
 from reconciler.db.errors import DatabaseUnavailable
 from reconciler.db.migrations import migrate
 from reconciler.db.server import EmbeddedServer
+from reconciler.passwords import without_passwords
 
 CONNECT_TIMEOUT_SECONDS = 10
 
@@ -43,10 +44,12 @@ def _describe(conninfo: str) -> str:
 def connect(conninfo: str) -> psycopg.Connection:
     try:
         return psycopg.connect(conninfo, connect_timeout=CONNECT_TIMEOUT_SECONDS)
-    except psycopg.ProgrammingError as exc:  # a malformed URL
-        raise DatabaseUnavailable(f"invalid database URL: {exc}") from None
+    except psycopg.ProgrammingError as exc:  # a malformed URL, which libpq's message quotes
+        reason = without_passwords(" ".join(str(exc).split()), conninfo)
+        raise DatabaseUnavailable(f"invalid database URL: {reason}") from None
     except psycopg.OperationalError as exc:
         reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or type(exc).__name__
+        reason = without_passwords(reason, conninfo)
         raise DatabaseUnavailable(f"cannot connect to PostgreSQL at {_describe(conninfo)}: {reason}") from None
 
 

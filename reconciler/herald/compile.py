@@ -22,6 +22,11 @@ from reconciler.model.kinds import Pipeline
 HASH_PREFIX = "sha256:"
 
 
+def pipeline_config_file(pipeline: str) -> str:
+    """The file name of one pipeline's own Vector config in compile's output."""
+    return f"{pipeline}.vector.yaml"
+
+
 # libyaml's emitter when PyYAML has it (every wheel does): ten times faster than the pure-Python one.
 _BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 

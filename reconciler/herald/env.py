@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from reconciler.herald.catalog import ComponentType
@@ -29,15 +29,26 @@ def _undeclared(
     return findings
 
 
+def _leaves(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every value inside `value` that is not a list, a mapping or null, with its path."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _leaves(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _leaves(item, (*path, index))
+    elif value is not None:
+        yield path, value
+
+
 def _sensitive(
     component: Component, ctype: ComponentType, declared: Mapping[str, EnvVar], doc: Document
 ) -> list[Diagnostic]:
     findings = []
     for option in ctype.sensitive:
         for at, value in values_at(component.body, option):
-            texts = [(at, value)] if isinstance(value, str) else list(strings(value, at))
-            for where, text in texts:
-                name = sole_reference(text)
+            for where, leaf in _leaves(value, at):
+                name = sole_reference(leaf) if isinstance(leaf, str) else None  # a number is a literal too
                 option_name = ".".join(map(str, where))
                 if name is None:
                     # Never repeat the value: it may be a real credential.

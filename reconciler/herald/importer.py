@@ -8,26 +8,30 @@ importer cannot know which values are safe to write into Git.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from reconciler import API_VERSION
 from reconciler.herald.catalog import SECTIONS
 from reconciler.herald.compile import dump_yaml
 from reconciler.herald.interpolation import references, strings
+from reconciler.load.yaml_documents import parse_documents
+from reconciler.model import Document, Location
 
 _TOML_SECTION = re.compile(r"^\s*\[[A-Za-z0-9_.\"-]+\]\s*$", re.M)
 # Parts of a Vector config that are not options of the running topology.
 _NOT_GLOBAL = frozenset({*SECTIONS, "tests"})
+_KIND_OF_VALUE = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
 
 
 class ImportFailure(Exception):
-    """The input is not a Vector config we can read; the message says why."""
+    """The input is not a Vector config we can read; the message says why, and `location` where if known."""
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.location = location
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,40 +42,51 @@ class ImportRequest:
     role: str = "agent"
 
 
-def _parse(text: str) -> list[Any]:
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        try:
-            return [json.loads(text)]
-        except json.JSONDecodeError as exc:
-            raise ImportFailure(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
-    try:
-        return [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as exc:
+def _parse(text: str, path: str) -> list[Document]:
+    """The input's mappings, through the loader (and the limits) every YAML input gets; JSON is YAML too."""
+    parsed, problems = parse_documents(text, path)
+    if problems:
         if _TOML_SECTION.search(text):
-            raise ImportFailure("this looks like TOML; convert the config to YAML or JSON first") from exc
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ImportFailure(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
+            raise ImportFailure("this looks like TOML; convert the config to YAML or JSON first")
+        raise ImportFailure(problems[0].message, problems[0].location)
+    return [Document(path, p.index, p.value, p.positions) for p in parsed if isinstance(p.value, Mapping)]
 
 
-def _vector_config(document: Any) -> Mapping[str, Any] | None:
+def _mapping_at(document: Document, *keys: str, required: bool = False) -> Mapping[str, Any] | None:
+    """The mapping at `keys`; None when a part is absent and not `required`. Anything else is a located error."""
+    value: Any = document.body
+    for depth, key in enumerate(keys):
+        value = value.get(key)
+        if isinstance(value, Mapping):
+            continue
+        if value is None and not required:
+            return None
+        found = "nothing" if value is None else _KIND_OF_VALUE.get(type(value), "a scalar")
+        where = keys[: depth + 1]
+        raise ImportFailure(
+            f"{document.kind}: {'.'.join(where)} must be a mapping; found {found}", document.location(*where)
+        )
+    return value
+
+
+def _vector_config(document: Document) -> Mapping[str, Any] | None:
     """The Vector config inside one document, whichever wrapper it comes in."""
-    if not isinstance(document, Mapping):
-        return None
-    if document.get("kind") == "HelmRelease":
-        values = document.get("spec", {}).get("values", {})
-        return _vector_config(values) if isinstance(values, Mapping) else None
-    custom = document.get("customConfig")
+    values = document.body
+    if document.kind == "HelmRelease":
+        _mapping_at(document, "spec", required=True)
+        values = _mapping_at(document, "spec", "values")
+        if values is None:
+            return None
+    custom = values.get("customConfig")
     if isinstance(custom, Mapping):
         return custom
-    if any(section in document for section in SECTIONS):
-        return document
+    if any(section in values for section in SECTIONS):
+        return values
     return None
 
 
-def find_vector_config(text: str) -> Mapping[str, Any]:
-    for document in _parse(text):
+def find_vector_config(text: str, path: str = "-") -> Mapping[str, Any]:
+    for document in _parse(text, path):
         config = _vector_config(document)
         if config is not None:
             return config
@@ -139,7 +154,8 @@ def left_out(config: Mapping[str, Any]) -> list[str]:
     return sorted(key for key in config if key in _NOT_GLOBAL and key not in SECTIONS)
 
 
-def import_pipeline(text: str, request: ImportRequest) -> tuple[str, list[str]]:
-    """The Pipeline document's YAML, and the top-level keys that were left out."""
-    config = find_vector_config(text)
+def import_pipeline(text: str, request: ImportRequest, path: str = "-") -> tuple[str, list[str]]:
+    """The Pipeline document's YAML, and the top-level keys that were left out; `path` names the input in
+    messages."""
+    config = find_vector_config(text, path)
     return render_document(pipeline_document(config, request)), left_out(config)

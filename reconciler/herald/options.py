@@ -60,10 +60,31 @@ class Subject:
     owner: str  # whose options these are: "loki", "Vector's global options"
     path: tuple[str | int, ...]  # where the options are written in the document
     doc: Document
+    sensitive: tuple[tuple[str, ...], ...] = ()  # option paths whose values are never repeated ("*": any key)
 
 
-def _message(label: str, owner: str, err: jsonschema.ValidationError, where: str) -> str:
+def _matches(path: tuple[str | int, ...], option: tuple[str, ...]) -> bool:
+    return all(s == "*" or s == str(p) for p, s in zip(path, option, strict=False))
+
+
+def _near_sensitive(path: tuple[str | int, ...], sensitive: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether the value at `path` is, holds or lies inside a sensitive option (and so may hold a secret)."""
+    return any(_matches(path, option) for option in sensitive)
+
+
+def _is_sensitive_scalar(err: jsonschema.ValidationError, sensitive: tuple[tuple[str, ...], ...]) -> bool:
+    """A literal number or boolean given for a sensitive option: the sensitive-option check reports it."""
+    path = tuple(err.absolute_path)
+    literal = err.instance is not None and not isinstance(err.instance, str | list | Mapping)
+    return literal and any(len(path) == len(option) and _matches(path, option) for option in sensitive)
+
+
+def _message(label: str, owner: str, err: jsonschema.ValidationError, where: str, hide_value: bool) -> str:
     at = f"`{where}`" if where else "the options"
+    if hide_value and err.validator == "type":
+        return f"{label}: {at} must be of type {err.validator_value} (it is sensitive: its value is not shown)"
+    if hide_value and err.validator != "required":
+        return f"{label}: {at} is not valid for {owner} (it is sensitive: its value is not shown)"
     if err.validator == "enum":
         choices = ", ".join(str(c) for c in err.validator_value)
         hint = did_you_mean(str(err.instance), err.validator_value)
@@ -116,9 +137,13 @@ def schema_findings(
                 misspelled = unknown_by_parent.get(parent, [])
                 if any(difflib.get_close_matches(m, misspelled, n=1, cutoff=0.6) for m in missing):
                     continue
+            if _is_sensitive_scalar(err, subject.sensitive):
+                continue
             findings.append(
                 error(
-                    _message(subject.label, subject.owner, err, _dotted(parent)),
+                    _message(
+                        subject.label, subject.owner, err, _dotted(parent), _near_sensitive(parent, subject.sensitive)
+                    ),
                     doc.location(*subject.path, *parent),
                     doc.subject,
                 )
@@ -127,7 +152,7 @@ def schema_findings(
 
 
 def check_options(component: Component, ctype: ComponentType, catalog: Catalog, doc: Document) -> list[Diagnostic]:
-    subject = Subject(component.label, ctype.name, component.path, doc)
+    subject = Subject(component.label, ctype.name, component.path, doc, ctype.sensitive)
     return schema_findings(component.options, catalog.validator(ctype), lambda: catalog.explainer(ctype), subject)
 
 

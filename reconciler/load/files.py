@@ -9,6 +9,7 @@ from reconciler import API_VERSION
 from reconciler.load.sources import MAX_FILE_BYTES, SourceFile
 from reconciler.load.yaml_documents import parse_documents
 from reconciler.model import Diagnostic, Document, Location, error
+from reconciler.model.document import dotted
 
 KINDS = ("Team", "Cluster", "WorkspaceTemplate", "Workspace", "Artifact", "Policy", "Pipeline")
 
@@ -61,6 +62,9 @@ def read_file(file: SourceFile) -> FileResult:
     path = file.path
     if file.is_symlink:
         return FileResult((), (error("symbolic links are not followed; commit the file itself", Location(path)),))
+    if file.special:
+        message = f"{file.special}, not a regular file: it is not read (documents must be plain files)"
+        return FileResult((), (error(message, Location(path)),))
     if file.size > MAX_FILE_BYTES:
         return FileResult(
             (), (error(f"file too large: {file.size} bytes (the limit is {MAX_FILE_BYTES})", Location(path)),)
@@ -85,6 +89,9 @@ def read_file(file: SourceFile) -> FileResult:
         problem = _recognise(doc)
         if problem is None:
             documents.append(doc)
+            diagnostics.extend(
+                error(f"{dotted(where)}: {why}", doc.location(*where), doc.subject) for where, why in p.unstorable
+            )
         else:
             diagnostics.append(problem)
     return FileResult(tuple(documents), tuple(diagnostics))

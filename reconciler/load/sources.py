@@ -9,12 +9,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import stat as stat_module
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from reconciler.passwords import shown_url, without_passwords
 
 if TYPE_CHECKING:
     import pathspec
@@ -23,6 +26,9 @@ if TYPE_CHECKING:
 IGNORE_FILE = ".portalignore"
 DOCUMENT_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 1024 * 1024
+# A remote that accepts the connection and then says nothing must not hang a command (or the daemon) forever.
+GIT_CONNECT_TIMEOUT_MS = 15_000
+GIT_READ_TIMEOUT_MS = 60_000
 _RACY_NS = 2_000_000_000
 
 # path → ((size, mtime_ns, inode), git blob id) of working-tree files read before
@@ -38,10 +44,11 @@ class SourceError(Exception):
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     path: str  # posix path relative to the repo root
-    blob_id: str  # git blob id; "symlink" / "oversized:<size>" for files refused unread
+    blob_id: str  # git blob id; "symlink" / "oversized:<size>" / "special:<what>" for files refused unread
     size: int
     is_symlink: bool
     read: Callable[[], bytes]
+    special: str | None = None  # "a FIFO", "a socket", "a device": never opened (a FIFO would block forever)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,10 +123,23 @@ def _read_bytes(path: str) -> bytes:
         return fh.read()
 
 
+def _special_kind(mode: int) -> str | None:
+    if stat_module.S_ISREG(mode):
+        return None
+    if stat_module.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat_module.S_ISSOCK(mode):
+        return "a socket"
+    return "a device" if stat_module.S_ISCHR(mode) or stat_module.S_ISBLK(mode) else "not a regular file"
+
+
 def _disk_file(entry: os.DirEntry[str], rel: str, known: KnownBlobs) -> SourceFile:
     if entry.is_symlink():
         return SourceFile(rel, "symlink", 0, True, lambda: b"")
     stat = entry.stat()
+    special = _special_kind(stat.st_mode)
+    if special is not None:
+        return SourceFile(rel, f"special:{special}", 0, False, lambda: b"", special)
     if stat.st_size > MAX_FILE_BYTES:
         return SourceFile(rel, f"oversized:{stat.st_size}", stat.st_size, False, lambda: b"")
     signature = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
@@ -147,6 +167,8 @@ def _open_repository(location: str, state_dir: Path) -> pygit2.Repository:
         raise SourceError(f"{location}: no such repository")
     # A remote: keep a bare mirror in the state dir and fetch it on each use.
     mirror = state_dir / "git" / hashlib.sha256(location.encode()).hexdigest()[:16]
+    pygit2.settings.server_connect_timeout = GIT_CONNECT_TIMEOUT_MS
+    pygit2.settings.server_timeout = GIT_READ_TIMEOUT_MS
     try:
         if mirror.exists():
             repo = pygit2.Repository(str(mirror))
@@ -154,7 +176,11 @@ def _open_repository(location: str, state_dir: Path) -> pygit2.Repository:
             return repo
         return pygit2.clone_repository(location, str(mirror), bare=True)
     except (pygit2.GitError, KeyError) as exc:
-        raise SourceError(f"{location}: cannot fetch: {exc}") from exc
+        reason = without_passwords(str(exc), location)
+        if "timed out" in reason:
+            limits = f"{GIT_CONNECT_TIMEOUT_MS / 1000:g} s to connect, {GIT_READ_TIMEOUT_MS / 1000:g} s per read"
+            reason += f" (the server did not answer within {limits})"
+        raise SourceError(f"{shown_url(location)}: cannot fetch: {reason}") from None
 
 
 def git_commit(location: str, ref: str, state_dir: Path) -> RepoSource:
@@ -164,7 +190,7 @@ def git_commit(location: str, ref: str, state_dir: Path) -> RepoSource:
     try:
         commit = repo.revparse_single(ref).peel(pygit2.Commit)
     except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError) as exc:
-        raise SourceError(f"{location}: unknown ref {ref!r}") from exc
+        raise SourceError(f"{shown_url(location)}: unknown ref {ref!r}") from exc
     tree = commit.tree
 
     def blob_text(path: str) -> str | None:
@@ -179,7 +205,7 @@ def git_commit(location: str, ref: str, state_dir: Path) -> RepoSource:
     _walk_tree(repo, tree, "", ignore, files)
     files.sort(key=lambda f: f.path)
     return RepoSource(
-        f"{location}@{ref} ({str(commit.id)[:12]})",
+        f"{shown_url(location)}@{ref} ({str(commit.id)[:12]})",
         tuple(files),
         commit=str(commit.id),
         author=commit.author.email,

@@ -11,6 +11,14 @@ from reconciler.model.diagnostics import Location
 JsonPath = tuple[str | int, ...]
 
 
+def dotted(path: JsonPath) -> str:
+    """A JSON path as people write it: spec.sources.app.inputs[0]."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "document"
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """One document of a repo file.

@@ -10,9 +10,13 @@ DESIRED_HASH_ANNOTATION = "portal.butlerlabs.dev/desired-hash"
 DEFAULT_INSTANCE = "default"
 
 
+def source_label_value(kind: str, name: str) -> str:
+    return f"{kind}.{name}"
+
+
 def ownership_labels(instance: str, kind: str, name: str) -> dict[str, str]:
     return {
         MANAGED_BY_LABEL: MANAGED_BY_VALUE,
         INSTANCE_LABEL: instance,
-        SOURCE_LABEL: f"{kind}.{name}",
+        SOURCE_LABEL: source_label_value(kind, name),
     }

@@ -15,6 +15,7 @@ from typing import Any
 
 from reconciler.model import Diagnostic, Document
 from reconciler.validate.context import CheckContext
+from reconciler.validate.names import check_name
 
 
 def _load(target: str) -> Callable[..., Any]:
@@ -91,5 +92,7 @@ DOCUMENT_CHECKS: dict[str, str] = {
 
 
 def check_document(doc: Document) -> list[Diagnostic]:
+    """The checks of one schema-valid document on its own: its name, wherever it ends up, then its kind's."""
+    findings = check_name(doc)
     target = DOCUMENT_CHECKS.get(doc.kind)
-    return list(_load(target)(doc)) if target else []
+    return findings + list(_load(target)(doc)) if target else findings

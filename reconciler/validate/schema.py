@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reconciler.model import Diagnostic, Document, error
+from reconciler.model.document import dotted
 from reconciler.resources import schemas_dir
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ class SchemaSet:
                     hint = f"; did you mean {close[0]!r}?" if close else ""
                     findings.append(
                         error(
-                            f"{_dotted((*path, key))}: unknown field {key!r}{hint}",
+                            f"{dotted((*path, key))}: unknown field {key!r}{hint}",
                             doc.location(*path, key),
                             doc.subject,
                         )
@@ -106,12 +107,5 @@ class SchemaSet:
                 location = problem.absolute_keyword_location or ""
                 explain = next((f for end, f in _EXPLAINED_PATTERNS.items() if location.endswith(end)), None)
                 message = (explain(problem.instance) if explain else None) or message
-            findings.append(error(f"{_dotted(path)}: {message}", doc.location(*path), doc.subject))
+            findings.append(error(f"{dotted(path)}: {message}", doc.location(*path), doc.subject))
         return findings
-
-
-def _dotted(path: tuple[str | int, ...]) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "document"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from reconciler.db.server import EmbeddedServer
 from tests.conftest import REPO_ROOT
@@ -73,3 +74,29 @@ def test_a_malformed_url_is_a_clear_error(portal, monkeypatch) -> None:
     assert result.code == 2
     assert "invalid database URL" in result.err or "cannot connect" in result.err
     assert "Traceback" not in result.err
+
+
+PASSWORD = "hunter2-canary"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://bob:{PASSWORD}@[broken/portal",
+        f"postgresql://bob:{PASSWORD}@localhost/portal?nonsense=1",
+        f"postgresql://bob:{PASSWORD} x@localhost/portal",
+        f"postgresql://bob:{PASSWORD}@x@localhost/portal?nonsense=1",
+        f"postgresql://bob:{PASSWORD.replace('-', '%2D')}@localhost/portal?nonsense=1",
+        f"host=/nonexistent port=abc password={PASSWORD}",
+        f"host=/nonexistent password='{PASSWORD} x' port=abc",
+        f"postgresql:///portal?host=/nonexistent&password={PASSWORD}&port=abc",
+    ],
+)
+def test_a_database_url_password_is_never_shown(url: str, portal, monkeypatch) -> None:
+    from_flag = portal("db", "status", "--database-url", url)
+    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
+    from_env = portal("db", "migrate")
+    for result in (from_flag, from_env):
+        assert result.code == 2
+        assert result.err.startswith("portal: error: "), result.err
+        assert PASSWORD not in result.out + result.err and "2Dcanary" not in result.err, result.err

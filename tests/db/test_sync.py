@@ -239,3 +239,27 @@ def test_an_invalid_commit_syncs_nothing(portal, template_repo: TemplateRepo, da
         ("failed", template_repo.head)
     ]
     assert query("SELECT commit_sha FROM sync_state") != [(template_repo.head,)]
+
+
+def test_what_the_database_cannot_hold_or_must_not_hold_is_refused_before_it(
+    portal, template_repo: TemplateRepo, database_url: str, query: Query
+):
+    sync(portal, template_repo, database_url)
+    canary = "8675309123"
+    files = edited(template_repo.files, "pipelines/app-logs.yaml", "password: ${LOKI_PASSWORD}", f"password: {canary}")
+    files = edited(files, "artifacts/ingress-nginx/artifact.yaml", "sizeBytes: 58213", "sizeBytes: 9223372036854775808")
+    files = edited(files, "pipelines/app-logs.yaml", "kubernetes: {container_name: api}", "ratio: .nan")
+    template_repo.commit(files)
+    result = portal("db", "sync", "--repo", template_repo.path, "--database-url", database_url)
+    assert result.code == 1, result.err  # a validation error, not a failed transaction (2)
+    errors = [line for line in result.out.splitlines() if ": error: " in line]
+    assert [e.split(": error: ")[0] for e in errors] == [
+        "artifacts/ingress-nginx/artifact.yaml:35:7",
+        "pipelines/app-logs.yaml:44:9",
+        "pipelines/app-logs.yaml:58:11",
+    ], errors
+    assert canary not in result.out + result.err
+    tables = [t.name for t in SYNCED_TABLES] + ["audit_logs", "sync_runs", "sync_state"]
+    for table in tables:
+        rows = query(f"SELECT row_to_json(t)::text FROM {table} t")  # names from our own table list
+        assert not any(canary in row[0] for row in rows), table

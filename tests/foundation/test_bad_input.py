@@ -30,7 +30,7 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
     "alias bomb": (
         {"teams/bomb.yaml": ALIAS_BOMB},
         [
-            "teams/bomb.yaml:1:4: error: invalid YAML: aliases expand to too many values (an alias bomb?); "
+            "teams/bomb.yaml:1:8: error: invalid YAML: aliases expand to too many values (an alias bomb?); "
             "write the values out"
         ],
     ),

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+from reconciler.load import sources
 from tests.conftest import write_files
 from tests.foundation.repos import TEAM, valid_repo
 from tests.gitrepo import commit
@@ -79,3 +85,70 @@ def test_environment_errors_exit_2(tmp_path: Path, portal) -> None:
     both = portal("validate", tmp_path, "--repo", repo)
     assert both.code == 2
     assert portal("validate", "--format", "yaml").code == 2  # argparse usage error
+
+
+def _unblock_a_reader_later(fifo: Path) -> threading.Timer:
+    """Should the FIFO be opened after all, give that reader an end of file: the test then fails, not hangs."""
+
+    def open_and_close() -> None:
+        with contextlib.suppress(OSError):  # ENXIO: nobody is reading it, as it should be
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+    timer = threading.Timer(5, open_and_close)
+    timer.start()
+    return timer
+
+
+def test_special_files_are_refused_unopened(tmp_path: Path, portal) -> None:
+    write_files(tmp_path, valid_repo())
+    os.mkfifo(tmp_path / "teams/pipe.yaml")  # opening it would block until a writer comes
+    rescue = _unblock_a_reader_later(tmp_path / "teams/pipe.yaml")
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(tmp_path / "teams/socket.yaml"))
+        result = portal("validate", tmp_path)
+    rescue.cancel()
+    assert result.lines == [
+        "teams/pipe.yaml:1:1: error: a FIFO, not a regular file: it is not read (documents must be plain files)",
+        "teams/socket.yaml:1:1: error: a socket, not a regular file: it is not read (documents must be plain files)",
+    ]
+    assert result.code == 1
+
+
+@contextlib.contextmanager
+def silent_server() -> Iterator[int]:
+    """A loopback port that accepts connections and never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                accepted.append(listener.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        for connection in accepted:
+            connection.close()
+        listener.close()
+
+
+def test_a_remote_that_never_answers_times_out(tmp_path: Path, portal, monkeypatch) -> None:
+    monkeypatch.setattr(sources, "GIT_CONNECT_TIMEOUT_MS", 500)
+    monkeypatch.setattr(sources, "GIT_READ_TIMEOUT_MS", 500)
+    with silent_server() as port:
+        url = f"http://alice:hunter2-canary@127.0.0.1:{port}/platform.git"
+        started = time.monotonic()
+        result = portal("validate", "--repo", url)
+    assert time.monotonic() - started < 10
+    assert result.code == 2
+    assert result.err == (
+        f"portal: error: http://alice:***@127.0.0.1:{port}/platform.git: cannot fetch: could not read from socket: "
+        "timed out (the server did not answer within 0.5 s to connect, 0.5 s per read)\n"
+    )

@@ -86,6 +86,13 @@ CASES: dict[str, Case] = {
         ("${LOKI_URL}", "spec.env"),
         after="loki_rest",
     ),
+    "NaN in a test event": Case(
+        "  sinks:\n",
+        "  tests:\n    - name: nan\n      input: {into: parse, log: {message: x, ratio: .nan}}\n"
+        "      expect: {from: by_level.errors}\n  sinks:\n",
+        "input: {into: parse",
+        ("spec.tests[0].input.log.ratio", "not a finite number", "JSON and the database cannot hold"),
+    ),
     "literal secret in a sensitive option": Case(
         'token: "${LOKI_TOKEN}"',
         'token: "hunter2-very-secret"',
@@ -178,3 +185,33 @@ def test_the_example_pipeline_is_valid(tmp_path: Path, portal: Callable[..., Por
     result = portal("validate", tmp_path)
     assert result.code == 0, result.out
     assert result.out == ""
+
+
+CANARY = "8675309123"
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [
+        f"{{strategy: bearer, token: {CANARY}}}",
+        f"{{strategy: bearer, token: {CANARY}.5}}",
+        f"{{strategy: bearer, token: [{CANARY}]}}",
+        f"{{strategy: bearer, token: {{nested: {CANARY}}}}}",
+        f'{{strategy: bearer, token: "{CANARY}"}}',
+        f"{CANARY}",
+    ],
+    ids=["number", "float", "list", "mapping", "string", "in place of auth"],
+)
+def test_a_sensitive_value_of_any_type_is_refused_and_never_repeated(
+    auth: str, tmp_path: Path, portal: Callable[..., PortalRun]
+) -> None:
+    text = APP_LOGS.replace('auth: {strategy: bearer, token: "${LOKI_TOKEN}"}', f"auth: {auth}")
+    assert CANARY in text
+    write_files(tmp_path, repo_files(("app-logs", text)))
+    for output in ("text", "json"):
+        result = portal("validate", "--format", output, tmp_path)
+        assert result.code == 1
+        assert CANARY not in result.out + result.err
+    errors = [line for line in portal("validate", tmp_path).lines if ": error: " in line]
+    assert errors and all(e.startswith(f"pipelines/app-logs.yaml:{line_of(text, 'auth:')}:") for e in errors), errors
+    assert any("sensitive" in e for e in errors), errors

@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from reconciler.cli.compile import write_outputs
 from reconciler.herald.catalog import default_catalog
 from reconciler.herald.compile import render_config, vector_config
 from reconciler.herald.merge import merged_configs
 from reconciler.herald.vector_binary import check_with_vector
+from reconciler.load.sources import working_tree
+from reconciler.validate import validate_source
 from tests.conftest import PortalRun, write_files
 from tests.herald.builders import APP_LOGS, HEADER, model_of, repo_files
 from tests.herald.upstream import vector_errors
@@ -167,6 +170,23 @@ def test_compile_drops_files_of_removed_pipelines(tmp_path: Path, portal: Callab
     assert portal("compile", tmp_path / "repo", "--out", out).code == 0
     assert not (out / "pipelines" / "infra-metrics.vector.yaml").exists()
     assert not (out / "clusters" / "prd-eu-1" / "vector-aggregator.yaml").exists()
+
+
+def test_a_compile_that_fails_part_way_keeps_the_earlier_outputs(
+    tmp_path: Path, portal: Callable[..., PortalRun]
+) -> None:
+    out = compile_repo(tmp_path, portal, ("app-logs", APP_LOGS), ("infra-metrics", INFRA))
+    (out / "notes.txt").write_text("not ours")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    model = validate_source(working_tree(tmp_path / "repo")).model
+
+    def a_cluster_the_filesystem_refuses(_model: object, _instance: str) -> dict[str, list[dict[str, object]]]:
+        return {"c" * 300: [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}]}
+
+    with pytest.raises(OSError, match="File name too long"):
+        write_outputs(model, out, "abc", "default", (a_cluster_the_filesystem_refuses,))
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".portal-state", "out", "repo"]  # no staging left
 
 
 FAKE_VECTOR = """#!/bin/sh

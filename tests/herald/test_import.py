@@ -115,8 +115,8 @@ def test_targets_by_labels_or_by_names() -> None:
     ("text", "says"),
     [
         ('[sources.app]\ntype = "file"\ninclude = ["/var/log/a.log"]\n', "TOML"),
-        ("sources: [unclosed\n", "not valid YAML"),
-        ('{"sources": ', "not valid JSON"),
+        ("sources: [unclosed\n", "invalid YAML"),
+        ('{"sources": ', "invalid YAML"),
         ("kind: ConfigMap\ndata: {}\n", "no Vector config found"),
     ],
 )
@@ -137,3 +137,32 @@ def test_cli_writes_the_document_or_explains(tmp_path: Path, portal: Callable[..
     assert missing.code == 2 and "cannot read" in missing.err
     bad_name = portal("pipeline", "import", tmp_path / "vector.yaml", "--name", "App_1", "--team", "payments")
     assert bad_name.code == 2
+
+
+HELM_RELEASE = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: vector}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("sources: [unclosed\n", "2:1: error: invalid YAML: did not find expected ',' or ']'"),
+        (HELM_RELEASE + "spec: [1]\n", "4:1: error: HelmRelease: spec must be a mapping; found a list"),
+        (HELM_RELEASE + "spec:\n", "4:1: error: HelmRelease: spec must be a mapping; found nothing"),
+        (HELM_RELEASE + "spec: {values: 3}\n", "4:8: error: HelmRelease: spec.values must be a mapping; found a num"),
+        (
+            "sources:\n" + "".join("  " * i + "  a:\n" for i in range(5000)),
+            "1000:2000: error: invalid YAML: exceeded maximum nesting",
+        ),
+        ('{"sources": ' + '{"a": ' * 5000 + "1" + "}" * 5001, "1:"),
+        ('a: &a "' + "x" * 500_000 + '"\nsources: [' + ",".join(["*a"] * 160_000) + "]\n", "1:4: error: "),
+    ],
+    ids=["syntax", "spec list", "spec null", "values int", "deep YAML", "deep JSON", "scalar alias bomb"],
+)
+def test_what_cannot_be_imported_is_a_located_error(
+    text: str, error: str, tmp_path: Path, portal: Callable[..., PortalRun]
+) -> None:
+    write_files(tmp_path, {"in.yaml": text})
+    result = portal("pipeline", "import", tmp_path / "in.yaml", "--name", "app", "--team", "payments")
+    assert result.code == 1
+    assert result.err.startswith(f"{tmp_path / 'in.yaml'}:{error}"), result.err
+    assert "internal error" not in result.err and "Traceback" not in result.err
