@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from reconciler.herald.catalog import Catalog, ComponentType
+from reconciler.herald.catalog import Catalog, ComponentType, object_options
 from reconciler.herald.components import Component
 from reconciler.herald.interpolation import has_reference
 from reconciler.model import Diagnostic, Document, error
@@ -31,15 +31,46 @@ def _dotted(path: tuple[str | int, ...]) -> str:
 
 
 def _leaves(err: jsonschema.ValidationError) -> Iterator[jsonschema.ValidationError]:
-    """The errors worth showing: inside a oneOf/anyOf, the branch that got furthest."""
+    """The errors worth showing: inside a oneOf/anyOf, the branch the value's tag selects (`codec: json`), or
+    the branch that got furthest."""
     if err.context and not _only_required_branches(err):
         from jsonschema.exceptions import best_match
 
-        best = best_match(err.context)
+        branches: dict[Any, list[jsonschema.ValidationError]] = {}
+        for sub in err.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        tag_errors = {index: _tag_error(subs) for index, subs in branches.items()}
+        selected = [sub for index, subs in branches.items() if tag_errors[index] is None for sub in subs]
+        if not selected and all(tag_errors.values()):
+            yield _wrong_tag([e for e in tag_errors.values() if e is not None])
+            return
+        best = best_match(selected or err.context)
         if best is not None:
             yield from _leaves(best)
             return
     yield err
+
+
+def _tag_error(errors: list[jsonschema.ValidationError]) -> jsonschema.ValidationError | None:
+    """A branch's error on its tag: a fixed value of one of the object's own keys (`codec`, `type`, `mode`)."""
+    for sub in errors:
+        if sub.validator in {"const", "enum"} and len(sub.relative_path) == 1:
+            return sub
+    return None
+
+
+def _wrong_tag(errors: list[jsonschema.ValidationError]) -> jsonschema.ValidationError:
+    """No branch has this tag: one enum error listing every branch's tag value."""
+    from jsonschema import ValidationError
+
+    first = errors[0]
+    allowed: list[Any] = []
+    for sub in errors:
+        values = [sub.validator_value] if sub.validator == "const" else list(sub.validator_value)
+        allowed += [v for v in values if v not in allowed]
+    return ValidationError(
+        first.message, validator="enum", validator_value=allowed, instance=first.instance, path=first.absolute_path
+    )
 
 
 def _only_required_branches(err: jsonschema.ValidationError) -> bool:
@@ -47,9 +78,19 @@ def _only_required_branches(err: jsonschema.ValidationError) -> bool:
     return bool(branches) and all(set(b) == {"required"} for b in branches)
 
 
-def _unknown_keys(err: jsonschema.ValidationError) -> list[str]:
-    allowed = err.schema.get("properties", {}) if isinstance(err.schema, Mapping) else {}
-    return sorted(k for k in err.instance if k not in allowed)
+# Both close an object: `unevaluatedProperties` also counts options defined by `allOf` / `oneOf` branches.
+_CLOSED = frozenset({"additionalProperties", "unevaluatedProperties"})
+
+
+def _allowed_keys(err: jsonschema.ValidationError, root: Mapping[str, Any]) -> set[str]:
+    return object_options(err.schema, root) if isinstance(err.schema, Mapping) else set()
+
+
+def _unknown_keys(err: jsonschema.ValidationError, root: Mapping[str, Any]) -> list[str]:
+    """Keys no branch of the object's schema defines. A known key the schema left unevaluated (its branch
+    failed for another reason) is not unknown: that other reason is reported instead."""
+    allowed = _allowed_keys(err, root)
+    return sorted(str(k) for k in err.instance if k not in allowed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +101,7 @@ class Subject:
     owner: str  # whose options these are: "loki", "Vector's global options"
     path: tuple[str | int, ...]  # where the options are written in the document
     doc: Document
+    schema: Mapping[str, Any]  # the whole schema, to resolve its local `$ref`s
 
 
 def _message(label: str, owner: str, err: jsonschema.ValidationError, where: str) -> str:
@@ -91,16 +133,16 @@ def schema_findings(
     errors = sorted(explainer().iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
     unknown_by_parent: dict[tuple[str | int, ...], list[str]] = {}
     for err in errors:
-        if err.validator == "additionalProperties":
-            unknown_by_parent[tuple(err.absolute_path)] = _unknown_keys(err)
+        if err.validator in _CLOSED:
+            unknown_by_parent[tuple(err.absolute_path)] = _unknown_keys(err, subject.schema)
     for top in errors:
         for err in _leaves(top):
             parent = tuple(err.absolute_path)
             if err.validator in _VALUE_CHECKS and has_reference(err.instance):
                 continue
-            if err.validator == "additionalProperties":
-                allowed = err.schema.get("properties", {})
-                for key in _unknown_keys(err):
+            if err.validator in _CLOSED:
+                allowed = sorted(_allowed_keys(err, subject.schema))
+                for key in _unknown_keys(err, subject.schema):
                     findings.append(
                         error(
                             f"{subject.label}: unknown option `{_dotted((*parent, key))}` for {subject.owner}"
@@ -127,11 +169,11 @@ def schema_findings(
 
 
 def check_options(component: Component, ctype: ComponentType, catalog: Catalog, doc: Document) -> list[Diagnostic]:
-    subject = Subject(component.label, ctype.name, component.path, doc)
+    subject = Subject(component.label, ctype.name, component.path, doc, catalog.schema(ctype))
     return schema_findings(component.options, catalog.validator(ctype), lambda: catalog.explainer(ctype), subject)
 
 
 def check_global_options(options: Mapping[str, Any], catalog: Catalog, doc: Document) -> list[Diagnostic]:
-    subject = Subject("global", "Vector's global options", ("spec", "global"), doc)
+    subject = Subject("global", "Vector's global options", ("spec", "global"), doc, catalog.global_schema())
     fast, explainer = catalog.global_validators()
     return schema_findings(dict(options), fast, explainer, subject)

@@ -44,6 +44,18 @@ def vector_errors(config: Mapping[str, Any], variables: Mapping[str, str] | None
     return [f"{list(e.absolute_path)}: {e.message[:300]}" for e in vector_validator().iter_errors(resolved)]
 
 
+def vector_accepts_options(kind: str, name: str, options: Mapping[str, Any]) -> bool:
+    """Whether Vector's schema takes these options for one component of this type, in a minimal config."""
+    component = {"type": name, **options}
+    if kind != "source":
+        component["inputs"] = ["in"]
+    config: dict[str, Any] = {"sources": {"in": {"type": "demo_logs", "format": "json"}}}
+    config[f"{kind}s"] = {**config.get(f"{kind}s", {}), "under_test": component}
+    if kind != "sink":
+        config["sinks"] = {"out": {"type": "blackhole", "inputs": ["under_test"]}}
+    return vector_validator().is_valid(config)
+
+
 def _definitions() -> dict[str, Any]:
     return vector_schema()["definitions"]
 
@@ -116,37 +128,3 @@ def upstream_global_options() -> set[str]:
     for part in vector_schema()["allOf"]:
         names |= set(_properties(part))
     return names - {"sources", "transforms", "sinks", "tests"}
-
-
-def _constants(node: Mapping[str, Any], seen: frozenset[str] = frozenset()) -> set[Any]:
-    found: set[Any] = set()
-    if "const" in node:
-        found.add(node["const"])
-    found |= set(node.get("enum", []))
-    ref = node.get("$ref", "").rsplit("/", 1)[-1]
-    if ref and ref not in seen:
-        found |= _constants(_definitions()[ref], seen | {ref})
-    for keyword in ("allOf", "oneOf", "anyOf"):
-        for sub in node.get(keyword, []):
-            found |= _constants(sub, seen)
-    return found
-
-
-def _option_nodes(node: Mapping[str, Any], option: str, seen: frozenset[str] = frozenset()) -> list[Mapping[str, Any]]:
-    """Every definition of a property, in every branch (tagged unions define it once per variant)."""
-    found = [node["properties"][option]] if option in node.get("properties", {}) else []
-    ref = node.get("$ref", "").rsplit("/", 1)[-1]
-    if ref and ref not in seen:
-        found += _option_nodes(_definitions()[ref], option, seen | {ref})
-    for keyword in ("allOf", "oneOf", "anyOf"):
-        for sub in node.get(keyword, []):
-            found += _option_nodes(sub, option, seen)
-    return found
-
-
-def upstream_option_values(kind: str, name: str, option: str) -> set[Any]:
-    """The constant values Vector allows for a top-level option (empty when it is not an enumeration)."""
-    component = _component(kind, name)
-    if component is None:
-        return set()
-    return {value for node in _option_nodes(component, option) for value in _constants(node)}
