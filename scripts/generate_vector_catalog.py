@@ -99,6 +99,16 @@ VALUE_ALIASES: dict[tuple[str, str, str], dict[str, str]] = {
     ("sink", "socket", "mode"): {"unix_stream": "unix"},
     ("sink", "elasticsearch", "mode"): {"bulk": "normal"},
 }
+# Options read by `bool_or_struct`: (kind, type or "*") → options of the type; kind → options every one has.
+BOOL_OR_STRUCT: dict[tuple[str, str], tuple[str, ...]] = {
+    ("sink", "*"): ("acknowledgements",),
+    ("sink", "nats"): ("jetstream",),
+}
+BOOL_OR_STRUCT_OUTER: dict[str, tuple[str, ...]] = {"sink": ("healthcheck",)}
+# Tagged unions Vector reads with a default tag (a custom deserializer): definition → (tag, default value).
+DEFAULT_TAGS: dict[str, tuple[str, str]] = {
+    "vector::common::http::server_auth::HttpServerAuthConfig": ("strategy", "basic"),
+}
 # Options added after the release the input comes from: (kind, type) → {option: schema}.
 _HTTP_RETRY_STRATEGY = {
     "oneOf": [
@@ -195,21 +205,52 @@ def _config_definition(definitions: Mapping[str, Any], kind: str, name: str) -> 
     return ref
 
 
-def _own_properties(definition: Mapping[str, Any]) -> dict[str, Any]:
-    """The `properties` node a config struct declares its options in (directly or as its first allOf part)."""
+def _own_object(definition: dict[str, Any]) -> dict[str, Any]:
+    """The node a config struct declares its options in (itself or its first allOf part); empty when it has
+    none (a type whose options are all in a flattened union)."""
     if "properties" in definition:
-        return definition["properties"]
+        return definition
     for part in definition.get("allOf", []):
         if "properties" in part:
-            return part["properties"]
-    raise KeyError("no properties")
+            return part
+    return {"properties": {}}
 
 
-def _add_alias(properties: dict[str, Any], option: str, alias: str, where: str) -> None:
+def _add_alias(node: dict[str, Any], option: str, alias: str, where: str) -> None:
+    """The alias takes the option's schema; a required option may be written under either name."""
+    properties = node["properties"]
     if option not in properties:
         raise SystemExit(f"{where}: no option {option!r} to alias as {alias!r}")
-    if alias != option:
-        properties.setdefault(alias, properties[option])
+    if alias == option:
+        return
+    properties.setdefault(alias, properties[option])
+    if option in node.get("required", []):
+        node["required"] = [r for r in node["required"] if r != option]
+        node.setdefault("allOf", []).append({"anyOf": [{"required": [option]}, {"required": [alias]}]})
+
+
+def bool_or_struct(definitions: dict[str, Any]) -> None:
+    """Options Vector reads with `bool_or_struct` (`acknowledgements: true` is `{enabled: true}`), which its
+    schema knows only as the struct."""
+    for kind, name in component_types(definitions):
+        node = _own_object(definitions[_config_definition(definitions, kind, name)])
+        options = BOOL_OR_STRUCT.get((kind, name), ()) + BOOL_OR_STRUCT.get((kind, "*"), ())
+        for option in options:
+            if option in node["properties"]:
+                node["properties"][option] = {"anyOf": [{"type": "boolean"}, node["properties"][option]]}
+    for kind, options in BOOL_OR_STRUCT_OUTER.items():
+        properties = definitions[OUTER[kind]]["allOf"][0]["properties"]
+        for option in options:
+            properties[option] = {"anyOf": [{"type": "boolean"}, properties[option]]}
+
+
+def default_tags(definitions: dict[str, Any]) -> None:
+    """Tagged unions whose tag Vector lets users leave out: the default variant does not require it."""
+    for definition, (tag, default) in DEFAULT_TAGS.items():
+        variants = [v for v in definitions[definition]["oneOf"] if v["properties"][tag].get("const") == default]
+        if len(variants) != 1:
+            raise SystemExit(f"{definition}: no variant with {tag} {default!r}")
+        variants[0]["required"] = [r for r in variants[0]["required"] if r != tag]
 
 
 def _alias_values(node: Any, aliases: Mapping[str, str], definitions: Mapping[str, Any]) -> int:
@@ -260,13 +301,13 @@ def relax_flattened_options(definitions: dict[str, Any]) -> None:
 
 def apply_aliases(definitions: dict[str, Any]) -> None:
     for definition, aliases in DEFINITION_ALIASES.items():
-        properties = _own_properties(definitions[definition])
+        node = _own_object(definitions[definition])
         for option, alias in aliases.items():
-            _add_alias(properties, option, alias, definition)
+            _add_alias(node, option, alias, definition)
     for (kind, name), aliases in OPTION_ALIASES.items():
-        properties = _own_properties(definitions[_config_definition(definitions, kind, name)])
+        node = _own_object(definitions[_config_definition(definitions, kind, name)])
         for option, alias in aliases.items():
-            _add_alias(properties, option, alias, f"{kind} {name}")
+            _add_alias(node, option, alias, f"{kind} {name}")
     for (kind, name, option), values in VALUE_ALIASES.items():
         config = definitions[_config_definition(definitions, kind, name)]
         if _alias_values(_option_nodes(config, option, definitions), values, definitions) == 0:
@@ -342,6 +383,8 @@ def main(argv: list[str]) -> int:
     upstream = json.loads(source.read_text(encoding="utf-8"))
     definitions = upstream["definitions"]
     relax_flattened_options(definitions)
+    default_tags(definitions)
+    bool_or_struct(definitions)
     apply_aliases(definitions)
     written = set()
     for kind, name in component_types(definitions):

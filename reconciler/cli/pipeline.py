@@ -21,8 +21,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "import",
         help="turn a Vector config into a Pipeline document",
         description=(
-            "Read a Vector config (YAML or JSON), Helm values with customConfig, or a Flux HelmRelease holding "
-            "them, and print a Pipeline document (or write it with -o). Every ${VAR} becomes an env entry read "
+            "Read a Vector config (TOML, YAML or JSON: by the file's suffix, else by its content), Helm values "
+            "with customConfig, or a Flux HelmRelease holding them, and print a Pipeline document (or write it "
+            "with -o). customConfig is rendered as the chart's tpl renders it ({{`{{ field }}`}} becomes "
+            "{{ field }}). Every ${VAR} becomes an env entry read "
             "from the Secret <name>-env. Exit status: 0 done, 1 the file is not a Vector config, 2 usage error."
         ),
     )
@@ -55,7 +57,7 @@ def run_import(args: argparse.Namespace) -> int:
         raise UsageError("--role needs --target")
     request = ImportRequest(args.name, args.team, args.target, args.role or "agent")
     try:
-        text, left_out = import_pipeline(_read(args.file), request)
+        text, left_out = import_pipeline(_read(args.file), request, args.file.name)
     except ImportFailure as exc:
         print(f"{args.file}: error: {exc}", file=sys.stderr)
         return 1

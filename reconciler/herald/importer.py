@@ -1,15 +1,13 @@
 """An existing Vector config → a Pipeline document.
 
-Accepts a Vector config (YAML or JSON), Helm values with `customConfig` (the vector chart's), or a Flux
-HelmRelease holding such values. Top-level options other than the sections become `spec.global`; every
-`${VAR}` the config uses is declared in `spec.env` from a Secret named after the pipeline, because the
-importer cannot know which values are safe to write into Git.
+Accepts a Vector config (TOML, YAML or JSON), Helm values with `customConfig` (the vector chart's), or a Flux
+HelmRelease holding such values; `customConfig` is rendered as the chart's `tpl` renders it. Top-level options
+other than the sections become `spec.global`; every `${VAR}` the config uses is declared in `spec.env` from a
+Secret named after the pipeline, because the importer cannot know which values are safe to write into Git.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +17,10 @@ import yaml
 from reconciler import API_VERSION
 from reconciler.herald.catalog import SECTIONS
 from reconciler.herald.compile import dump_yaml
+from reconciler.herald.config_formats import FormatError, detect_format, read_json, read_toml
+from reconciler.herald.helm_tpl import UnrenderedAction, render_values
 from reconciler.herald.interpolation import references, strings
 
-_TOML_SECTION = re.compile(r"^\s*\[[A-Za-z0-9_.\"-]+\]\s*$", re.M)
 # Parts of a Vector config that are not options of the running topology.
 _NOT_GLOBAL = frozenset({*SECTIONS, "tests"})
 
@@ -38,18 +37,18 @@ class ImportRequest:
     role: str = "agent"
 
 
-def _parse(text: str) -> list[Any]:
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        try:
-            return [json.loads(text)]
-        except json.JSONDecodeError as exc:
-            raise ImportFailure(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
+def _parse(text: str, name: str | None = None) -> list[Any]:
+    try:
+        match detect_format(text, name):
+            case "toml":
+                return [read_toml(text)]
+            case "json":
+                return [read_json(text)]
+    except FormatError as exc:
+        raise ImportFailure(str(exc)) from exc
     try:
         return [d for d in yaml.safe_load_all(text) if d is not None]
     except yaml.YAMLError as exc:
-        if _TOML_SECTION.search(text):
-            raise ImportFailure("this looks like TOML; convert the config to YAML or JSON first") from exc
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ImportFailure(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
@@ -64,20 +63,36 @@ def _vector_config(document: Any) -> Mapping[str, Any] | None:
         return _vector_config(values) if isinstance(values, Mapping) else None
     custom = document.get("customConfig")
     if isinstance(custom, Mapping):
-        return custom
+        return render_values(custom, ("customConfig",))
     if any(section in document for section in SECTIONS):
         return document
     return None
 
 
-def find_vector_config(text: str) -> Mapping[str, Any]:
-    for document in _parse(text):
-        config = _vector_config(document)
+def find_vector_config(text: str, name: str | None = None) -> Mapping[str, Any]:
+    """The Vector config in a file's text; `name` (the file's) tells its format when it has a known suffix."""
+    for document in _parse(text, name):
+        try:
+            config = _vector_config(document)
+        except UnrenderedAction as exc:
+            raise ImportFailure(_unrendered(exc, text)) from exc
         if config is not None:
             return config
     raise ImportFailure(
         "no Vector config found: expected sources/transforms/sinks, Helm values with customConfig, "
         "or a HelmRelease whose spec.values holds customConfig"
+    )
+
+
+def _unrendered(exc: UnrenderedAction, text: str) -> str:
+    where = ".".join(str(p) for p in exc.path)
+    offset = text.find(exc.action)
+    if offset >= 0:
+        line = text.count("\n", 0, offset) + 1
+        where += f" at line {line}, column {offset - text.rfind(chr(10), 0, offset)}"
+    return (
+        f"{where}: `{exc.action}` is a Helm template action import cannot render (the chart renders customConfig "
+        "with `tpl`); write Vector's own templates escaped, as {{`{{ field }}`}}"
     )
 
 
@@ -139,7 +154,7 @@ def left_out(config: Mapping[str, Any]) -> list[str]:
     return sorted(key for key in config if key in _NOT_GLOBAL and key not in SECTIONS)
 
 
-def import_pipeline(text: str, request: ImportRequest) -> tuple[str, list[str]]:
+def import_pipeline(text: str, request: ImportRequest, name: str | None = None) -> tuple[str, list[str]]:
     """The Pipeline document's YAML, and the top-level keys that were left out."""
-    config = find_vector_config(text)
+    config = find_vector_config(text, name)
     return render_document(pipeline_document(config, request)), left_out(config)

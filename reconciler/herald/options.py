@@ -34,21 +34,27 @@ def _leaves(err: jsonschema.ValidationError) -> Iterator[jsonschema.ValidationEr
     """The errors worth showing: inside a oneOf/anyOf, the branch the value's tag selects (`codec: json`), or
     the branch that got furthest."""
     if err.context and not _only_required_branches(err):
-        from jsonschema.exceptions import best_match
+        from jsonschema.exceptions import relevance
 
         branches: dict[Any, list[jsonschema.ValidationError]] = {}
         for sub in err.context:
             branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        # A branch for another shape of value (`null`, a boolean for a struct) explains nothing about this one.
+        branches = {i: subs for i, subs in branches.items() if not _other_shape(subs)} or branches
         tag_errors = {index: _tag_error(subs) for index, subs in branches.items()}
         selected = [sub for index, subs in branches.items() if tag_errors[index] is None for sub in subs]
         if not selected and all(tag_errors.values()):
             yield _wrong_tag([e for e in tag_errors.values() if e is not None])
             return
-        best = best_match(selected or err.context)
-        if best is not None:
-            yield from _leaves(best)
-            return
+        # The most relevant error of this level only: its own oneOf/anyOf get the same choice of branch.
+        best = max(selected or err.context, key=relevance)
+        yield from _leaves(best)
+        return
     yield err
+
+
+def _other_shape(errors: list[jsonschema.ValidationError]) -> bool:
+    return len(errors) == 1 and errors[0].validator == "type" and not errors[0].relative_path
 
 
 def _tag_error(errors: list[jsonschema.ValidationError]) -> jsonschema.ValidationError | None:
@@ -165,7 +171,7 @@ def schema_findings(
                     doc.subject,
                 )
             )
-    return findings
+    return list(dict.fromkeys(findings))  # an unknown key is found through its object and through its branch
 
 
 def check_options(component: Component, ctype: ComponentType, catalog: Catalog, doc: Document) -> list[Diagnostic]:

@@ -15,6 +15,8 @@ from reconciler.herald.check import check_model
 from reconciler.herald.compile import vector_config
 from tests.herald.builders import VECTOR_SCHEMA, example_pipeline, model_of
 from tests.herald.upstream import (
+    NEWER_OPTIONS,
+    SERDE_ALIASES,
     upstream_global_options,
     upstream_options,
     upstream_sensitive,
@@ -41,34 +43,6 @@ EXTRA_TYPES = {
     "transform": ["throttle", "reduce", "aggregate", "log_to_metric"],
     "sink": ["opentelemetry", "vector", "blackhole", "prometheus_exporter"],
 }  # fmt: skip
-# serde aliases: older names Vector still reads, which its generated schema does not list.
-SERDE_ALIASES = {
-    ("source", "demo_logs"): {"batch_interval"},
-    ("source", "file"): {"ignore_older", "glob_minimum_cooldown", "fingerprinting", "remove_after"},
-    ("source", "kubernetes_logs"): {"annotation_fields"},
-    ("source", "nats"): {"name"},
-    ("source", "prometheus_scrape"): {"hosts"},
-    ("source", "pulsar"): {"address"},
-    ("transform", "aws_ec2_metadata"): {"host"},
-    ("sink", "aws_cloudwatch_metrics"): {"namespace"},
-    ("sink", "clickhouse"): {"host"},
-    ("sink", "elasticsearch"): {"normal"},
-    ("sink", "greptimedb_logs"): {"host"},
-    ("sink", "humio_logs"): {"host"},
-    ("sink", "humio_metrics"): {"host"},
-    ("sink", "influxdb_metrics"): {"namespace"},
-    ("sink", "kafka"): {"headers_field"},
-    ("sink", "logdna"): {"host"},
-    ("sink", "mezmo"): {"host"},
-    ("sink", "nats"): {"name"},
-    ("sink", "prometheus_exporter"): {"namespace"},
-    ("sink", "pulsar"): {"address"},
-    ("sink", "redis"): {"list", "sorted_set", "url"},
-    ("sink", "sematext_logs"): {"host"},
-    ("sink", "splunk_hec_logs"): {"token"},
-    ("sink", "splunk_hec_metrics"): {"token"},
-    ("sink", "statsd"): {"namespace"},
-}
 CATALOG = default_catalog()
 TYPES = sorted(CATALOG, key=lambda t: (t.kind, t.name))
 
@@ -83,6 +57,53 @@ def test_herald_catalog_and_the_extras_are_all_supported() -> None:
         for kind, names in table.items():
             missing = [n for n in names if CATALOG.lookup(kind, n) is None]  # type: ignore[arg-type]
             assert not missing, (kind, missing)
+
+
+def test_the_types_that_were_missing_are_known() -> None:
+    for kind, name in [
+        ("source", "socket"), ("source", "stdin"), ("source", "fluent"), ("source", "logstash"),
+        ("source", "statsd"), ("source", "http"), ("sink", "humio_metrics"), ("sink", "aws_cloudwatch_metrics"),
+    ]:  # fmt: skip
+        ctype = CATALOG.lookup(kind, name)  # type: ignore[arg-type]
+        assert ctype is not None and ctype.kind == kind, (kind, name)
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "options"),
+    [
+        ("source", "file", {"include": ["/a"], "ignore_older": 600}),
+        ("source", "prometheus_scrape", {"hosts": ["http://a:9090/metrics"]}),
+        ("sink", "elasticsearch", {"endpoint": "http://es:9200"}),
+        ("sink", "elasticsearch", {"endpoints": ["http://es:9200"], "mode": "normal"}),
+        ("sink", "loki", {"endpoint": "http://l", "encoding": {"codec": "json"}, "healthcheck": {"uri": None}}),
+        ("sink", "console", {"encoding": {"codec": "json"}, "acknowledgements": True, "healthcheck": False}),
+        ("sink", "http", {"uri": "http://a", "encoding": {"codec": "json"}, "retry_strategy": {"type": "all"}}),
+        ("sink", "datadog_metrics", {"default_api_key": "${K}", "series_api_version": "v1"}),
+        ("sink", "splunk_hec_logs", {"endpoint": "http://s", "token": "${T}", "encoding": {"codec": "json"}}),
+        ("source", "http_server", {"address": "0.0.0.0:80", "auth": {"username": "u", "password": "${P}"}}),
+        ("source", "socket", {"mode": "unix", "path": "/run/vector.sock"}),
+    ],
+)
+def test_what_vector_reads_beyond_its_schema_is_accepted(kind: ComponentKind, name: str, options: dict) -> None:
+    ctype = CATALOG.lookup(kind, name)
+    assert ctype is not None and CATALOG.validator(ctype).is_valid(options)
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "options"),
+    [
+        ("source", "file", {"include": ["/a"], "ignore_oldr": 600}),
+        ("sink", "elasticsearch", {"endpoints": ["http://es:9200"], "mode": "bulky"}),
+        ("sink", "loki", {"endpoint": "http://l", "encoding": {"codec": "json"}, "healthcheck": {"url": "x"}}),
+        ("sink", "http", {"uri": "http://a", "encoding": {"codec": "json"}, "retry_strategy": {"type": "some"}}),
+        ("sink", "datadog_metrics", {"default_api_key": "${K}", "series_api_version": "v3"}),
+        ("sink", "splunk_hec_logs", {"endpoint": "http://s", "encoding": {"codec": "json"}}),
+        ("source", "prometheus_scrape", {}),
+    ],
+)
+def test_what_vector_refuses_is_refused(kind: ComponentKind, name: str, options: dict) -> None:
+    ctype = CATALOG.lookup(kind, name)
+    assert ctype is not None and not CATALOG.validator(ctype).is_valid(options)
 
 
 def test_old_names_compile_to_vectors_current_ones() -> None:
@@ -141,8 +162,8 @@ def test_every_option_vector_allows_is_accepted_and_no_other(ctype: ComponentTyp
     upstream = upstream_options(ctype.kind, ctype.name)
     assert upstream is not None
     assert sorted(upstream - ctype.option_names) == []
-    newer = {"retry_strategy", "series_api_version"}  # added after the release the schema comes from
-    assert sorted(ctype.option_names - upstream - SERDE_ALIASES.get((ctype.kind, ctype.name), set()) - newer) == []
+    aliases = set(SERDE_ALIASES.get((ctype.kind, ctype.name), {}))
+    assert sorted(ctype.option_names - upstream - aliases - NEWER_OPTIONS) == []
 
 
 @pytest.mark.parametrize("ctype", TYPES, ids=_id)

@@ -161,3 +161,53 @@ def test_global_options_are_vectors() -> None:
         "global: `api.enabled` must be of type boolean, not 'yes'",
         "global: unknown option `data_dri` for Vector's global options (did you mean `data_dir`?)",
     ]
+
+
+def test_codecs_decide_the_event_kinds_of_sources_and_sinks() -> None:
+    """A source decoding `native_json` emits metrics too; a sink encoding `text` takes metrics, `csv` does not."""
+
+    def spec(decoding: str, encoding: str) -> dict[str, object]:
+        source = {"type": "socket", "mode": "tcp", "address": "0.0.0.0:9000", "decoding": {"codec": decoding}}
+        sinks = {
+            "prom": {"type": "prometheus_exporter", "inputs": ["in"]},
+            "file": {"type": "file", "inputs": ["in"], "path": "/tmp/o", "encoding": {"codec": encoding}},
+        }
+        if encoding == "csv":
+            sinks["file"]["encoding"]["csv"] = {"fields": ["a"]}  # type: ignore[index]
+        return {"sources": {"in": source}, "sinks": sinks}
+
+    assert messages(spec("native_json", "text")) == []
+    assert messages(spec("influxdb", "json")) == []
+    assert messages(spec("json", "text")) == [
+        "sinks.prom: prometheus_exporter accepts metrics only, but input `in` carries logs"
+    ]
+    assert messages(spec("native_json", "csv")) == []  # logs among the kinds: Vector accepts the edge
+    assert messages(spec("influxdb", "csv")) == ["sinks.file: file accepts logs only, but input `in` carries metrics"]
+
+
+def test_exclusive_route_outputs_are_its_route_names() -> None:
+    spec = {
+        "sources": {"logs": {"type": "demo_logs", "format": "json"}},
+        "transforms": {
+            "split": {
+                "type": "exclusive_route",
+                "inputs": ["logs"],
+                "routes": [{"name": "errors", "condition": '.level == "error"'}],
+            }
+        },
+        "sinks": {
+            "errors": {"type": "blackhole", "inputs": ["split.errors"]},
+            "rest": {"type": "blackhole", "inputs": ["split._unmatched"]},
+            "typo": {"type": "blackhole", "inputs": ["split.eror"]},
+        },
+    }
+    (message,) = messages(spec)
+    assert message.startswith("sinks.typo: input `split.eror`") and "`split.errors`" in message
+
+
+def test_the_deprecated_http_source_is_a_source() -> None:
+    spec = {
+        "sources": {"webhook": {"type": "http", "address": "0.0.0.0:8000"}},
+        "sinks": {"out": {"type": "blackhole", "inputs": ["webhook"]}},
+    }
+    assert messages(spec) == []

@@ -14,6 +14,41 @@ from reconciler.herald.interpolation import substitute
 from tests.herald.builders import VECTOR_SCHEMA
 
 SENSITIVE_DEFINITION = "SensitiveString"
+# What Vector reads beyond its generated schema: serde aliases (alias → option) and options added after the
+# release the schema comes from.
+SERDE_ALIASES: dict[tuple[str, str], dict[str, str]] = {
+    ("source", "demo_logs"): {"batch_interval": "interval"},
+    ("source", "file"): {
+        "ignore_older": "ignore_older_secs",
+        "glob_minimum_cooldown": "glob_minimum_cooldown_ms",
+        "fingerprinting": "fingerprint",
+        "remove_after": "remove_after_secs",
+    },
+    ("source", "kubernetes_logs"): {"annotation_fields": "pod_annotation_fields"},
+    ("source", "nats"): {"name": "connection_name"},
+    ("source", "prometheus_scrape"): {"hosts": "endpoints"},
+    ("source", "pulsar"): {"address": "endpoint"},
+    ("transform", "aws_ec2_metadata"): {"host": "endpoint"},
+    ("sink", "aws_cloudwatch_metrics"): {"namespace": "default_namespace"},
+    ("sink", "clickhouse"): {"host": "endpoint"},
+    ("sink", "elasticsearch"): {"normal": "bulk"},
+    ("sink", "greptimedb_logs"): {"host": "endpoint"},
+    ("sink", "humio_logs"): {"host": "endpoint"},
+    ("sink", "humio_metrics"): {"host": "endpoint"},
+    ("sink", "influxdb_metrics"): {"namespace": "default_namespace"},
+    ("sink", "kafka"): {"headers_field": "headers_key"},
+    ("sink", "logdna"): {"host": "endpoint"},
+    ("sink", "mezmo"): {"host": "endpoint"},
+    ("sink", "nats"): {"name": "connection_name"},
+    ("sink", "prometheus_exporter"): {"namespace": "default_namespace"},
+    ("sink", "pulsar"): {"address": "endpoint"},
+    ("sink", "redis"): {"list": "list_option", "sorted_set": "sorted_set_option", "url": "endpoint"},
+    ("sink", "sematext_logs"): {"host": "endpoint"},
+    ("sink", "splunk_hec_logs"): {"token": "default_token"},
+    ("sink", "splunk_hec_metrics"): {"token": "default_token"},
+    ("sink", "statsd"): {"namespace": "default_namespace"},
+}
+NEWER_OPTIONS = frozenset({"retry_strategy", "series_api_version"})
 _ENUMS = {
     "source": "vector::sources::Sources",
     "transform": "vector::transforms::Transforms",
@@ -36,6 +71,19 @@ def vector_schema() -> dict[str, Any]:
 @cache
 def vector_validator() -> jsonschema.Draft201909Validator:
     return jsonschema.Draft201909Validator(vector_schema())
+
+
+def in_schema_terms(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A config with each component's aliased options under their names, and without options newer than the
+    schema: what Vector's schema can judge."""
+    result = dict(config)
+    for section, kind in (("sources", "source"), ("transforms", "transform"), ("sinks", "sink")):
+        components = {}
+        for cid, body in config.get(section, {}).items():
+            aliases = SERDE_ALIASES.get((kind, body.get("type")), {})
+            components[cid] = {aliases.get(k, k): v for k, v in body.items() if k not in NEWER_OPTIONS}
+        result[section] = components
+    return result
 
 
 def vector_errors(config: Mapping[str, Any], variables: Mapping[str, str] | None = None) -> list[str]:
