@@ -101,6 +101,7 @@ VALUE_ALIASES: dict[tuple[str, str, str], dict[str, str]] = {
 }
 # Options read by `bool_or_struct`: (kind, type or "*") → options of the type; kind → options every one has.
 BOOL_OR_STRUCT: dict[tuple[str, str], tuple[str, ...]] = {
+    ("source", "*"): ("acknowledgements",),
     ("sink", "*"): ("acknowledgements",),
     ("sink", "nats"): ("jetstream",),
 }

@@ -77,6 +77,7 @@ def test_the_types_that_were_missing_are_known() -> None:
         ("sink", "elasticsearch", {"endpoints": ["http://es:9200"], "mode": "normal"}),
         ("sink", "loki", {"endpoint": "http://l", "encoding": {"codec": "json"}, "healthcheck": {"uri": None}}),
         ("sink", "console", {"encoding": {"codec": "json"}, "acknowledgements": True, "healthcheck": False}),
+        ("source", "opentelemetry", {"grpc": {"address": "a:1"}, "http": {"address": "a:2"}, "acknowledgements": True}),
         ("sink", "http", {"uri": "http://a", "encoding": {"codec": "json"}, "retry_strategy": {"type": "all"}}),
         ("sink", "datadog_metrics", {"default_api_key": "${K}", "series_api_version": "v1"}),
         ("sink", "splunk_hec_logs", {"endpoint": "http://s", "token": "${T}", "encoding": {"codec": "json"}}),
