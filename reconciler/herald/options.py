@@ -108,22 +108,51 @@ class Subject:
     path: tuple[str | int, ...]  # where the options are written in the document
     doc: Document
     schema: Mapping[str, Any]  # the whole schema, to resolve its local `$ref`s
+    sensitive: tuple[tuple[str, ...], ...] = ()  # option paths whose values are secrets
 
 
-def _message(label: str, owner: str, err: jsonschema.ValidationError, where: str) -> str:
+def _is_secret(path: tuple[str | int, ...], sensitive: tuple[tuple[str, ...], ...]) -> bool:
+    return any(
+        len(pattern) == len(path) and all(p in ("*", str(part)) for p, part in zip(pattern, path, strict=True))
+        for pattern in sensitive
+    )
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "null" if value is None else "a string"
+
+
+def _message(subject: Subject, err: jsonschema.ValidationError, where: str) -> str:
+    """The message of one error. A secret's value is never shown, nor a whole object (it may hold secrets)."""
+    label, owner = subject.label, subject.owner
     at = f"`{where}`" if where else "the options"
+    hidden = _is_secret(tuple(err.absolute_path), subject.sensitive) or isinstance(err.instance, Mapping | list)
     if err.validator == "enum":
         choices = ", ".join(str(c) for c in err.validator_value)
+        if hidden:
+            return f"{label}: {at} is not one of: {choices}"
         hint = did_you_mean(str(err.instance), err.validator_value)
         return f"{label}: {at} is {err.instance!r}, expected one of: {choices}{hint}"
     if err.validator == "type":
-        return f"{label}: {at} must be of type {err.validator_value}, not {err.instance!r}"
+        shown = _kind_of(err.instance) if hidden else repr(err.instance)
+        return f"{label}: {at} must be of type {err.validator_value}, not {shown}"
     if err.validator == "required":
         missing = [r for r in err.validator_value if r not in err.instance]
         return f"{label}: {owner} needs the option `{_dotted((*err.absolute_path, missing[0]))}`"
     if err.validator in {"oneOf", "anyOf"} and _only_required_branches(err):
         names = ", ".join(f"`{b['required'][0]}`" for b in err.validator_value)
-        return f"{label}: {owner} needs exactly one of the options {names}"
+        how_many = "exactly one" if err.validator == "oneOf" else "one"
+        return f"{label}: {owner} needs {how_many} of the options {names}"
+    if hidden:
+        return f"{label}: {at} is not a valid value for {owner} (`{err.validator}` fails)"
     return f"{label}: {at}: {err.message}"
 
 
@@ -166,7 +195,7 @@ def schema_findings(
                     continue
             findings.append(
                 error(
-                    _message(subject.label, subject.owner, err, _dotted(parent)),
+                    _message(subject, err, _dotted(parent)),
                     doc.location(*subject.path, *parent),
                     doc.subject,
                 )
@@ -175,7 +204,7 @@ def schema_findings(
 
 
 def check_options(component: Component, ctype: ComponentType, catalog: Catalog, doc: Document) -> list[Diagnostic]:
-    subject = Subject(component.label, ctype.name, component.path, doc, catalog.schema(ctype))
+    subject = Subject(component.label, ctype.name, component.path, doc, catalog.schema(ctype), ctype.sensitive)
     return schema_findings(component.options, catalog.validator(ctype), lambda: catalog.explainer(ctype), subject)
 
 

@@ -211,3 +211,17 @@ def test_the_deprecated_http_source_is_a_source() -> None:
         "sinks": {"out": {"type": "blackhole", "inputs": ["webhook"]}},
     }
     assert messages(spec) == []
+
+
+def test_messages_never_show_a_secret_nor_an_object_that_may_hold_one() -> None:
+    def with_auth(auth: dict[str, object]) -> list[str]:
+        source = {"type": "http_server", "address": "0.0.0.0:80", "auth": auth}
+        return messages({"sources": {"in": source}, "sinks": {"out": {"type": "blackhole", "inputs": ["in"]}}})
+
+    wrong_type = with_auth({"strategy": "basic", "username": "u", "password": 424242})
+    assert wrong_type == ["sources.in: `auth.password` must be of type string, not a number"]
+    wrong_shape = with_auth({"strategy": "oauth", "username": "u", "password": "hunter2-literal"})
+    assert wrong_shape and not any("hunter2" in m for m in wrong_shape), wrong_shape
+    assert "sources.in: `auth.strategy` is 'oauth', expected one of: basic, custom" in wrong_shape
+    not_an_object = with_auth(["u", "hunter2-literal"])  # type: ignore[arg-type]
+    assert not_an_object and not any("hunter2" in m for m in not_an_object), not_an_object
