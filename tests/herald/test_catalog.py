@@ -21,6 +21,7 @@ from tests.herald.upstream import (
     upstream_options,
     upstream_sensitive,
     upstream_types,
+    vector_accepts_global_options,
     vector_accepts_options,
     vector_errors,
 )
@@ -208,3 +209,15 @@ def test_generated_files_carry_facts_not_vectors_text() -> None:
     for ctype in TYPES:
         text = ctype.schema_path.read_text(encoding="utf-8")
         assert '"_metadata"' not in text and "docs::" not in text
+
+
+def test_null_is_accepted_in_global_options_wherever_vector_accepts_it() -> None:
+    fast, _ = CATALOG.global_validators()
+    schema = CATALOG.global_schema()
+    candidates = [{option: None} for option in sorted(upstream_global_options())] + [
+        {option: {sub: None}}
+        for option, node in sorted(schema["properties"].items())
+        for sub in sorted(node.get("properties", {}))
+    ]
+    refused = [c for c in candidates if not fast.is_valid(c)]
+    assert [c for c in refused if vector_accepts_global_options(c)] == []

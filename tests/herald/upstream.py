@@ -104,6 +104,12 @@ def vector_accepts_options(kind: str, name: str, options: Mapping[str, Any]) -> 
     return vector_validator().is_valid(config)
 
 
+def vector_accepts_global_options(options: Mapping[str, Any]) -> bool:
+    """Whether Vector's schema takes these global options beside a minimal topology."""
+    topology = {"sources": {"in": {"type": "stdin"}}, "sinks": {"out": {"type": "blackhole", "inputs": ["in"]}}}
+    return vector_validator().is_valid({**options, **topology})
+
+
 def _definitions() -> dict[str, Any]:
     return vector_schema()["definitions"]
 
