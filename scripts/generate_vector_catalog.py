@@ -130,8 +130,8 @@ _HTTP_RETRY_STRATEGY = {
         },
     ]
 }
-_HTTP_SINKS_WITH_RETRY_STRATEGY = (
-    "appsignal", "axiom", "azure_logs_ingestion", "datadog_events", "gcp_stackdriver_logs",
+_HTTP_SINKS_WITH_RETRY_STRATEGY = (  # 0.56
+    "appsignal", "axiom", "azure_logs_ingestion", "azure_monitor_logs", "datadog_events", "gcp_stackdriver_logs",
     "gcp_stackdriver_metrics", "honeycomb", "http", "keep", "prometheus_remote_write",
 )  # fmt: skip
 NEWER_OPTIONS: dict[tuple[str, str], dict[str, Any]] = {
