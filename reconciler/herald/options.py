@@ -58,9 +58,10 @@ def _other_shape(errors: list[jsonschema.ValidationError]) -> bool:
 
 
 def _tag_error(errors: list[jsonschema.ValidationError]) -> jsonschema.ValidationError | None:
-    """A branch's error on its tag: a fixed value of one of the object's own keys (`codec`, `type`, `mode`)."""
+    """A branch's error on its tag: a fixed value of one of the object's own keys (`codec`, `type`, `mode`),
+    or of the value itself (an enumeration written as one branch per value)."""
     for sub in errors:
-        if sub.validator in {"const", "enum"} and len(sub.relative_path) == 1:
+        if sub.validator in {"const", "enum"} and len(sub.relative_path) <= 1:
             return sub
     return None
 

@@ -225,3 +225,23 @@ def test_messages_never_show_a_secret_nor_an_object_that_may_hold_one() -> None:
     assert "sources.in: `auth.strategy` is 'oauth', expected one of: basic, custom" in wrong_shape
     not_an_object = with_auth(["u", "hunter2-literal"])  # type: ignore[arg-type]
     assert not_an_object and not any("hunter2" in m for m in not_an_object), not_an_object
+
+
+def test_a_bad_value_of_an_enumeration_lists_every_allowed_value() -> None:
+    """Vector's schema writes some enumerations as one branch per value: the message names them all."""
+    spec = {
+        "sources": {"in": {"type": "demo_logs", "format": "json"}},
+        "sinks": {
+            "out": {
+                "type": "kafka",
+                "inputs": ["in"],
+                "bootstrap_servers": "k:9092",
+                "topic": "t",
+                "encoding": {"codec": "json"},
+                "compression": "zstdd",
+            }
+        },
+    }
+    assert messages(spec) == [
+        "sinks.out: `compression` is 'zstdd', expected one of: none, gzip, snappy, lz4, zstd (did you mean `zstd`?)"
+    ]
