@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import jsonschema_rs
 
+from reconciler.herald.codecs import decoded_kinds, encoded_kinds
 from reconciler.resources import schemas_dir
 
 if TYPE_CHECKING:  # explainers run only on invalid options: a valid commit never imports the Python validator
@@ -30,23 +31,6 @@ EventKinds = frozenset[str]
 SECTIONS: tuple[Section, ...] = ("sources", "transforms", "sinks")
 KIND_OF_SECTION: Mapping[str, ComponentKind] = {"sources": "source", "transforms": "transform", "sinks": "sink"}
 ALL_EVENT_KINDS: EventKinds = frozenset({"logs", "metrics", "traces"})
-_LOGS: EventKinds = frozenset({"logs"})
-# What a codec decodes to or encodes from (Vector's `output_type` / `input_type` of each codec); a codec not
-# listed handles logs only.
-_DECODED: Mapping[str, EventKinds] = {
-    "native": ALL_EVENT_KINDS,
-    "native_json": ALL_EVENT_KINDS,
-    "influxdb": frozenset({"metrics"}),
-    "otlp": frozenset({"logs", "traces"}),
-}
-_ENCODED: Mapping[str, EventKinds] = {
-    "json": ALL_EVENT_KINDS,
-    "native": ALL_EVENT_KINDS,
-    "native_json": ALL_EVENT_KINDS,
-    "text": frozenset({"logs", "metrics"}),
-    "otlp": frozenset({"logs", "traces"}),
-    "protobuf": frozenset({"logs", "traces"}),
-}
 COMPONENTS = "components.json"
 COMMON_SCHEMA = "common.schema.json"
 GLOBAL_SCHEMA = "global.schema.json"  # Vector's top-level options other than the sections
@@ -85,24 +69,21 @@ class ComponentType:
     sensitive: tuple[tuple[str, ...], ...]  # option paths; "*" matches any key or list item
     vrl_programs: tuple[tuple[str, ...], ...]
     vrl_conditions: tuple[tuple[str, ...], ...]
-    option_names: frozenset[str]  # every top-level option, for "did you mean"
+    option_names: frozenset[str]  # every top-level option, aliases included
     schema_path: Path
 
     def output_kinds(self, received: EventKinds, options: Mapping[str, Any]) -> EventKinds:
         """What this component emits given what reaches it."""
         if self.emits is not None:
             if self.by_codec and self.kind == "source":
-                codec = _codec(options, "decoding")
-                return self.emits if codec is None else _DECODED.get(codec, _LOGS)
+                return decoded_kinds(options) or self.emits
             return self.emits
         return received & self.accepts
 
     def accepted_kinds(self, options: Mapping[str, Any]) -> EventKinds:
         """What this component takes in, as configured (a sink's codec may narrow it)."""
         if self.by_codec and self.kind == "sink":
-            codec = _codec(options, "encoding")
-            if codec is not None:
-                return self.accepts & _ENCODED.get(codec, _LOGS)
+            return self.accepts & (encoded_kinds(options) or ALL_EVENT_KINDS)
         return self.accepts
 
     def outputs_for(self, options: Mapping[str, Any]) -> dict[str | None, EventKinds | None]:
@@ -122,13 +103,6 @@ class ComponentType:
                 if isinstance(item, Mapping) and isinstance(item.get("name"), str):
                     result[item["name"]] = None
         return result
-
-
-def _codec(options: Mapping[str, Any], block: str) -> str | None:
-    """The codec a component names, or None when unset or only known at run time (`${VAR}`)."""
-    settings = options.get(block)
-    codec = settings.get("codec") if isinstance(settings, Mapping) else None
-    return codec if isinstance(codec, str) and "$" not in codec else None
 
 
 def _event_kinds(value: Any) -> EventKinds | None:
