@@ -89,7 +89,6 @@ DEFINITION_ALIASES: dict[str, dict[str, str]] = {
         "ca_file": "ca_path",
         "crt_file": "crt_path",
         "key_file": "key_path",
-        "server_name": "server_name",
     },
 }
 # serde aliases of enumeration values: (kind, type, option) → {value: alias}.

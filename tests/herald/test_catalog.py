@@ -84,6 +84,8 @@ def test_the_types_that_were_missing_are_known() -> None:
         ("sink", "splunk_hec_logs", {"endpoint": "http://s", "token": "${T}", "encoding": {"codec": "json"}}),
         ("source", "http_server", {"address": "0.0.0.0:80", "auth": {"username": "u", "password": "${P}"}}),
         ("source", "socket", {"mode": "unix", "path": "/run/vector.sock"}),
+        ("source", "socket", {"mode": "tcp", "address": "0.0.0.0:9000", "tls": {"enabled": True, "crt_path": "/c"}}),
+        ("sink", "loki", {"endpoint": "http://l", "encoding": {"codec": "json"}, "tls": {"ca_path": "/ca.pem"}}),
     ],
 )
 def test_what_vector_reads_beyond_its_schema_is_accepted(kind: ComponentKind, name: str, options: dict) -> None:
