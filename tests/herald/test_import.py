@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from reconciler.herald.config_formats import detect_format
 from reconciler.herald.helm_tpl import render_values
 from reconciler.herald.importer import ImportFailure, ImportRequest, find_vector_config, import_pipeline
 from tests.conftest import PortalRun, write_files
@@ -230,3 +231,18 @@ def test_a_helm_action_import_cannot_render_is_refused_at_its_place(action: str)
     message = str(failure.value)
     assert message.startswith("customConfig.sinks.out.uri at line 5, column 20: ")
     assert "tpl" in message and "{{`{{ field }}`}}" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('data_dir = "/var/lib/vector"\n', "toml"),
+        ("[sources.in]\ntype = \n", "toml"),  # broken, but TOML: its error is TOML's
+        ("sources:\n  in:\n    type: stdin\n", "yaml"),
+        ("transforms:\n  t:\n    source: |\n      .a = 1\n      .b = [1, 2]\n", "yaml"),  # VRL looks like TOML
+        ("sources:\n  in:\n    include:\n      [/var/log/a.log]\n", "yaml"),
+        ('  {"sources": {}}', "json"),
+    ],
+)
+def test_the_format_is_told_by_the_content_without_a_suffix(text: str, expected: str) -> None:
+    assert detect_format(text) == expected
