@@ -44,8 +44,8 @@ bench: $(STAMP)
 	$(PY) -m tests.bench
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check reconciler tests
-	$(VENV)/bin/ruff format --check reconciler tests
+	$(VENV)/bin/ruff check reconciler tests scripts
+	$(VENV)/bin/ruff format --check reconciler tests scripts
 
 clean:
 	rm -rf $(VENV) .portal build dist

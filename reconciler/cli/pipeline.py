@@ -23,8 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "import",
         help="turn a Vector config into a Pipeline document",
         description=(
-            "Read a Vector config (YAML or JSON), Helm values with customConfig, or a Flux HelmRelease holding "
-            "them, and print a Pipeline document (or write it with -o). Every ${VAR} becomes an env entry read "
+            "Read a Vector config (TOML, YAML or JSON: by the file's suffix, else by its content), Helm values "
+            "with customConfig, or a Flux HelmRelease holding them, and print a Pipeline document (or write it "
+            "with -o). customConfig is rendered as the chart's tpl renders it ({{`{{ field }}`}} becomes "
+            "{{ field }}). Every ${VAR} becomes an env entry read "
             "from the Secret <name>-env. Exit status: 0 done, 1 the file is not a Vector config, 2 usage error."
         ),
     )

@@ -1,14 +1,14 @@
 """An existing Vector config → a Pipeline document.
 
-Accepts a Vector config (YAML or JSON), Helm values with `customConfig` (the vector chart's), or a Flux
-HelmRelease holding such values. Top-level options other than the sections become `spec.global`; every
-`${VAR}` the config uses is declared in `spec.env` from a Secret named after the pipeline, because the
-importer cannot know which values are safe to write into Git.
+Accepts a Vector config (TOML, YAML or JSON), Helm values with `customConfig` (the vector chart's), or a Flux
+HelmRelease holding such values; `customConfig` is rendered as the chart's `tpl` renders it. YAML and JSON are
+read by the loader every YAML input goes through, with its limits. Top-level options other than the sections
+become `spec.global`; every `${VAR}` the config uses is declared in `spec.env` from a Secret named after the
+pipeline, because the importer cannot know which values are safe to write into Git.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,11 +16,12 @@ from typing import Any
 from reconciler import API_VERSION
 from reconciler.herald.catalog import SECTIONS
 from reconciler.herald.compile import dump_yaml
+from reconciler.herald.config_formats import FormatError, detect_format, read_json, read_toml
+from reconciler.herald.helm_tpl import UnrenderedAction, render_values
 from reconciler.herald.interpolation import references, strings
 from reconciler.load.yaml_documents import parse_documents
 from reconciler.model import Document, Location
 
-_TOML_SECTION = re.compile(r"^\s*\[[A-Za-z0-9_.\"-]+\]\s*$", re.M)
 # Parts of a Vector config that are not options of the running topology.
 _NOT_GLOBAL = frozenset({*SECTIONS, "tests"})
 _KIND_OF_VALUE = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
@@ -43,11 +44,20 @@ class ImportRequest:
 
 
 def _parse(text: str, path: str) -> list[Document]:
-    """The input's mappings, through the loader (and the limits) every YAML input gets; JSON is YAML too."""
+    """The input's mappings. TOML has no aliases to expand; YAML and JSON (which YAML reads) go through the
+    loader and the limits every YAML input gets, after JSON has been checked to be JSON."""
+    format_ = detect_format(text, path)
+    try:
+        if format_ == "toml":
+            return [Document(path, 0, read_toml(text), {})]
+        if format_ == "json":
+            read_json(text)
+    except FormatError as exc:
+        raise ImportFailure(str(exc), Location(path, *exc.position) if exc.position else None) from exc
+    except RecursionError:
+        pass  # deeper than the JSON parser goes: the loader says where its nesting limit is crossed
     parsed, problems = parse_documents(text, path)
     if problems:
-        if _TOML_SECTION.search(text):
-            raise ImportFailure("this looks like TOML; convert the config to YAML or JSON first")
         raise ImportFailure(problems[0].message, problems[0].location)
     return [Document(path, p.index, p.value, p.positions) for p in parsed if isinstance(p.value, Mapping)]
 
@@ -79,13 +89,19 @@ def _vector_config(document: Document) -> Mapping[str, Any] | None:
             return None
     custom = values.get("customConfig")
     if isinstance(custom, Mapping):
-        return custom
+        try:
+            return render_values(custom, ("customConfig",))
+        except UnrenderedAction as exc:
+            path = (*(("spec", "values") if document.kind == "HelmRelease" else ()), *exc.path)
+            raise ImportFailure(_unrendered(exc), document.location(*path)) from exc
     if any(section in values for section in SECTIONS):
         return values
     return None
 
 
 def find_vector_config(text: str, path: str = "-") -> Mapping[str, Any]:
+    """The Vector config in a file's text; `path` names it in messages, and its suffix, when known, tells the
+    format."""
     for document in _parse(text, path):
         config = _vector_config(document)
         if config is not None:
@@ -93,6 +109,14 @@ def find_vector_config(text: str, path: str = "-") -> Mapping[str, Any]:
     raise ImportFailure(
         "no Vector config found: expected sources/transforms/sinks, Helm values with customConfig, "
         "or a HelmRelease whose spec.values holds customConfig"
+    )
+
+
+def _unrendered(exc: UnrenderedAction) -> str:
+    where = ".".join(str(p) for p in exc.path)
+    return (
+        f"{where}: `{exc.action}` is a Helm template action import cannot render (the chart renders customConfig "
+        "with `tpl`); write Vector's own templates escaped, as {{`{{ field }}`}}"
     )
 
 

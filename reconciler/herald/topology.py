@@ -175,15 +175,16 @@ class _Graph:
             kinds: EventKinds = frozenset()
             for edge in incoming.get(cid, []):
                 carried = emitted.get((edge.upstream, edge.output), ALL_EVENT_KINDS)
-                if ctype is not None and carried and not carried & ctype.accepts:
+                accepted = ctype.accepted_kinds(component.body) if ctype is not None else ALL_EVENT_KINDS
+                if ctype is not None and carried and not carried & accepted:
                     self.fail(
-                        f"{component.label}: {ctype.name} accepts {_kinds_text(ctype.accepts)} only, but input "
+                        f"{component.label}: {ctype.name} accepts {_kinds_text(accepted)} only, but input "
                         f"`{_output_text(edge.upstream, edge.output)}` carries {_kinds_text(carried)}",
                         *component.input_path(edge.input_index),
                     )
                 kinds |= carried
             received[cid] = kinds
-            own = ctype.output_kinds(kinds) if ctype is not None else kinds or ALL_EVENT_KINDS
+            own = ctype.output_kinds(kinds, component.body) if ctype is not None else kinds or ALL_EVENT_KINDS
             for output, declared in self.outputs(component).items():
                 emitted[(cid, output)] = own if declared is None else declared
 

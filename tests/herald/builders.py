@@ -135,13 +135,14 @@ def _upstream_for(accepts: frozenset[str]) -> tuple[str, dict[str, object]]:
     """A source whose events the component accepts."""
     if "logs" in accepts:
         return "demo_logs", {"format": "json"}
-    return "internal_metrics", {}
+    if "metrics" in accepts:
+        return "internal_metrics", {}
+    return "vector", {"address": "0.0.0.0:6000"}
 
 
 def example_pipeline(ctype: ComponentType, catalog: Catalog) -> str:
     """A minimal valid pipeline around the first example of a component type."""
-    schema = catalog.schema(ctype)
-    options = dict(schema["examples"][0])
+    options = dict(catalog.example(ctype))
     component = {"type": ctype.name, **options}
     spec: dict[str, object] = {"team": "payments"}
     refs = sorted({r.name for _, text in strings(options) for r in references(text)})

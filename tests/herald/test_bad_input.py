@@ -47,6 +47,31 @@ CASES: dict[str, Case] = {
         "encoding: {codec: json}", "encodng: {codec: json}", "encodng:", ("encodng", "did you mean `encoding`")
     ),
     "wrong enum": Case("codec: json", "codec: jsn", "encoding: {codec: jsn}", ("encoding.codec", "'jsn'")),
+    "unknown key in a nested block": Case(
+        "extra_namespace_label_selector: team=payments\n",
+        "extra_namespace_label_selector: team=payments\n"
+        "      namespace_annotation_fields:\n        namespace_uid: .k8s.ns_uid\n",
+        "namespace_uid:",
+        ("unknown option `namespace_annotation_fields.namespace_uid`", "did you mean `namespace_labels`"),
+    ),
+    "misspelled option in a nested block": Case(
+        "encoding: {codec: json}",
+        "encoding: {codec: json}\n      buffer:\n        type: disk\n        max_sise: 268435488",
+        "max_sise:",
+        ("buffer.max_sise", "did you mean `max_size`"),
+    ),
+    "wrong type of a nested option": Case(
+        "encoding: {codec: json}",
+        "encoding: {codec: json}\n      healthcheck:\n        enabled: sometimes",
+        "enabled: sometimes",
+        ("healthcheck.enabled", "boolean", "'sometimes'"),
+    ),
+    "bad enum of a tagged option": Case(
+        "auth: {strategy: bearer,",
+        "auth: {strategy: oauth,",
+        "auth: {strategy: oauth",
+        ("auth.strategy", "'oauth'", "bearer"),
+    ),
     "logs into a metrics-only sink": Case(
         "    loki_rest:\n",
         "    metrics_out:\n      type: prometheus_exporter\n      inputs: [parse]\n    loki_rest:\n",

@@ -161,3 +161,90 @@ def test_global_options_are_vectors() -> None:
         "global: `api.enabled` must be of type boolean, not 'yes'",
         "global: unknown option `data_dri` for Vector's global options (did you mean `data_dir`?)",
     ]
+
+
+def test_codecs_decide_the_event_kinds_of_sources_and_sinks() -> None:
+    """A source decoding `native_json` emits metrics too; a sink encoding `text` takes metrics, `csv` does not."""
+
+    def spec(decoding: str, encoding: str) -> dict[str, object]:
+        source = {"type": "socket", "mode": "tcp", "address": "0.0.0.0:9000", "decoding": {"codec": decoding}}
+        sinks = {
+            "prom": {"type": "prometheus_exporter", "inputs": ["in"]},
+            "file": {"type": "file", "inputs": ["in"], "path": "/tmp/o", "encoding": {"codec": encoding}},
+        }
+        if encoding == "csv":
+            sinks["file"]["encoding"]["csv"] = {"fields": ["a"]}  # type: ignore[index]
+        return {"sources": {"in": source}, "sinks": sinks}
+
+    assert messages(spec("native_json", "text")) == []
+    assert messages(spec("influxdb", "json")) == []
+    assert messages(spec("json", "text")) == [
+        "sinks.prom: prometheus_exporter accepts metrics only, but input `in` carries logs"
+    ]
+    assert messages(spec("native_json", "csv")) == []  # logs among the kinds: Vector accepts the edge
+    assert messages(spec("influxdb", "csv")) == ["sinks.file: file accepts logs only, but input `in` carries metrics"]
+
+
+def test_exclusive_route_outputs_are_its_route_names() -> None:
+    spec = {
+        "sources": {"logs": {"type": "demo_logs", "format": "json"}},
+        "transforms": {
+            "split": {
+                "type": "exclusive_route",
+                "inputs": ["logs"],
+                "routes": [{"name": "errors", "condition": '.level == "error"'}],
+            }
+        },
+        "sinks": {
+            "errors": {"type": "blackhole", "inputs": ["split.errors"]},
+            "rest": {"type": "blackhole", "inputs": ["split._unmatched"]},
+            "typo": {"type": "blackhole", "inputs": ["split.eror"]},
+        },
+    }
+    (message,) = messages(spec)
+    assert message.startswith("sinks.typo: input `split.eror`") and "`split.errors`" in message
+
+
+def test_the_deprecated_http_source_is_a_source() -> None:
+    spec = {
+        "sources": {"webhook": {"type": "http", "address": "0.0.0.0:8000"}},
+        "sinks": {"out": {"type": "blackhole", "inputs": ["webhook"]}},
+    }
+    assert messages(spec) == []
+
+
+def test_messages_never_show_a_secret_nor_an_object_that_may_hold_one() -> None:
+    def with_auth(auth: dict[str, object]) -> list[str]:
+        source = {"type": "http_server", "address": "0.0.0.0:80", "auth": auth}
+        return messages({"sources": {"in": source}, "sinks": {"out": {"type": "blackhole", "inputs": ["in"]}}})
+
+    wrong_type = with_auth({"strategy": "basic", "username": "u", "password": 424242})
+    assert wrong_type == [  # a literal of any type is refused as a literal, and not repeated
+        "sources.in: `auth.password` is sensitive and must be a `${VAR}` backed by a secretRef in spec.env,"
+        " not a literal value"
+    ]
+    wrong_shape = with_auth({"strategy": "oauth", "username": "u", "password": "hunter2-literal"})
+    assert wrong_shape and not any("hunter2" in m for m in wrong_shape), wrong_shape
+    assert "sources.in: `auth.strategy` is 'oauth', expected one of: basic, custom" in wrong_shape
+    not_an_object = with_auth(["u", "hunter2-literal"])  # type: ignore[arg-type]
+    assert not_an_object and not any("hunter2" in m for m in not_an_object), not_an_object
+
+
+def test_a_bad_value_of_an_enumeration_lists_every_allowed_value() -> None:
+    """Vector's schema writes some enumerations as one branch per value: the message names them all."""
+    spec = {
+        "sources": {"in": {"type": "demo_logs", "format": "json"}},
+        "sinks": {
+            "out": {
+                "type": "kafka",
+                "inputs": ["in"],
+                "bootstrap_servers": "k:9092",
+                "topic": "t",
+                "encoding": {"codec": "json"},
+                "compression": "zstdd",
+            }
+        },
+    }
+    assert messages(spec) == [
+        "sinks.out: `compression` is 'zstdd', expected one of: none, gzip, snappy, lz4, zstd (did you mean `zstd`?)"
+    ]

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
+from reconciler.herald.config_formats import detect_format
+from reconciler.herald.helm_tpl import render_values
 from reconciler.herald.importer import ImportFailure, ImportRequest, find_vector_config, import_pipeline
 from tests.conftest import PortalRun, write_files
 from tests.herald.builders import REFERENCE_VALUES, UPSTREAM, repo_files
@@ -49,9 +51,12 @@ def test_reference_configs_round_trip(values: Path, tmp_path: Path, portal: Call
     validated = portal("validate", tmp_path / "repo")
     assert validated.code == 0 and validated.out == "", validated.out
     assert portal("compile", tmp_path / "repo", "--out", tmp_path / "out").code == 0
+    # The chart renders customConfig with `tpl`: Vector runs `{{cluster}}` where the values say {{ `{{cluster}}` }}.
+    rendered = render_values(original)
     for compiled in (f"pipelines/{name}.vector.yaml", "clusters/prd-eu-1/vector-aggregator.yaml"):
-        config = yaml.safe_load((tmp_path / "out" / compiled).read_text())
-        assert inputs_as_sets(config) == inputs_as_sets(original), compiled
+        text = (tmp_path / "out" / compiled).read_text()
+        assert inputs_as_sets(yaml.safe_load(text)) == inputs_as_sets(rendered), compiled
+        assert "{{cluster}}" in text and "`" not in text
 
 
 PLAIN = """\
@@ -112,27 +117,34 @@ def test_targets_by_labels_or_by_names() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "says"),
+    ("text", "says", "where"),
     [
-        ('[sources.app]\ntype = "file"\ninclude = ["/var/log/a.log"]\n', "TOML"),
-        ("sources: [unclosed\n", "invalid YAML"),
-        ('{"sources": ', "invalid YAML"),
-        ("kind: ConfigMap\ndata: {}\n", "no Vector config found"),
+        ('[sources.app]\ntype = "file"\ninclude = \n', "not valid TOML", (3, 11)),
+        ("sources: [unclosed\n", "invalid YAML", (2, 1)),
+        ('{"sources": ', "not valid JSON", (1, 13)),
+        ("kind: ConfigMap\ndata: {}\n", "no Vector config found", None),
     ],
 )
-def test_what_is_not_a_vector_config(text: str, says: str) -> None:
-    with pytest.raises(ImportFailure, match=says):
+def test_what_is_not_a_vector_config(text: str, says: str, where: tuple[int, int] | None) -> None:
+    with pytest.raises(ImportFailure, match=says) as failure:
         find_vector_config(text)
+    location = failure.value.location
+    assert (location.line, location.column) == where if location else where is None
 
 
 def test_cli_writes_the_document_or_explains(tmp_path: Path, portal: Callable[..., PortalRun]) -> None:
-    write_files(tmp_path, {"vector.yaml": PLAIN, "vector.toml": "[sources.a]\ntype = 'file'\n"})
+    write_files(tmp_path, {"vector.yaml": PLAIN, "vector.toml": "[sources.a]\ntype = \n"})
     result = portal("pipeline", "import", tmp_path / "vector.yaml", "--name", "app", "--team", "payments",
                     "-o", tmp_path / "out" / "app.yaml")  # fmt: skip
     assert result.code == 0 and result.out == ""
     assert yaml.safe_load((tmp_path / "out" / "app.yaml").read_text())["metadata"] == {"name": "app"}
     bad = portal("pipeline", "import", tmp_path / "vector.toml", "--name", "app", "--team", "payments")
-    assert bad.code == 1 and "TOML" in bad.err and "Traceback" not in bad.err
+    assert (
+        bad.code == 1
+        and "not valid TOML" in bad.err
+        and f"{tmp_path / 'vector.toml'}:2:" in bad.err
+        and "Traceback" not in bad.err
+    )
     missing = portal("pipeline", "import", tmp_path / "nope.yaml", "--name", "app", "--team", "payments")
     assert missing.code == 2 and "cannot read" in missing.err
     bad_name = portal("pipeline", "import", tmp_path / "vector.yaml", "--name", "App_1", "--team", "payments")
@@ -166,3 +178,108 @@ def test_what_cannot_be_imported_is_a_located_error(
     assert result.code == 1
     assert result.err.startswith(f"{tmp_path / 'in.yaml'}:{error}"), result.err
     assert "internal error" not in result.err and "Traceback" not in result.err
+
+
+TOML = """\
+# Vector's original format
+data_dir = "/var/lib/vector"
+
+[sources.app]
+type = "file"
+include = ["/var/log/app.log"]
+
+[transforms.parse]
+type = "remap"
+inputs = ["app"]
+source = '''
+. = parse_json!(.message)
+'''
+
+[sinks.out]
+type = "http"
+inputs = ["parse"]
+uri = "${COLLECTOR_URL}"
+encoding.codec = "json"
+auth = { strategy = "bearer", token = "${COLLECTOR_TOKEN}" }
+"""
+
+
+@pytest.mark.parametrize("name", ["vector.toml", "vector.conf", None])
+def test_toml_is_read_by_its_suffix_or_its_content(name: str | None) -> None:
+    """A TOML file starting with top-level `key = value` pairs was read as YAML (one string, no config)."""
+    expected = {k: v for k, v in yaml.safe_load(PLAIN).items() if k != "tests"}
+    expected["transforms"]["parse"]["inputs"] = ["app"]
+    expected["transforms"]["parse"]["source"] = ". = parse_json!(.message)\n"
+    assert find_vector_config(TOML, name) == expected
+
+
+def test_the_suffix_decides_over_the_content() -> None:
+    with pytest.raises(ImportFailure, match="not valid JSON"):
+        find_vector_config("sources: {}\n", "vector.json")
+    assert find_vector_config(json.dumps({"sinks": {}}), "vector.yaml") == {"sinks": {}}
+
+
+HELM_VALUES = """\
+role: Agent
+customConfig:
+  sinks:
+    loki:
+      type: loki
+      inputs: [k8s]
+      endpoint: http://loki:3100
+      encoding: {codec: json}
+      labels:
+        raw: '{{`{{ source_type }}`}}'
+        quoted: '{{ "{{ kubernetes.pod_name }}" }}'
+        trimmed: 'ns- {{- `{{ kubernetes.pod_namespace }}` -}} -x'
+        commented: '{{/* set by the chart */}}{{`{{ host }}`}}'
+        plain: no templates here
+"""
+
+
+def test_helm_tpl_escapes_become_what_helm_renders() -> None:
+    labels = find_vector_config(HELM_VALUES)["sinks"]["loki"]["labels"]
+    assert labels == {
+        "raw": "{{ source_type }}",
+        "quoted": "{{ kubernetes.pod_name }}",
+        "trimmed": "ns-{{ kubernetes.pod_namespace }}-x",
+        "commented": "{{ host }}",
+        "plain": "no templates here",
+    }
+    release = {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "spec": {"values": {}}}
+    release["spec"]["values"] = yaml.safe_load(HELM_VALUES)
+    assert find_vector_config(yaml.safe_dump(release))["sinks"]["loki"]["labels"] == labels
+
+
+def test_a_plain_vector_config_keeps_its_templates_as_written() -> None:
+    text = "sinks:\n  out:\n    type: console\n    key: '{{`{{ host }}`}}'\n"
+    assert find_vector_config(text)["sinks"]["out"]["key"] == "{{`{{ host }}`}}"
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["{{ .Release.Name }}", "{{ source_type }}", '{{ include "vector.fullname" . }}', "{{`unterminated }}"],
+)
+def test_a_helm_action_import_cannot_render_is_refused_at_its_place(action: str) -> None:
+    text = f"customConfig:\n  sinks:\n    out:\n      type: http\n      uri: 'http://{action}:80'\n"
+    with pytest.raises(ImportFailure) as failure:
+        find_vector_config(text)
+    message, location = str(failure.value), failure.value.location
+    assert message.startswith("customConfig.sinks.out.uri: ")
+    assert location is not None and (location.line, location.column) == (5, 7)
+    assert "tpl" in message and "{{`{{ field }}`}}" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('data_dir = "/var/lib/vector"\n', "toml"),
+        ("[sources.in]\ntype = \n", "toml"),  # broken, but TOML: its error is TOML's
+        ("sources:\n  in:\n    type: stdin\n", "yaml"),
+        ("transforms:\n  t:\n    source: |\n      .a = 1\n      .b = [1, 2]\n", "yaml"),  # VRL looks like TOML
+        ("sources:\n  in:\n    include:\n      [/var/log/a.log]\n", "yaml"),
+        ('  {"sources": {}}', "json"),
+    ],
+)
+def test_the_format_is_told_by_the_content_without_a_suffix(text: str, expected: str) -> None:
+    assert detect_format(text) == expected
