@@ -16,8 +16,8 @@ from reconciler.cli.reconcile import (
     desired_state,
     run_clusters,
 )
+from reconciler.kube.cluster_reconcile import ReconcileOptions
 from reconciler.kube.connect import in_cluster_available
-from reconciler.kube.reconcile import ReconcileOptions
 from reconciler.kube.report import plan_lines, report_json
 
 

@@ -22,9 +22,9 @@ from reconciler.cli.compile import gather_manifests, manifest_producers, write_o
 from reconciler.cli.options import UsageError, add_source_arguments, load_repository
 from reconciler.herald.workloads import DEFAULT_SETTINGS
 from reconciler.kube.client import DEFAULT_REQUEST_TIMEOUT, KubeClient
+from reconciler.kube.cluster_reconcile import ClusterReport, Progress, ReconcileOptions, reconcile_cluster
 from reconciler.kube.connect import ConnectError, connect, find_kubeconfig, in_cluster_available
 from reconciler.kube.objects import key_of
-from reconciler.kube.reconcile import ClusterReport, Progress, ReconcileOptions, reconcile_cluster
 from reconciler.kube.report import report_json, report_lines
 from reconciler.kube.servers import contested_objects, server_identity
 from reconciler.model.kinds import Cluster, RepoModel

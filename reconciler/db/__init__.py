@@ -16,7 +16,7 @@ DATABASE_URL_VARIABLE = "PORTAL_DATABASE_URL"  # here, so commands that may not 
 
 def __getattr__(name: str) -> Any:
     if name == "record_reconcile":
-        from reconciler.db.reconcile import record_reconcile
+        from reconciler.db.record import record_reconcile
 
         return record_reconcile
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

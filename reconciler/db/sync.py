@@ -20,8 +20,8 @@ from psycopg.types.json import Jsonb
 
 from reconciler.db.errors import InvalidCommit
 from reconciler.db.link import Link, adapted, stored_columns, upsert_statement
-from reconciler.db.plan import AuditEntry, Plan, StoredPipelineVersion, StoredRow, StoredState, plan
 from reconciler.db.rows import DesiredState, RowCache, SyncBase, desired_state
+from reconciler.db.sync_plan import AuditEntry, Plan, StoredPipelineVersion, StoredRow, StoredState, plan
 from reconciler.db.tables import APPEND_ONLY, PIPELINE_VERSIONS, SYNCED_TABLES, Table
 from reconciler.herald.catalog import default_catalog
 from reconciler.keeper.policy import PLATFORM_TEAM

@@ -11,11 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 
 from reconciler.kube.client import KubeClient, KubeError, Unreachable, object_path
+from reconciler.kube.cluster_plan import Change
 from reconciler.kube.compare import differences
 from reconciler.kube.discovery import Discovery, KindUnavailable, Resource
 from reconciler.kube.objects import ObjectKey, apply_rank, is_ours, key_of
 from reconciler.kube.outcome import Outcome, Result
-from reconciler.kube.plan import Change
 from reconciler.model.ownership import INSTANCE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE
 
 

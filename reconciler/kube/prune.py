@@ -5,9 +5,9 @@ our labels), in reverse apply order, each bound to the uid we listed so a same-n
 from __future__ import annotations
 
 from reconciler.kube.client import KubeClient, KubeError, Unreachable
+from reconciler.kube.cluster_plan import ClusterPlan
 from reconciler.kube.discovery import Discovery, KindUnavailable
 from reconciler.kube.outcome import Outcome
-from reconciler.kube.plan import ClusterPlan
 
 
 def prune(client: KubeClient, discovery: Discovery, plan: ClusterPlan) -> list[Outcome]:

@@ -9,10 +9,10 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from reconciler.kube.cluster_plan import ClusterPlan
+from reconciler.kube.cluster_reconcile import ClusterReport
 from reconciler.kube.compare import FieldChange
 from reconciler.kube.objects import ObjectKey
-from reconciler.kube.plan import ClusterPlan
-from reconciler.kube.reconcile import ClusterReport
 
 _PLAN_MARKS = {"create": "+", "update": "~", "drift": "!"}
 _ORDER = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.kube.plan import ClusterPlan
-from reconciler.kube.reconcile import ClusterReport
+from reconciler.kube.cluster_plan import ClusterPlan
+from reconciler.kube.cluster_reconcile import ClusterReport
 from tests.apply.conftest import Platform
 
 BUTLER_GROUP = r"^/apis/butler\.butlerlabs\.dev/v1alpha1$"
@@ -51,7 +51,7 @@ def test_an_entry_is_dropped_only_once_its_object_is_confirmed_gone(platform: Pl
 
 
 def test_a_kind_error_is_recorded_as_the_clusters_failure() -> None:
-    from reconciler.db.reconcile import cluster_outcome  # psycopg: imported only here
+    from reconciler.db.record import cluster_outcome  # psycopg: imported only here
 
     plan = ClusterPlan((), (), (), {}, errors=("Workspace (butler.butlerlabs.dev/v1alpha1): discovery failed",))
     outcome = cluster_outcome(ClusterReport("mgmt", "ok", plan=plan))

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from reconciler.kube.client import KubeClient
+from reconciler.kube.cluster_reconcile import ReconcileOptions, reconcile_cluster
 from reconciler.kube.connect import ConnectError, connect, find_kubeconfig
-from reconciler.kube.reconcile import ReconcileOptions, reconcile_cluster
 from reconciler.model.kinds import Cluster, ClusterWorkspaces, Connection, SecretKeyRef
 from tests.kube_emulator.fixtures import EmulatorCluster
 from tests.kube_emulator.threaded import EmulatorThread

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from reconciler.kube.cluster_plan import plan_cluster
 from reconciler.kube.compare import REDACTED, differences, redacted, removed_fields
 from reconciler.kube.health import assess
 from reconciler.kube.inventory import Inventory, InventoryError, decode, encode, inventory_name
 from reconciler.kube.objects import ObjectKey, hash_annotation, key_of, stamped
-from reconciler.kube.plan import plan_cluster
 
 
 def configmap(name: str, namespace: str = "apps", **data: str) -> dict[str, Any]:

@@ -16,8 +16,8 @@ import kubernetes
 import pytest
 
 from reconciler.kube.client import KubeClient
+from reconciler.kube.cluster_reconcile import ClusterReport, ReconcileOptions, reconcile_cluster
 from reconciler.kube.objects import DriftMode
-from reconciler.kube.reconcile import ClusterReport, ReconcileOptions, reconcile_cluster
 
 pytestmark = [
     pytest.mark.realcluster,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from reconciler.kube.client import KubeClient
+from reconciler.kube.cluster_plan import ClusterPlan, Prune
 from reconciler.kube.discovery import Discovery
 from reconciler.kube.objects import ObjectKey
-from reconciler.kube.plan import ClusterPlan, Prune
 from reconciler.kube.prune import prune
 from tests.apply.conftest import WORKSPACES, Platform
 

@@ -21,10 +21,10 @@ from psycopg import sql
 
 from reconciler.db.link import Link, adapted, stored_columns
 from reconciler.db.migrations import migrate
-from reconciler.db.plan import StoredState, plan
 from reconciler.db.rows import RowCache, desired_state
 from reconciler.db.server import EmbeddedServer
 from reconciler.db.sync import AUDIT_COLUMNS, SyncResult, _audit_row, sync_commit
+from reconciler.db.sync_plan import StoredState, plan
 from reconciler.herald.catalog import default_catalog
 from reconciler.load.sources import working_tree
 from reconciler.validate import Validation, validate_source

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 from reconciler.db import tables as t
-from reconciler.db.plan import StoredRow, StoredState, diff_table, plan
 from reconciler.db.rows import DesiredState
+from reconciler.db.sync_plan import StoredRow, StoredState, diff_table, plan
 from reconciler.db.tables import Row, make_row, row_id
 
 ARTIFACT = ("networking", "vpc", "aws")

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reconciler import db
+from reconciler.kube.cluster_reconcile import ClusterReport
 from reconciler.kube.health import Health
 from reconciler.kube.objects import ObjectKey
 from reconciler.kube.outcome import Outcome
-from reconciler.kube.reconcile import ClusterReport
 from reconciler.load.sources import git_commit
 from reconciler.validate import validate_source
 from tests.db.conftest import TemplateRepo

@@ -11,12 +11,12 @@ from typing import Any, Literal
 from reconciler.kube import inventory as inventories
 from reconciler.kube.apply import apply_changes, bounded
 from reconciler.kube.client import KubeClient, KubeError, Unreachable
+from reconciler.kube.cluster_plan import ClusterPlan, Kind, plan_cluster
 from reconciler.kube.discovery import Discovery, DiscoveryFailed, Resource, UnknownKind
 from reconciler.kube.health import Health, assess, has_health, wait
 from reconciler.kube.inventory import Inventory
 from reconciler.kube.objects import DriftMode, ObjectKey, is_ours, key_of, ownership_selector, stamped
 from reconciler.kube.outcome import Outcome
-from reconciler.kube.plan import ClusterPlan, Kind, plan_cluster
 from reconciler.kube.prune import prune
 
 Status = Literal["ok", "failed", "unreachable"]

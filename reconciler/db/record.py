@@ -21,7 +21,7 @@ from reconciler.db.sync import sync_commit
 from reconciler.validate import Validation
 
 if TYPE_CHECKING:  # the kube package is only needed for its types here
-    from reconciler.kube.reconcile import ClusterReport
+    from reconciler.kube.cluster_reconcile import ClusterReport
 
 APPLIED = frozenset({"created", "configured", "drift corrected"})
 DRIFTED = frozenset({"drift corrected", "drift reported"})
