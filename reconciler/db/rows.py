@@ -41,7 +41,7 @@ _T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
-class Placement:
+class DeploymentPlacement:
     cluster: str
     role: str
 
@@ -57,12 +57,12 @@ class CompiledPipeline:
     vector_config: str
     dag: Mapping[str, Any]
     document: Mapping[str, Any]
-    placements: tuple[Placement, ...]
+    placements: tuple[DeploymentPlacement, ...]
     digest: str  # of all the above: what the pipeline versions and deployments are made from
 
 
 @dataclass(frozen=True, slots=True)
-class DesiredState:
+class DesiredRows:
     rows: Mapping[str, tuple[Row, ...]]  # table name → rows, for every table but the pipeline versions
     pipelines: tuple[CompiledPipeline, ...]
     table_digests: Mapping[str, str]  # per table; the pipeline versions and deployments share the compiled digest
@@ -365,10 +365,10 @@ def compiled_pipeline(
     compiled = (cache or RowCache()).get(
         _document_key("Vector", pipeline.doc, id(catalog)), partial(_compile, pipeline, catalog)
     )
-    seen: dict[Placement, None] = {}
+    seen: dict[DeploymentPlacement, None] = {}
     for target in pipeline.targets:
         for cluster in model.clusters_matching(target):
-            seen.setdefault(Placement(cluster.name, target.role))
+            seen.setdefault(DeploymentPlacement(cluster.name, target.role))
     placements = tuple(sorted(seen, key=lambda p: (p.cluster, p.role)))
     return CompiledPipeline(
         pipeline_id=row_id(t.PIPELINES, pipeline.name),
@@ -444,9 +444,9 @@ def _artifact_rows(
     return artifact_row(state, readme), tuple(pair for v in state.versions for pair in version_rows(state, v))
 
 
-def desired_state(
+def desired_rows(
     model: RepoModel, read_text: ReadText, catalog: Catalog, cache: RowCache | None = None, base: SyncBase | None = None
-) -> DesiredState:
+) -> DesiredRows:
     """Every row the commit declares, as Keeper and Herald would hold it for a merged commit (with `base`, inline
     policies judged by what the database held)."""
     cache = cache or RowCache()
@@ -495,7 +495,7 @@ def desired_state(
     compiled = content_hash([p.digest for p in pipelines])
     table_digests |= {t.PIPELINE_VERSIONS.name: compiled, t.PIPELINE_DEPLOYMENTS.name: compiled}
     digest = content_hash(sorted(table_digests.items()))
-    return DesiredState(frozen, pipelines, table_digests, digest)
+    return DesiredRows(frozen, pipelines, table_digests, digest)
 
 
 def _authority_documents(model: RepoModel) -> Iterator[Document]:

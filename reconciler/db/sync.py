@@ -20,7 +20,7 @@ from psycopg.types.json import Jsonb
 
 from reconciler.db.errors import InvalidCommit
 from reconciler.db.link import Link, adapted, stored_columns, upsert_statement
-from reconciler.db.rows import DesiredState, RowCache, SyncBase, desired_state
+from reconciler.db.rows import DesiredRows, RowCache, SyncBase, desired_rows
 from reconciler.db.sync_plan import AuditEntry, Plan, StoredPipelineVersion, StoredRow, StoredState, plan
 from reconciler.db.tables import APPEND_ONLY, PIPELINE_VERSIONS, SYNCED_TABLES, Table
 from reconciler.herald.catalog import default_catalog
@@ -155,7 +155,7 @@ def _start_run(link: Link, commit: str | None, digest: str, status: str, started
     return int(row[0])
 
 
-def _write_marker(link: Link, commit: str | None, desired: DesiredState, sync_run_id: int, inputs: str | None) -> None:
+def _write_marker(link: Link, commit: str | None, desired: DesiredRows, sync_run_id: int, inputs: str | None) -> None:
     link.execute(
         "INSERT INTO sync_state (id, commit_sha, digest, table_digests, sync_run_id, synced_at, input_digest)"
         " VALUES (true, %s, %s, %s, %s, now(), %s)"
@@ -166,9 +166,9 @@ def _write_marker(link: Link, commit: str | None, desired: DesiredState, sync_ru
     )
 
 
-def sync_desired_state(
+def sync_desired_rows(
     conn: psycopg.Connection,
-    desired: DesiredState,
+    desired: DesiredRows,
     *,
     commit: str | None,
     author: str | None,
@@ -272,8 +272,8 @@ def sync_commit(
         raise InvalidCommit("\n".join([*(d.format() for d in taken), f"{len(taken)} error(s): nothing synced"]))
     # The first sync has no base: the commit judges itself, as `validate` does without --base.
     base = SyncBase(recorded, validation.source.author) if marker is not None else None
-    desired = desired_state(validation.model, validation.source.read_text, default_catalog(), cache, base)
-    return sync_desired_state(
+    desired = desired_rows(validation.model, validation.source.read_text, default_catalog(), cache, base)
+    return sync_desired_rows(
         conn, desired, commit=commit, author=validation.source.author, before_marker=before_marker, inputs=inputs
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.db import tables as t
-from reconciler.db.rows import CompiledPipeline, DesiredState
+from reconciler.db.rows import CompiledPipeline, DesiredRows
 from reconciler.db.tables import APPEND_ONLY, SYNCED_TABLES, Row, Table, make_row
 
 
@@ -245,7 +245,7 @@ def diff_table(
 
 
 def plan(
-    desired: DesiredState,
+    desired: DesiredRows,
     stored: StoredState,
     author: str,
     commit: str | None,

@@ -101,7 +101,7 @@ def _unknown_keys(err: jsonschema.ValidationError, root: Mapping[str, Any]) -> l
 
 
 @dataclass(frozen=True, slots=True)
-class Subject:
+class OptionsSubject:
     """What is being checked, for messages and locations."""
 
     label: str  # "sinks.loki_errors", "global"
@@ -140,7 +140,7 @@ def _kind_of(value: Any) -> str:
     return "null" if value is None else "a string"
 
 
-def _message(subject: Subject, err: jsonschema.ValidationError, where: str) -> str:
+def _message(subject: OptionsSubject, err: jsonschema.ValidationError, where: str) -> str:
     """The message of one error. A secret's value is never shown, nor a whole object (it may hold secrets)."""
     label, owner = subject.label, subject.owner
     at = f"`{where}`" if where else "the options"
@@ -169,7 +169,7 @@ def _message(subject: Subject, err: jsonschema.ValidationError, where: str) -> s
 
 
 def schema_findings(
-    value: Any, fast: Any, explainer: Callable[[], jsonschema.Validator], subject: Subject
+    value: Any, fast: Any, explainer: Callable[[], jsonschema.Validator], subject: OptionsSubject
 ) -> list[Diagnostic]:
     """Located errors of `value` against a schema: the fast validator decides, the explainer (made only for
     invalid values) says why."""
@@ -218,11 +218,11 @@ def schema_findings(
 
 
 def check_options(component: Component, ctype: ComponentType, catalog: Catalog, doc: Document) -> list[Diagnostic]:
-    subject = Subject(component.label, ctype.name, component.path, doc, catalog.schema(ctype), ctype.sensitive)
+    subject = OptionsSubject(component.label, ctype.name, component.path, doc, catalog.schema(ctype), ctype.sensitive)
     return schema_findings(component.options, catalog.validator(ctype), lambda: catalog.explainer(ctype), subject)
 
 
 def check_global_options(options: Mapping[str, Any], catalog: Catalog, doc: Document) -> list[Diagnostic]:
-    subject = Subject("global", "Vector's global options", ("spec", "global"), doc, catalog.global_schema())
+    subject = OptionsSubject("global", "Vector's global options", ("spec", "global"), doc, catalog.global_schema())
     fast, explainer = catalog.global_validators()
     return schema_findings(dict(options), fast, explainer, subject)

@@ -21,7 +21,7 @@ from psycopg import sql
 
 from reconciler.db.link import Link, adapted, stored_columns
 from reconciler.db.migrations import migrate
-from reconciler.db.rows import RowCache, desired_state
+from reconciler.db.rows import RowCache, desired_rows
 from reconciler.db.server import EmbeddedServer
 from reconciler.db.sync import AUDIT_COLUMNS, SyncResult, _audit_row, sync_commit
 from reconciler.db.sync_plan import StoredState, plan
@@ -66,7 +66,7 @@ def validated_repo(root: Path, documents: int) -> Validation:
 
 def peer_insert_row_by_row(url: str, validation: Validation) -> tuple[float, int, int]:
     """The same rows a cold sync writes, each with its own INSERT round trip, in one transaction."""
-    desired = desired_state(validation.model, validation.source.read_text, default_catalog())
+    desired = desired_rows(validation.model, validation.source.read_text, default_catalog())
     changes = plan(desired, StoredState({}, {}), "bench@acme.dev", None)
     with psycopg.connect(url) as conn:
         link = Link(conn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from reconciler.db import tables as t
-from reconciler.db.rows import DesiredState
+from reconciler.db.rows import DesiredRows
 from reconciler.db.sync_plan import StoredRow, StoredState, diff_table, plan
 from reconciler.db.tables import Row, make_row, row_id
 
@@ -64,7 +64,7 @@ def test_an_approval_names_the_approver_and_a_yank_the_yanker() -> None:
 
 
 def test_nothing_declared_and_nothing_stored_plans_nothing() -> None:
-    empty = DesiredState({table.name: () for table in t.SYNCED_TABLES}, (), {}, "digest")
+    empty = DesiredRows({table.name: () for table in t.SYNCED_TABLES}, (), {}, "digest")
     result = plan(empty, StoredState({}, {}), "alice@acme.dev", None)
     assert result.is_empty and result.counts() == {}
 
@@ -93,7 +93,7 @@ def test_a_deleted_parent_takes_its_children_with_one_audit_row_each() -> None:
         },
         {},
     )
-    empty = DesiredState({table.name: () for table in t.SYNCED_TABLES}, (), {}, "digest")
+    empty = DesiredRows({table.name: () for table in t.SYNCED_TABLES}, (), {}, "digest")
     result = plan(empty, held, "alice@acme.dev", None, frozenset({t.TEAMS.name, t.TEAM_MEMBERS.name}))
     assert result.counts() == {"teams": {"deleted": 1}, "team_members": {"deleted": 1}}
     assert sorted(a.action for a in result.audit) == ["team.deleted", "team_member.deleted"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.db.rows import RowCache, desired_state
+from reconciler.db.rows import RowCache, desired_rows
 from reconciler.herald.catalog import default_catalog
 from reconciler.load.sources import working_tree
 from reconciler.validate import validate_source
@@ -17,7 +17,7 @@ VPC = "artifacts/vpc/artifact.yaml"
 def rows_of(root: Path, cache: RowCache | None = None):
     validation = validate_source(working_tree(root))
     assert not validation.errors
-    return desired_state(validation.model, validation.source.read_text, default_catalog(), cache)
+    return desired_rows(validation.model, validation.source.read_text, default_catalog(), cache)
 
 
 def test_cached_rows_equal_fresh_rows_after_a_change(tmp_path: Path) -> None:

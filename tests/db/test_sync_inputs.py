@@ -26,7 +26,7 @@ def test_a_synced_commit_is_current_without_deriving_rows(
         def no_rows(*_args: object, **_kwargs: object) -> None:
             raise AssertionError("rows were derived for a commit already synced")
 
-        monkeypatch.setattr(sync_module, "desired_state", no_rows)
+        monkeypatch.setattr(sync_module, "desired_rows", no_rows)
         again = sync_commit(conn, validation)
     assert (again.status, again.commit, again.round_trips) == ("current", template_repo.head, 2)
 
