@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from reconciler.kube.objects import DRIFT_ANNOTATION, DRIFT_MODES, CompiledIdentity, ObjectKey
+from reconciler.kube.objects import CompiledIdentity, ObjectKey
 from reconciler.model.kinds import Cluster, RepoModel, Workspace, WorkspaceTemplate
-from reconciler.model.ownership import ownership_labels
+from reconciler.model.ownership import DRIFT_ANNOTATION, DRIFT_MODES, ownership_labels
 
 API_VERSION = "butler.butlerlabs.dev/v1alpha1"
 TENANT_LABEL = "butler.butlerlabs.dev/tenant"

@@ -18,7 +18,6 @@ from reconciler.kube.client import FIELD_MANAGER
 from reconciler.kube.compare import FieldChange, differences, redacted, removed_fields
 from reconciler.kube.inventory import Inventory
 from reconciler.kube.objects import (
-    DriftMode,
     ObjectKey,
     apply_rank,
     desired_hash,
@@ -27,6 +26,7 @@ from reconciler.kube.objects import (
     is_foundation,
     key_of,
 )
+from reconciler.model.ownership import DriftMode
 
 Action = Literal["create", "update", "drift"]
 Kind = tuple[str, str]  # (apiVersion, kind)

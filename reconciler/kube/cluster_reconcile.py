@@ -15,9 +15,10 @@ from reconciler.kube.cluster_plan import ClusterPlan, Kind, plan_cluster
 from reconciler.kube.discovery import Discovery, DiscoveryFailed, Resource, UnknownKind
 from reconciler.kube.health import Health, assess, has_health, wait
 from reconciler.kube.inventory import Inventory
-from reconciler.kube.objects import DriftMode, ObjectKey, is_ours, key_of, ownership_selector, stamped
+from reconciler.kube.objects import ObjectKey, is_ours, key_of, ownership_selector, stamped
 from reconciler.kube.outcome import Outcome
 from reconciler.kube.prune import prune
+from reconciler.model.ownership import DriftMode
 
 Status = Literal["ok", "failed", "unreachable"]
 Progress = Callable[[str], None]

@@ -7,15 +7,19 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 from reconciler.model.document import Document
-from reconciler.model.ownership import DESIRED_HASH_ANNOTATION, INSTANCE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE
+from reconciler.model.ownership import (
+    DESIRED_HASH_ANNOTATION,
+    DRIFT_ANNOTATION,
+    DRIFT_MODES,
+    INSTANCE_LABEL,
+    MANAGED_BY_LABEL,
+    MANAGED_BY_VALUE,
+    DriftMode,
+)
 
-DriftMode = Literal["correct", "warn", "ignore"]
-DRIFT_MODES: tuple[DriftMode, ...] = ("correct", "warn", "ignore")
-# An object may choose its own drift mode over its cluster's.
-DRIFT_ANNOTATION = "portal.butlerlabs.dev/drift"
 # Applied before everything else (other objects live in them or are of their kinds), pruned never by default.
 FOUNDATION_KINDS = ("CustomResourceDefinition", "Namespace")
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from reconciler.model.document import Document
+from reconciler.model.ownership import DriftMode
 
 Role = Literal["admin", "operator", "viewer"]
 ROLES: tuple[Role, ...] = ("admin", "operator", "viewer")
@@ -94,7 +95,7 @@ class Cluster:
     team: str | None
     connection: Connection
     tenant_cluster_ref: ObjectRef | None
-    drift: Literal["correct", "warn", "ignore"]
+    drift: DriftMode
     workspaces: ClusterWorkspaces
 
 

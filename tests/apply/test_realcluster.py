@@ -17,7 +17,7 @@ import pytest
 
 from reconciler.kube.client import KubeClient
 from reconciler.kube.cluster_reconcile import ClusterReport, ReconcileOptions, reconcile_cluster
-from reconciler.kube.objects import DriftMode
+from reconciler.model.ownership import DriftMode
 
 pytestmark = [
     pytest.mark.realcluster,
