@@ -31,11 +31,13 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 # The whole job on embedded defaults: validate the starter repo, reconcile it (with no cluster configured the
-# compiled manifests go to .portal/export/), sync it into the embedded PostgreSQL and show the rows per table.
+# compiled manifests are exported to build/export/), sync it into the embedded PostgreSQL of its state dir and show
+# the rows per table. The server keeps running for later commands.
 run: $(STAMP)
 	$(VENV)/bin/portal validate repo-template
-	$(VENV)/bin/portal reconcile repo-template
-	$(VENV)/bin/portal db status
+	$(VENV)/bin/portal reconcile repo-template --export build/export
+	$(VENV)/bin/portal db status repo-template
+	@echo "The embedded PostgreSQL named above keeps running for later commands; stop it with: $(VENV)/bin/portal db stop repo-template"
 
 test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)

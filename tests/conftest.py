@@ -38,6 +38,13 @@ def run_portal_in_process(*args: str | os.PathLike[str]) -> PortalRun:
     return PortalRun(code, out.getvalue(), err.getvalue())
 
 
+@pytest.fixture(autouse=True)
+def private_state_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per-user state never lands in the real home: a command without --state-dir or PORTAL_STATE_DIR (and the
+    processes a test starts) keeps it under a temporary XDG_STATE_HOME."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))
+
+
 @pytest.fixture
 def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., PortalRun]:
     """Run `portal ARGS` in-process, with its state dir inside the test's tmp dir."""

@@ -1,8 +1,10 @@
-"""The `portal` command line: one module per command, each with `register(subparsers)` and `run(args)`."""
+"""The `portal` command line: one module per command, each with `register(subparsers)` and `run(args)`.
+
+Only the command being run is imported (with its dependencies): `portal --help` and `--version` import none.
+"""
 
 from __future__ import annotations
 
-import argparse
 import atexit
 import gc
 import importlib
@@ -11,33 +13,36 @@ import sys
 from collections.abc import Sequence
 
 from reconciler import __version__
-from reconciler.cli.options import UsageError
+from reconciler.cli.options import PortalParser, UsageError
 
-# Command modules under reconciler.cli, in the order `portal --help` lists them.
-COMMANDS = (
-    "validate",
-    "init",
-    "schemas",
-    "compile",
-    "pipeline",
-    "codeowners",
-    "reconcile",
-    "plan",
-    "db",
-    "versions",
-)
+# Command modules under reconciler.cli, in the order `portal --help` lists them, with their one-line help.
+COMMANDS = {
+    "validate": "check every document: schemas, references, rules",
+    "init": "create a new platform repo from the starter template",
+    "schemas": "work with the JSON Schemas of the repo kinds",
+    "compile": "write the Vector configs and the Kubernetes manifests a commit compiles to",
+    "pipeline": "work with telemetry Pipelines",
+    "codeowners": "write a CODEOWNERS file from the Teams",
+    "reconcile": "apply a commit to its clusters: server-side apply, inventory, prune, drift, health",
+    "plan": "show what reconcile would create, update and prune on each cluster",
+    "db": "migrate, inspect, sync or stop the PostgreSQL metadata store",
+    "versions": "ask how the registry parses and orders version strings",
+}
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with `only`, just that command's (importing every command costs time a run never uses)."""
-    parser = argparse.ArgumentParser(
+def build_parser(only: str | None = None) -> PortalParser:
+    """The parser; only the command `only` is imported and registered in full, the others are listed."""
+    parser = PortalParser(
         prog="portal",
         description="Butler Portal as GitOps: validate, compile and apply a developer platform kept in Git.",
     )
     parser.add_argument("--version", action="version", version=f"portal {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for name in (only,) if only in COMMANDS else COMMANDS:
-        importlib.import_module(f"reconciler.cli.{name}").register(subparsers)
+    for name, help_text in COMMANDS.items():
+        if name == only:
+            importlib.import_module(f"reconciler.cli.{name}").register(subparsers)
+        else:
+            subparsers.add_parser(name, help=help_text, add_help=False)
     return parser
 
 

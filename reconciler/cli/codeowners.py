@@ -7,7 +7,9 @@ import re
 import sys
 from pathlib import Path
 
-from reconciler.cli.options import UsageError, add_source_arguments, load_repository
+from reconciler.cli import COMMANDS
+from reconciler.cli.options import UsageError, add_source_arguments, source_settings, state_dir
+from reconciler.cli.source import load_repository
 from reconciler.keeper.codeowners import NoDefaultOwner, render_codeowners
 from reconciler.model import Diagnostic
 from reconciler.validate import Validation
@@ -18,7 +20,7 @@ _OWNER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?|[A
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "codeowners",
-        help="write a CODEOWNERS file from the Teams",
+        help=COMMANDS["codeowners"],
         description=(
             "Generate a CODEOWNERS file from the Teams of a working tree (PATH, default .) or a commit "
             "(--repo, --ref): each artifact file is owned by its team's admins and operators, each Team file by "
@@ -72,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if args.check and not args.output:
         raise UsageError("--check needs --output FILE")
     default_owner = _owner(args.default_owner)
-    validation = load_repository(args)
+    validation = load_repository(source_settings(args), state_dir(args))
     blocking = _errors_hiding_owners(validation)
     if blocking:
         for diagnostic in blocking:

@@ -16,7 +16,17 @@ from pathlib import Path
 
 import psycopg
 
-from reconciler.cli.options import UsageError, add_source_arguments, add_state_dir_argument, load_repository
+from reconciler.build import build
+from reconciler.cli import COMMANDS
+from reconciler.cli.options import (
+    UsageError,
+    add_database_argument,
+    add_source_arguments,
+    add_state_dir_argument,
+    source_settings,
+    state_dir,
+)
+from reconciler.cli.source import load_repository
 from reconciler.db.connection import (
     DATABASE_URL_VARIABLE,
     configured_url,
@@ -46,7 +56,7 @@ REPORTED_TABLES = (*(t.name for t in SYNCED_TABLES), "audit_logs", "sync_runs")
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "db",
-        help="migrate, inspect, sync or stop the PostgreSQL metadata store",
+        help=COMMANDS["db"],
         description=(
             "The PostgreSQL tables Keeper and Herald read, kept in step with a commit. The server is "
             f"--database-url, else ${DATABASE_URL_VARIABLE}, else a private embedded server in <state-dir>/pg. "
@@ -60,27 +70,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.set_defaults(func=run)
         return sub
 
-    def with_url(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--database-url", metavar="URL", help=f"a PostgreSQL URL (default: ${DATABASE_URL_VARIABLE})")
+    def with_state_dir(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "path", nargs="?", metavar="PATH", help="the repository whose state dir holds the server (default: .)"
+        )
+        add_state_dir_argument(sub)
 
     migrate_parser = action("migrate", "apply pending schema migrations", run_migrate)
-    with_url(migrate_parser)
-    add_state_dir_argument(migrate_parser)
+    with_state_dir(migrate_parser)
+    add_database_argument(migrate_parser)
     status_parser = action("status", "schema version, last synced commit and rows per table", run_status)
-    with_url(status_parser)
-    add_state_dir_argument(status_parser)
+    with_state_dir(status_parser)
+    add_database_argument(status_parser)
     sync_parser = action("sync", "sync a commit (or working tree) into the tables, in one transaction", run_sync)
     add_source_arguments(sync_parser)
-    with_url(sync_parser)
+    add_database_argument(sync_parser)
     stop_parser = action("stop", "stop the embedded server of the state dir", run_stop)
-    add_state_dir_argument(stop_parser)
+    with_state_dir(stop_parser)
 
 
 @contextmanager
 def database(args: argparse.Namespace) -> Iterator[psycopg.Connection]:
     """A migrated connection; an unreachable server or a too new schema is a usage error (exit 2)."""
     try:
-        conn = open_database(args.database_url, args.state_dir)
+        conn = open_database(args.database_url, state_dir(args).root)
     except (DatabaseUnavailable, SchemaTooNew) as exc:
         raise UsageError(str(exc)) from None
     try:
@@ -93,7 +106,7 @@ def database(args: argparse.Namespace) -> Iterator[psycopg.Connection]:
 
 def run_migrate(args: argparse.Namespace) -> int:
     try:
-        with connect(database_conninfo(args.database_url, args.state_dir)) as conn:
+        with connect(database_conninfo(args.database_url, state_dir(args).root)) as conn:
             applied = migrate(conn)
             status = schema_status(conn)
     except (DatabaseUnavailable, SchemaTooNew) as exc:
@@ -153,9 +166,10 @@ def describe(result: SyncResult) -> list[str]:
 
 
 def run_sync(args: argparse.Namespace) -> int:
+    source, state = source_settings(args), state_dir(args)
     with database(args) as conn:
         # Registry keys the database binds to a team are checked with the rest: refused before anything is written.
-        validation = load_repository(args, recorded=read_recorded_registry(conn))
+        validation = load_repository(source, state, recorded=read_recorded_registry(conn))
         if validation.errors:
             for diagnostic in validation.errors:
                 print(diagnostic.format())
@@ -163,7 +177,7 @@ def run_sync(args: argparse.Namespace) -> int:
             print(f"{len(validation.errors)} error(s): nothing synced", file=sys.stderr)
             return 1
         try:
-            result = sync_commit(conn, validation, before_marker=pause_hook())
+            result = sync_commit(conn, build(validation), before_marker=pause_hook())
         except psycopg.Error as exc:
             if conn.closed or isinstance(exc, psycopg.OperationalError):
                 raise UsageError(f"the sync failed: {str(exc).strip()}") from None
@@ -178,7 +192,7 @@ def run_sync(args: argparse.Namespace) -> int:
 def run_stop(args: argparse.Namespace) -> int:
     if configured_url(None):
         print(f"note: ${DATABASE_URL_VARIABLE} is set; stopping only the embedded server", file=sys.stderr)
-    server = EmbeddedServer.in_state_dir(args.state_dir)
+    server = EmbeddedServer.in_state_dir(state_dir(args).root)
     stopped = server.stop()
     print(f"stopped the embedded server in {server.root}" if stopped else f"no embedded server runs in {server.root}")
     return 0

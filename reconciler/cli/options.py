@@ -1,32 +1,70 @@
-"""Arguments shared by the commands that read a repo, and how they become a validated commit."""
+"""The arguments commands share, and the typed settings they become. Light on purpose: `portal --help` imports it.
+
+No engine step sees `argparse`: each command turns its arguments into settings here and passes those down.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-from reconciler.load.cache import KnownBlobsFile
-from reconciler.load.sources import RepoSource, SourceError, git_commit, working_tree
-from reconciler.validate import Validation, validate_source
+from reconciler.db import DATABASE_URL_VARIABLE
+from reconciler.settings import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_REQUEST_TIMEOUT,
+    ClusterSettings,
+    DatabaseSettings,
+    SourceSettings,
+)
+from reconciler.state_dir import STATE_DIR_VARIABLE, StateDir, StateDirError, resolve_state_dir
 
-if TYPE_CHECKING:
-    from reconciler.keeper.registry import RecordedRegistry
-
-DEFAULT_STATE_DIR = ".portal"
+_LABEL_VALUE = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
 
 
 class UsageError(Exception):
     """Bad arguments or an unusable environment: reported on stderr, exit status 2."""
 
 
+class DefaultsHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Every option's help ends with its default, unless the help already names it or there is none to show."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        shown = default not in (None, False, [], argparse.SUPPRESS) and action.option_strings
+        if shown and "default" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
+class PortalParser(argparse.ArgumentParser):
+    """A parser whose unknown options are reported with the usage of the (sub)command they were given to."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", DefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras and self._subparsers is None:  # a command's own parser: nothing after it may take them
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
 def add_state_dir_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--state-dir",
         type=Path,
-        default=Path(os.environ.get("PORTAL_STATE_DIR", DEFAULT_STATE_DIR)),
-        help="where caches and the embedded database live (default: .portal/ in the current directory)",
+        metavar="DIR",
+        help=(
+            f"where caches, git mirrors, exports and the embedded database live (default: ${STATE_DIR_VARIABLE}, "
+            "else $XDG_STATE_HOME/portal/<repo>-<hash>, else ~/.local/state/portal/<repo>-<hash>, keyed by the "
+            "repository worked on)"
+        ),
     )
 
 
@@ -41,37 +79,87 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     add_state_dir_argument(parser)
 
 
-def read_source(args: argparse.Namespace) -> RepoSource:
+def add_database_argument(parser: argparse.ArgumentParser, help_text: str | None = None) -> None:
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help=help_text
+        or f"a PostgreSQL URL (default: ${DATABASE_URL_VARIABLE}, else the embedded server in the state dir)",
+    )
+
+
+def add_instance_argument(parser: argparse.ArgumentParser) -> None:
+    from reconciler.model.ownership import DEFAULT_INSTANCE
+
+    parser.add_argument("--instance", default=DEFAULT_INSTANCE, help="this installation's id (ownership label)")
+
+
+def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
+    """What `reconcile` and `plan` share: where the repo and the clusters are, which clusters, whose objects."""
+    add_source_arguments(parser)
+    parser.add_argument(
+        "--kubeconfig",
+        metavar="FILE",
+        help="kubeconfig with the clusters' contexts (default: $KUBECONFIG, else ~/.kube/config)",
+    )
+    parser.add_argument(
+        "--cluster", action="append", default=[], metavar="NAME", help="only this Cluster (repeatable; default: all)"
+    )
+    add_instance_argument(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="S",
+        help="how long one request to a cluster may take (seconds)",
+    )
+    parser.add_argument(
+        "--allow-kubeconfig-exec",
+        action="store_true",
+        help="let kubeconfigs read from Secrets run their exec and auth-provider plugins (commands on this host)",
+    )
+
+
+def source_settings(args: argparse.Namespace) -> SourceSettings:
     if args.repo and args.path:
         raise UsageError("give either PATH or --repo, not both")
     if args.ref and not args.repo:
         raise UsageError("--ref needs --repo")
+    return SourceSettings(path=args.path, repo=args.repo, ref=args.ref)
+
+
+def state_dir(args: argparse.Namespace) -> StateDir:
+    """--state-dir, else $PORTAL_STATE_DIR, else the per-user default for the repository the command works on."""
     try:
-        if args.repo:
-            return git_commit(args.repo, args.ref or "HEAD", args.state_dir)
-        root = Path(args.path or ".")
-        known = KnownBlobsFile(args.state_dir, root)
-        source = working_tree(root, known.known)
-        known.save()
-        return source
-    except SourceError as exc:
-        raise UsageError(str(exc)) from exc
+        return resolve_state_dir(args.state_dir, getattr(args, "repo", None), getattr(args, "path", None))
+    except StateDirError as exc:
+        raise UsageError(str(exc)) from None
 
 
-def read_base(args: argparse.Namespace, ref: str) -> RepoSource:
-    """The base of a change: `ref` in the same repository as the head."""
-    location = args.repo or args.path or "."
-    try:
-        return git_commit(location, ref, args.state_dir)
-    except SourceError as exc:
-        raise UsageError(str(exc)) from exc
+def check_instance(instance: str) -> str:
+    """The instance id is a label value on every object we apply: refuse one the API server would reject."""
+    if not _LABEL_VALUE.fullmatch(instance):
+        raise UsageError(
+            f"--instance {instance!r}: up to 63 letters, digits, '-', '_' or '.', alphanumeric at both ends"
+        )
+    return instance
 
 
-def load_repository(
-    args: argparse.Namespace,
-    *,
-    base: Validation | None = None,
-    actor: str | None = None,
-    recorded: RecordedRegistry | None = None,
-) -> Validation:
-    return validate_source(read_source(args), state_dir=args.state_dir, base=base, actor=actor, recorded=recorded)
+def cluster_settings(args: argparse.Namespace) -> ClusterSettings:
+    concurrency = getattr(args, "concurrency", DEFAULT_CONCURRENCY)
+    if args.request_timeout <= 0 or concurrency < 1:
+        raise UsageError("--request-timeout and --concurrency must be positive")
+    if args.kubeconfig and not Path(args.kubeconfig).is_file():
+        raise UsageError(f"--kubeconfig {args.kubeconfig}: no such file")
+    return ClusterSettings(
+        kubeconfig=args.kubeconfig,
+        names=tuple(args.cluster),
+        request_timeout=args.request_timeout,
+        allow_kubeconfig_exec=args.allow_kubeconfig_exec,
+        concurrency=concurrency,
+    )
+
+
+def database_settings(args: argparse.Namespace) -> DatabaseSettings:
+    return DatabaseSettings(url=getattr(args, "database_url", None), enabled=not getattr(args, "no_db", False))

@@ -7,6 +7,7 @@ import re
 import sys
 from pathlib import Path
 
+from reconciler.cli import COMMANDS
 from reconciler.cli.options import UsageError
 from reconciler.herald.importer import ImportFailure, ImportRequest, import_pipeline
 from reconciler.validate.names import name_uses
@@ -17,7 +18,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9-]+[a-z0-9]$")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("pipeline", help="work with telemetry Pipelines")
+    parser = subparsers.add_parser("pipeline", help=COMMANDS["pipeline"])
     actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
     importing = actions.add_parser(
         "import",

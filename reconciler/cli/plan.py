@@ -9,22 +9,18 @@ import argparse
 import json
 import sys
 
-from reconciler.cli.options import UsageError
-from reconciler.cli.reconcile import (
-    add_cluster_arguments,
-    cluster_kubeconfig,
-    desired_state,
-    run_clusters,
-)
+from reconciler.cli import COMMANDS
+from reconciler.cli.cluster_run import NO_CLUSTER, cluster_kubeconfig, plan_status, prepare
+from reconciler.cli.options import UsageError, add_cluster_arguments
 from reconciler.kube.cluster_reconcile import ReconcileOptions
-from reconciler.kube.connect import in_cluster_available
+from reconciler.kube.clusters import run_clusters
 from reconciler.kube.report import plan_lines, report_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "plan",
-        help="show what reconcile would create, update and prune on each cluster",
+        help=COMMANDS["plan"],
         description=(
             "Compare a commit's compiled objects with the clusters (reads only) and print, per cluster, the "
             "objects to create, to update (field-level diff; Secret values redacted), drifted, and to prune. "
@@ -40,23 +36,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.request_timeout <= 0:
-        raise UsageError("--request-timeout must be positive")
-    state = desired_state(args)
-    if state is None:
+    prepared = prepare(args)
+    if prepared is None:
         return 2
-    kubeconfig = cluster_kubeconfig(args)
-    if kubeconfig is None and not in_cluster_available():
-        raise UsageError("no kubeconfig (--kubeconfig, KUBECONFIG or ~/.kube/config): no cluster to compare with")
+    kubeconfig, reachable = cluster_kubeconfig(prepared)
+    if not reachable:
+        raise UsageError(f"{NO_CLUSTER}: no cluster to compare with")
     options = ReconcileOptions(
-        instance=args.instance, dry_run=True, prune=args.prune, allow_mass_prune=args.allow_mass_prune
+        instance=prepared.built.settings.instance,
+        dry_run=True,
+        prune=args.prune,
+        allow_mass_prune=args.allow_mass_prune,
     )
-    reports = run_clusters(state, args, kubeconfig, options)
-    errors = [r for r in reports if r.status != "ok" or (r.plan is not None and r.plan.errors)]
+    reports = run_clusters(prepared.built, prepared.clusters, prepared.settings.clusters, kubeconfig, options)
     changes = any(r.plan is not None and r.plan.has_changes for r in reports)
     if args.format == "json":
         document = {
-            "commit": state.validation.source.commit,
+            "commit": prepared.built.validation.source.commit,
             "clusters": [report_json(r) for r in reports],
             "hasChanges": changes,
         }
@@ -69,6 +65,4 @@ def run(args: argparse.Namespace) -> int:
             else:
                 for line in plan_lines(report.cluster, report.plan):
                     print(line)
-    if errors:
-        return 2
-    return 1 if changes else 0
+    return plan_status(reports)

@@ -7,13 +7,14 @@ import shutil
 import sys
 from pathlib import Path
 
+from reconciler.cli import COMMANDS
 from reconciler.resources import schemas_dir
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "schemas",
-        help="work with the JSON Schemas of the repo kinds",
+        help=COMMANDS["schemas"],
         description="Work with the JSON Schemas.",
     )
     actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)

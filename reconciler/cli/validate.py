@@ -9,9 +9,18 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from reconciler.cli.options import UsageError, add_source_arguments, load_repository, read_base
+from reconciler.cli import COMMANDS
+from reconciler.cli.options import (
+    UsageError,
+    add_database_argument,
+    add_source_arguments,
+    source_settings,
+    state_dir,
+)
+from reconciler.cli.source import load_repository, read_base
 from reconciler.db import DATABASE_URL_VARIABLE
 from reconciler.model import Diagnostic
+from reconciler.state_dir import StateDir
 from reconciler.validate import Validation, validate_source
 
 if TYPE_CHECKING:
@@ -21,11 +30,12 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "validate",
-        help="check every document: schemas, references, rules",
+        help=COMMANDS["validate"],
         description=(
             "Validate the documents of a working tree (PATH, default .) or of a commit (--repo, --ref). "
             "Findings print as path:line:col: error|warning|note: Kind/name: message. "
-            "Exit status: 0 valid (warnings and notes alone too), 1 errors (or warnings with --strict), 2 usage error."
+            "Exit status: 0 valid (warnings and notes alone too), 1 errors (or warnings with --strict), 2 usage error "
+            "(or a check that was asked for could not run, as --vector without a vector binary)."
         ),
     )
     add_source_arguments(parser)
@@ -40,19 +50,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="the author of the change: their own approvals do not count, and only an admin of the owning team "
         "(on the base) may relax an inline approvalPolicy below the base's Policies",
     )
-    parser.add_argument(
-        "--database-url",
-        metavar="URL",
-        help=f"also check against what this PostgreSQL metadata store recorded (default: ${DATABASE_URL_VARIABLE}; "
+    add_database_argument(
+        parser,
+        f"also check against what this PostgreSQL metadata store recorded (default: ${DATABASE_URL_VARIABLE}; "
         "without either, no database is read): a registry key stays with its team, archived ones included",
     )
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument(
         "--vector",
         action="store_true",
-        help="also run `vector validate --no-environment` on every compiled Vector config (needs vector on PATH)",
+        help="also run `vector validate --no-environment` on every compiled Vector config (needs vector on PATH: "
+        "exit 2 without)",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     parser.set_defaults(func=run)
 
 
@@ -65,18 +75,20 @@ def _summary(validation: Validation) -> str:
 
 
 def _with_vector_findings(validation: Validation) -> Validation:
-    """Vector's own verdict on what the commit compiles to, when the binary is installed."""
-    from reconciler.herald.vector_binary import check_with_vector, find_vector
+    """Vector's own verdict on what the commit compiles to; without the binary, the check asked for cannot run."""
+    from reconciler.build import build
+    from reconciler.build.vector_check import check_with_vector
+    from reconciler.herald.vector_binary import VECTOR_MISSING, find_vector
 
     binary = find_vector()
     if binary is None:
-        print("note: no vector binary on PATH: vector validate skipped", file=sys.stderr)
-        return validation
-    findings = sorted((*validation.diagnostics, *check_with_vector(validation.model, binary)), key=Diagnostic.sort_key)
+        raise UsageError(VECTOR_MISSING)
+    rejected = check_with_vector(build(validation).vector_configs, binary)
+    findings = sorted((*validation.diagnostics, *rejected), key=Diagnostic.sort_key)
     return replace(validation, diagnostics=tuple(findings))
 
 
-def _recorded_registry(args: argparse.Namespace) -> RecordedRegistry | None:
+def _recorded_registry(args: argparse.Namespace, state: StateDir) -> RecordedRegistry | None:
     """What a configured database holds (never the embedded one: validation starts no server)."""
     url = args.database_url or os.environ.get(DATABASE_URL_VARIABLE)
     if not url:
@@ -88,7 +100,7 @@ def _recorded_registry(args: argparse.Namespace) -> RecordedRegistry | None:
     from reconciler.db.sync import read_recorded_registry
 
     try:
-        conn = open_database(url, args.state_dir)
+        conn = open_database(url, state.root)
     except (DatabaseUnavailable, SchemaTooNew) as exc:
         raise UsageError(str(exc)) from None
     try:
@@ -100,10 +112,12 @@ def _recorded_registry(args: argparse.Namespace) -> RecordedRegistry | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    source, state = source_settings(args), state_dir(args)
     base = None
     if args.base:
-        base = validate_source(read_base(args, args.base), state_dir=args.state_dir)
-    validation = load_repository(args, base=base, actor=args.actor, recorded=_recorded_registry(args))
+        base = validate_source(read_base(source, state, args.base), state_dir=state.root)
+    recorded = _recorded_registry(args, state)
+    validation = load_repository(source, state, base=base, actor=args.actor, recorded=recorded)
     if args.vector and not validation.errors:
         validation = _with_vector_findings(validation)
     failed = bool(validation.errors) or (args.strict and bool(validation.warnings))

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from reconciler.cli import COMMANDS
 from reconciler.keeper.semver import sort_versions
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "versions",
-        help="ask how the registry parses and orders version strings",
+        help=COMMANDS["versions"],
         description="Version strings as the registry parses and orders them: Semantic Versioning 2.0.0.",
     )
     actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)

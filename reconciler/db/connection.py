@@ -7,6 +7,7 @@ started (or reused). Every connection is migrated before use: commands that touc
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import psycopg
@@ -26,8 +27,16 @@ def configured_url(url: str | None) -> str | None:
 
 
 def database_conninfo(url: str | None, state_dir: Path) -> str:
-    """The named server, or the embedded one (started if needed)."""
-    return configured_url(url) or EmbeddedServer.in_state_dir(state_dir).ensure_running()
+    """The named server, or the embedded one (started if needed, and said which on stderr: two state dirs are
+    two servers)."""
+    named = configured_url(url)
+    if named:
+        return named
+    server = EmbeddedServer.in_state_dir(state_dir)
+    was_running = server.is_running()
+    conninfo = server.ensure_running()
+    print(f"embedded PostgreSQL in {server.root} ({'running' if was_running else 'started'})", file=sys.stderr)
+    return conninfo
 
 
 def _describe(conninfo: str) -> str:

@@ -7,18 +7,19 @@ the reconcile (already applied to the clusters) reports it.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import psycopg
 
+from reconciler.build import Build
 from reconciler.db.connection import open_database
 from reconciler.db.errors import DatabaseUnavailable, InvalidCommit, SchemaTooNew
 from reconciler.db.rows import RowCache
 from reconciler.db.status import ClusterOutcome, Health, finish_reconcile_run, start_reconcile_run
 from reconciler.db.sync import sync_commit
-from reconciler.validate import Validation
+from reconciler.settings import DatabaseSettings
+from reconciler.state_dir import StateDir
 
 if TYPE_CHECKING:  # the kube package is only needed for its types here
     from reconciler.kube.cluster_reconcile import ClusterReport
@@ -52,20 +53,21 @@ def cluster_outcome(report: ClusterReport) -> ClusterOutcome:
 
 
 def record_reconcile(
-    args: argparse.Namespace,
-    validation: Validation,
+    database: DatabaseSettings,
+    state_dir: StateDir,
+    built: Build,
     reports: Sequence[ClusterReport],
     *,
     trigger: str = "reconcile",
     cache: RowCache | None = None,
 ) -> str | None:
-    """Sync `validation`'s commit and record this run; returns a problem to report, or None.
+    """Sync the build's commit and record this run; returns a problem to report, or None.
 
-    The database is `args.database_url` (when the command has that option), else PORTAL_DATABASE_URL, else the
-    embedded server in `args.state_dir`.
+    The database is `database.url`, else PORTAL_DATABASE_URL, else the embedded server in `state_dir`.
     """
+    validation = built.validation
     try:
-        conn = open_database(getattr(args, "database_url", None), args.state_dir)
+        conn = open_database(database.url, state_dir.root)
     except (DatabaseUnavailable, SchemaTooNew) as exc:
         return f"results were not recorded in PostgreSQL: {exc}"
     with conn:
@@ -73,7 +75,7 @@ def record_reconcile(
             run_id = start_reconcile_run(conn, validation.source.commit, trigger)
             errors: list[str] = []
             try:
-                synced = sync_commit(conn, validation, cache=cache)
+                synced = sync_commit(conn, built, cache=cache)
                 summary = {"sync": synced.status, "changes": synced.audit_rows, "counts": synced.counts}
             except InvalidCommit as exc:
                 conn.rollback()

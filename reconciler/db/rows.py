@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Any, TypeVar
 
+from reconciler.build import Build
 from reconciler.db import tables as t
 from reconciler.db.tables import Row, Table, content_hash, make_row, row_id
-from reconciler.herald.catalog import Catalog
-from reconciler.herald.compile import render_config, vector_config
+from reconciler.herald.compile import render_config
 from reconciler.herald.components import pipeline_components
 from reconciler.keeper import ArtifactState, VersionState
 from reconciler.keeper.authority import relaxation
@@ -36,7 +36,6 @@ from reconciler.model.kinds import (
     WorkspaceTemplate,
 )
 
-ReadText = Callable[[str], str | None]
 _T = TypeVar("_T")
 
 
@@ -349,9 +348,9 @@ class _Compiled:
     digest: str
 
 
-def _compile(pipeline: Pipeline, catalog: Catalog) -> _Compiled:
+def _compile(pipeline: Pipeline, built: Build) -> _Compiled:
     # No commit in the rendered text: the config (and its version) must not change when only the commit does.
-    rendered = render_config(vector_config(pipeline, catalog), [pipeline.name])
+    rendered = render_config(built.pipeline_config(pipeline.name), [pipeline.name])
     dag = pipeline_dag(pipeline)
     document = dict(pipeline.doc.body)
     return _Compiled(
@@ -359,12 +358,11 @@ def _compile(pipeline: Pipeline, catalog: Catalog) -> _Compiled:
     )
 
 
-def compiled_pipeline(
-    pipeline: Pipeline, model: RepoModel, catalog: Catalog, cache: RowCache | None = None
-) -> CompiledPipeline:
+def compiled_pipeline(pipeline: Pipeline, built: Build, cache: RowCache | None = None) -> CompiledPipeline:
     compiled = (cache or RowCache()).get(
-        _document_key("Vector", pipeline.doc, id(catalog)), partial(_compile, pipeline, catalog)
+        _document_key("Vector", pipeline.doc, id(built.catalog)), partial(_compile, pipeline, built)
     )
+    model = built.model
     seen: dict[DeploymentPlacement, None] = {}
     for target in pipeline.targets:
         for cluster in model.clusters_matching(target):
@@ -444,11 +442,10 @@ def _artifact_rows(
     return artifact_row(state, readme), tuple(pair for v in state.versions for pair in version_rows(state, v))
 
 
-def desired_rows(
-    model: RepoModel, read_text: ReadText, catalog: Catalog, cache: RowCache | None = None, base: SyncBase | None = None
-) -> DesiredRows:
+def desired_rows(built: Build, cache: RowCache | None = None, base: SyncBase | None = None) -> DesiredRows:
     """Every row the commit declares, as Keeper and Herald would hold it for a merged commit (with `base`, inline
-    policies judged by what the database held)."""
+    policies judged by what the database held). Pipelines are compiled by the build, only when not cached."""
+    model, read_text = built.model, built.validation.source.read_text
     cache = cache or RowCache()
     rows: dict[str, list[Row]] = {table.name: [] for table in t.SYNCED_TABLES}
 
@@ -484,7 +481,7 @@ def desired_rows(
     clusters = content_hash(sorted((c.doc.blob_id, c.doc.index) for c in model.clusters.values()))
     pipelines = tuple(
         cache.get(
-            _document_key("Placed", p.doc, clusters, id(catalog)), partial(compiled_pipeline, p, model, catalog, cache)
+            _document_key("Placed", p.doc, clusters, id(built.catalog)), partial(compiled_pipeline, p, built, cache)
         )
         for _, p in sorted(model.pipelines.items())
     )

@@ -25,6 +25,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from reconciler.db.errors import DatabaseUnavailable
+from reconciler.state_dir import StateDir
 
 SERVER_USER = "embedded_postgres"  # as root only; otherwise the server runs as the current user
 SUPERUSER = "postgres"
@@ -94,7 +95,7 @@ class EmbeddedServer:
 
     @classmethod
     def in_state_dir(cls, state_dir: Path, bin_dir: Path | None = None) -> EmbeddedServer:
-        return cls((state_dir / "pg").absolute(), bin_dir or wheel_bin_dir())
+        return cls(StateDir(state_dir).pg.absolute(), bin_dir or wheel_bin_dir())
 
     @property
     def data_dir(self) -> Path:

@@ -18,12 +18,12 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from reconciler.build import Build
 from reconciler.db.errors import InvalidCommit
 from reconciler.db.link import Link, adapted, stored_columns, upsert_statement
 from reconciler.db.rows import DesiredRows, RowCache, SyncBase, desired_rows
 from reconciler.db.sync_plan import AuditEntry, Plan, StoredPipelineVersion, StoredRow, StoredState, plan
 from reconciler.db.tables import APPEND_ONLY, PIPELINE_VERSIONS, SYNCED_TABLES, Table
-from reconciler.herald.catalog import default_catalog
 from reconciler.keeper.policy import PLATFORM_TEAM
 from reconciler.keeper.registry import RecordedArtifact, RecordedRegistry, recorded_key_findings
 from reconciler.load.cache import code_fingerprint
@@ -248,15 +248,16 @@ def synced_marker(conn: psycopg.Connection) -> tuple[str | None, str] | None:
 
 def sync_commit(
     conn: psycopg.Connection,
-    validation: Validation,
+    built: Build,
     *,
     cache: RowCache | None = None,
     before_marker: Callable[[], None] | None = None,
 ) -> SyncResult:
-    """Sync a validated commit; one with errors is refused (nothing is synced from an invalid commit).
+    """Sync a validated commit's build; one with errors is refused (nothing is synced from an invalid commit).
 
     A long-running caller passes the same `cache` every time, so only changed documents become rows again.
     """
+    validation = built.validation
     if validation.errors:
         raise InvalidCommit(f"{len(validation.errors)} error(s) in {validation.source.description}: nothing synced")
     commit = validation.source.commit
@@ -272,7 +273,7 @@ def sync_commit(
         raise InvalidCommit("\n".join([*(d.format() for d in taken), f"{len(taken)} error(s): nothing synced"]))
     # The first sync has no base: the commit judges itself, as `validate` does without --base.
     base = SyncBase(recorded, validation.source.author) if marker is not None else None
-    desired = desired_rows(validation.model, validation.source.read_text, default_catalog(), cache, base)
+    desired = desired_rows(built, cache, base)
     return sync_desired_rows(
         conn, desired, commit=commit, author=validation.source.author, before_marker=before_marker, inputs=inputs
     )

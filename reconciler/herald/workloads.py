@@ -8,7 +8,7 @@ pod-template annotation, so a config change rolls the pods and nothing else does
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -311,8 +311,15 @@ def desired_objects(
     catalog: Catalog | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Cluster name → the Vector objects it should hold, in apply order (Namespace first)."""
+    return workload_objects(merged_configs(model, catalog or default_catalog()), instance, settings)
+
+
+def workload_objects(
+    configs: Iterable[MergedConfig], instance: str, settings: WorkloadSettings = DEFAULT_SETTINGS
+) -> dict[str, list[dict[str, Any]]]:
+    """Cluster name → the Vector objects running these merged configs, in apply order (Namespace first)."""
     by_cluster: dict[str, list[MergedConfig]] = {}
-    for merged in merged_configs(model, catalog or default_catalog()):
+    for merged in configs:
         by_cluster.setdefault(merged.cluster, []).append(merged)
     result: dict[str, list[dict[str, Any]]] = {}
     for cluster, configs in sorted(by_cluster.items()):

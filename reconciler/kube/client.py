@@ -17,11 +17,12 @@ from urllib.parse import quote, urlencode
 import kubernetes
 import urllib3
 
+from reconciler.settings import DEFAULT_REQUEST_TIMEOUT
+
 FIELD_MANAGER = "portal"
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 LIST_PAGE_SIZE = 500
-DEFAULT_REQUEST_TIMEOUT = 30.0
 
 
 class KubeError(Exception):

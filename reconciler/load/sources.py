@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.passwords import shown_url, without_passwords
+from reconciler.state_dir import StateDir
 
 if TYPE_CHECKING:
     import pathspec
@@ -166,7 +167,7 @@ def _open_repository(location: str, state_dir: Path) -> pygit2.Repository:
     if "://" not in location and "@" not in location:
         raise SourceError(f"{location}: no such repository")
     # A remote: keep a bare mirror in the state dir and fetch it on each use.
-    mirror = state_dir / "git" / hashlib.sha256(location.encode()).hexdigest()[:16]
+    mirror = StateDir(state_dir).git / hashlib.sha256(location.encode()).hexdigest()[:16]
     pygit2.settings.server_connect_timeout = GIT_CONNECT_TIMEOUT_MS
     pygit2.settings.server_timeout = GIT_READ_TIMEOUT_MS
     try:

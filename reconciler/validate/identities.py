@@ -16,7 +16,7 @@ from reconciler.model import Diagnostic, error
 from reconciler.model.kinds import RepoModel
 from reconciler.validate.context import CheckContext
 
-# Every producer of the objects `portal compile` and `portal reconcile` apply (see cli.compile.manifest_producers).
+# Every producer of the objects `portal compile` and `portal reconcile` apply (see build.Build.manifests).
 PRODUCERS: tuple[Callable[[RepoModel], Iterable[CompiledIdentity]], ...] = (chambers.identities, herald.identities)
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
 import yaml
 
+import reconciler.db.record
 from tests.apply.conftest import WORKSPACES, Platform
 from tests.conftest import REPO_ROOT, run_portal_in_process
 from tests.kube_emulator.kubeconfig import kubeconfig_document
@@ -74,17 +73,40 @@ def test_only_the_named_clusters_are_reconciled(platform: Platform) -> None:
     assert platform.cluster["mgmt"].requests.total == 0 and platform.writes("dev-eu-1") > 0
 
 
-def test_without_a_kubeconfig_the_manifests_are_exported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _without_a_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KUBECONFIG", raising=False)
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("PORTAL_STATE_DIR", raising=False)
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
-    run = run_portal_in_process("reconcile", REPO_ROOT / "repo-template", "--no-db")
+
+
+def _workspaces_in(export: Path) -> int:
+    manifests = export / "clusters/mgmt/manifests.yaml"
+    return [d["kind"] for d in yaml.safe_load_all(manifests.read_text())].count("Workspace")
+
+
+def test_without_a_cluster_export_asked_for_is_a_success(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _without_a_cluster(tmp_path, monkeypatch)
+    run = run_portal_in_process("reconcile", REPO_ROOT / "repo-template", "--no-db", "--export", tmp_path / "out")
     assert run.code == 0, run.err
-    assert "no kubeconfig" in run.err and ".portal/export" in run.err
-    manifests = tmp_path / ".portal/export/clusters/mgmt/manifests.yaml"
-    assert [d["kind"] for d in yaml.safe_load_all(manifests.read_text())].count("Workspace") == 5
+    assert "no kubeconfig" in run.err and f"written to {tmp_path / 'out'}/" in run.err
+    assert _workspaces_in(tmp_path / "out") == 5
+
+
+def test_without_a_cluster_and_without_export_the_manifests_go_to_the_state_dir_and_it_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CI job that lost its KUBECONFIG must not pass: the same message, exit 1."""
+    _without_a_cluster(tmp_path, monkeypatch)
+    run = run_portal_in_process("reconcile", REPO_ROOT / "repo-template", "--no-db")
+    assert run.code == 1
+    (state,) = (tmp_path / "home/.local/state/portal").iterdir()
+    assert state.name.startswith("repo-template-")
+    assert "portal: error: no kubeconfig" in run.err and f"written to {state / 'export'}/" in run.err
+    assert _workspaces_in(state / "export") == 5
+    assert not (tmp_path / ".portal").exists()  # never the current directory
 
 
 def _set_workspace_status(platform: Platform, name: str, phase: str, ready: str) -> None:
@@ -155,12 +177,10 @@ def test_a_context_missing_from_the_kubeconfig_is_reported_per_cluster(platform:
 def test_the_database_step_runs_unless_no_db(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
     recorded: list[list[str]] = []
 
-    def record(args: object, validation: object, reports: list) -> None:
+    def record(database: object, state_dir: object, built: object, reports: list) -> None:
         recorded.append([r.cluster for r in reports])
 
-    database = types.ModuleType("reconciler.db")
-    database.record_reconcile = record  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "reconciler.db", database)
+    monkeypatch.setattr(reconciler.db.record, "record_reconcile", record)
     run = run_portal_in_process("reconcile", platform.repo, "--kubeconfig", platform.kubeconfig)
     assert run.code == 0, run.err
     assert recorded == [["mgmt", "dev-eu-1", "prd-eu-1"]]
@@ -168,5 +188,5 @@ def test_the_database_step_runs_unless_no_db(platform: Platform, monkeypatch: py
     monkeypatch.delenv("KUBECONFIG", raising=False)
     monkeypatch.setenv("HOME", str(platform.repo.parent))
     monkeypatch.chdir(platform.repo.parent)
-    exported = run_portal_in_process("reconcile", platform.repo)
+    exported = run_portal_in_process("reconcile", platform.repo, "--export", platform.repo.parent / "out")
     assert exported.code == 0 and recorded[-1] == []  # no cluster to apply to, the metadata still syncs

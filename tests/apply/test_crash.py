@@ -15,9 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from reconciler.chambers import desired_objects as chambers_objects
-from reconciler.cli.compile import gather_manifests
-from reconciler.herald.workloads import DEFAULT_SETTINGS, desired_objects
+from reconciler.build import build
 from reconciler.load.sources import working_tree
 from reconciler.validate import validate_source
 from tests.apply.conftest import CLUSTERS, Platform
@@ -62,8 +60,7 @@ def _kill_after_writes(platform: Platform, writes: int, *args: str) -> bool:
 def _expected(repo: Path) -> dict[str, set[str]]:
     validation = validate_source(working_tree(repo))
     assert not validation.errors
-    producers = (lambda m, i: desired_objects(m, i, DEFAULT_SETTINGS), chambers_objects)
-    per_cluster = gather_manifests(validation.model, "default", producers)
+    per_cluster = build(validation).manifests
     return {
         name: {
             f"{o['kind']}/{o['metadata'].get('namespace', '')}/{o['metadata']['name']}"

@@ -3,11 +3,9 @@ identities validation checks are exactly those of the compiled objects."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from reconciler.cli.compile import gather_manifests, manifest_producers
-from reconciler.herald.workloads import DEFAULT_SETTINGS
+from reconciler.build import build
 from reconciler.kube.objects import CompiledIdentity, ObjectKey, key_of
 from reconciler.load.sources import working_tree
 from reconciler.validate import validate_source
@@ -30,10 +28,10 @@ spec:
 
 
 def test_the_identities_are_those_of_the_compiled_objects(tmp_path: Path) -> None:
-    model = validate_source(working_tree(REPO_ROOT / "repo-template"), state_dir=tmp_path).model
-    # Every producer compile and reconcile use: one added there without its identities fails here.
-    producers = manifest_producers(argparse.Namespace(vector_image=DEFAULT_SETTINGS.image))
-    compiled = gather_manifests(model, "default", producers)
+    built = build(validate_source(working_tree(REPO_ROOT / "repo-template"), state_dir=tmp_path))
+    model = built.model
+    # Every producer the build uses: one added there without its identities fails here.
+    compiled = built.manifests
     objects = {(cluster, key_of(o)) for cluster, objs in compiled.items() for o in objs}
     identities = [(i.cluster, i.key) for i in compiled_identities(model)]
     assert len(identities) == len(set(identities))

@@ -237,9 +237,20 @@ def test_transient_errors_are_retried(platform: Platform) -> None:
 def test_dry_run_writes_nothing_and_shows_the_plan(platform: Platform) -> None:
     platform.reset_counters()
     run = platform.reconcile("--dry-run")
-    assert run.code == 0
+    assert run.code == 1  # as plan exits: changes
     assert "mgmt (dry run): 7 to create" in run.out
     assert platform.writes() == 0
+    assert platform.reconcile().code == 0
+    assert platform.reconcile("--dry-run").code == 0  # no changes
+
+
+def test_dry_run_exits_2_on_an_error_as_plan_does(platform: Platform) -> None:
+    platform.cluster["dev-eu-1"].faults.hang(times=None, seconds=5)
+    run = platform.reconcile("--dry-run", "--request-timeout", "0.3")
+    assert run.code == 2 and "dev-eu-1: unreachable" in run.out
+    platform.cluster["dev-eu-1"].faults.clear()
+    platform.write("teams/platform.yaml", "kind: Team\n")
+    assert platform.reconcile("--dry-run").code == 2  # invalid documents
 
 
 def test_a_server_that_never_answers_is_unreachable_within_the_request_timeout(platform: Platform) -> None:

@@ -19,13 +19,13 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from reconciler.build import build
 from reconciler.db.link import Link, adapted, stored_columns
 from reconciler.db.migrations import migrate
 from reconciler.db.rows import RowCache, desired_rows
 from reconciler.db.server import EmbeddedServer
 from reconciler.db.sync import AUDIT_COLUMNS, SyncResult, _audit_row, sync_commit
 from reconciler.db.sync_plan import StoredState, plan
-from reconciler.herald.catalog import default_catalog
 from reconciler.load.sources import working_tree
 from reconciler.validate import Validation, validate_source
 from tests.bench.measure import run_process
@@ -66,7 +66,7 @@ def validated_repo(root: Path, documents: int) -> Validation:
 
 def peer_insert_row_by_row(url: str, validation: Validation) -> tuple[float, int, int]:
     """The same rows a cold sync writes, each with its own INSERT round trip, in one transaction."""
-    desired = desired_rows(validation.model, validation.source.read_text, default_catalog())
+    desired = desired_rows(build(validation))
     changes = plan(desired, StoredState({}, {}), "bench@acme.dev", None)
     with psycopg.connect(url) as conn:
         link = Link(conn)
@@ -119,14 +119,14 @@ def run() -> list[str]:
         try:
             cache = RowCache()
             with psycopg.connect(fresh_database(server, "bench_ours")) as conn:
-                cold_seconds, cold = timed(lambda: sync_commit(conn, validation, cache=cache))
-                no_op_seconds, no_op = timed(lambda: sync_commit(conn, validation, cache=cache))
+                cold_seconds, cold = timed(lambda: sync_commit(conn, build(validation), cache=cache))
+                no_op_seconds, no_op = timed(lambda: sync_commit(conn, build(validation), cache=cache))
                 changed_path = workdir / "repo" / CHANGED_FILE
                 changed_path.write_text(
                     changed_path.read_text().replace("changelog: Release 5.", "changelog: Release 5, notes fixed."),
                 )
                 changed = validate_source(working_tree(workdir / "repo"), state_dir=workdir / "repo-state")
-                one_seconds, one = timed(lambda: sync_commit(conn, changed, cache=cache))
+                one_seconds, one = timed(lambda: sync_commit(conn, build(changed), cache=cache))
             # The same commit again, as a user runs it: a fresh `portal db sync` process, which validates (warm
             # caches) and finds the marker's input digest current.
             command = [sys.executable, "-m", "reconciler", "db", "sync", str(workdir / "repo")]
@@ -134,7 +134,7 @@ def run() -> list[str]:
             one_shot = run_process(command)
             assert one_shot.returncode == 0
             with psycopg.connect(fresh_database(server, "bench_small")) as conn:
-                small_result = sync_commit(conn, small)
+                small_result = sync_commit(conn, build(small))
             peer_seconds, peer_rows, peer_round_trips = peer_insert_row_by_row(
                 fresh_database(server, "bench_peer"), validation
             )

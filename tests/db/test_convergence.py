@@ -10,6 +10,7 @@ import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reconciler.build import build
 from reconciler.db.sync import sync_commit
 from reconciler.load.sources import working_tree
 from reconciler.validate import validate_source
@@ -75,7 +76,7 @@ def sync_files(url: str, files: Mapping[str, str], root: Path) -> None:
     validation = validate_source(working_tree(root))
     assert not validation.errors, validation.errors[:3]
     with psycopg.connect(url) as conn:
-        sync_commit(conn, validation)
+        sync_commit(conn, build(validation))
 
 
 def snapshot(url: str) -> dict[str, set[tuple]]:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from reconciler import db
+from reconciler.build import build
+from reconciler.db.record import record_reconcile
 from reconciler.kube.cluster_reconcile import ClusterReport
 from reconciler.kube.health import Health
 from reconciler.kube.objects import ObjectKey
 from reconciler.kube.outcome import Outcome
 from reconciler.load.sources import git_commit
+from reconciler.settings import DatabaseSettings
+from reconciler.state_dir import StateDir
 from reconciler.validate import validate_source
 from tests.db.conftest import TemplateRepo
 
@@ -35,8 +37,7 @@ def test_record_reconcile_syncs_and_records_each_cluster(
         ),
         ClusterReport("dev-eu-1", "unreachable", error="cannot connect: refused"),
     ]
-    args = argparse.Namespace(database_url=database_url, state_dir=tmp_path)
-    assert db.record_reconcile(args, validation, reports) is None
+    assert record_reconcile(DatabaseSettings(database_url), StateDir(tmp_path), build(validation), reports) is None
 
     assert query("SELECT commit_sha FROM sync_state") == [(template_repo.head,)]
     assert query("SELECT status, commit_sha, errors FROM reconcile_runs") == [
@@ -57,6 +58,6 @@ def test_record_reconcile_syncs_and_records_each_cluster(
 
 def test_an_unreachable_database_is_reported_not_raised(template_repo: TemplateRepo, tmp_path: Path) -> None:
     validation = validate_source(git_commit(str(template_repo.path), "HEAD", tmp_path), state_dir=tmp_path)
-    args = argparse.Namespace(database_url=f"host={tmp_path} dbname=x user=postgres", state_dir=tmp_path)
-    problem = db.record_reconcile(args, validation, [])
+    unreachable = DatabaseSettings(f"host={tmp_path} dbname=x user=postgres")
+    problem = record_reconcile(unreachable, StateDir(tmp_path), build(validation), [])
     assert problem is not None and "cannot connect" in problem

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reconciler.build import build
 from reconciler.db.rows import RowCache, desired_rows
-from reconciler.herald.catalog import default_catalog
 from reconciler.load.sources import working_tree
 from reconciler.validate import validate_source
 from tests.conftest import write_files
@@ -17,7 +17,7 @@ VPC = "artifacts/vpc/artifact.yaml"
 def rows_of(root: Path, cache: RowCache | None = None):
     validation = validate_source(working_tree(root))
     assert not validation.errors
-    return desired_rows(validation.model, validation.source.read_text, default_catalog(), cache)
+    return desired_rows(build(validation), cache)
 
 
 def test_cached_rows_equal_fresh_rows_after_a_change(tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ def test_the_embedded_default_starts_once_is_reused_and_stops(portal, server_tmp
     try:
         first = portal("db", "sync", TEMPLATE_ROOT, "--state-dir", state)
         assert first.code == 0, first.err
+        assert f"embedded PostgreSQL in {server.root} (running)" in first.err  # which server, said every time
         assert started_at(server) == started  # reused, not restarted
         status = portal("db", "status", "--state-dir", state)
         assert status.code == 0
@@ -57,6 +58,9 @@ def test_the_embedded_default_starts_once_is_reused_and_stops(portal, server_tmp
     assert stopped.code == 0 and "stopped" in stopped.out
     assert not server.is_running()
     assert "no embedded server" in portal("db", "stop", "--state-dir", state).out
+    restarted = portal("db", "status", "--state-dir", state)
+    assert restarted.code == 0 and f"embedded PostgreSQL in {server.root} (started)" in restarted.err
+    assert portal("db", "stop", "--state-dir", state).code == 0
 
 
 def test_an_unreachable_server_is_a_clear_error(portal, tmp_path: Path) -> None:

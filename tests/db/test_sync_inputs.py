@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 import reconciler.db.sync as sync_module
+from reconciler.build import build
 from reconciler.db.sync import sync_commit
 from reconciler.load.sources import git_commit, working_tree
 from reconciler.validate import validate_source
@@ -21,23 +22,23 @@ def test_a_synced_commit_is_current_without_deriving_rows(
 ) -> None:
     validation = validate_source(git_commit(str(template_repo.path), "HEAD", tmp_path / "state"))
     with psycopg.connect(database_url) as conn:
-        assert sync_commit(conn, validation).status == "synced"
+        assert sync_commit(conn, build(validation)).status == "synced"
 
         def no_rows(*_args: object, **_kwargs: object) -> None:
             raise AssertionError("rows were derived for a commit already synced")
 
         monkeypatch.setattr(sync_module, "desired_rows", no_rows)
-        again = sync_commit(conn, validation)
+        again = sync_commit(conn, build(validation))
     assert (again.status, again.commit, again.round_trips) == ("current", template_repo.head, 2)
 
 
 def test_an_edited_readme_is_synced(database_url: str, tmp_path: Path) -> None:
     root = write_files(tmp_path / "tree", template_files())
     with psycopg.connect(database_url) as conn:
-        assert sync_commit(conn, validate_source(working_tree(root))).status == "synced"
+        assert sync_commit(conn, build(validate_source(working_tree(root)))).status == "synced"
         readme = root / "artifacts" / "vpc" / "README.md"
         readme.write_text(readme.read_text() + "\nNew section on IPv6.\n")
-        result = sync_commit(conn, validate_source(working_tree(root)))
+        result = sync_commit(conn, build(validate_source(working_tree(root))))
         stored = conn.execute("SELECT readme FROM artifacts WHERE name = 'vpc'").fetchone()
     assert result.status == "synced"
     assert result.counts == {"artifacts": {"updated": 1}}

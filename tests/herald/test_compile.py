@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reconciler.cli.compile import write_outputs
+from reconciler.build import build
+from reconciler.build.outputs import write_outputs
+from reconciler.build.vector_check import check_with_vector
 from reconciler.herald.catalog import default_catalog
 from reconciler.herald.compile import render_config, vector_config
 from reconciler.herald.merge import merged_configs
-from reconciler.herald.vector_binary import check_with_vector
-from reconciler.load.sources import working_tree
-from reconciler.validate import validate_source
+from reconciler.load.sources import RepoSource, working_tree
+from reconciler.validate import Validation, validate_source
 from tests.conftest import PortalRun, write_files
 from tests.herald.builders import APP_LOGS, HEADER, model_of, repo_files
 from tests.herald.upstream import vector_errors
@@ -178,13 +179,12 @@ def test_a_compile_that_fails_part_way_keeps_the_earlier_outputs(
     out = compile_repo(tmp_path, portal, ("app-logs", APP_LOGS), ("infra-metrics", INFRA))
     (out / "notes.txt").write_text("not ours")
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    model = validate_source(working_tree(tmp_path / "repo")).model
-
-    def a_cluster_the_filesystem_refuses(_model: object, _instance: str) -> dict[str, list[dict[str, object]]]:
-        return {"c" * 300: [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}]}
+    built = build(validate_source(working_tree(tmp_path / "repo")))
+    # A cluster the filesystem refuses, in place of the compiled manifests.
+    vars(built)["manifests"] = {"c" * 300: [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}]}
 
     with pytest.raises(OSError, match="File name too long"):
-        write_outputs(model, out, "abc", "default", (a_cluster_the_filesystem_refuses,))
+        write_outputs(built, out)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".portal-state", "out", "repo"]  # no staging left
 
@@ -222,7 +222,8 @@ def test_compile_runs_vector_validate_when_the_binary_is_there(
     system_path = os.environ.get("PATH", "")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     without = portal("compile", tmp_path / "repo", "--out", out, "--vector")
-    assert without.code == 0 and "vector validate skipped" in without.err
+    assert without.code == 2 and "--vector needs a vector binary on PATH" in without.err
+    assert not out.exists()  # a check that was asked for could not run: nothing written
     write_files(tmp_path / "bin", {"vector": FAKE_VECTOR})
     (tmp_path / "bin" / "vector").chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{system_path}")
@@ -249,7 +250,8 @@ def test_vector_rejections_are_placed_at_their_pipeline(tmp_path: Path) -> None:
     (tmp_path / "bin" / "vector").chmod(0o755)
     model = model_of(APP_LOGS, CONSOLE, HEADER + "kind: Cluster\nmetadata: {name: prd-eu-1, labels: {env: prd}}\n"
                      "spec: {role: tenant, connection: {context: prd}}\n")  # fmt: skip
-    found = [d.format() for d in check_with_vector(model, str(tmp_path / "bin" / "vector"))]
+    built = build(Validation(RepoSource("a model", ()), (), model, ()))
+    found = [d.format() for d in check_with_vector(built.vector_configs, str(tmp_path / "bin" / "vector"))]
     assert [line.split(": error: ")[1].split(" rejects ")[0] for line in found] == [
         "Pipeline/console-out: vector validate",
         "Pipeline/app-logs: vector validate",
