@@ -48,7 +48,14 @@ def run(args: argparse.Namespace) -> int:
         prune=args.prune,
         allow_mass_prune=args.allow_mass_prune,
     )
-    reports = run_clusters(prepared.built, prepared.clusters, prepared.settings.clusters, kubeconfig, options)
+    reports = run_clusters(
+        prepared.built.model,
+        prepared.built.manifests,
+        prepared.clusters,
+        prepared.settings.clusters,
+        kubeconfig,
+        options,
+    )
     changes = any(r.plan is not None and r.plan.has_changes for r in reports)
     if args.format == "json":
         document = {

@@ -120,7 +120,13 @@ def run(args: argparse.Namespace) -> int:
         concurrency=prepared.settings.clusters.concurrency,
     )
     reports = run_clusters(
-        prepared.built, prepared.clusters, prepared.settings.clusters, kubeconfig, options, stderr_progress()
+        prepared.built.model,
+        prepared.built.manifests,
+        prepared.clusters,
+        prepared.settings.clusters,
+        kubeconfig,
+        options,
+        stderr_progress(),
     )
     problem = None if args.dry_run else record_results(prepared, reports)
     if args.format == "json":

@@ -1,4 +1,4 @@
-"""Every selected cluster of a build at once: which clusters, in which order, how each is reached, and one
+"""Every selected cluster at once: which clusters, in which order, how each is reached, and one
 reconcile (or plan) per cluster; what `reconcile` and `plan` share.
 """
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from reconciler.build import Build
 from reconciler.kube.client import KubeClient
 from reconciler.kube.cluster_reconcile import ClusterReport, Progress, ReconcileOptions, reconcile_cluster
 from reconciler.kube.connect import ConnectError, connect
@@ -53,17 +53,19 @@ def management_client(model: RepoModel, kubeconfig: str | None, timeout: float) 
 
 
 def run_clusters(
-    built: Build,
+    model: RepoModel,
+    manifests: Mapping[str, list[dict[str, Any]]],
     clusters: Sequence[Cluster],
     settings: ClusterSettings,
     kubeconfig: str | None,
     options: ReconcileOptions,
     progress: Progress = lambda _: None,
 ) -> list[ClusterReport]:
-    """Reconcile (or, with `options.dry_run`, plan) each of `clusters` at once; one that cannot be reached is
+    """Reconcile (or, with `options.dry_run`, plan) each of `clusters` at once towards its `manifests` (cluster
+    name → the objects it should hold: a build's); one that cannot be reached is
     reported and the others carry on. An object wanted by two Cluster documents on one API server is applied by
     neither, and reported for both."""
-    management = management_client(built.model, kubeconfig, settings.request_timeout)
+    management = management_client(model, kubeconfig, settings.request_timeout)
 
     def connected(cluster: Cluster) -> KubeClient | ConnectError:
         try:
@@ -82,15 +84,15 @@ def run_clusters(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         clients = dict(zip((c.name for c in clusters), pool.map(connected, clusters), strict=True))
     contested = contested_objects(
-        _servers(built.model, clients, kubeconfig),
-        {name: [key_of(o) for o in objects] for name, objects in built.manifests.items()},
+        _servers(model, clients, kubeconfig),
+        {name: [key_of(o) for o in objects] for name, objects in manifests.items()},
     )
 
     def one(cluster: Cluster) -> ClusterReport:
         client = clients[cluster.name]
         if isinstance(client, ConnectError):
             return ClusterReport(cluster.name, "unreachable", f"cannot connect: {client}")
-        desired = built.manifests.get(cluster.name, [])
+        desired = manifests.get(cluster.name, [])
         return reconcile_cluster(
             cluster.name, client, desired, cluster.drift, options, progress, contested.get(cluster.name)
         )

@@ -190,3 +190,18 @@ def test_the_database_step_runs_unless_no_db(platform: Platform, monkeypatch: py
     monkeypatch.chdir(platform.repo.parent)
     exported = run_portal_in_process("reconcile", platform.repo, "--export", platform.repo.parent / "out")
     assert exported.code == 0 and recorded[-1] == []  # no cluster to apply to, the metadata still syncs
+
+
+def test_reconcile_records_in_the_database_named_by_database_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _without_a_cluster(tmp_path, monkeypatch)
+    monkeypatch.delenv("PORTAL_DATABASE_URL", raising=False)
+    url = f"postgresql://portal:hunter2@/portal?host={tmp_path / 'nowhere'}"
+    run = run_portal_in_process(
+        "reconcile", REPO_ROOT / "repo-template", "--export", tmp_path / "out", "--database-url", url
+    )
+    assert run.code == 0, run.err  # applied nothing, exported as asked; the database problem is reported
+    assert "results were not recorded in PostgreSQL: cannot connect to PostgreSQL at" in run.err
+    assert str(tmp_path / "nowhere") in run.err and "hunter2" not in run.err
+    assert "embedded PostgreSQL" not in run.err  # the named server, not the state dir's

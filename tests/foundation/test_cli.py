@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -86,3 +88,57 @@ def test_validate_vector_runs_the_binary_on_every_compiled_config(tmp_path: Path
     assert any(line.startswith("pipelines/app-logs.yaml:") for line in result.lines)
     clean = portal("validate", template_dir())
     assert clean.code == 0
+
+
+def test_validate_vector_without_a_vector_binary_is_an_error(tmp_path: Path, portal, monkeypatch) -> None:
+    """A check that was asked for and could not run must not pass."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    result = portal("validate", "--vector", template_dir())
+    assert result.code == 2
+    assert result.err == "portal: error: --vector needs a vector binary on PATH: vector validate could not run\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        (("reconcile",), ["--timeout S           how long --wait waits (seconds) (default: 300.0)", "(default: 8)"]),
+        (("plan",), ["output format (default: text)", "(seconds) (default: 30.0)", "(default: default)"]),
+        (("compile",), ["the pinned Vector image to run (default: timberio/vector:"]),
+        (("validate",), ["output format (default: text)"]),
+    ],
+)
+def test_help_shows_every_default(command: tuple[str, ...], shown: list[str], portal) -> None:
+    text = " ".join(portal(*command, "--help").out.split())
+    for expected in shown:
+        assert " ".join(expected.split()) in text
+    assert "(default: None)" not in text and "(default: False)" not in text
+
+
+def test_an_unknown_option_prints_the_usage_of_its_command(portal) -> None:
+    for argv, usage in (
+        (("reconcile", "--bogus"), "usage: portal reconcile"),
+        (("db", "sync", "--x"), "usage: portal db sync"),
+    ):
+        result = portal(*argv)
+        assert result.code == 2
+        assert result.err.startswith(usage), result.err
+        assert "unrecognized arguments: " in result.err
+
+
+def test_help_and_version_import_no_command(tmp_path: Path) -> None:
+    """`portal --help` and `--version` must be instant: no command module, no Kubernetes client, no psycopg."""
+    probe = (
+        "import contextlib, io, sys\n"
+        "from reconciler.cli import main\n"
+        "for argv in (['--help'], ['--version']):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        try:\n"
+        "            main(argv)\n"
+        "        except SystemExit:\n"
+        "            pass\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('kubernetes', 'psycopg', 'pygit2', 'jsonschema_rs')\n"
+        "         or m.startswith(('reconciler.cli.', 'reconciler.validate', 'reconciler.kube'))]\n"
+        "print(sorted(m for m in heavy if m not in ('reconciler.cli.options',)))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert run.stdout.strip() == "[]", run.stdout
