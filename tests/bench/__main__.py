@@ -6,7 +6,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("foundation", "herald", "keeper", "apply", "metadata")
+BENCHMARKS = ("foundation", "startup", "herald", "keeper", "apply", "metadata")
 
 
 def main(names: list[str]) -> int:
