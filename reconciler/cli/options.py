@@ -27,7 +27,7 @@ class UsageError(Exception):
     """Bad arguments or an unusable environment: reported on stderr, exit status 2."""
 
 
-class DefaultsHelpFormatter(argparse.RawDescriptionHelpFormatter):
+class DefaultsHelpFormatter(argparse.HelpFormatter):
     """Every option's help ends with its default, unless the help already names it or there is none to show."""
 
     def _get_help_string(self, action: argparse.Action) -> str:

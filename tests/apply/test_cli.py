@@ -205,3 +205,11 @@ def test_reconcile_records_in_the_database_named_by_database_url(
     assert "results were not recorded in PostgreSQL: cannot connect to PostgreSQL at" in run.err
     assert str(tmp_path / "nowhere") in run.err and "hunter2" not in run.err
     assert "embedded PostgreSQL" not in run.err  # the named server, not the state dir's
+
+
+def test_dry_run_without_a_cluster_is_a_usage_error_as_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _without_a_cluster(tmp_path, monkeypatch)
+    for argv in (("reconcile", "--dry-run", "--no-db"), ("plan",)):
+        run = run_portal_in_process(*argv, REPO_ROOT / "repo-template")
+        assert run.code == 2 and "no cluster to compare with" in run.err, argv
+    assert not list((tmp_path / "home").rglob("export"))  # a dry run exports nothing
