@@ -47,6 +47,19 @@ class DatabaseSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ApplyOptions:
+    """How objects are applied to each cluster (with `dry_run`, only planned)."""
+
+    instance: str  # this installation's id, the ownership label of every object
+    dry_run: bool = False
+    prune: bool = False
+    allow_mass_prune: bool = False
+    wait: bool = False
+    timeout: float = DEFAULT_WAIT_TIMEOUT  # how long `wait` waits, in seconds
+    concurrency: int = DEFAULT_CONCURRENCY  # parallel writes per cluster
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     source: SourceSettings
     state_dir: StateDir

@@ -12,9 +12,9 @@ import sys
 from reconciler.cli import COMMANDS
 from reconciler.cli.cluster_run import NO_CLUSTER, cluster_kubeconfig, plan_status, prepare
 from reconciler.cli.options import UsageError, add_cluster_arguments
-from reconciler.kube.cluster_reconcile import ReconcileOptions
 from reconciler.kube.clusters import run_clusters
 from reconciler.kube.report import plan_lines, report_json
+from reconciler.settings import ApplyOptions
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     kubeconfig, reachable = cluster_kubeconfig(prepared)
     if not reachable:
         raise UsageError(f"{NO_CLUSTER}: no cluster to compare with")
-    options = ReconcileOptions(
+    options = ApplyOptions(
         instance=prepared.built.settings.instance,
         dry_run=True,
         prune=args.prune,

@@ -18,10 +18,10 @@ from reconciler.build.outputs import write_outputs
 from reconciler.cli import COMMANDS
 from reconciler.cli.cluster_run import NO_CLUSTER, ClusterRun, cluster_kubeconfig, plan_status, prepare, stderr_progress
 from reconciler.cli.options import UsageError, add_cluster_arguments, add_database_argument
-from reconciler.kube.cluster_reconcile import ClusterReport, ReconcileOptions
+from reconciler.kube.cluster_reconcile import ClusterReport
 from reconciler.kube.clusters import run_clusters
 from reconciler.kube.report import report_json, report_lines
-from reconciler.settings import DEFAULT_CONCURRENCY, DEFAULT_WAIT_TIMEOUT
+from reconciler.settings import DEFAULT_CONCURRENCY, DEFAULT_WAIT_TIMEOUT, ApplyOptions
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         # The commit's metadata is still worth syncing when no cluster is there to apply to.
         _report_problem(record_results(prepared, ()))
         return code
-    options = ReconcileOptions(
+    options = ApplyOptions(
         instance=prepared.built.settings.instance,
         dry_run=args.dry_run,
         prune=args.prune,

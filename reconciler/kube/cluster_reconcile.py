@@ -19,20 +19,10 @@ from reconciler.kube.objects import ObjectKey, is_ours, key_of, ownership_select
 from reconciler.kube.outcome import Outcome
 from reconciler.kube.prune import prune
 from reconciler.model.ownership import DriftMode
+from reconciler.settings import ApplyOptions
 
 Status = Literal["ok", "failed", "unreachable"]
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True, slots=True)
-class ReconcileOptions:
-    instance: str
-    dry_run: bool = False
-    prune: bool = False
-    allow_mass_prune: bool = False
-    wait: bool = False
-    timeout: float = 300.0
-    concurrency: int = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +149,7 @@ def reconcile_cluster(
     client: KubeClient,
     desired: Sequence[Mapping[str, Any]],
     drift: DriftMode,
-    options: ReconcileOptions,
+    options: ApplyOptions,
     progress: Progress = lambda _: None,
     contested: Mapping[ObjectKey, str] | None = None,
 ) -> ClusterReport:

@@ -10,12 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from reconciler.kube.client import KubeClient
-from reconciler.kube.cluster_reconcile import ClusterReport, Progress, ReconcileOptions, reconcile_cluster
+from reconciler.kube.cluster_reconcile import ClusterReport, Progress, reconcile_cluster
 from reconciler.kube.connect import ConnectError, connect
 from reconciler.kube.objects import key_of
 from reconciler.kube.servers import contested_objects, server_identity
 from reconciler.model.kinds import Cluster, RepoModel
-from reconciler.settings import ClusterSettings
+from reconciler.settings import ApplyOptions, ClusterSettings
 
 MAX_CONNECTIONS_AT_ONCE = 8
 
@@ -58,7 +58,7 @@ def run_clusters(
     clusters: Sequence[Cluster],
     settings: ClusterSettings,
     kubeconfig: str | None,
-    options: ReconcileOptions,
+    options: ApplyOptions,
     progress: Progress = lambda _: None,
 ) -> list[ClusterReport]:
     """Reconcile (or, with `options.dry_run`, plan) each of `clusters` at once towards its `manifests` (cluster

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from reconciler.kube.client import KubeClient
-from reconciler.kube.cluster_reconcile import ReconcileOptions, reconcile_cluster
+from reconciler.kube.cluster_reconcile import reconcile_cluster
 from reconciler.kube.connect import ConnectError, connect, find_kubeconfig
 from reconciler.model.kinds import Cluster, ClusterWorkspaces, Connection, SecretKeyRef
+from reconciler.settings import ApplyOptions
 from tests.kube_emulator.fixtures import EmulatorCluster
 from tests.kube_emulator.threaded import EmulatorThread
 
@@ -44,7 +45,7 @@ def test_a_crd_its_namespace_and_its_resources_apply_in_one_run(
         "spec": {"size": 3},
     }
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
-    options = ReconcileOptions(instance="default")
+    options = ApplyOptions(instance="default")
     report = reconcile_cluster("cluster", client, [widget, namespace, WIDGETS_CRD], "correct", options)
     assert report.status == "ok", report.error
     assert [(o.key.kind, o.result) for o in report.outcomes] == [

@@ -16,8 +16,9 @@ import kubernetes
 import pytest
 
 from reconciler.kube.client import KubeClient
-from reconciler.kube.cluster_reconcile import ClusterReport, ReconcileOptions, reconcile_cluster
+from reconciler.kube.cluster_reconcile import ClusterReport, reconcile_cluster
 from reconciler.model.ownership import DriftMode
+from reconciler.settings import ApplyOptions
 
 pytestmark = [
     pytest.mark.realcluster,
@@ -42,9 +43,7 @@ class RealCluster:
         return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": data}
 
     def reconcile(self, desired: list[dict[str, Any]], drift: DriftMode = "correct", **options: Any) -> ClusterReport:
-        report = reconcile_cluster(
-            "real", self.client, desired, drift, ReconcileOptions(instance=self.instance, **options)
-        )
+        report = reconcile_cluster("real", self.client, desired, drift, ApplyOptions(instance=self.instance, **options))
         assert report.status == "ok", report.error
         return report
 
