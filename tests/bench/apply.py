@@ -197,6 +197,7 @@ def run() -> list[str]:
         export = root / "export"
         compiled = run_process(
             [str(Path(sys.executable).parent / "portal"), "compile", str(repo), "--out", str(export)]
+            + ["--state-dir", str(root / "state")]
         )
         if compiled.returncode != 0:
             raise RuntimeError("portal compile failed")
