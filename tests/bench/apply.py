@@ -195,10 +195,8 @@ def run() -> list[str]:
             f"(target 0), CPU {noop.cpu_seconds * 1000 / desired:.2f} ms/object, peak RSS {noop.peak_rss_mib:.0f} MiB"
         )
         export = root / "export"
-        compiled = run_process(
-            [str(Path(sys.executable).parent / "portal"), "compile", str(repo), "--out", str(export)]
-            + ["--state-dir", str(root / "state")]
-        )
+        portal = str(Path(sys.executable).parent / "portal")
+        compiled = run_process([portal, "compile", str(repo), "--out", str(export), "--state-dir", str(root / "state")])
         if compiled.returncode != 0:
             raise RuntimeError("portal compile failed")
         peer_emulators = _start(root / "peer-kubeconfig.yaml")
