@@ -61,6 +61,7 @@ class Observation:
     confirmed_gone: frozenset[ObjectKey] = frozenset()  # listed objects the server says do not exist
     unobserved: Mapping[Kind, str] = field(default_factory=dict)  # kinds whose discovery failed: why
     legacy: bool = False  # the old per-server inventory is there and this Cluster has none of its own yet
+    missing_namespaces: frozenset[str] = frozenset()  # namespaces of objects to create that the server lacks
 
 
 def read_inventory(
@@ -138,7 +139,26 @@ def observe(
         if key not in wanted and key not in live and (key.api_version, key.kind) not in unobserved
     ]
     gone = confirm_gone(client, discovery, missing, instance, concurrency)
-    return Observation(inventory, live, gone, unobserved, legacy)
+    created = {k.name for k in desired_keys if k.kind == "Namespace" and k.api_version == "v1"}
+    homes = sorted({k.namespace for k in desired_keys if k.namespace and k not in live} - created)
+    absent = missing_namespaces(client, discovery, homes, concurrency)
+    return Observation(inventory, live, gone, unobserved, legacy, absent)
+
+
+def missing_namespaces(
+    client: KubeClient, discovery: Discovery, names: Sequence[str], concurrency: int
+) -> frozenset[str]:
+    """Those of `names` the server says are not there (404); a read that fails (403 included) says nothing."""
+
+    def is_missing(name: str) -> bool:
+        try:
+            return (
+                client.get(discovery.resource("v1", "Namespace").path(ObjectKey("v1", "Namespace", "", name))) is None
+            )
+        except (DiscoveryFailed, UnknownKind, KubeError):
+            return False
+
+    return frozenset(n for n, missing in zip(names, bounded(is_missing, names, concurrency), strict=True) if missing)
 
 
 def _health(plan: ClusterPlan, observation: Observation, outcomes: Sequence[Outcome]) -> list[Health]:
@@ -179,6 +199,7 @@ def reconcile_cluster(
             confirmed_gone=observation.confirmed_gone,
             unobserved=observation.unobserved,
             contested=contested,
+            missing_namespaces=observation.missing_namespaces,
         )
         if options.dry_run:
             return ClusterReport(name, "ok", plan=plan, dry_run=True)
