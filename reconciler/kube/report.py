@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from reconciler.kube.compare import FieldChange
+from reconciler.kube.health import ObjectHealth, WaitStatus
 from reconciler.kube.objects import ObjectKey
 from reconciler.kube.plan import ClusterPlan
 from reconciler.kube.reconcile import ClusterReport
@@ -101,6 +102,57 @@ def report_lines(report: ClusterReport) -> Iterator[str]:
         return
     for health in pending:
         yield f"  {'not ready' if health.state == 'progressing' else 'unhealthy'} {health.key}: {health.message}"
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.0f}s"
+
+
+def _not_ready(health: ObjectHealth) -> str:
+    return f"{health.key} ({health.message})" if health.message else str(health.key)
+
+
+def wait_summary(cluster: str, status: WaitStatus, shown: int = 3) -> str:
+    """Where one cluster's --wait stands, on one line: a terminal's status line, and the last word of a wait."""
+    pending, total = status.pending, len(status.health)
+    if not pending:
+        return f"{cluster}: all {total} ready after {_seconds(status.elapsed)}"
+    which = ", ".join(_not_ready(h) for h in pending[:shown])
+    more = f" and {len(pending) - shown} more" if len(pending) > shown else ""
+    failed = sum(h.state == "failed" for h in pending)
+    if status.done:
+        stopped = f"{failed} unhealthy" if failed else "timed out"
+        after = f"after {_seconds(status.elapsed)} ({stopped})"
+        return f"{cluster}: {len(pending)} of {total} not ready {after}: {which}{more}"
+    waited = f"{_seconds(status.elapsed)} of {_seconds(status.timeout)}"
+    return f"{cluster}: waiting {waited}, {len(pending)} of {total} not ready: {which}{more}"
+
+
+def wait_changes(cluster: str, before: WaitStatus | None, after: WaitStatus) -> list[str]:
+    """What changed in one cluster's --wait since `before` (None: it begins), one line per change, as a log
+    reads it; nothing when nothing changed."""
+    if before is None:
+        lines = [
+            f"{cluster}: waiting up to {_seconds(after.timeout)} for {len(after.pending)} of {len(after.health)} "
+            "object(s) to become ready"
+        ]
+        lines += [f"{cluster}: not ready {_not_ready(h)}" for h in after.pending]
+    else:
+        was = {h.key: h for h in before.health}
+        lines = []
+        for health in after.health:
+            if was.get(health.key) == health:
+                continue
+            at = _seconds(after.elapsed)
+            if health.state == "ready":
+                lines.append(f"{cluster}: ready {health.key} after {at}")
+            elif health.state == "failed":
+                lines.append(f"{cluster}: unhealthy {health.key}: {health.message} after {at}")
+            else:
+                lines.append(f"{cluster}: not ready {_not_ready(health)} after {at}")
+    if after.done:
+        lines.append(wait_summary(cluster, after))
+    return lines
 
 
 def _key_json(key: ObjectKey) -> dict[str, str]:
