@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+from reconciler.kube.inventory import Inventory
+from reconciler.kube.objects import stamped
+from reconciler.kube.plan import plan_cluster
 from tests.apply.conftest import Platform
 
 TENANT_LINE = "    - {name: LOKI_USERNAME, value: payments}\n"
@@ -110,3 +113,23 @@ def test_a_prune_that_would_be_refused_is_shown_as_refused_not_counted(platform:
         "dev-eu-1: no changes (0 unchanged, 1 prune refused)",
         "  x Namespace/vector (prune refused: Namespaces are never pruned without --allow-mass-prune)",
     ]
+
+
+def test_a_namespace_we_may_not_read_is_not_called_missing(platform: Platform) -> None:
+    """Without the right to read Namespaces (403), nothing is claimed: the create goes ahead as before."""
+    platform.cluster["mgmt"].faults.fail(403, times=None, method="GET", path="^/api/v1/namespaces/team-platform$")
+    run = platform.plan("--cluster", "mgmt")
+    assert run.code == 1, run.out + run.err
+    assert "error" not in run.out and "  + Workspace/team-platform/alice-ledger" in run.lines
+
+
+def test_only_objects_to_create_in_a_namespace_nobody_creates_are_held_back() -> None:
+    def obj(kind: str, namespace: str, name: str) -> dict[str, object]:
+        return stamped({"apiVersion": "v1", "kind": kind, "metadata": {"name": name, "namespace": namespace}}, "i")
+
+    ours = stamped({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ours"}}, "i")
+    desired = [ours, obj("ConfigMap", "ours", "a"), obj("ConfigMap", "gone", "b"), obj("ConfigMap", "here", "c")]
+    plan = plan_cluster(desired, {}, Inventory(), "correct", missing_namespaces={"ours", "gone"})
+    assert [c.key.name for c in plan.changes] == ["ours", "a", "c"]
+    (error,) = plan.errors
+    assert error.startswith("namespace 'gone' does not exist on this cluster and no document creates it: 1 object")
