@@ -20,11 +20,12 @@ from typing import Any
 
 from reconciler.cli.compile import gather_manifests, manifest_producers, write_outputs
 from reconciler.cli.options import UsageError, add_source_arguments, load_repository
+from reconciler.cli.progress import stderr_progress
 from reconciler.herald.workloads import DEFAULT_SETTINGS
 from reconciler.kube.client import DEFAULT_REQUEST_TIMEOUT, KubeClient
 from reconciler.kube.connect import ConnectError, connect, find_kubeconfig, in_cluster_available
 from reconciler.kube.objects import key_of
-from reconciler.kube.reconcile import ClusterReport, Progress, ReconcileOptions, reconcile_cluster
+from reconciler.kube.reconcile import ClusterReport, ReconcileOptions, reconcile_cluster
 from reconciler.kube.report import report_json, report_lines
 from reconciler.kube.servers import contested_objects, server_identity
 from reconciler.model.kinds import Cluster, RepoModel
@@ -81,7 +82,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="allow pruning Namespaces, CRDs, over half an inventory, or every live object of a kind",
     )
-    parser.add_argument("--wait", action="store_true", help="wait for workloads and Workspaces to become ready")
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for workloads and Workspaces to become ready, saying on stderr what is still not ready",
+    )
     parser.add_argument("--timeout", type=float, default=300.0, metavar="S", help="how long --wait waits (seconds)")
     parser.add_argument("--no-db", action="store_true", help="skip recording the results in PostgreSQL")
     parser.add_argument(
@@ -136,19 +141,6 @@ def desired_state(args: argparse.Namespace) -> DesiredState | None:
     return DesiredState(validation, per_cluster, selected)
 
 
-def stderr_progress() -> Progress:
-    """Progress lines on stderr when a person is watching it, silence otherwise."""
-    if not sys.stderr.isatty():
-        return lambda _: None
-    lock = threading.Lock()
-
-    def say(line: str) -> None:
-        with lock:
-            print(line, file=sys.stderr, flush=True)
-
-    return say
-
-
 def management_client(model: RepoModel, kubeconfig: str | None, timeout: float) -> Callable[[], KubeClient]:
     """The management cluster's client, made once and only when a kubeconfig Secret has to be read from it."""
     lock = threading.Lock()
@@ -174,7 +166,7 @@ def run_clusters(
     neither, and reported for both."""
     management = management_client(state.validation.model, kubeconfig, args.request_timeout)
     pool_size = getattr(args, "concurrency", 8)
-    progress = stderr_progress()
+    progress = stderr_progress(sys.stderr)
 
     def connected(cluster: Cluster) -> KubeClient | ConnectError:
         try:
