@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from reconciler.cli.options import (
 )
 from reconciler.cli.source import load_repository
 from reconciler.herald.workloads import DEFAULT_SETTINGS
-from reconciler.kube.cluster_reconcile import ClusterReport, Progress
+from reconciler.kube.cluster_reconcile import ClusterReport
 from reconciler.kube.clusters import UnknownCluster, select_clusters
 from reconciler.kube.connect import find_kubeconfig, in_cluster_available
 from reconciler.model.kinds import Cluster
@@ -70,16 +69,3 @@ def plan_status(reports: Sequence[ClusterReport]) -> int:
     if any(r.status != "ok" or (r.plan is not None and r.plan.errors) for r in reports):
         return 2
     return 1 if any(r.plan is not None and r.plan.has_changes for r in reports) else 0
-
-
-def stderr_progress() -> Progress:
-    """Progress lines on stderr when a person is watching it, silence otherwise."""
-    if not sys.stderr.isatty():
-        return lambda _: None
-    lock = threading.Lock()
-
-    def say(line: str) -> None:
-        with lock:
-            print(line, file=sys.stderr, flush=True)
-
-    return say

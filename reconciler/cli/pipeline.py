@@ -9,7 +9,7 @@ from pathlib import Path
 
 from reconciler.cli import COMMANDS
 from reconciler.cli.options import UsageError
-from reconciler.herald.importer import ImportFailure, ImportRequest, import_pipeline
+from reconciler.herald.importer import PREFIX, ImportFailure, ImportRequest, import_pipeline
 from reconciler.validate.names import name_uses
 
 # Herald's pipeline name rule: lower-case letters, digits and '-', starting and ending alphanumeric; its length
@@ -27,8 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Read a Vector config (TOML, YAML or JSON: by the file's suffix, else by its content), Helm values "
             "with customConfig, or a Flux HelmRelease holding them, and print a Pipeline document (or write it "
             "with -o). customConfig is rendered as the chart's tpl renders it ({{`{{ field }}`}} becomes "
-            "{{ field }}). Every ${VAR} becomes an env entry read "
-            "from the Secret <name>-env. Exit status: 0 done, 1 the file is not a Vector config, 2 usage error."
+            "{{ field }}). Every ${VAR} becomes an env entry read from the Secret <name>-env; data_dir and "
+            "Vector's unit tests are left out (with a note on stderr). With --prefix P, component ids become "
+            "P_<id> (inputs too) and variables P_<VAR>, so that imports written with the same ids can share a "
+            "cluster. Exit status: 0 done, 1 the file is not a Vector config, 2 usage error."
         ),
     )
     importing.add_argument("file", type=Path, metavar="FILE", help="the config to import ('-' for stdin)")
@@ -38,6 +40,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--target", metavar="SELECTOR", help="clusters to run on: labels (env=prd,region=eu) or names (a,b)"
     )
     importing.add_argument("--role", choices=("agent", "aggregator"), help="Vector's role there (default: agent)")
+    importing.add_argument(
+        "--prefix",
+        metavar="P",
+        default="",
+        help="prefix component ids (P_<id>) and variables (P_<VAR>, upper-cased) (default: none)",
+    )
     importing.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
     importing.set_defaults(func=run_import)
 
@@ -59,14 +67,16 @@ def run_import(args: argparse.Namespace) -> int:
         )
     if args.role and not args.target:
         raise UsageError("--role needs --target")
-    request = ImportRequest(args.name, args.team, args.target, args.role or "agent")
+    if args.prefix and not PREFIX.match(args.prefix):
+        raise UsageError(f"--prefix {args.prefix!r}: use letters, digits, '_' and '-', starting with a letter")
+    request = ImportRequest(args.name, args.team, args.target, args.role or "agent", args.prefix)
     try:
         text, left_out = import_pipeline(_read(args.file), request, str(args.file))
     except ImportFailure as exc:
         print(f"{exc.location or args.file}: error: {exc}", file=sys.stderr)
         return 1
-    for key in left_out:
-        print(f"{args.file}: note: `{key}` is not imported", file=sys.stderr)
+    for key, why in left_out:
+        print(f"{args.file}: note: `{key}` is not imported: {why}", file=sys.stderr)
     if args.output:
         try:
             args.output.parent.mkdir(parents=True, exist_ok=True)

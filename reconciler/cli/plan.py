@@ -12,6 +12,7 @@ import sys
 from reconciler.cli import COMMANDS
 from reconciler.cli.cluster_run import NO_CLUSTER, cluster_kubeconfig, plan_status, prepare
 from reconciler.cli.options import UsageError, add_cluster_arguments
+from reconciler.cli.progress import stderr_progress
 from reconciler.kube.clusters import run_clusters
 from reconciler.kube.report import plan_lines, report_json
 from reconciler.settings import ApplyOptions
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         prepared.settings.clusters,
         kubeconfig,
         options,
+        stderr_progress(sys.stderr),
     )
     changes = any(r.plan is not None and r.plan.has_changes for r in reports)
     if args.format == "json":

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from reconciler.build.outputs import write_outputs
 from reconciler.cli import COMMANDS
-from reconciler.cli.cluster_run import NO_CLUSTER, ClusterRun, cluster_kubeconfig, plan_status, prepare, stderr_progress
+from reconciler.cli.cluster_run import NO_CLUSTER, ClusterRun, cluster_kubeconfig, plan_status, prepare
 from reconciler.cli.options import UsageError, add_cluster_arguments, add_database_argument
+from reconciler.cli.progress import stderr_progress
 from reconciler.kube.cluster_reconcile import ClusterReport
 from reconciler.kube.clusters import run_clusters
 from reconciler.kube.report import report_json, report_lines
@@ -46,7 +47,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="allow pruning Namespaces, CRDs, over half an inventory, or every live object of a kind",
     )
-    parser.add_argument("--wait", action="store_true", help="wait for workloads and Workspaces to become ready")
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for workloads and Workspaces to become ready, saying on stderr what is still not ready",
+    )
     parser.add_argument(
         "--timeout", type=float, default=DEFAULT_WAIT_TIMEOUT, metavar="S", help="how long --wait waits (seconds)"
     )
@@ -126,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         prepared.settings.clusters,
         kubeconfig,
         options,
-        stderr_progress(),
+        stderr_progress(sys.stderr),
     )
     problem = None if args.dry_run else record_results(prepared, reports)
     if args.format == "json":

@@ -423,22 +423,11 @@ def _governing(artifact: Artifact, model: RepoModel, base: SyncBase | None) -> A
     return relaxed.governing if relaxed is not None else artifact
 
 
-def _base_token(artifact: Artifact, base: SyncBase | None) -> object:
-    """What of the database an artifact's rows depend on, for the row cache."""
-    if base is None:
-        return None
-    team = artifact.team or PLATFORM_TEAM
-    stored = base.recorded.artifacts.get(artifact.registry_key)
-    admin = base.author is not None and base.author.lower() in base.recorded.admins.get(team, frozenset())
-    return content_hash([stored.team, dict(stored.approval_policy)] if stored else None) + f":{admin}"
-
-
 def _artifact_rows(
-    artifact: Artifact, model: RepoModel, readme: str | None, base: SyncBase | None = None
+    governing: Artifact, model: RepoModel, readme: str | None
 ) -> tuple[Row, tuple[tuple[Table, Row], ...]]:
     # A merged commit judges itself, as Keeper's `recorded_state` does: approvals were judged when they merged.
-    # Its inline policy is judged by the database: the commit may not have been checked against its base.
-    state = derive_artifact(_governing(artifact, model, base), model, model)
+    state = derive_artifact(governing, model, model)
     return artifact_row(state, readme), tuple(pair for v in state.versions for pair in version_rows(state, v))
 
 
@@ -470,8 +459,13 @@ def desired_rows(built: Build, cache: RowCache | None = None, base: SyncBase | N
     for _, artifact in sorted(model.artifacts.items()):
         readme_path = artifact.doc.spec.get("readme")
         readme = read_text(readme_path) if isinstance(readme_path, str) else None
-        key = _document_key("Artifact", artifact.doc, authority, readme, _base_token(artifact, base))
-        artifact_row_, versions = cache.get(key, partial(_artifact_rows, artifact, model, readme, base))
+        # Its inline policy is judged by the database: the commit may not have been checked against its base.
+        # The rows depend on the database only through the policy that governs, so they are cached by it: a
+        # sync that restrains nothing reuses the rows of the first sync (which has no base) and of any author.
+        governing = _governing(artifact, model, base)
+        restraint = None if governing is artifact else content_hash(dict(governing.approval_policy))
+        key = _document_key("Artifact", artifact.doc, authority, readme, restraint)
+        artifact_row_, versions = cache.get(key, partial(_artifact_rows, governing, model, readme))
         rows[t.ARTIFACTS.name].append(artifact_row_)
         add(versions)
     rows[t.PIPELINES.name] = [

@@ -8,7 +8,7 @@ from reconciler.herald.env import check_env
 from reconciler.herald.options import check_global_options, check_options
 from reconciler.herald.placement import check_placements
 from reconciler.herald.topology import check_topology
-from reconciler.herald.vrl import check_vrl, enrichment_tables
+from reconciler.herald.vrl import check_vrl, enrichment_tables, schema_enabled
 from reconciler.model import Diagnostic, Document, build, error
 from reconciler.model.kinds import Pipeline, RepoModel
 
@@ -38,13 +38,14 @@ def check_pipeline(pipeline: Pipeline, catalog: Catalog) -> list[Diagnostic]:
     findings = check_global_options(pipeline.global_options, catalog, doc)
     types: dict[str, ComponentType | None] = {}
     tables = enrichment_tables(pipeline.global_options)
+    typed = schema_enabled(pipeline.global_options)
     for component in components:
         ctype, type_findings = _component_type(component, catalog, pipeline)
         findings += type_findings
         types.setdefault(component.id, ctype)
         if ctype is not None:
             findings += check_options(component, ctype, catalog, doc)
-            findings += check_vrl(component, ctype, doc, tables)
+            findings += check_vrl(component, ctype, doc, tables, typed)
     findings += check_topology(components, types, doc)
     findings += check_env(pipeline, components, types)
     return findings

@@ -3,12 +3,15 @@
 Accepts a Vector config (TOML, YAML or JSON), Helm values with `customConfig` (the vector chart's), or a Flux
 HelmRelease holding such values; `customConfig` is rendered as the chart's `tpl` renders it. YAML and JSON are
 read by the loader every YAML input goes through, with its limits. Top-level options other than the sections
-become `spec.global`; every `${VAR}` the config uses is declared in `spec.env` from a Secret named after the
-pipeline, because the importer cannot know which values are safe to write into Git.
+become `spec.global` (but `data_dir`: each cluster's Vector has its own); every `${VAR}` the config uses is
+declared in `spec.env` from a Secret named after the pipeline, because the importer cannot know which values are
+safe to write into Git. A prefix renames component ids and variables, so that two imports of configs written
+with the same ids can run in one Vector on a shared cluster.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,12 +21,20 @@ from reconciler.herald.catalog import SECTIONS
 from reconciler.herald.compile import dump_yaml
 from reconciler.herald.config_formats import FormatError, detect_format, read_json, read_toml
 from reconciler.herald.helm_tpl import UnrenderedAction, render_values
-from reconciler.herald.interpolation import references, strings
+from reconciler.herald.interpolation import VARIABLE_REFERENCE, references, strings
 from reconciler.load.yaml_documents import parse_documents
 from reconciler.model import Document, Location
 
-# Parts of a Vector config that are not options of the running topology.
-_NOT_GLOBAL = frozenset({*SECTIONS, "tests"})
+SCHEMA_HEADER = "# yaml-language-server: $schema=https://butlerlabs.dev/schemas/portal/v1alpha1/pipeline.schema.json\n"
+# Parts of a Vector config the Pipeline does not carry, and why.
+_LEFT_OUT = {
+    "tests": "Vector's unit tests are not part of a Pipeline",
+    "data_dir": "each cluster's Vector config sets its own",
+}
+_NOT_GLOBAL = frozenset({*SECTIONS, *_LEFT_OUT})
+# What a prefix may be: it starts component ids (letters, digits, '_', '-') and, upper-cased with '-' as '_',
+# variable names (upper-case letters, digits, '_'; no digit first).
+PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _KIND_OF_VALUE = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
 
 
@@ -41,6 +52,45 @@ class ImportRequest:
     team: str
     target: str | None = None  # "env=prd,region=eu" (labels) or "prd-eu-1,prd-us-1" (cluster names)
     role: str = "agent"
+    prefix: str = ""  # component ids become `<prefix>_<id>`, variables `<PREFIX>_<VAR>`
+
+
+@dataclass(frozen=True, slots=True)
+class Renaming:
+    """How a prefix renames what two configs on one Vector must not share: component ids and variables."""
+
+    prefix: str = ""
+
+    def component(self, reference: str) -> str:
+        """A component id, or an input naming one (`id`, `id.output`, `app_*`): the id leads."""
+        return f"{self.prefix}_{reference}" if self.prefix else reference
+
+    def variable(self, name: str) -> str:
+        return f"{self.prefix.upper().replace('-', '_')}_{name}" if self.prefix else name
+
+    def text(self, text: str) -> str:
+        """`text` with every `${VAR}` (and `$VAR`, `${VAR:-default}`, …) renamed; `$$` stays a literal `$`."""
+        if not self.prefix or "$" not in text:
+            return text
+
+        def rename(match: re.Match[str]) -> str:
+            whole, braced, bare = match.group(0), match.group(1), match.group(3)
+            if braced:  # `${NAME` then the operator and default or message, kept as written
+                return "${" + self.variable(braced) + whole[2 + len(braced) :]
+            if bare:
+                return "$" + self.variable(bare)
+            return whole
+
+        return VARIABLE_REFERENCE.sub(rename, text)
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            return {k: self.value(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        return value
 
 
 def _parse(text: str, path: str) -> list[Document]:
@@ -135,51 +185,57 @@ def parse_target(selector: str, role: str) -> dict[str, Any]:
     return {"clusters": {"names": pairs}, "role": role}
 
 
-def _env(config: Mapping[str, Any], pipeline: str) -> list[dict[str, Any]]:
+def _env(config: Mapping[str, Any], pipeline: str, renaming: Renaming) -> list[dict[str, Any]]:
+    """One entry per variable the config uses, read from the pipeline's Secret under the name the config used."""
     names = sorted({ref.name for _, text in strings(config) for ref in references(text)})
     secret = f"{pipeline}-env"
-    return [{"name": name, "secretRef": {"name": secret, "key": name}} for name in names]
+    return [{"name": renaming.variable(name), "secretRef": {"name": secret, "key": name}} for name in names]
 
 
-def _normalise_inputs(section: Mapping[str, Any]) -> dict[str, Any]:
+def _components(section: Mapping[str, Any], renaming: Renaming) -> dict[str, Any]:
     result = {}
     for cid, body in section.items():
         component = dict(body) if isinstance(body, Mapping) else {"type": body}
-        if isinstance(component.get("inputs"), str):
-            component["inputs"] = [component["inputs"]]
-        result[str(cid)] = component
+        inputs = component.get("inputs")
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        if isinstance(inputs, list):
+            component["inputs"] = [renaming.component(i) if isinstance(i, str) else i for i in inputs]
+        result[renaming.component(str(cid))] = renaming.value(component)
     return result
 
 
 def pipeline_document(config: Mapping[str, Any], request: ImportRequest) -> dict[str, Any]:
+    renaming = Renaming(request.prefix)
     spec: dict[str, Any] = {"team": request.team}
     if request.target:
         spec["targets"] = [parse_target(request.target, request.role)]
-    env = _env(config, request.name)
+    env = _env(config, request.name, renaming)
     if env:
         spec["env"] = env
-    global_options = {k: v for k, v in config.items() if k not in _NOT_GLOBAL}
+    global_options = {k: renaming.value(v) for k, v in config.items() if k not in _NOT_GLOBAL}
     if global_options:
         spec["global"] = global_options
     for section in SECTIONS:
         entries = config.get(section)
         if isinstance(entries, Mapping) and entries:
-            spec[section] = _normalise_inputs(entries)
+            spec[section] = _components(entries, renaming)
     return {"apiVersion": API_VERSION, "kind": "Pipeline", "metadata": {"name": request.name}, "spec": spec}
 
 
 def render_document(document: Mapping[str, Any]) -> str:
-    """In the order people write it: apiVersion, kind, metadata, spec; components as the config had them."""
-    return dump_yaml(document, sort_keys=False)
+    """In the order people write it: the schema line editors read, then apiVersion, kind, metadata, spec;
+    components as the config had them."""
+    return SCHEMA_HEADER + dump_yaml(document, sort_keys=False)
 
 
-def left_out(config: Mapping[str, Any]) -> list[str]:
-    """Top-level parts of the config the Pipeline does not carry (Vector's own unit tests)."""
-    return sorted(key for key in config if key in _NOT_GLOBAL and key not in SECTIONS)
+def left_out(config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Top-level parts of the config the Pipeline does not carry, each with the reason."""
+    return sorted((key, _LEFT_OUT[key]) for key in config if key in _LEFT_OUT)
 
 
-def import_pipeline(text: str, request: ImportRequest, path: str = "-") -> tuple[str, list[str]]:
-    """The Pipeline document's YAML, and the top-level keys that were left out; `path` names the input in
-    messages."""
+def import_pipeline(text: str, request: ImportRequest, path: str = "-") -> tuple[str, list[tuple[str, str]]]:
+    """The Pipeline document's YAML, and the top-level keys that were left out (with why); `path` names the
+    input in messages."""
     config = find_vector_config(text, path)
     return render_document(pipeline_document(config, request)), left_out(config)

@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 
-_REFERENCE = re.compile(r"\$\$|\$\{([A-Za-z0-9_.]+)(?:(:?-|:?\?)[^}]*)?\}|\$([A-Za-z0-9_.]+)")
+# `$$`, or a reference: group 1 the braced name (group 2 its default/error operator), group 3 a bare name.
+VARIABLE_REFERENCE = re.compile(r"\$\$|\$\{([A-Za-z0-9_.]+)(?:(:?-|:?\?)[^}]*)?\}|\$([A-Za-z0-9_.]+)")
 _WHOLE_REFERENCE = re.compile(r"^\$\{([A-Za-z0-9_.]+)\}$")
 
 
@@ -26,7 +27,7 @@ class VarReference:
 def references(text: str) -> Iterator[VarReference]:
     if "$" not in text:
         return
-    for match in _REFERENCE.finditer(text):
+    for match in VARIABLE_REFERENCE.finditer(text):
         if match.group(0) == "$$":
             continue
         name = match.group(1) or match.group(3)
@@ -73,4 +74,4 @@ def substitute(value: Any, values: Mapping[str, str]) -> Any:
             return "$"
         return values.get(match.group(1) or match.group(3), match.group(0))
 
-    return _REFERENCE.sub(replace, value)
+    return VARIABLE_REFERENCE.sub(replace, value)

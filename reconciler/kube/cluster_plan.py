@@ -2,7 +2,9 @@
 
 Each desired object is created, updated (its desired hash changed), a drift (same hash, but live values differ
 at paths we set), or unchanged. Objects in the inventory that are no longer desired are prune candidates when
-they are still live and ours; a candidate may be refused (Namespaces, CRDs, mass deletion). An inventory entry
+they are still live and ours; a candidate may be refused (Namespaces, CRDs, mass deletion), and then it is
+shown but neither deleted nor counted as a change. An object to create in a namespace that is not on the
+cluster, and that no desired object creates, is an error of the plan, not a create that would fail. An inventory entry
 leaves the inventory only when its object is confirmed gone; one of a kind the cluster would not describe
 (discovery failed) stays listed, and so does an object another Cluster document on the same API server wants.
 """
@@ -74,20 +76,30 @@ class ClusterPlan:
     gone: tuple[ObjectKey, ...] = ()  # inventory entries confirmed gone from the cluster
     pruning: bool = False  # whether --prune was given
     retained: Mapping[ObjectKey, str] = field(default_factory=dict)  # listed, not desired, not confirmed gone
-    errors: tuple[str, ...] = ()  # kinds that could not be observed, objects another Cluster document wants
+    errors: tuple[str, ...] = ()  # kinds not observed, objects another Cluster wants, namespaces missing
 
     @property
     def writes(self) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.writes)
 
     @property
+    def prunable(self) -> tuple[Prune, ...]:
+        """The candidates --prune deletes: all but the refused ones."""
+        return tuple(p for p in self.prunes if not p.refused)
+
+    @property
+    def refused(self) -> tuple[Prune, ...]:
+        return tuple(p for p in self.prunes if p.refused)
+
+    @property
     def deletions(self) -> tuple[Prune, ...]:
-        return tuple(p for p in self.prunes if not p.refused) if self.pruning else ()
+        return self.prunable if self.pruning else ()
 
     @property
     def has_changes(self) -> bool:
-        """What `portal plan` exits 1 for: anything to write, drift to report, or anything to prune."""
-        return bool(self.changes) or bool(self.prunes)  # ignored drift is never a change
+        """What `portal plan` exits 1 for: anything to write, drift to report, or anything --prune deletes
+        (ignored drift and refused prunes change nothing)."""
+        return bool(self.changes) or bool(self.prunable)
 
     def inventory_after(self, deleted: Sequence[ObjectKey]) -> dict[ObjectKey, str]:
         """What stays listed: everything desired, and every entry not confirmed gone — candidates not deleted
@@ -112,12 +124,14 @@ def plan_cluster(
     confirmed_gone: Collection[ObjectKey] = (),
     unobserved: Mapping[Kind, str] | None = None,
     contested: Mapping[ObjectKey, str] | None = None,
+    missing_namespaces: Collection[str] = (),
 ) -> ClusterPlan:
     """`desired` are stamped objects (ownership labels, hash annotation); `live` are those carrying our labels.
 
     `confirmed_gone`: inventory entries whose objects the server says do not exist; `unobserved`: kinds whose
     discovery failed (why), so nothing of them is known; `contested`: desired objects that another Cluster
-    document on the same API server wants too (its name) — neither applies them.
+    document on the same API server wants too (its name) — neither applies them; `missing_namespaces`:
+    namespaces the server says do not exist.
     """
     unobserved = unobserved or {}
     contested = contested or {}
@@ -128,6 +142,8 @@ def plan_cluster(
     changes: list[Change] = []
     unchanged: list[ObjectKey] = []
     hashes: dict[ObjectKey, str] = {}
+    created_namespaces = {key_of(o).name for o in desired if key_of(o).kind == "Namespace"}
+    homeless: dict[str, list[ObjectKey]] = {}  # namespace that is not there → objects we would create in it
     for obj in sorted(desired, key=lambda o: apply_rank(key_of(o))):
         key = key_of(obj)
         hashes[key] = hash_annotation(obj) or desired_hash(obj)
@@ -140,6 +156,9 @@ def plan_cluster(
         if (key.api_version, key.kind) in unobserved:
             continue
         current = live.get(key)
+        if current is None and key.namespace in missing_namespaces and key.namespace not in created_namespaces:
+            homeless.setdefault(key.namespace, []).append(key)
+            continue
         if current is None:
             changes.append(Change(key, "create", obj, None, (), mode))
             continue
@@ -154,6 +173,7 @@ def plan_cluster(
                 unchanged.append(key)
         else:
             unchanged.append(key)
+    errors.extend(_homeless(namespace, keys) for namespace, keys in sorted(homeless.items()))
     candidates: list[Prune] = []
     gone: list[ObjectKey] = []
     retained: dict[ObjectKey, str] = {}
@@ -178,6 +198,15 @@ def plan_cluster(
         prune,
         retained,
         tuple(errors),
+    )
+
+
+def _homeless(namespace: str, keys: Sequence[ObjectKey]) -> str:
+    keys = sorted(keys)
+    shown = ", ".join(str(k) for k in keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+    return (
+        f"namespace {namespace!r} does not exist on this cluster and no document creates it: "
+        f"{len(keys)} object(s) cannot be created there ({shown})"
     )
 
 

@@ -13,7 +13,7 @@ from reconciler.kube.apply import apply_changes, bounded
 from reconciler.kube.client import KubeClient, KubeError, Unreachable
 from reconciler.kube.cluster_plan import ClusterPlan, Kind, plan_cluster
 from reconciler.kube.discovery import Discovery, DiscoveryFailed, Resource, UnknownKind
-from reconciler.kube.health import Health, assess, has_health, wait
+from reconciler.kube.health import ObjectHealth, WaitStatus, assess, has_health, wait
 from reconciler.kube.inventory import Inventory
 from reconciler.kube.objects import ObjectKey, is_ours, key_of, ownership_selector, stamped
 from reconciler.kube.outcome import Outcome
@@ -22,7 +22,19 @@ from reconciler.model.ownership import DriftMode
 from reconciler.settings import ApplyOptions
 
 Status = Literal["ok", "failed", "unreachable"]
-Progress = Callable[[str], None]
+
+
+def _quiet(*_: object) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a reconcile tells how it goes: `step` as it reads and applies, `waiting` (cluster, where the wait
+    stands) after every poll of --wait. Silent unless the caller listens."""
+
+    step: Callable[[str], None] = _quiet
+    waiting: Callable[[str, WaitStatus], None] = _quiet
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +44,7 @@ class ClusterReport:
     error: str = ""
     plan: ClusterPlan | None = None
     outcomes: tuple[Outcome, ...] = ()
-    health: tuple[Health, ...] = ()
+    health: tuple[ObjectHealth, ...] = ()
     dry_run: bool = False
     waited: bool = False
 
@@ -52,6 +64,7 @@ class Observation:
     confirmed_gone: frozenset[ObjectKey] = frozenset()  # listed objects the server says do not exist
     unobserved: Mapping[Kind, str] = field(default_factory=dict)  # kinds whose discovery failed: why
     legacy: bool = False  # the old per-server inventory is there and this Cluster has none of its own yet
+    missing_namespaces: frozenset[str] = frozenset()  # namespaces of objects to create that the server lacks
 
 
 def read_inventory(
@@ -129,10 +142,29 @@ def observe(
         if key not in wanted and key not in live and (key.api_version, key.kind) not in unobserved
     ]
     gone = confirm_gone(client, discovery, missing, instance, concurrency)
-    return Observation(inventory, live, gone, unobserved, legacy)
+    created = {k.name for k in desired_keys if k.kind == "Namespace" and k.api_version == "v1"}
+    homes = sorted({k.namespace for k in desired_keys if k.namespace and k not in live} - created)
+    absent = missing_namespaces(client, discovery, homes, concurrency)
+    return Observation(inventory, live, gone, unobserved, legacy, absent)
 
 
-def _health(plan: ClusterPlan, observation: Observation, outcomes: Sequence[Outcome]) -> list[Health]:
+def missing_namespaces(
+    client: KubeClient, discovery: Discovery, names: Sequence[str], concurrency: int
+) -> frozenset[str]:
+    """Those of `names` the server says are not there (404); a read that fails (403 included) says nothing."""
+
+    def is_missing(name: str) -> bool:
+        try:
+            return (
+                client.get(discovery.resource("v1", "Namespace").path(ObjectKey("v1", "Namespace", "", name))) is None
+            )
+        except (DiscoveryFailed, UnknownKind, KubeError):
+            return False
+
+    return frozenset(n for n, missing in zip(names, bounded(is_missing, names, concurrency), strict=True) if missing)
+
+
+def _health(plan: ClusterPlan, observation: Observation, outcomes: Sequence[Outcome]) -> list[ObjectHealth]:
     """Health of what we applied (as the server returned it) and of what was already in place."""
     latest: dict[ObjectKey, Mapping[str, Any]] = {k: observation.live[k] for k in plan.unchanged}
     for change in plan.changes:
@@ -150,7 +182,7 @@ def reconcile_cluster(
     desired: Sequence[Mapping[str, Any]],
     drift: DriftMode,
     options: ApplyOptions,
-    progress: Progress = lambda _: None,
+    progress: Progress = Progress(),
     contested: Mapping[ObjectKey, str] | None = None,
 ) -> ClusterReport:
     """`contested`: desired objects another Cluster document on the same API server wants too (its name)."""
@@ -158,7 +190,7 @@ def reconcile_cluster(
     discovery = Discovery(client)
     instance = options.instance
     try:
-        progress(f"{name}: reading live objects")
+        progress.step(f"{name}: reading live objects")
         observation = observe(client, discovery, [key_of(o) for o in objects], instance, name, options.concurrency)
         plan = plan_cluster(
             objects,
@@ -170,6 +202,7 @@ def reconcile_cluster(
             confirmed_gone=observation.confirmed_gone,
             unobserved=observation.unobserved,
             contested=contested,
+            missing_namespaces=observation.missing_namespaces,
         )
         if options.dry_run:
             return ClusterReport(name, "ok", plan=plan, dry_run=True)
@@ -179,7 +212,7 @@ def reconcile_cluster(
             inventory = inventories.write(client, before, instance, name)
         if observation.legacy:
             inventories.retire_legacy(client, instance)
-        progress(f"{name}: applying {len(plan.writes)} object(s)")
+        progress.step(f"{name}: applying {len(plan.writes)} object(s)")
         outcomes = apply_changes(client, discovery, plan.changes, options.concurrency, options.instance)
         if options.prune:
             outcomes += prune(client, discovery, plan)
@@ -189,8 +222,10 @@ def reconcile_cluster(
             inventories.write(client, after, instance, name)
         health = _health(plan, observation, outcomes)
         if options.wait and any(h.state != "ready" for h in health):
-            progress(f"{name}: waiting for {sum(h.state != 'ready' for h in health)} object(s) to become ready")
-            health = wait(client, discovery, health, options.timeout, ownership_selector(options.instance))
+            selector = ownership_selector(options.instance)
+            health = wait(
+                client, discovery, health, options.timeout, selector, report=lambda s: progress.waiting(name, s)
+            )
         return ClusterReport(name, "ok", plan=plan, outcomes=tuple(outcomes), health=tuple(health), waited=options.wait)
     except Unreachable as exc:
         return ClusterReport(name, "unreachable", f"unreachable: {exc}", dry_run=options.dry_run)

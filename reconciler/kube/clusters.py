@@ -59,7 +59,7 @@ def run_clusters(
     settings: ClusterSettings,
     kubeconfig: str | None,
     options: ApplyOptions,
-    progress: Progress = lambda _: None,
+    progress: Progress | None = None,
 ) -> list[ClusterReport]:
     """Reconcile (or, with `options.dry_run`, plan) each of `clusters` at once towards its `manifests` (cluster
     name → the objects it should hold: a build's); one that cannot be reached is
@@ -94,7 +94,7 @@ def run_clusters(
             return ClusterReport(cluster.name, "unreachable", f"cannot connect: {client}")
         desired = manifests.get(cluster.name, [])
         return reconcile_cluster(
-            cluster.name, client, desired, cluster.drift, options, progress, contested.get(cluster.name)
+            cluster.name, client, desired, cluster.drift, options, progress or Progress(), contested.get(cluster.name)
         )
 
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.kube.diff import Entry, entries, is_text, show, text_diff
 from reconciler.model.ownership import DESIRED_HASH_ANNOTATION
 from reconciler.model.units import parse_quantity
 
@@ -29,29 +30,37 @@ _SECRET_FIELDS = ("data", "stringData")
 
 @dataclass(frozen=True, slots=True)
 class FieldChange:
-    """One value at one path: what the repo says and what the cluster has (None: absent)."""
+    """One value at one path: what the repo says and what the cluster has (None: absent), and for maps and
+    lists the entries that differ (made by `field_change`)."""
 
     path: str
     desired: Any
     live: Any
+    entries: tuple[Entry, ...] = ()
 
-    def format(self) -> str:
-        return f"{self.path}: {_show(self.live)} → {_show(self.desired)}"
+    def lines(self) -> list[str]:
+        """As people read it: `path: live → desired`, or `path:` over a unified diff of multi-line text or over
+        the entries added (+), removed (-) and changed (~)."""
+        if self.entries:
+            return [f"{self.path}:", *(f"  {line}" for e in self.entries for line in e.lines())]
+        if is_text(self.live) or is_text(self.desired):
+            return [f"{self.path}:", *(f"  {line}" for line in text_diff(self.live, self.desired))]
+        return [f"{self.path}: {show(self.live)} → {show(self.desired)}"]
 
     def as_json(self) -> dict[str, Any]:
-        return {"path": self.path, "live": self.live, "desired": self.desired}
+        result = {"path": self.path, "live": self.live, "desired": self.desired}
+        if self.entries:
+            result["entries"] = [e.as_json() for e in self.entries]
+        elif is_text(self.live) or is_text(self.desired):
+            result["diff"] = text_diff(self.live, self.desired)
+        return result
+
+
+def field_change(path: str, desired: Any, live: Any) -> FieldChange:
+    return FieldChange(path, desired, live, entries(live, desired))
 
 
 _ABSENT = object()
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "(absent)"
-    if isinstance(value, str):
-        return value if len(value) <= 80 and "\n" not in value else f"({len(value)} characters)"
-    text = repr(value)
-    return text if len(text) <= 80 else f"({type(value).__name__} of {len(value)})"
 
 
 def _item_key(item: Any) -> tuple[Any, ...] | None:
@@ -66,14 +75,14 @@ def _item_key(item: Any) -> tuple[Any, ...] | None:
 def _compare(desired: Any, live: Any, path: str, out: list[FieldChange]) -> None:
     if isinstance(desired, Mapping):
         if not isinstance(live, Mapping):
-            out.append(FieldChange(path, desired, None if live is _ABSENT else live))
+            out.append(field_change(path, desired, None if live is _ABSENT else live))
             return
         for key, value in desired.items():
             _compare(value, live.get(key, _ABSENT), f"{path}.{key}", out)
         return
     if isinstance(desired, list) and desired and all(_item_key(i) is not None for i in desired):
         if not isinstance(live, list):
-            out.append(FieldChange(path, desired, None if live is _ABSENT else live))
+            out.append(field_change(path, desired, None if live is _ABSENT else live))
             return
         by_key = {_item_key(item): item for item in live}
         for item in desired:
@@ -83,9 +92,9 @@ def _compare(desired: Any, live: Any, path: str, out: list[FieldChange]) -> None
         return
     if live is _ABSENT:
         if not _is_zero(desired):
-            out.append(FieldChange(path, desired, None))
+            out.append(field_change(path, desired, None))
     elif not _same_scalar(desired, live, path):
-        out.append(FieldChange(path, desired, live))
+        out.append(field_change(path, desired, live))
 
 
 def _is_zero(value: Any) -> bool:
@@ -146,7 +155,7 @@ def removed_fields(desired: Mapping[str, Any], live: Mapping[str, Any], manager:
         if path[0] == "metadata" and (len(path) < 2 or path[1] not in _METADATA_COMPARED):
             continue
         if not _has_path(desired, path) and _has_path(live, path):
-            out.append(FieldChange(".".join(path), None, _value_at(live, path)))
+            out.append(field_change(".".join(path), None, _value_at(live, path)))
     return out
 
 
@@ -176,12 +185,26 @@ def _value_at(obj: Any, path: Sequence[str]) -> Any:
 
 
 def redacted(key_kind: str, changes: list[FieldChange]) -> list[FieldChange]:
-    """Secret values never leave the process: the path says what changed, not to what."""
+    """Secret values never leave the process: the path and the keys say what changed, not to what."""
     if key_kind != "Secret":
         return changes
     return [
-        FieldChange(c.path, REDACTED if c.desired is not None else None, REDACTED if c.live is not None else None)
+        FieldChange(
+            c.path,
+            _redact(c.desired),
+            _redact(c.live),
+            tuple(Entry(e.key, e.op, _redact(e.live), _redact(e.desired)) for e in c.entries),
+        )
         if c.path.split(".")[0] in _SECRET_FIELDS
         else c
         for c in changes
     ]
+
+
+def _redact(value: Any) -> Any:
+    """A map keeps its keys (they name the values, as `kubectl describe` shows them); every value is hidden."""
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        return {k: REDACTED for k in value}
+    return REDACTED

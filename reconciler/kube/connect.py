@@ -20,6 +20,8 @@ import yaml
 
 from reconciler.chambers.resources import API_VERSION as BUTLER_API_VERSION
 from reconciler.kube.client import DEFAULT_REQUEST_TIMEOUT, KubeClient, KubeError, Unreachable, object_path
+from reconciler.load.sources import MAX_FILE_BYTES
+from reconciler.load.yaml_documents import parse_documents
 from reconciler.model.kinds import Cluster
 from reconciler.validate.connections import secret_namespaces
 
@@ -118,6 +120,26 @@ def plugins_in(document: Mapping[str, Any]) -> list[str]:
     return found
 
 
+def _kubeconfig_document(raw: bytes, where: str) -> dict[str, Any]:
+    """The kubeconfig a Secret's key holds, read as every YAML input is read: with the size, alias-expansion and
+    nesting limits (an alias bomb in a Secret must not stop the other clusters). The loader's messages name the
+    structure (aliases, nesting, duplicate keys) and where it fails, never a value."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConnectError(f"{where} holds {len(raw)} bytes, over the {MAX_FILE_BYTES} any YAML input may have")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConnectError(f"{where} is not UTF-8 text") from None
+    parsed, problems = parse_documents(text, where)
+    if problems:
+        problem, place = problems[0], problems[0].location
+        at = f" (line {place.line}, column {place.column})" if place is not None else ""
+        raise ConnectError(f"{where} does not hold a usable kubeconfig: {problem.message}{at}")
+    if len(parsed) != 1 or not isinstance(parsed[0].value, dict):
+        raise ConnectError(f"{where} does not hold a usable kubeconfig: it must be one YAML mapping")
+    return parsed[0].value
+
+
 def _from_secret(
     cluster: Cluster, management: KubeClient, pool_size: int, allow_exec: bool
 ) -> kubernetes.client.ApiClient:
@@ -140,9 +162,11 @@ def _from_secret(
     if encoded is None:
         raise ConnectError(f"{where} has no key {ref.key!r}")
     try:
-        document = yaml.safe_load(base64.b64decode(encoded, validate=True))
-        if not isinstance(document, dict):
-            raise ValueError("not a kubeconfig")
+        raw = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError, TypeError):
+        raise ConnectError(f"{where}: key {ref.key!r} is not base64 data") from None
+    document = _kubeconfig_document(raw, f"{where}: key {ref.key!r}")
+    try:
         plugins = plugins_in(document)
         if plugins and not allow_exec:
             # Loading runs them: refuse before anything is loaded.
@@ -152,7 +176,7 @@ def _from_secret(
             )
         configuration = _configuration(pool_size)
         kubernetes.config.load_kube_config_from_dict(document, client_configuration=configuration, persist_config=False)
-    except (binascii.Error, yaml.YAMLError, kubernetes.config.ConfigException, ValueError, TypeError):
+    except (kubernetes.config.ConfigException, ValueError, TypeError):
         raise ConnectError(f"{where}: key {ref.key!r} does not hold a usable kubeconfig") from None
     return kubernetes.client.ApiClient(configuration)
 

@@ -1,7 +1,7 @@
 """Health: rollouts of Deployments, StatefulSets and DaemonSets, and Butler Workspaces (phase, Ready).
 
 `assess` is pure (one object → its health); `wait` polls the objects that are not ready yet until they are,
-one fails, or the timeout passes.
+one fails, or the timeout passes, and tells its caller after every poll what it is still waiting for.
 """
 
 from __future__ import annotations
@@ -19,10 +19,24 @@ State = Literal["ready", "progressing", "failed"]
 
 
 @dataclass(frozen=True, slots=True)
-class Health:
+class ObjectHealth:
     key: ObjectKey
     state: State
     message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WaitStatus:
+    """Where a wait stands: the latest health of every object it waits for."""
+
+    elapsed: float  # seconds since the wait began
+    timeout: float
+    health: tuple[ObjectHealth, ...]
+    done: bool = False  # the last status of this wait
+
+    @property
+    def pending(self) -> tuple[ObjectHealth, ...]:
+        return tuple(h for h in self.health if h.state != "ready")
 
 
 def _observed(obj: Mapping[str, Any]) -> bool:
@@ -95,14 +109,14 @@ def has_health(key: ObjectKey) -> bool:
     return key.kind in _ASSESSORS
 
 
-def assess(obj: Mapping[str, Any]) -> Health | None:
+def assess(obj: Mapping[str, Any]) -> ObjectHealth | None:
     """The object's health, or None for kinds that are ready once applied."""
     key = key_of(obj)
     assessor = _ASSESSORS.get(key.kind)
     if assessor is None:
         return None
     state, message = assessor(obj)
-    return Health(key, state, message)
+    return ObjectHealth(key, state, message)
 
 
 def _poll(client: KubeClient, discovery: Discovery, keys: Sequence[ObjectKey], selector: str) -> dict[ObjectKey, Any]:
@@ -119,33 +133,41 @@ def _poll(client: KubeClient, discovery: Discovery, keys: Sequence[ObjectKey], s
 def wait(
     client: KubeClient,
     discovery: Discovery,
-    current: Sequence[Health],
+    current: Sequence[ObjectHealth],
     timeout: float,
     selector: str,
     poll_interval: float = 1.0,
     clock: Callable[[], float] = time.monotonic,
-) -> list[Health]:
+    report: Callable[[WaitStatus], None] = lambda _: None,
+) -> list[ObjectHealth]:
     """Poll until every object is ready, one has failed, or `timeout` seconds pass; returns the last health.
-    `selector` selects our objects (they carry our labels), so each poll is one LIST per kind."""
-    deadline = clock() + timeout
+    `selector` selects our objects (they carry our labels), so each poll is one LIST per kind. `report` hears
+    where the wait stands before the first poll, after each, and once more when it ends (`done`)."""
+    start = clock()
+    deadline = start + timeout
     latest = {h.key: h for h in current}
+    report(WaitStatus(0.0, timeout, tuple(latest.values())))
     while any(h.state == "progressing" for h in latest.values()) and clock() < deadline:
         time.sleep(min(poll_interval, max(0.0, deadline - clock())))
         pending = [k for k, h in latest.items() if h.state == "progressing"]
         try:
             live = _poll(client, discovery, pending, selector)
         except (KubeError, Unreachable, KindUnavailable) as exc:
-            latest.update({k: Health(k, "progressing", str(exc)) for k in pending})
-            continue
-        for key in pending:
-            obj = live.get(key)
-            if obj is None:
-                latest[key] = Health(key, "failed", "deleted while waiting")
-            else:
-                latest[key] = assess(obj) or latest[key]
-        if any(h.state == "failed" for h in latest.values()):
-            break
-    return [
-        Health(h.key, h.state, h.message or "timed out") if h.state == "progressing" and clock() >= deadline else h
+            latest.update({k: ObjectHealth(k, "progressing", str(exc)) for k in pending})
+        else:
+            for key in pending:
+                obj = live.get(key)
+                if obj is None:
+                    latest[key] = ObjectHealth(key, "failed", "deleted while waiting")
+                else:
+                    latest[key] = assess(obj) or latest[key]
+            if any(h.state == "failed" for h in latest.values()):
+                break
+        report(WaitStatus(clock() - start, timeout, tuple(latest.values())))
+    timed_out = clock() >= deadline
+    final = [
+        ObjectHealth(h.key, h.state, h.message or "timed out") if h.state == "progressing" and timed_out else h
         for h in latest.values()
     ]
+    report(WaitStatus(clock() - start, timeout, tuple(final), done=True))
+    return final

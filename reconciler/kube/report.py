@@ -12,6 +12,7 @@ from typing import Any
 from reconciler.kube.cluster_plan import ClusterPlan
 from reconciler.kube.cluster_reconcile import ClusterReport
 from reconciler.kube.compare import FieldChange
+from reconciler.kube.health import ObjectHealth, WaitStatus
 from reconciler.kube.objects import ObjectKey
 
 _PLAN_MARKS = {"create": "+", "update": "~", "drift": "!"}
@@ -32,7 +33,8 @@ _ORDER = (
 
 def _fields(fields: Sequence[FieldChange], indent: str = "      ") -> Iterator[str]:
     for change in fields:
-        yield f"{indent}{change.format()}"
+        for line in change.lines():
+            yield f"{indent}{line}"
 
 
 def _errors(plan: ClusterPlan) -> Iterator[str]:
@@ -40,29 +42,30 @@ def _errors(plan: ClusterPlan) -> Iterator[str]:
         yield f"  error {error}"
 
 
+def _refused(plan: ClusterPlan) -> str:
+    return f", {len(plan.refused)} prune refused" if plan.refused else ""
+
+
 def plan_lines(name: str, plan: ClusterPlan) -> Iterator[str]:
     creates = sum(c.action == "create" for c in plan.changes)
     updates = sum(c.action == "update" for c in plan.changes)
     drifted = sum(c.action == "drift" for c in plan.changes)
     if not plan.has_changes:
-        yield f"{name}: no changes ({len(plan.unchanged)} unchanged)"
-        yield from _errors(plan)
-        return
-    yield (
-        f"{name}: {creates} to create, {updates} to update, {drifted} drifted, {len(plan.prunes)} to prune, "
-        f"{len(plan.unchanged)} unchanged"
-    )
+        yield f"{name}: no changes ({len(plan.unchanged)} unchanged{_refused(plan)})"
+    else:
+        yield (
+            f"{name}: {creates} to create, {updates} to update, {drifted} drifted, {len(plan.prunable)} to prune"
+            f"{_refused(plan)}, {len(plan.unchanged)} unchanged"
+        )
     yield from _errors(plan)
     for change in plan.changes:
         mode = f" (drift: {change.mode})" if change.action == "drift" else ""
         yield f"  {_PLAN_MARKS[change.action]} {change.key}{mode}"
         yield from _fields(change.fields)
-    for candidate in plan.prunes:
-        if candidate.refused:
-            note = f"refused: {candidate.refused}"
-        else:
-            note = "deleted with --prune" if not plan.pruning else "to delete"
-        yield f"  - {candidate.key} ({note})"
+    for candidate in plan.prunable:
+        yield f"  - {candidate.key} ({'to delete' if plan.pruning else 'deleted with --prune'})"
+    for candidate in plan.refused:
+        yield f"  x {candidate.key} (prune refused: {candidate.refused})"
 
 
 def report_lines(report: ClusterReport) -> Iterator[str]:
@@ -84,10 +87,14 @@ def report_lines(report: ClusterReport) -> Iterator[str]:
         yield f"  {outcome.result} {outcome.key}{message}"
         if outcome.result in ("configured", "drift corrected", "drift reported", "conflict"):
             yield from _fields(outcome.fields)
-    if report.plan.prunes and not report.plan.pruning:
-        yield f"  {len(report.plan.prunes)} object(s) no longer desired (deleted with --prune):"
-        for candidate in report.plan.prunes:
+    if report.plan.prunable and not report.plan.pruning:
+        yield f"  {len(report.plan.prunable)} object(s) no longer desired (deleted with --prune):"
+        for candidate in report.plan.prunable:
             yield f"    {candidate.key}"
+    if report.plan.refused and not report.plan.pruning:
+        yield f"  {len(report.plan.refused)} object(s) no longer desired that --prune would not delete:"
+        for candidate in report.plan.refused:
+            yield f"    {candidate.key} ({candidate.refused})"
     pending = [h for h in report.health if h.state != "ready"]
     if pending and not report.waited and all(h.state == "progressing" for h in pending):
         kinds = Counter(h.key.kind for h in pending)
@@ -95,6 +102,57 @@ def report_lines(report: ClusterReport) -> Iterator[str]:
         return
     for health in pending:
         yield f"  {'not ready' if health.state == 'progressing' else 'unhealthy'} {health.key}: {health.message}"
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.0f}s"
+
+
+def _not_ready(health: ObjectHealth) -> str:
+    return f"{health.key} ({health.message})" if health.message else str(health.key)
+
+
+def wait_summary(cluster: str, status: WaitStatus, shown: int = 3) -> str:
+    """Where one cluster's --wait stands, on one line: a terminal's status line, and the last word of a wait."""
+    pending, total = status.pending, len(status.health)
+    if not pending:
+        return f"{cluster}: all {total} ready after {_seconds(status.elapsed)}"
+    which = ", ".join(_not_ready(h) for h in pending[:shown])
+    more = f" and {len(pending) - shown} more" if len(pending) > shown else ""
+    failed = sum(h.state == "failed" for h in pending)
+    if status.done:
+        stopped = f"{failed} unhealthy" if failed else "timed out"
+        after = f"after {_seconds(status.elapsed)} ({stopped})"
+        return f"{cluster}: {len(pending)} of {total} not ready {after}: {which}{more}"
+    waited = f"{_seconds(status.elapsed)} of {_seconds(status.timeout)}"
+    return f"{cluster}: waiting {waited}, {len(pending)} of {total} not ready: {which}{more}"
+
+
+def wait_changes(cluster: str, before: WaitStatus | None, after: WaitStatus) -> list[str]:
+    """What changed in one cluster's --wait since `before` (None: it begins), one line per change, as a log
+    reads it; nothing when nothing changed."""
+    if before is None:
+        lines = [
+            f"{cluster}: waiting up to {_seconds(after.timeout)} for {len(after.pending)} of {len(after.health)} "
+            "object(s) to become ready"
+        ]
+        lines += [f"{cluster}: not ready {_not_ready(h)}" for h in after.pending]
+    else:
+        was = {h.key: h for h in before.health}
+        lines = []
+        for health in after.health:
+            if was.get(health.key) == health:
+                continue
+            at = _seconds(after.elapsed)
+            if health.state == "ready":
+                lines.append(f"{cluster}: ready {health.key} after {at}")
+            elif health.state == "failed":
+                lines.append(f"{cluster}: unhealthy {health.key}: {health.message} after {at}")
+            else:
+                lines.append(f"{cluster}: not ready {_not_ready(health)} after {at}")
+    if after.done:
+        lines.append(wait_summary(cluster, after))
+    return lines
 
 
 def _key_json(key: ObjectKey) -> dict[str, str]:
@@ -118,7 +176,10 @@ def plan_json(plan: ClusterPlan) -> dict[str, Any]:
             }
             for c in plan.changes
         ],
-        "prune": [{**_key_json(p.key), "refused": p.refused or None, "deleted": plan.pruning} for p in plan.prunes],
+        "prune": [
+            {**_key_json(p.key), "refused": p.refused or None, "deleted": plan.pruning and not p.refused}
+            for p in plan.prunes
+        ],
         "unchanged": len(plan.unchanged),
         "hasChanges": plan.has_changes,
         "errors": list(plan.errors),

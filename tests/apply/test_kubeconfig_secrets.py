@@ -12,13 +12,15 @@ import yaml
 
 from tests.apply.conftest import Platform
 from tests.conftest import run_portal_in_process
+from tests.foundation.repos import ALIAS_BOMB
 from tests.kube_emulator.kubeconfig import kubeconfig_document
 
 TENANT_CLUSTERS = "/apis/butler.butlerlabs.dev/v1alpha1/namespaces/team-platform/tenantclusters"
 
 
-def store_kubeconfig(platform: Platform, namespace: str, document: dict[str, Any]) -> None:
-    encoded = base64.b64encode(yaml.safe_dump(document).encode()).decode()
+def store_kubeconfig(platform: Platform, namespace: str, document: dict[str, Any] | str) -> None:
+    text = document if isinstance(document, str) else yaml.safe_dump(document)
+    encoded = base64.b64encode(text.encode()).decode()
     secret = {"metadata": {"name": "dev-eu-1-admin-kubeconfig"}, "data": {"value": encoded}}
     status, body = platform.request("mgmt", "POST", f"/api/v1/namespaces/{namespace}/secrets", secret)
     assert status == 201, body
@@ -144,3 +146,29 @@ def test_an_unreachable_management_cluster_is_a_per_cluster_error(platform: Plat
         run.out
     )
     assert "\nprd-eu-1: " in run.out and "Traceback" not in run.err
+
+
+def test_an_alias_bomb_in_a_secrets_kubeconfig_is_a_per_cluster_error(platform: Platform) -> None:
+    """The Secret's kubeconfig goes through the loader every YAML input does, with its alias limit."""
+    document = kubeconfig_document({"dev-eu-1": platform.cluster["dev-eu-1"].url})
+    bombed = yaml.safe_dump(document) + ALIAS_BOMB
+    store_kubeconfig(platform, "team-platform", bombed)
+    run = platform.reconcile()
+    assert run.code == 1, run.out + run.err
+    assert (
+        "dev-eu-1: cannot connect: Secret team-platform/dev-eu-1-admin-kubeconfig on the management cluster: key "
+        "'value' does not hold a usable kubeconfig: invalid YAML: aliases expand to too many values (an alias "
+        "bomb?); write the values out (line "
+    ) in run.out
+    assert "emulator-token" not in run.out + run.err  # the Secret's contents are never shown
+    assert platform.cluster["dev-eu-1"].requests.total == 0
+    assert "\nprd-eu-1: " in run.out and "Traceback" not in run.err
+
+
+def test_a_secrets_kubeconfig_with_a_duplicate_key_is_refused_as_any_yaml_input_is(platform: Platform) -> None:
+    document = kubeconfig_document({"dev-eu-1": platform.cluster["dev-eu-1"].url})
+    store_kubeconfig(platform, "team-platform", yaml.safe_dump(document) + "current-context: prd-eu-1\n")
+    run = platform.reconcile()
+    assert run.code == 1, run.out + run.err
+    assert "key 'value' does not hold a usable kubeconfig: invalid YAML: duplicate key 'current-context'" in run.out
+    assert platform.cluster["dev-eu-1"].requests.total == 0

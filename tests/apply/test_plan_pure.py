@@ -39,7 +39,7 @@ def test_created_unchanged_updated_and_drifted() -> None:
     assert actions == {"a": "create", "c": "update", "d": "drift"}
     assert [k.name for k in plan.unchanged] == ["b"]
     update = next(c for c in plan.changes if c.key.name == "c")
-    assert [f.format() for f in update.fields] == ["data.k: v → new"]
+    assert [line for f in update.fields for line in f.lines()] == ["data.k: v → new"]
     assert all(c.writes and c.force for c in plan.changes)
 
 
@@ -70,7 +70,9 @@ def test_keyed_lists_compare_by_key_and_extra_items_of_others_are_not_drift() ->
     }
     assert differences(desired, live) == []
     live["spec"]["containers"][1]["env"][1]["value"] = "3"
-    assert [f.format() for f in differences(desired, live)] == ["spec.containers[app].env[A].value: 3 → 1"]
+    assert [line for f in differences(desired, live) for line in f.lines()] == [
+        "spec.containers[app].env[A].value: 3 → 1"
+    ]
 
 
 def test_prune_candidates_refusals_and_reverse_order() -> None:
@@ -122,7 +124,7 @@ def test_every_live_object_of_a_kind_is_never_pruned_without_the_flag() -> None:
 def test_secret_values_are_redacted_in_diffs() -> None:
     secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"token": "c2VjcmV0"}}
     changes = redacted("Secret", differences(secret, {"data": {"token": "b2xk"}}))
-    assert [c.format() for c in changes] == [f"data.token: {REDACTED} → {REDACTED}"]
+    assert [line for c in changes for line in c.lines()] == [f"data.token: {REDACTED} → {REDACTED}"]
     assert "c2VjcmV0" not in repr(changes)
 
 

@@ -10,11 +10,34 @@ import psycopg
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.foundation.repos import HEADER
 from tests.gitrepo import commit
 from tests.pg import database_url, embedded_pg, pg_server, server_tmp_path  # noqa: F401  (fixtures)
 
 TEMPLATE_ROOT = REPO_ROOT / "repo-template"
 WAIT_SECONDS = 10
+LENIENT_PATH = "artifacts/subnets.yaml"
+# An inline policy asking less than the Policies give it (autoApprovePatches, one approver, self-approval).
+LENIENT = (
+    HEADER
+    + """\
+kind: Artifact
+metadata:
+  name: subnets
+spec:
+  type: terraform-module
+  namespace: networking
+  provider: aws
+  team: platform
+  storage:
+    git: {repositoryUrl: https://github.com/acme/terraform-aws-subnets}
+  approvalPolicy: {autoApprovePatches: true, minApprovers: 1, preventSelfApproval: false}
+  versions:
+    - version: 1.0.0
+      publishedBy: victor@acme.dev
+      publishedAt: 2026-11-01T10:00:00Z
+"""
+)
 
 
 def template_files() -> dict[str, str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from reconciler.build import build
 from reconciler.db.record import record_reconcile
 from reconciler.kube.cluster_reconcile import ClusterReport
-from reconciler.kube.health import Health
+from reconciler.kube.health import ObjectHealth
 from reconciler.kube.objects import ObjectKey
 from reconciler.kube.outcome import Outcome
 from reconciler.load.sources import git_commit
@@ -33,7 +33,7 @@ def test_record_reconcile_syncs_and_records_each_cluster(
             "prd-eu-1",
             "ok",
             outcomes=(Outcome(key("a"), "created"), Outcome(key("b"), "drift corrected"), Outcome(key("c"), "pruned")),
-            health=(Health(key("a"), "ready"),),
+            health=(ObjectHealth(key("a"), "ready"),),
         ),
         ClusterReport("dev-eu-1", "unreachable", error="cannot connect: refused"),
     ]

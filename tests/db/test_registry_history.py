@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from tests.conftest import PortalRun
-from tests.db.conftest import TemplateRepo, edited, without
+from tests.db.conftest import LENIENT, LENIENT_PATH, TemplateRepo, edited, without
 from tests.foundation.repos import HEADER
 
 Query = Callable[..., list[tuple]]
@@ -157,27 +157,6 @@ def test_the_database_refuses_to_delete_a_version_with_approvals(
         conn.execute("DELETE FROM artifact_versions WHERE id IN (SELECT version_id FROM version_approvals LIMIT 1)")
 
 
-LENIENT_PATH = "artifacts/subnets.yaml"
-LENIENT = (
-    HEADER
-    + """\
-kind: Artifact
-metadata:
-  name: subnets
-spec:
-  type: terraform-module
-  namespace: networking
-  provider: aws
-  team: platform
-  storage:
-    git: {repositoryUrl: https://github.com/acme/terraform-aws-subnets}
-  approvalPolicy: {autoApprovePatches: true, minApprovers: 1, preventSelfApproval: false}
-  versions:
-    - version: 1.0.0
-      publishedBy: victor@acme.dev
-      publishedAt: 2026-11-01T10:00:00Z
-"""
-)
 SUBNETS = (
     "SELECT v.approval_status, v.approved_by, v.approvals_required, a.approval_policy FROM artifact_versions v"
     " JOIN artifacts a ON a.id = v.artifact_id WHERE a.name = 'subnets'"

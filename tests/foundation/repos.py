@@ -5,6 +5,10 @@ from __future__ import annotations
 from reconciler import API_VERSION
 
 HEADER = f"apiVersion: {API_VERSION}\n"
+# Nine levels of nine aliases each: 9^9 values from ten short lines (top-level keys a to i).
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+)
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx1dGVyYWxseS1ub3QtYS1yZWFsLWtleS1hdC1hbGwx alice@laptop"
 
 TEAM = (

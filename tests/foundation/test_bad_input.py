@@ -7,11 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import write_files
-from tests.foundation.repos import HEADER, KEY, TEAM, WORKSPACE, valid_repo
-
-ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
-)
+from tests.foundation.repos import ALIAS_BOMB, HEADER, KEY, TEAM, WORKSPACE, valid_repo
 
 CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
     "empty file": ({"teams/empty.yaml": ""}, ["teams/empty.yaml:1:1: error: empty file: it holds no YAML documents"]),

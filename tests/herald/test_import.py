@@ -13,7 +13,7 @@ import yaml
 from reconciler.herald.config_formats import detect_format
 from reconciler.herald.helm_tpl import render_values
 from reconciler.herald.importer import ImportFailure, ImportRequest, find_vector_config, import_pipeline
-from tests.conftest import PortalRun, write_files
+from tests.conftest import REPO_ROOT, PortalRun, write_files
 from tests.herald.builders import REFERENCE_VALUES, UPSTREAM, repo_files
 
 
@@ -52,7 +52,9 @@ def test_reference_configs_round_trip(values: Path, tmp_path: Path, portal: Call
     assert validated.code == 0 and validated.out == "", validated.out
     assert portal("compile", tmp_path / "repo", "--out", tmp_path / "out").code == 0
     # The chart renders customConfig with `tpl`: Vector runs `{{cluster}}` where the values say {{ `{{cluster}}` }}.
-    rendered = render_values(original)
+    # `data_dir` is the cluster's Vector's own, not the pipeline's.
+    rendered = {k: v for k, v in render_values(original).items() if k != "data_dir"}
+    assert "data_dir" in original and "`data_dir` is not imported: each cluster's" in imported.err
     for compiled in (f"pipelines/{name}.vector.yaml", "clusters/prd-eu-1/vector-aggregator.yaml"):
         text = (tmp_path / "out" / compiled).read_text()
         assert inputs_as_sets(yaml.safe_load(text)) == inputs_as_sets(rendered), compiled
@@ -89,14 +91,13 @@ def test_plain_vector_yaml_imports_with_its_variables_from_a_secret() -> None:
     document = yaml.safe_load(text)
     assert list(document) == ["apiVersion", "kind", "metadata", "spec"]
     spec = document["spec"]
-    assert "targets" not in spec
-    assert spec["global"] == {"data_dir": "/var/lib/vector"}
+    assert "targets" not in spec and "global" not in spec
     assert spec["transforms"]["parse"]["inputs"] == ["app"]
     assert spec["env"] == [
         {"name": "COLLECTOR_TOKEN", "secretRef": {"name": "app-env", "key": "COLLECTOR_TOKEN"}},
         {"name": "COLLECTOR_URL", "secretRef": {"name": "app-env", "key": "COLLECTOR_URL"}},
     ]
-    assert left_out == ["tests"]
+    assert [key for key, _ in left_out] == ["data_dir", "tests"]
 
 
 def test_json_and_helm_values_are_read_too() -> None:
@@ -283,3 +284,88 @@ def test_a_helm_action_import_cannot_render_is_refused_at_its_place(action: str)
 )
 def test_the_format_is_told_by_the_content_without_a_suffix(text: str, expected: str) -> None:
     assert detect_format(text) == expected
+
+
+ROUTED = """\
+data_dir: /var/lib/vector
+sources:
+  app: {type: demo_logs, format: json}
+transforms:
+  by_level:
+    type: route
+    inputs: [app]
+    route: {errors: '.level == "error"'}
+  tag:
+    type: remap
+    inputs: [by_level.errors]
+    source: '.host = "${HOST_NAME:-unknown}"; .region = "$REGION"; .cost = "$$5"'
+sinks:
+  out:
+    type: http
+    inputs: [tag, by_level._unmatched]
+    uri: ${COLLECTOR_URL}
+    encoding: {codec: json}
+    auth: {strategy: bearer, token: "${COLLECTOR_TOKEN}"}
+"""
+
+
+def test_a_prefix_renames_ids_inputs_and_variables() -> None:
+    text, _ = import_pipeline(ROUTED, ImportRequest("edge", "payments", prefix="edge-eu"))
+    spec = yaml.safe_load(text)["spec"]
+    assert list(spec["sources"]) == ["edge-eu_app"]
+    assert list(spec["transforms"]) == ["edge-eu_by_level", "edge-eu_tag"]
+    assert spec["transforms"]["edge-eu_tag"]["inputs"] == ["edge-eu_by_level.errors"]
+    assert spec["sinks"]["edge-eu_out"]["inputs"] == ["edge-eu_tag", "edge-eu_by_level._unmatched"]
+    assert spec["transforms"]["edge-eu_tag"]["source"] == (
+        '.host = "${EDGE_EU_HOST_NAME:-unknown}"; .region = "$EDGE_EU_REGION"; .cost = "$$5"'
+    )
+    assert spec["sinks"]["edge-eu_out"]["uri"] == "${EDGE_EU_COLLECTOR_URL}"
+    assert spec["sinks"]["edge-eu_out"]["auth"]["token"] == "${EDGE_EU_COLLECTOR_TOKEN}"
+    # The Secret keeps the names the config was written with; only the variables are renamed.
+    assert spec["env"] == [
+        {"name": f"EDGE_EU_{var}", "secretRef": {"name": "edge-env", "key": var}}
+        for var in ("COLLECTOR_TOKEN", "COLLECTOR_URL", "HOST_NAME", "REGION")
+    ]
+
+
+def test_the_document_starts_with_the_schema_line_the_template_has() -> None:
+    text, _ = import_pipeline(PLAIN, ImportRequest("app", "payments"))
+    template_line = (REPO_ROOT / "repo-template/pipelines/app-logs.yaml").read_text().splitlines()[0]
+    assert text.splitlines()[0] == template_line
+    schema = json.loads((REPO_ROOT / "schemas/pipeline.schema.json").read_text())
+    assert template_line.endswith("$schema=" + schema["$id"])
+
+
+def test_two_prefixed_imports_of_the_same_ids_share_a_cluster(tmp_path: Path, portal: Callable[..., PortalRun]) -> None:
+    write_files(tmp_path, {"vector.yaml": ROUTED})
+    documents = []
+    for name, prefix in (("edge-a", "a"), ("edge-b", "b")):
+        run = portal("pipeline", "import", tmp_path / "vector.yaml", "--name", name, "--team", "payments",
+                     "--target", "prd-eu-1", "--prefix", prefix)  # fmt: skip
+        assert run.code == 0, run.err
+        assert "`data_dir` is not imported: each cluster's Vector config sets its own" in run.err
+        documents.append((name, run.out))
+    write_files(tmp_path / "repo", repo_files(*documents))
+    validated = portal("validate", tmp_path / "repo")
+    assert validated.code == 0 and validated.out == "", validated.out
+    assert portal("compile", tmp_path / "repo", "--out", tmp_path / "out").code == 0
+    merged = yaml.safe_load((tmp_path / "out/clusters/prd-eu-1/vector-agent.yaml").read_text())
+    assert set(merged["sinks"]) == {"a_out", "b_out"}
+    assert sorted(merged["sinks"]["b_out"]["inputs"]) == ["b_by_level._unmatched", "b_tag"]
+    # Without prefixes the same two imports collide on every id and variable.
+    for name in ("edge-a", "edge-b"):
+        run = portal("pipeline", "import", tmp_path / "vector.yaml", "--name", name, "--team", "payments",
+                     "--target", "prd-eu-1", "-o", tmp_path / "repo/pipelines" / f"{name}.yaml")  # fmt: skip
+        assert run.code == 0, run.err
+    collided = portal("validate", tmp_path / "repo")
+    assert collided.code == 1 and "component id `out`" in collided.out
+
+
+@pytest.mark.parametrize("prefix", ["1a", "_a", "a.b", "a b", "é", "a$"])
+def test_a_prefix_that_would_make_bad_ids_or_variables_is_a_usage_error(
+    prefix: str, tmp_path: Path, portal: Callable[..., PortalRun]
+) -> None:
+    write_files(tmp_path, {"vector.yaml": ROUTED})
+    run = portal("pipeline", "import", tmp_path / "vector.yaml", "--name", "app", "--team", "payments",
+                 "--prefix", prefix)  # fmt: skip
+    assert run.code == 2 and f"--prefix {prefix!r}" in run.err and run.out == ""

@@ -15,7 +15,7 @@ from reconciler.herald.vrl_functions import VECTOR_VRL_FUNCTIONS
 from reconciler.model.diagnostics import Severity
 from tests.conftest import PortalRun, write_files
 from tests.herald.builders import APP_LOGS, line_of, model_of, repo_files
-from tests.herald.test_checks import CATALOG, check_model
+from tests.herald.test_checks import CATALOG, check_model, pipeline
 
 # Programs in the style of Vector's docs and VRL's test suite, written here; each is valid for Vector.
 VALID = {
@@ -228,4 +228,63 @@ def test_a_table_name_the_compiler_refuses_is_left_out_not_raised() -> None:
     assert judge('.row = get_enrichment_table_record!("codes", {"code": .code})\n', tables) is None
     assert 'unknown enrichment table ""' in (
         compile_error('.r = get_enrichment_table_record!("", {"a": 1})', tables) or ""
+    )
+
+
+def _vrl_findings(source_type: str, program: str, global_options: dict | None = None) -> list[tuple[Severity, str]]:
+    spec: dict[str, object] = {
+        "global": global_options or {},
+        "sources": {"events": {"type": source_type, **({"format": "json"} if source_type == "demo_logs" else {})}},
+        "transforms": {
+            "shape": {"type": "remap", "inputs": ["events"], "source": program},
+            "keep": {"type": "filter", "inputs": ["shape"], "condition": 'starts_with(.name, "app.")'},
+        },
+        "sinks": {"out": {"type": "blackhole", "inputs": ["keep"]}},
+    }
+    findings = check_model(model_of(pipeline(spec)), CATALOG)
+    return [(d.severity, d.message) for d in findings if "VRL" in d.message]
+
+
+METRIC_FIELDS = '.tags.app = upcase(.tags.host)\n.namespace = downcase(.namespace)\nstarts_with(.name, "app.")\n'
+TYPE_ERRORS = "unhandled fallible assignment; invalid argument type"
+CONDITION_ERROR = (
+    Severity.ERROR,
+    "transforms.keep: VRL in `condition` (line 1, column 1 of the program) does not compile: invalid argument type",
+)
+
+
+def test_fields_of_metric_events_are_any_to_vector_too() -> None:
+    """Metric events carry no schema: Vector compiles a remap fed only metrics against `Definition::any()`
+    (src/topology/builder.rs), so `.name` is `any` there as here, and Vector's E110 is an error here too."""
+    assert _vrl_findings("internal_metrics", METRIC_FIELDS) == [
+        CONDITION_ERROR,
+        (
+            Severity.ERROR,
+            f"transforms.shape: VRL in `source` (line 1, column 1 of the program) does not compile: {TYPE_ERRORS}",
+        ),
+    ]
+    coerced = '.tags.app = upcase(string!(.tags.host))\nstarts_with(string!(.name), "app.")\n'
+    assert judge(coerced) is None
+
+
+def test_with_schema_enabled_a_type_only_error_of_a_remap_is_a_note() -> None:
+    """`schema.enabled` types the fields of log inputs for Vector's compiler, which the wheel cannot be given."""
+    typed = _vrl_findings("demo_logs", METRIC_FIELDS, {"schema": {"enabled": True}})
+    assert typed == [
+        CONDITION_ERROR,  # conditions are compiled without a schema
+        (
+            Severity.NOTE,
+            f"transforms.shape: VRL in `source` (line 1, column 1 of the program) is not fully checked here: "
+            f"{TYPE_ERRORS} for fields read as `any`, but with `schema.enabled` Vector compiles a remap against the "
+            "field types its log inputs declare, which the VRL compiler used here (the vector-vrl wheel) cannot be "
+            "given; `portal validate --vector` checks it with a real vector binary",
+        ),
+    ]
+    assert _vrl_findings("demo_logs", METRIC_FIELDS, {"schema": {"enabled": False}})[1][0] == Severity.ERROR
+    # Errors the types do not decide stay errors.
+    misspelled = _vrl_findings("demo_logs", ".a = upcas(.b)\n", {"schema": {"enabled": True}})
+    assert misspelled[1] == (
+        Severity.ERROR,
+        "transforms.shape: VRL in `source` (line 1, column 6 of the program) does not compile: call to undefined "
+        "function `upcas`",
     )
