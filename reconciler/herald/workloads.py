@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from reconciler.herald.catalog import Catalog, default_catalog
 from reconciler.herald.compile import render_config
-from reconciler.herald.merge import MergedConfig, merged_configs
+from reconciler.herald.merge import MergedConfig
 from reconciler.kube.objects import CompiledIdentity, ObjectKey
 from reconciler.model.kinds import EnvVar, Pipeline, PipelineTarget, RepoModel
 from reconciler.model.ownership import ownership_labels
@@ -304,16 +303,6 @@ def namespace_object(merged: list[MergedConfig], instance: str, settings: Worklo
     }
 
 
-def desired_objects(
-    model: RepoModel,
-    instance: str,
-    settings: WorkloadSettings = DEFAULT_SETTINGS,
-    catalog: Catalog | None = None,
-) -> dict[str, list[dict[str, Any]]]:
-    """Cluster name → the Vector objects it should hold, in apply order (Namespace first)."""
-    return workload_objects(merged_configs(model, catalog or default_catalog()), instance, settings)
-
-
 def workload_objects(
     configs: Iterable[MergedConfig], instance: str, settings: WorkloadSettings = DEFAULT_SETTINGS
 ) -> dict[str, list[dict[str, Any]]]:
@@ -354,7 +343,7 @@ def _placed(model: RepoModel) -> dict[tuple[str, str], tuple[Pipeline, bool]]:
 
 
 def identities(model: RepoModel, settings: WorkloadSettings = DEFAULT_SETTINGS) -> Iterator[CompiledIdentity]:
-    """What `desired_objects` compiles, by identity only, without compiling a config. The objects of a
+    """What `workload_objects` compiles, by identity only, without compiling a config. The objects of a
     (cluster, role) are shared by the pipelines placed there, by design: each is attributed to the first."""
     namespace = ObjectKey("v1", "Namespace", "", settings.namespace)
     with_namespace: set[str] = set()

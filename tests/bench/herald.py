@@ -21,7 +21,7 @@ from reconciler.herald.catalog import default_catalog
 from reconciler.herald.check import check_model
 from reconciler.herald.compile import render_config, vector_config
 from reconciler.herald.merge import merged_configs
-from reconciler.herald.workloads import desired_objects
+from reconciler.herald.workloads import workload_objects
 from reconciler.model import Document
 from reconciler.model.build import build_model
 from reconciler.model.kinds import RepoModel
@@ -125,7 +125,7 @@ def validate_and_compile(model: RepoModel) -> tuple[int, list[str]]:
     findings = check_model(model, catalog)
     texts = [render_config(vector_config(p, catalog), [p.name], "0" * 40).text for p in model.pipelines.values()]
     texts += [render_config(m.config, m.pipeline_names, "0" * 40).text for m in merged_configs(model, catalog)]
-    desired_objects(model, DEFAULT_INSTANCE, catalog=catalog)
+    workload_objects(merged_configs(model, catalog), DEFAULT_INSTANCE)
     return len(findings), texts
 
 

@@ -8,11 +8,18 @@ from typing import Any
 
 import yaml
 
-from reconciler.herald.workloads import CONFIG_HASH_ANNOTATION, desired_objects
+from reconciler.herald.catalog import default_catalog
+from reconciler.herald.merge import merged_configs
+from reconciler.herald.workloads import CONFIG_HASH_ANNOTATION, workload_objects
 from reconciler.model.ownership import DEFAULT_INSTANCE, INSTANCE_LABEL, MANAGED_BY_LABEL, SOURCE_LABEL
 from tests.conftest import PortalRun
 from tests.herald.builders import APP_LOGS, PRD_CLUSTER, model_of
 from tests.herald.test_compile import INFRA, compile_repo
+
+
+def prd_objects(pipeline: str, instance: str) -> list[dict[str, Any]]:
+    """The Vector objects the pipeline's model puts on the prd-eu-1 cluster."""
+    return workload_objects(merged_configs(model_of(pipeline, PRD_CLUSTER), default_catalog()), instance)["prd-eu-1"]
 
 
 def by_kind(objects: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -23,7 +30,7 @@ def by_kind(objects: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def test_agent_objects() -> None:
-    objects = desired_objects(model_of(APP_LOGS, PRD_CLUSTER), DEFAULT_INSTANCE)["prd-eu-1"]
+    objects = prd_objects(APP_LOGS, DEFAULT_INSTANCE)
     assert [o["kind"] for o in objects] == [
         "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ConfigMap", "DaemonSet",
     ]  # fmt: skip
@@ -53,7 +60,7 @@ def test_agent_objects() -> None:
 
 
 def test_aggregator_objects_expose_the_listening_sources() -> None:
-    objects = desired_objects(model_of(INFRA, PRD_CLUSTER), "eu-portal")["prd-eu-1"]
+    objects = prd_objects(INFRA, "eu-portal")
     kinds = by_kind(objects)
     assert "ClusterRole" not in kinds, "no kubernetes_logs source: no RBAC"
     (service,) = kinds["Service"]
@@ -68,7 +75,7 @@ def test_aggregator_objects_expose_the_listening_sources() -> None:
 
 
 def _pod_hash(text: str) -> str:
-    objects = desired_objects(model_of(text, PRD_CLUSTER), DEFAULT_INSTANCE)["prd-eu-1"]
+    objects = prd_objects(text, DEFAULT_INSTANCE)
     (daemon_set,) = by_kind(objects)["DaemonSet"]
     return daemon_set["spec"]["template"]["metadata"]["annotations"][CONFIG_HASH_ANNOTATION]
 
