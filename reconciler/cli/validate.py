@@ -20,11 +20,11 @@ from reconciler.cli.options import (
 from reconciler.cli.source import load_repository, read_base
 from reconciler.db import DATABASE_URL_VARIABLE
 from reconciler.model import Diagnostic
-from reconciler.state_dir import StateDir
 from reconciler.validate import Validation, validate_source
 
 if TYPE_CHECKING:
     from reconciler.keeper.registry import RecordedRegistry
+    from reconciler.state_dir import StateDir
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also run `vector validate --no-environment` on every compiled Vector config (needs vector on PATH: "
         "exit 2 without)",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.set_defaults(func=run)
 
 
