@@ -18,11 +18,10 @@ from reconciler.db.tables import Row, Table, content_hash, make_row, row_id
 from reconciler.herald.catalog import Catalog
 from reconciler.herald.compile import render_config, vector_config
 from reconciler.herald.components import pipeline_components
-from reconciler.keeper import ArtifactState, VersionState
 from reconciler.keeper.authority import relaxation
 from reconciler.keeper.policy import PLATFORM_TEAM
 from reconciler.keeper.registry import RecordedRegistry
-from reconciler.keeper.state import derive_artifact
+from reconciler.keeper.state import ArtifactState, VersionState, derive_artifact
 from reconciler.model.document import Document
 from reconciler.model.kinds import (
     Artifact,

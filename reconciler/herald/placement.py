@@ -7,14 +7,10 @@ component catalog nor the compiler.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from reconciler.herald.merge import Conflict, conflicts
 from reconciler.model import Diagnostic, error, warning
 from reconciler.model.kinds import RepoModel
-
-if TYPE_CHECKING:
-    from reconciler.validate.context import CheckContext
 
 
 def check_targets(model: RepoModel) -> list[Diagnostic]:
@@ -53,8 +49,3 @@ def conflict_errors(conflicts: Iterable[Conflict]) -> list[Diagnostic]:
 
 def check_placements(model: RepoModel) -> list[Diagnostic]:
     return check_targets(model) + conflict_errors(conflicts(model))
-
-
-def check(ctx: CheckContext) -> Iterable[Diagnostic]:
-    """The validation runner's entry: target selectors and pipelines merged onto one cluster."""
-    return check_placements(ctx.model)

@@ -16,9 +16,9 @@ from reconciler.load.cache import BlobCache
 from reconciler.load.sources import RepoSource
 from reconciler.model import Diagnostic, Document, Severity
 from reconciler.model.build import build_model
+from reconciler.model.checks import CheckContext
 from reconciler.model.kinds import RepoModel
 from reconciler.validate.checks import CHECKS
-from reconciler.validate.context import CheckContext
 from reconciler.validate.files import fill_cache
 from reconciler.validate.memo import CheckMemo, inputs_digest, kind_digests
 from reconciler.validate.paths import control_character_finding, has_control_characters

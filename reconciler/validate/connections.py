@@ -7,8 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from reconciler.model import Diagnostic, error
+from reconciler.model.checks import CheckContext
 from reconciler.model.kinds import Cluster
-from reconciler.validate.context import CheckContext
 
 # Where Butler keeps kubeconfig Secrets besides a TenantCluster's own namespaces.
 BUTLER_NAMESPACE = "butler-system"

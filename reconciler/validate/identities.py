@@ -13,8 +13,8 @@ from reconciler.chambers import resources as chambers
 from reconciler.herald import workloads as herald
 from reconciler.kube.objects import CompiledIdentity
 from reconciler.model import Diagnostic, error
+from reconciler.model.checks import CheckContext
 from reconciler.model.kinds import RepoModel
-from reconciler.validate.context import CheckContext
 
 # Every producer of the objects `portal compile` and `portal reconcile` apply (see cli.compile.manifest_producers).
 PRODUCERS: tuple[Callable[[RepoModel], Iterable[CompiledIdentity]], ...] = (chambers.identities, herald.identities)

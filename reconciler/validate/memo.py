@@ -15,8 +15,7 @@ from pathlib import Path
 
 from reconciler.load.cache import code_fingerprint, read_dict, write_atomically
 from reconciler.model import Diagnostic, Document, Location, Severity
-from reconciler.validate.checks import CrossCheck
-from reconciler.validate.context import CheckContext
+from reconciler.model.checks import CheckContext, CrossCheck
 
 _Row = tuple[str, str, str | None, int, int, str | None]
 
@@ -80,7 +79,8 @@ class CheckMemo:
             known = self.entries.get(check.name)
             if known is not None and known[0] == digest:
                 return [_diagnostic(row) for row in known[1]]
-        findings = self._by_subject(check, ctx) if check.by_subject and digest is not None else list(check.run(ctx))
+        by_subject = check.subjects is not None and digest is not None
+        findings = self._by_subject(check, ctx) if by_subject else check.run(ctx)
         if digest is not None:
             self.entries[check.name] = (digest, [_row(d) for d in findings])
             self.changed = True
@@ -88,6 +88,7 @@ class CheckMemo:
 
     def _by_subject(self, check: CrossCheck, ctx: CheckContext) -> list[Diagnostic]:
         findings: list[Diagnostic] = []
+        assert check.subjects is not None
         for subject in check.subjects(ctx):
             key = f"{check.name}/{subject.key}"
             digest = hashlib.sha256("\n".join(subject.inputs).encode(), usedforsecurity=False).hexdigest()

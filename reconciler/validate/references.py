@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from reconciler.model import Diagnostic, Document, error, warning
-from reconciler.validate.context import CheckContext
+from reconciler.model.checks import CheckContext
 
 
 def _missing(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reconciler.db.tables import SYNCED_TABLES
-from reconciler.keeper import recorded_state
+from reconciler.keeper.state import recorded_state
 from reconciler.load.sources import working_tree
 from reconciler.validate import validate_source
 from tests.conftest import PortalRun

@@ -91,7 +91,7 @@ spec:
 
 
 def test_a_team_edit_rechecks_only_that_teams_artifacts(tmp_path: Path, portal, monkeypatch) -> None:
-    import reconciler.keeper
+    import reconciler.keeper.commit
     from reconciler.validate import memo
 
     files = valid_repo() | {
@@ -102,13 +102,13 @@ def test_a_team_edit_rechecks_only_that_teams_artifacts(tmp_path: Path, portal, 
     write_files(tmp_path / "repo", files)
     assert portal("validate", tmp_path / "repo").code == 0
     judged: list[str] = []
-    original = reconciler.keeper._findings_of
+    original = reconciler.keeper.commit._findings_of
 
     def counting(ctx, artifact):  # type: ignore[no-untyped-def]
         judged.append(artifact.name)
         return original(ctx, artifact)
 
-    monkeypatch.setattr(reconciler.keeper, "_findings_of", counting)
+    monkeypatch.setattr(reconciler.keeper.commit, "_findings_of", counting)
     monkeypatch.setattr(memo, "_memory", {})  # as a new process starts: the state dir is all it has
     monkeypatch.setattr(cache, "_memory", {})
     # The ledger team loses its approver: only its artifact is judged again, and the finding is fresh.

@@ -1,0 +1,85 @@
+"""What a check is, so that every domain can declare its own checks without importing the validator.
+
+Document checks see one schema-valid document and nothing else, so their findings are cached with the file's
+blob. Cross-document checks see the whole commit; each names the document kinds it reads so that its findings
+can be reused while those documents stay the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from reconciler.model.diagnostics import Diagnostic
+from reconciler.model.document import Document
+from reconciler.model.kinds import RepoModel
+
+if TYPE_CHECKING:
+    from reconciler.keeper.registry import RecordedRegistry
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    """What every cross-document check receives."""
+
+    model: RepoModel  # the commit under validation (the head of a change)
+    base: RepoModel | None = None  # the target branch's commit: transitions and authority come from here
+    actor: str | None = None  # the author of the change (e.g. the pull request's author), from CI
+    # (kind, name) of every document in the commit, schema-valid or not: a reference to a document that exists
+    # but has errors of its own is not reported a second time as dangling.
+    declared: frozenset[tuple[str, str]] = frozenset()
+    read_text: Callable[[str], str | None] = field(default=lambda _path: None)  # other files of the commit
+    now: datetime | None = None  # when the commit was made (a working tree: now); nothing may be dated later
+    recorded: RecordedRegistry | None = None  # what the configured database holds (registry keys, admins)
+
+    @property
+    def authority(self) -> RepoModel:
+        """Who may approve and which policy applies: the base when there is one, never the change itself."""
+        return self.base if self.base is not None else self.model
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSubject:
+    """One independent part of a cross-document check: its findings depend on `inputs` alone, so they are
+    remembered apart from the other parts (an edit of one team re-checks that team's artifacts, not all)."""
+
+    key: str  # unique within its check
+    inputs: tuple[str, ...]  # tokens of everything the findings depend on (see `document_token`)
+    run: Callable[[], Iterable[Diagnostic]]
+
+
+def document_token(doc: Document | None) -> str:
+    return f"{doc.path}\0{doc.index}\0{doc.blob_id}" if doc is not None else "-"
+
+
+@dataclass(frozen=True, slots=True)
+class CrossCheck:
+    """A check across the schema-valid documents of a commit: either `findings` or, for a check made of
+    independent parts, `subjects`."""
+
+    name: str
+    reads: frozenset[str] | None  # the document kinds the check reads; None: anything, so never remembered
+    findings: Callable[[CheckContext], Iterable[Diagnostic]] | None = None
+    subjects: Callable[[CheckContext], Iterable[CheckSubject]] | None = None
+    # A token of what the findings read besides documents (the clock, the database), so that remembered
+    # findings are reused only while it stays the same.
+    environment: Callable[[CheckContext], str] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.findings is None) == (self.subjects is None):
+            raise TypeError(f"check {self.name!r} needs exactly one of findings and subjects")
+
+    def environment_token(self, ctx: CheckContext) -> str:
+        return self.environment(ctx) if self.environment else ""
+
+    def run(self, ctx: CheckContext) -> list[Diagnostic]:
+        if self.subjects is not None:
+            return [finding for subject in self.subjects(ctx) for finding in subject.run()]
+        assert self.findings is not None
+        return list(self.findings(ctx))
+
+
+# The checks of one schema-valid document of a given kind, on its own.
+DocumentCheck = Callable[[Document], Iterable[Diagnostic]]
