@@ -129,6 +129,13 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
             "placed on this cluster; the limit is 3"
         ],
     ),
+    "unquoted number for a string": (
+        {"teams/payments.yaml": TEAM.replace("displayName: Payments", "displayName: 1.3")},
+        [
+            "teams/payments.yaml:6:3: error: Team/payments: spec.displayName: 1.3 is read as a number, but a string "
+            'is expected here: put it in quotes ("1.3")'
+        ],
+    ),
     "bad duration": (
         {"workspaces/alice-ledger.yaml": WORKSPACE + "  idleTimeout: 4hours\n"},
         [
