@@ -34,8 +34,7 @@ def _check_workspace(ctx: CheckContext, ws: Workspace) -> Iterator[Diagnostic]:
     model, doc = ctx.model, ws.doc
     team = model.teams.get(ws.team)
     if team is None:
-        if ("Team", ws.team) not in ctx.declared:
-            yield error(f"spec.team: Team {ws.team!r} does not exist", doc.location("spec", "team"), doc.subject)
+        yield from ctx.missing("Team", ws.team, model.teams, doc, "spec", "team")
     elif team.role_of(ws.owner) is None:
         yield error(
             f"spec.owner: {ws.owner} is not a member of Team {ws.team!r}",
@@ -45,8 +44,7 @@ def _check_workspace(ctx: CheckContext, ws: Workspace) -> Iterator[Diagnostic]:
     cluster = model.clusters.get(ws.cluster)
     problem = None
     if cluster is None:
-        if ("Cluster", ws.cluster) not in ctx.declared:
-            problem = f"Cluster {ws.cluster!r} does not exist"
+        yield from ctx.missing("Cluster", ws.cluster, model.clusters, doc, "spec", "cluster")
     elif cluster.role != "tenant":
         problem = f"{ws.cluster!r} is a {cluster.role} cluster; workspaces run on tenant clusters"
     elif not cluster.workspaces.enabled:
@@ -56,12 +54,7 @@ def _check_workspace(ctx: CheckContext, ws: Workspace) -> Iterator[Diagnostic]:
     if ws.template:
         template = model.workspace_templates.get(ws.template)
         if template is None:
-            if ("WorkspaceTemplate", ws.template) not in ctx.declared:
-                yield error(
-                    f"spec.template: WorkspaceTemplate {ws.template!r} does not exist",
-                    doc.location("spec", "template"),
-                    doc.subject,
-                )
+            yield from ctx.missing("WorkspaceTemplate", ws.template, model.workspace_templates, doc, "spec", "template")
         elif template.scope == "team" and template.team != ws.team:
             yield error(
                 f"spec.template: WorkspaceTemplate {ws.template!r} belongs to team {template.team!r}",

@@ -14,11 +14,12 @@ from reconciler.model.kinds import RepoModel
 
 
 def check_targets(model: RepoModel) -> list[Diagnostic]:
-    """A target that selects no cluster is probably a typo, but not wrong: a warning."""
+    """A label selector that selects no cluster is probably a typo, but not wrong: a warning. (A cluster named
+    that does not exist is an error of its own, from the reference checks.)"""
     findings = []
     for pipeline in model.pipelines.values():
         for target in pipeline.targets:
-            if not model.clusters_matching(target):
+            if not target.names and not model.clusters_matching(target):
                 doc = pipeline.doc
                 findings.append(
                     warning(

@@ -7,14 +7,15 @@ can be reused while those documents stay the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from reconciler.model.diagnostics import Diagnostic
-from reconciler.model.document import Document
+from reconciler.model.diagnostics import Diagnostic, error
+from reconciler.model.document import Document, dotted
 from reconciler.model.kinds import RepoModel
+from reconciler.model.suggestions import did_you_mean
 
 if TYPE_CHECKING:
     from reconciler.keeper.registry import RecordedRegistry
@@ -38,6 +39,16 @@ class CheckContext:
     def authority(self) -> RepoModel:
         """Who may approve and which policy applies: the base when there is one, never the change itself."""
         return self.base if self.base is not None else self.model
+
+    def missing(
+        self, kind: str, name: str, known: Collection[str], doc: Document, *path: str | int
+    ) -> Iterator[Diagnostic]:
+        """An error at `path` when `name` names no document of `kind`, with the closest name that does. A
+        document that exists but failed its own checks is not missing: its errors are the cause."""
+        if name in known or (kind, name) in self.declared:
+            return
+        hint = did_you_mean(name, sorted({n for k, n in self.declared if k == kind} | set(known)))
+        yield error(f"{dotted(path)}: {kind} {name!r} does not exist{hint}", doc.location(*path), doc.subject)
 
 
 @dataclass(frozen=True, slots=True)

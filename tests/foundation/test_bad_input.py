@@ -90,7 +90,7 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
         {"workspaces/alice-ledger.yaml": WORKSPACE.replace("cluster: dev-eu-1", "cluster: dev-eu-2")},
         [
             "workspaces/alice-ledger.yaml:8:3: error: Workspace/alice-ledger: spec.cluster: Cluster 'dev-eu-2' "
-            "does not exist"
+            "does not exist; did you mean 'dev-eu-1'?"
         ],
     ),
     "owner not in team": (

@@ -205,6 +205,20 @@ def test_a_target_that_selects_no_cluster_is_a_warning(tmp_path: Path, portal: C
     assert portal("validate", tmp_path, "--strict").code == 1
 
 
+def test_a_target_naming_a_cluster_that_does_not_exist_is_an_error(
+    tmp_path: Path, portal: Callable[..., PortalRun]
+) -> None:
+    """A name matches one cluster or none: a typo there deploys nothing, so it fails, with the closest name."""
+    text = APP_LOGS.replace("clusters: {matchLabels: {env: prd}}", "clusters: {names: [prd-eu-1, prd-eu-2]}")
+    write_files(tmp_path, repo_files(("app-logs", text)))
+    result = portal("validate", tmp_path)
+    assert result.code == 1
+    assert result.lines == [
+        f"pipelines/app-logs.yaml:{line_of(text, '- clusters:')}:36: error: Pipeline/app-logs: "
+        "spec.targets[0].clusters.names[1]: Cluster 'prd-eu-2' does not exist; did you mean 'prd-eu-1'?"
+    ]
+
+
 def test_the_example_pipeline_is_valid(tmp_path: Path, portal: Callable[..., PortalRun]) -> None:
     write_files(tmp_path, repo_files(("app-logs", APP_LOGS)))
     result = portal("validate", tmp_path)
