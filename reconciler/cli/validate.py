@@ -13,6 +13,7 @@ from reconciler.cli.options import UsageError, add_source_arguments, load_reposi
 from reconciler.db import DATABASE_URL_VARIABLE
 from reconciler.model import Diagnostic
 from reconciler.validate import Validation, validate_source
+from reconciler.validate.folding import fold
 
 if TYPE_CHECKING:
     from reconciler.keeper.registry import RecordedRegistry
@@ -53,6 +54,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also run `vector validate --no-environment` on every compiled Vector config (needs vector on PATH)",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="list the findings that follow from an invalid document under it (by default they are only counted; "
+        "--format json always lists them, each with its cause)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -107,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
     if args.vector and not validation.errors:
         validation = _with_vector_findings(validation)
     failed = bool(validation.errors) or (args.strict and bool(validation.warnings))
+    report = fold(validation.diagnostics)
     if args.format == "json":
         json.dump(
             {
@@ -116,14 +124,14 @@ def run(args: argparse.Namespace) -> int:
                 "documents": len(validation.documents),
                 "errors": len(validation.errors),
                 "warnings": len(validation.warnings),
-                "diagnostics": [d.to_json() for d in validation.diagnostics],
+                "diagnostics": [d.to_json() for d in report.ordered()],
             },
             sys.stdout,
             indent=2,
         )
         print()
     else:
-        for diagnostic in validation.diagnostics:
-            print(diagnostic.format())
+        for line in report.lines(verbose=args.verbose):
+            print(line)
         print(_summary(validation), file=sys.stderr)
     return 1 if failed else 0

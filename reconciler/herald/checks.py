@@ -16,7 +16,7 @@ from reconciler.model.checks import CheckContext, CrossCheck, DocumentCheck
 def _placements(ctx: CheckContext) -> Iterable[Diagnostic]:
     from reconciler.herald.placement import check_placements
 
-    return check_placements(ctx.model)
+    return check_placements(ctx.model, ctx.declared)
 
 
 def _pipeline(doc: Document) -> Iterable[Diagnostic]:

@@ -6,28 +6,33 @@ component catalog nor the compiler.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from reconciler.herald.merge import Conflict, conflicts
 from reconciler.model import Diagnostic, error, warning
 from reconciler.model.kinds import RepoModel
 
 
-def check_targets(model: RepoModel) -> list[Diagnostic]:
-    """A label selector that selects no cluster is probably a typo, but not wrong: a warning. (A cluster named
-    that does not exist is an error of its own, from the reference checks.)"""
+def check_targets(model: RepoModel, declared: Mapping[tuple[str, str], Mapping[str, str]]) -> list[Diagnostic]:
+    """A label selector that selects no cluster is probably a typo, but not wrong: a warning. Not when it selects
+    a Cluster that fails its own checks: that Cluster's errors are the cause. (A cluster named that does not
+    exist is an error of its own, from the reference checks.)"""
+    invalid = [labels for (kind, name), labels in declared.items() if kind == "Cluster" and name not in model.clusters]
     findings = []
     for pipeline in model.pipelines.values():
         for target in pipeline.targets:
-            if not target.names and not model.clusters_matching(target):
-                doc = pipeline.doc
-                findings.append(
-                    warning(
-                        f"targets[{target.index}] selects no cluster, so this target deploys nothing",
-                        doc.location("spec", "targets", target.index),
-                        doc.subject,
-                    )
+            if target.names or model.clusters_matching(target):
+                continue
+            if any(all(labels.get(k) == v for k, v in target.match_labels.items()) for labels in invalid):
+                continue
+            doc = pipeline.doc
+            findings.append(
+                warning(
+                    f"targets[{target.index}] selects no cluster, so this target deploys nothing",
+                    doc.location("spec", "targets", target.index),
+                    doc.subject,
                 )
+            )
     return findings
 
 
@@ -48,5 +53,8 @@ def conflict_errors(conflicts: Iterable[Conflict]) -> list[Diagnostic]:
     return findings
 
 
-def check_placements(model: RepoModel) -> list[Diagnostic]:
-    return check_targets(model) + conflict_errors(conflicts(model))
+def check_placements(
+    model: RepoModel, declared: Mapping[tuple[str, str], Mapping[str, str]] | None = None
+) -> list[Diagnostic]:
+    """`declared`: every document of the commit, valid or not, by (kind, name), with its labels."""
+    return check_targets(model, declared or {}) + conflict_errors(conflicts(model))

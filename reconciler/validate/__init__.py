@@ -20,6 +20,7 @@ from reconciler.model.checks import CheckContext
 from reconciler.model.kinds import RepoModel
 from reconciler.validate.checks import CHECKS
 from reconciler.validate.files import fill_cache
+from reconciler.validate.folding import rejected_documents, with_causes
 from reconciler.validate.memo import ValidationMemo, inputs_digest, kind_digests
 from reconciler.validate.paths import control_character_finding, has_control_characters
 from reconciler.validate.schema import SchemaSet
@@ -82,13 +83,15 @@ def validate_source(
     cache = memo.blobs
     documents, valid, findings = check_files(source, cache, memo.schemas)
     cache.save({f.blob_id for f in source.files})
+    rejected = rejected_documents(documents, findings)
+    by_subject = {d.subject: d for d in documents} if rejected else {}
     model, duplicates = build_model(valid)
     findings.extend(duplicates)
     ctx = CheckContext(
         model=model,
         base=base.model if base else None,
         actor=actor,
-        declared=frozenset((d.kind, d.name) for d in documents),
+        declared={(d.kind, d.name): d.labels for d in documents},
         read_text=source.read_text,
         now=source.committed_at or datetime.now(UTC),
         recorded=recorded,
@@ -101,7 +104,7 @@ def validate_source(
             if check.reads is None
             else inputs_digest(check, head_digests, base_digests, actor, check.environment_token(ctx))
         )
-        findings.extend(memo.checks.run(check, ctx, digest))
+        findings.extend(with_causes(check, memo.checks.run(check, ctx, digest), rejected, by_subject))
     memo.checks.save()
     findings.sort(key=Diagnostic.sort_key)
     return Validation(source, tuple(documents), model, tuple(findings))
