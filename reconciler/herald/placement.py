@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from reconciler.herald.merge import Conflict, conflicts
-from reconciler.model import Diagnostic, error, warning
+from reconciler.model import Diagnostic, Document, error, warning
 from reconciler.model.kinds import RepoModel
 
 
-def check_targets(model: RepoModel, declared: Mapping[tuple[str, str], Mapping[str, str]]) -> list[Diagnostic]:
+def check_targets(model: RepoModel, declared: Mapping[tuple[str, str], Document]) -> list[Diagnostic]:
     """A label selector that selects no cluster is probably a typo, but not wrong: a warning. Not when it selects
     a Cluster that fails its own checks: that Cluster's errors are the cause. (A cluster named that does not
     exist is an error of its own, from the reference checks.)"""
-    invalid = [labels for (kind, name), labels in declared.items() if kind == "Cluster" and name not in model.clusters]
+    invalid = [doc.labels for (kind, name), doc in declared.items() if kind == "Cluster" and name not in model.clusters]
     findings = []
     for pipeline in model.pipelines.values():
         for target in pipeline.targets:
@@ -53,8 +53,6 @@ def conflict_errors(conflicts: Iterable[Conflict]) -> list[Diagnostic]:
     return findings
 
 
-def check_placements(
-    model: RepoModel, declared: Mapping[tuple[str, str], Mapping[str, str]] | None = None
-) -> list[Diagnostic]:
-    """`declared`: every document of the commit, valid or not, by (kind, name), with its labels."""
+def check_placements(model: RepoModel, declared: Mapping[tuple[str, str], Document] | None = None) -> list[Diagnostic]:
+    """`declared`: every document of the commit, valid or not, by (kind, name)."""
     return check_targets(model, declared or {}) + conflict_errors(conflicts(model))

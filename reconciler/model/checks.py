@@ -28,10 +28,10 @@ class CheckContext:
     model: RepoModel  # the commit under validation (the head of a change)
     base: RepoModel | None = None  # the target branch's commit: transitions and authority come from here
     actor: str | None = None  # the author of the change (e.g. the pull request's author), from CI
-    # (kind, name) → labels of every document in the commit, schema-valid or not: a document that fails its
-    # schema still declares its identity, so a reference (or a selector) that names it is not reported a second
+    # (kind, name) → every document in the commit, schema-valid or not: a document that fails its schema still
+    # declares its identity (and labels), so a reference or a selector that names it is not reported a second
     # time as dangling; its own errors are the cause.
-    declared: Mapping[tuple[str, str], Mapping[str, str]] = field(default_factory=dict)
+    declared: Mapping[tuple[str, str], Document] = field(default_factory=dict)
     read_text: Callable[[str], str | None] = field(default=lambda _path: None)  # other files of the commit
     now: datetime | None = None  # when the commit was made (a working tree: now); nothing may be dated later
     recorded: RecordedRegistry | None = None  # what the configured database holds (registry keys, admins)

@@ -91,7 +91,7 @@ def validate_source(
         model=model,
         base=base.model if base else None,
         actor=actor,
-        declared={(d.kind, d.name): d.labels for d in documents},
+        declared={(d.kind, d.name): d for d in documents},
         read_text=source.read_text,
         now=source.committed_at or datetime.now(UTC),
         recorded=recorded,

@@ -50,18 +50,38 @@ class SchemaSet:
         self.fingerprint = hashlib.sha256(
             json.dumps(self.documents, sort_keys=True).encode(), usedforsecurity=False
         ).hexdigest()[:16]
+        self._validators: dict[str, jsonschema_rs.Validator] = {}
 
     @cached_property
-    def validators(self) -> dict[str, jsonschema_rs.Validator]:
+    def _registry(self) -> jsonschema_rs.Registry:
         import jsonschema_rs  # a run whose files are all cached never needs it
 
-        registry = jsonschema_rs.Registry(list(self.documents.items()))
-        by_kind: dict[str, jsonschema_rs.Validator] = {}
+        return jsonschema_rs.Registry(list(self.documents.items()))
+
+    @cached_property
+    def _schema_of_kind(self) -> dict[str, Mapping[str, Any]]:
+        by_kind = {}
         for schema in self.documents.values():
             kind = schema.get("properties", {}).get("kind", {}).get("const")
             if kind:
-                by_kind[kind] = jsonschema_rs.validator_for(schema, registry=registry, validate_formats=True)
+                by_kind[kind] = schema
         return by_kind
+
+    def validator(self, kind: str) -> jsonschema_rs.Validator | None:
+        """The compiled schema of `kind`, compiled on first use: a one-file edit compiles one schema, not all."""
+        if kind not in self._validators:
+            schema = self._schema_of_kind.get(kind)
+            if schema is None:
+                return None
+            import jsonschema_rs
+
+            self._validators[kind] = jsonschema_rs.validator_for(schema, registry=self._registry, validate_formats=True)
+        return self._validators[kind]
+
+    def compile_all(self) -> None:
+        """Compile every schema now (before forking workers, so that they inherit them)."""
+        for kind in self._schema_of_kind:
+            self.validator(kind)
 
     def _keyword_parent(self, keyword_location: str | None) -> Mapping[str, Any]:
         """The schema object holding the keyword that failed (for its description or its properties)."""
@@ -76,7 +96,7 @@ class SchemaSet:
         return node if isinstance(node, Mapping) else {}
 
     def check(self, doc: Document) -> list[Diagnostic]:
-        validator = self.validators.get(doc.kind)
+        validator = self.validator(doc.kind)
         if validator is None:
             return []
         import jsonschema_rs
