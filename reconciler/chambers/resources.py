@@ -13,11 +13,11 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from reconciler.kube.objects import CompiledIdentity, ObjectKey
+from reconciler.model.butler import BUTLER_API_VERSION as API_VERSION
+from reconciler.model.identity import CompiledIdentity, ObjectKey
 from reconciler.model.kinds import Cluster, RepoModel, Workspace, WorkspaceTemplate
 from reconciler.model.ownership import DRIFT_ANNOTATION, DRIFT_MODES, ownership_labels
 
-API_VERSION = "butler.butlerlabs.dev/v1alpha1"
 TENANT_LABEL = "butler.butlerlabs.dev/tenant"
 OWNER_LABEL = "butler.butlerlabs.dev/workspace-owner"
 CLUSTER_TEMPLATE_NAMESPACE = "butler-system"

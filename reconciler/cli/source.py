@@ -13,7 +13,7 @@ from reconciler.state_dir import StateDir
 from reconciler.validate import Validation, validate_source
 
 if TYPE_CHECKING:
-    from reconciler.keeper.registry import RecordedRegistry
+    from reconciler.model.recorded import RecordedRegistry
 
 
 def read_source(source: SourceSettings, state_dir: StateDir) -> RepoSource:

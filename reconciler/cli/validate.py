@@ -21,9 +21,10 @@ from reconciler.cli.source import load_repository, read_base
 from reconciler.db import DATABASE_URL_VARIABLE
 from reconciler.model import Diagnostic
 from reconciler.validate import Validation, validate_source
+from reconciler.validate.folding import fold
 
 if TYPE_CHECKING:
-    from reconciler.keeper.registry import RecordedRegistry
+    from reconciler.model.recorded import RecordedRegistry
     from reconciler.state_dir import StateDir
 
 
@@ -63,6 +64,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "exit 2 without)",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="list the findings that follow from an invalid document under it (by default they are only counted; "
+        "--format json always lists them, each with its cause)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -121,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
     if args.vector and not validation.errors:
         validation = _with_vector_findings(validation)
     failed = bool(validation.errors) or (args.strict and bool(validation.warnings))
+    report = fold(validation.diagnostics)
     if args.format == "json":
         json.dump(
             {
@@ -130,14 +138,14 @@ def run(args: argparse.Namespace) -> int:
                 "documents": len(validation.documents),
                 "errors": len(validation.errors),
                 "warnings": len(validation.warnings),
-                "diagnostics": [d.to_json() for d in validation.diagnostics],
+                "diagnostics": [d.to_json() for d in report.ordered()],
             },
             sys.stdout,
             indent=2,
         )
         print()
     else:
-        for diagnostic in validation.diagnostics:
-            print(diagnostic.format())
+        for line in report.lines(verbose=args.verbose):
+            print(line)
         print(_summary(validation), file=sys.stderr)
     return 1 if failed else 0

@@ -18,11 +18,9 @@ from reconciler.db import tables as t
 from reconciler.db.tables import Row, Table, content_hash, make_row, row_id
 from reconciler.herald.compile import render_config
 from reconciler.herald.components import pipeline_components
-from reconciler.keeper import ArtifactState, VersionState
 from reconciler.keeper.authority import relaxation
 from reconciler.keeper.policy import PLATFORM_TEAM
-from reconciler.keeper.registry import RecordedRegistry
-from reconciler.keeper.state import derive_artifact
+from reconciler.keeper.state import ArtifactState, VersionState, derive_artifact
 from reconciler.model.document import Document
 from reconciler.model.kinds import (
     Artifact,
@@ -35,6 +33,7 @@ from reconciler.model.kinds import (
     Workspace,
     WorkspaceTemplate,
 )
+from reconciler.model.recorded import RecordedRegistry
 
 _T = TypeVar("_T")
 

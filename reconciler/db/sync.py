@@ -25,8 +25,9 @@ from reconciler.db.rows import DesiredRows, RowCache, SyncBase, desired_rows
 from reconciler.db.sync_plan import AuditEntry, Plan, StoredPipelineVersion, StoredRow, StoredState, plan
 from reconciler.db.tables import APPEND_ONLY, PIPELINE_VERSIONS, SYNCED_TABLES, Table
 from reconciler.keeper.policy import PLATFORM_TEAM
-from reconciler.keeper.registry import RecordedArtifact, RecordedRegistry, recorded_key_findings
+from reconciler.keeper.registry import recorded_key_findings
 from reconciler.load.cache import code_fingerprint
+from reconciler.model.recorded import RecordedArtifact, RecordedRegistry
 from reconciler.validate import Validation
 
 SYNC_LOCK = 0x706F7274616C0002  # "portal" + 2: the advisory lock key of syncs

@@ -2,7 +2,7 @@
 
 One module per concern: `catalog` (component types and their option schemas), `components` (a pipeline's
 components as values), `options`, `topology`, `vrl` (with `vrl_functions`, Vector's function list), `env`
-(checks), `check` (all checks of a commit),
-`compile` and `merge` (Vector configs), `importer` (existing configs → Pipeline documents) and `workloads`
+(checks), `check` (all checks of a commit), `placement` (where pipelines run), `checks` (what the validator
+runs), `compile` and `merge` (Vector configs), `importer` (existing configs → Pipeline documents) and `workloads`
 (the Kubernetes objects that run Vector).
 """

@@ -8,7 +8,6 @@ Only the index is read up front; a type's schema is read and compiled the first 
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -211,11 +210,6 @@ class Catalog:
 
     def names(self, kind: ComponentKind) -> list[str]:
         return sorted(name for k, name in self._by_name if k == kind)
-
-    def suggest(self, kind: ComponentKind, name: str) -> str | None:
-        """The closest known type name, for "did you mean"."""
-        close = difflib.get_close_matches(name, self.names(kind), n=1, cutoff=0.6)
-        return close[0] if close else None
 
     def kinds_with(self, name: str) -> list[ComponentKind]:
         """The other kinds that have a type of this name (a sink type used as a source, ...)."""

@@ -11,6 +11,7 @@ from reconciler.herald.topology import check_topology
 from reconciler.herald.vrl import check_vrl, enrichment_tables, schema_enabled
 from reconciler.model import Diagnostic, Document, build, error
 from reconciler.model.kinds import Pipeline, RepoModel
+from reconciler.model.suggestions import did_you_mean
 
 
 def _component_type(
@@ -24,8 +25,7 @@ def _component_type(
     if other_kinds:
         hint = f": `{name}` is a {' and a '.join(other_kinds)} type, not a {component.kind} type"
     else:
-        suggestion = catalog.suggest(component.kind, name)
-        hint = f" (did you mean `{suggestion}`?)" if suggestion else ""
+        hint = did_you_mean(name, catalog.names(component.kind))
     doc = pipeline.doc
     message = f"{component.label}: unknown {component.kind} type `{name}`{hint}"
     return None, [error(message, doc.location(*component.path, "type"), doc.subject)]

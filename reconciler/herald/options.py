@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -11,6 +10,7 @@ from reconciler.herald.catalog import Catalog, ComponentType, object_options
 from reconciler.herald.components import Component
 from reconciler.herald.interpolation import has_reference
 from reconciler.model import Diagnostic, Document, error
+from reconciler.model.suggestions import closest, did_you_mean
 
 if TYPE_CHECKING:  # the explaining validator runs only on invalid options; a valid commit never imports it
     import jsonschema
@@ -19,11 +19,6 @@ if TYPE_CHECKING:  # the explaining validator runs only on invalid options; a va
 _VALUE_CHECKS = frozenset(
     {"type", "enum", "const", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
 )
-
-
-def did_you_mean(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:
@@ -203,7 +198,7 @@ def schema_findings(
                 missing = [r for r in err.validator_value if r not in err.instance]
                 # A misspelled required option is already reported as unknown, with the right name suggested.
                 misspelled = unknown_by_parent.get(parent, [])
-                if any(difflib.get_close_matches(m, misspelled, n=1, cutoff=0.6) for m in missing):
+                if any(closest(m, misspelled) for m in missing):
                     continue
             if _is_secret_literal(err, subject.sensitive):
                 continue

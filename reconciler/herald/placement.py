@@ -6,31 +6,33 @@ component catalog nor the compiler.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
 
 from reconciler.herald.merge import Conflict, conflicts
-from reconciler.model import Diagnostic, error, warning
+from reconciler.model import Diagnostic, Document, error, warning
 from reconciler.model.kinds import RepoModel
 
-if TYPE_CHECKING:
-    from reconciler.validate.context import CheckContext
 
-
-def check_targets(model: RepoModel) -> list[Diagnostic]:
-    """A target that selects no cluster is probably a typo, but not wrong: a warning."""
+def check_targets(model: RepoModel, declared: Mapping[tuple[str, str], Document]) -> list[Diagnostic]:
+    """A label selector that selects no cluster is probably a typo, but not wrong: a warning. Not when it selects
+    a Cluster that fails its own checks: that Cluster's errors are the cause. (A cluster named that does not
+    exist is an error of its own, from the reference checks.)"""
+    invalid = [doc.labels for (kind, name), doc in declared.items() if kind == "Cluster" and name not in model.clusters]
     findings = []
     for pipeline in model.pipelines.values():
         for target in pipeline.targets:
-            if not model.clusters_matching(target):
-                doc = pipeline.doc
-                findings.append(
-                    warning(
-                        f"targets[{target.index}] selects no cluster, so this target deploys nothing",
-                        doc.location("spec", "targets", target.index),
-                        doc.subject,
-                    )
+            if target.names or model.clusters_matching(target):
+                continue
+            if any(all(labels.get(k) == v for k, v in target.match_labels.items()) for labels in invalid):
+                continue
+            doc = pipeline.doc
+            findings.append(
+                warning(
+                    f"targets[{target.index}] selects no cluster, so this target deploys nothing",
+                    doc.location("spec", "targets", target.index),
+                    doc.subject,
                 )
+            )
     return findings
 
 
@@ -51,10 +53,6 @@ def conflict_errors(conflicts: Iterable[Conflict]) -> list[Diagnostic]:
     return findings
 
 
-def check_placements(model: RepoModel) -> list[Diagnostic]:
-    return check_targets(model) + conflict_errors(conflicts(model))
-
-
-def check(ctx: CheckContext) -> Iterable[Diagnostic]:
-    """The validation runner's entry: target selectors and pipelines merged onto one cluster."""
-    return check_placements(ctx.model)
+def check_placements(model: RepoModel, declared: Mapping[tuple[str, str], Document] | None = None) -> list[Diagnostic]:
+    """`declared`: every document of the commit, valid or not, by (kind, name)."""
+    return check_targets(model, declared or {}) + conflict_errors(conflicts(model))

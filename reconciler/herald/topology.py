@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import re
 from collections.abc import Mapping
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 from reconciler.herald.catalog import ALL_EVENT_KINDS, ComponentType, EventKinds
 from reconciler.herald.components import Component
 from reconciler.model import Diagnostic, Document, error
+from reconciler.model.suggestions import did_you_mean
 
 # Vector keys; no '.', which separates a component from its named output (the kind schema says the same).
 COMPONENT_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
@@ -106,8 +106,7 @@ class _Graph:
         upstream = self.by_id.get(cid)
         if upstream is None:
             known = [_output_text(c, o) for c, u in self.by_id.items() for o in self.outputs(u)]
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            hint = did_you_mean(name, known)
             self.fail(f"{component.label}: input `{name}` does not exist in this pipeline{hint}", *where)
             return
         if upstream.kind == "sink":

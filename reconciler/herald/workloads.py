@@ -15,7 +15,7 @@ from typing import Any
 
 from reconciler.herald.compile import render_config
 from reconciler.herald.merge import MergedConfig
-from reconciler.kube.objects import CompiledIdentity, ObjectKey
+from reconciler.model.identity import CompiledIdentity, ObjectKey
 from reconciler.model.kinds import EnvVar, Pipeline, PipelineTarget, RepoModel
 from reconciler.model.ownership import ownership_labels
 

@@ -7,45 +7,10 @@ another team declaring it is refused, naming the owner.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
 from reconciler.keeper.policy import PLATFORM_TEAM
 from reconciler.model.diagnostics import Diagnostic, error
 from reconciler.model.kinds import RepoModel
-
-RegistryKey = tuple[str, str, str | None]
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedArtifact:
-    document_name: str
-    team: str
-    status: str  # active, deprecated or archived
-    approval_policy: Mapping[str, Any]  # the inline policy in force
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedRegistry:
-    """The artifacts a database holds (archived ones included) and each team's admins, by the last sync."""
-
-    artifacts: Mapping[RegistryKey, RecordedArtifact] = field(default_factory=dict)
-    admins: Mapping[str, frozenset[str]] = field(default_factory=dict)  # team → lower-cased emails
-
-    @property
-    def digest(self) -> str:
-        text = repr(
-            (
-                sorted(
-                    (key, a.document_name, a.team, a.status, sorted(a.approval_policy.items()))
-                    for key, a in self.artifacts.items()
-                ),
-                sorted((team, sorted(emails)) for team, emails in self.admins.items()),
-            )
-        )
-        return hashlib.sha256(text.encode(), usedforsecurity=False).hexdigest()
+from reconciler.model.recorded import RecordedRegistry, RegistryKey
 
 
 def key_text(key: RegistryKey) -> str:

@@ -44,6 +44,11 @@ def horizon(now: datetime) -> datetime:
     return now + CLOCK_SKEW
 
 
+def latest_time(now: datetime | None) -> datetime | None:
+    """The horizon of a commit whose time is known; None: nothing is too late."""
+    return horizon(now) if now is not None else None
+
+
 def _time_fields(spec: Any) -> Iterator[tuple[tuple[str | int, ...], object]]:
     """(path, value) of every time an Artifact's spec writes."""
     versions = spec.get("versions") if isinstance(spec, Mapping) else None

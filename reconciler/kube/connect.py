@@ -18,12 +18,11 @@ from typing import Any
 import kubernetes
 import yaml
 
-from reconciler.chambers.resources import API_VERSION as BUTLER_API_VERSION
 from reconciler.kube.client import DEFAULT_REQUEST_TIMEOUT, KubeClient, KubeError, Unreachable, object_path
 from reconciler.load.sources import MAX_FILE_BYTES
 from reconciler.load.yaml_documents import parse_documents
+from reconciler.model.butler import BUTLER_API_VERSION, secret_namespaces
 from reconciler.model.kinds import Cluster
-from reconciler.validate.connections import secret_namespaces
 
 DEFAULT_KUBECONFIG = Path("~/.kube/config")
 _SECRET_KEYS_IN_ORDER = ("admin.conf", "value")

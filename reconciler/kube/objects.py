@@ -6,10 +6,9 @@ import copy
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
-from reconciler.model.document import Document
+from reconciler.model.identity import ObjectKey
 from reconciler.model.ownership import (
     DESIRED_HASH_ANNOTATION,
     DRIFT_ANNOTATION,
@@ -22,37 +21,6 @@ from reconciler.model.ownership import (
 
 # Applied before everything else (other objects live in them or are of their kinds), pruned never by default.
 FOUNDATION_KINDS = ("CustomResourceDefinition", "Namespace")
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class ObjectKey:
-    """Which object: apiVersion and kind, namespace ("" when cluster-scoped) and name."""
-
-    api_version: str
-    kind: str
-    namespace: str
-    name: str
-
-    def __str__(self) -> str:
-        where = f"{self.namespace}/" if self.namespace else ""
-        return f"{self.kind}/{where}{self.name}"
-
-    def encode(self) -> str:
-        return " ".join((self.api_version, self.kind, self.namespace or "-", self.name))
-
-    @classmethod
-    def decode(cls, text: str) -> ObjectKey:
-        api_version, kind, namespace, name = text.split(" ")
-        return cls(api_version, kind, "" if namespace == "-" else namespace, name)
-
-
-class CompiledIdentity(NamedTuple):
-    """An object a document compiles to, known by identity alone (cheaper than compiling it); a tuple, as
-    validation makes one per compiled object."""
-
-    cluster: str
-    key: ObjectKey
-    doc: Document
 
 
 def key_of(obj: Mapping[str, Any]) -> ObjectKey:

@@ -1,10 +1,10 @@
 """Parsed and schema-checked files, remembered by git blob id in memory and in the state dir.
 
-An unchanged file is never parsed or validated twice: not within a process (the daemon, base and head of a
-check), and not across processes (the on-disk file). Entries hold no paths, because one blob may sit at several;
-the path is attached again when an entry is used. Entries hold no positions either: they would triple the cache's
-size and load time, and only the few documents that get a finding ever need them, so those files are parsed again
-on demand.
+An unchanged file is never parsed or validated twice: not within a process that keeps its `BlobCache` (the
+daemon, base and head of a check), and not across processes (the on-disk file). Entries hold no paths, because
+one blob may sit at several; the path is attached again when an entry is used. Entries hold no positions either:
+they would triple the cache's size and load time, and only the few documents that get a finding ever need them,
+so those files are parsed again on demand.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from reconciler.resources import schemas_dir
 Entry = tuple[list[tuple[int, Any]], list[tuple[str, str, int, int, str | None]]]
 
 _MAX_ENTRIES = 50_000
-_memory: dict[str, dict[str, Entry]] = {}
 
 
 def encode(documents: list[Document], diagnostics: list[Diagnostic]) -> Entry:
@@ -119,10 +118,8 @@ class BlobCache:
     def __init__(self, state_dir: Path | None, fingerprint: str) -> None:
         self.key = f"{code_fingerprint()}-{fingerprint}"
         self.dir = state_dir / "cache" / f"files-{self.key}" if state_dir else None
-        self.entries = _memory.setdefault(self.key, {})
+        self.entries: dict[str, Entry] = self._read() if self.dir else {}
         self.dirty: set[str] = set()
-        if self.dir and not self.entries:
-            self.entries.update(self._read())
 
     def _read(self) -> dict[str, Entry]:
         assert self.dir is not None

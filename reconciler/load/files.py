@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 from reconciler import API_VERSION
@@ -10,6 +9,7 @@ from reconciler.load.sources import MAX_FILE_BYTES, SourceFile
 from reconciler.load.yaml_documents import parse_documents
 from reconciler.model import Diagnostic, Document, Location, error
 from reconciler.model.document import dotted
+from reconciler.model.suggestions import did_you_mean
 
 KINDS = ("Team", "Cluster", "WorkspaceTemplate", "Workspace", "Artifact", "Policy", "Pipeline")
 
@@ -18,11 +18,6 @@ KINDS = ("Team", "Cluster", "WorkspaceTemplate", "Workspace", "Artifact", "Polic
 class FileResult:
     documents: tuple[Document, ...]
     diagnostics: tuple[Diagnostic, ...]
-
-
-def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _decode(content: bytes, path: str) -> tuple[str | None, Diagnostic | None]:
@@ -49,7 +44,7 @@ def _recognise(doc: Document) -> Diagnostic | None:
     kind = body.get("kind")
     if kind not in KINDS:
         what = "missing kind" if kind is None else f"unknown kind {kind!r}"
-        hint = _did_you_mean(str(kind), KINDS) if isinstance(kind, str) else ""
+        hint = did_you_mean(kind, KINDS) if isinstance(kind, str) else ""
         return error(f"{what} (expected one of {', '.join(KINDS)}){hint}", doc.location("kind"))
     metadata = body.get("metadata")
     name = metadata.get("name") if isinstance(metadata, dict) else None

@@ -30,6 +30,8 @@ class Diagnostic:
     message: str
     location: Location | None = None
     subject: str | None = None  # "Kind/name" of the document the finding is about
+    # "Kind/name" of an invalid document this finding follows from: fixing that one is likely to clear this one.
+    cause: str | None = None
 
     def format(self) -> str:
         where = f"{self.location}: " if self.location else ""
@@ -44,6 +46,7 @@ class Diagnostic:
             "column": self.location.column if self.location else None,
             "subject": self.subject,
             "message": self.message,
+            "cause": self.cause,
         }
 
     def sort_key(self) -> tuple[str, int, int, str]:

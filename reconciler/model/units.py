@@ -1,4 +1,10 @@
-"""Kubernetes quantities and Go durations, as Butler's CRDs take them."""
+"""Kubernetes quantities and Go durations, as Butler's CRDs take them.
+
+Durations are computed by durationpy, after checking Go's grammar (durationpy also takes `4d` and `1h 30m`,
+which Go's time.ParseDuration refuses). Quantities are not parsed by kubernetes.utils.parse_quantity: importing
+it loads the whole Kubernetes client (~0.18 s on every validation that checks a quota), and it takes `NaN`,
+`Infinity` and `1K`, which the API server refuses.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +24,7 @@ _DECIMAL = {
     "P": Decimal(10**15),
     "E": Decimal(10**18),
 }
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
-_DURATION_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_GO_DURATION = re.compile(r"[+-]?(?:0|(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+)")
 
 
 def parse_quantity(text: str | int | float) -> Decimal:
@@ -41,17 +46,9 @@ def parse_quantity(text: str | int | float) -> Decimal:
 
 def parse_duration(text: str) -> float:
     """Go's time.ParseDuration (`1h30m`, `90s`, `0`) → seconds. Raises ValueError with the reason."""
+    import durationpy  # only a check that reads a duration pays for it
+
     text = str(text).strip()
-    if text in ("0", "+0", "-0"):
-        return 0.0
-    sign = -1.0 if text.startswith("-") else 1.0
-    body = text.lstrip("+-")
-    position, total = 0, 0.0
-    for match in _DURATION_PART.finditer(body):
-        if match.start() != position:
-            break
-        total += float(match.group(1)) * _DURATION_SECONDS[match.group(2)]
-        position = match.end()
-    if not body or position != len(body):
+    if not _GO_DURATION.fullmatch(text):
         raise ValueError(f"{text!r} is not a duration (e.g. 30m, 4h, 1h30m)")
-    return sign * total
+    return float(durationpy.from_str(text).total_seconds())

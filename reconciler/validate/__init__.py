@@ -16,16 +16,17 @@ from reconciler.load.cache import BlobCache
 from reconciler.load.sources import RepoSource
 from reconciler.model import Diagnostic, Document, Severity
 from reconciler.model.build import build_model
+from reconciler.model.checks import CheckContext
 from reconciler.model.kinds import RepoModel
+from reconciler.model.paths import control_character_finding, has_control_characters
 from reconciler.validate.checks import CHECKS
-from reconciler.validate.context import CheckContext
 from reconciler.validate.files import fill_cache
-from reconciler.validate.memo import CheckMemo, inputs_digest, kind_digests
-from reconciler.validate.paths import control_character_finding, has_control_characters
+from reconciler.validate.folding import rejected_documents, with_causes
+from reconciler.validate.memo import ValidationMemo, inputs_digest, kind_digests
 from reconciler.validate.schema import SchemaSet
 
 if TYPE_CHECKING:
-    from reconciler.keeper.registry import RecordedRegistry
+    from reconciler.model.recorded import RecordedRegistry
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,15 +43,6 @@ class Validation:
     @property
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity is Severity.WARNING]
-
-
-_schema_sets: dict[Path | None, SchemaSet] = {}
-
-
-def schema_set(root: Path | None = None) -> SchemaSet:
-    if root not in _schema_sets:
-        _schema_sets[root] = SchemaSet(root)
-    return _schema_sets[root]
 
 
 def check_files(
@@ -81,26 +73,29 @@ def validate_source(
     state_dir: Path | None = None,
     base: Validation | None = None,
     actor: str | None = None,
-    schemas: SchemaSet | None = None,
     recorded: RecordedRegistry | None = None,
+    memo: ValidationMemo | None = None,
 ) -> Validation:
-    """`recorded` is what a configured database holds: registry keys it binds to a team are checked too."""
-    schemas = schemas or schema_set()
-    cache = BlobCache(state_dir, schemas.fingerprint)
-    documents, valid, findings = check_files(source, cache, schemas)
+    """`recorded` is what a configured database holds: registry keys it binds to a team are checked too.
+    `memo` is what earlier runs remembered (by default, what the state dir holds): it spares work, never changes
+    a finding."""
+    memo = memo or ValidationMemo(state_dir)
+    cache = memo.blobs
+    documents, valid, findings = check_files(source, cache, memo.schemas)
     cache.save({f.blob_id for f in source.files})
+    rejected = rejected_documents(documents, findings)
+    by_subject = {d.subject: d for d in documents} if rejected else {}
     model, duplicates = build_model(valid)
     findings.extend(duplicates)
     ctx = CheckContext(
         model=model,
         base=base.model if base else None,
         actor=actor,
-        declared=frozenset((d.kind, d.name) for d in documents),
+        declared={(d.kind, d.name): d for d in documents},
         read_text=source.read_text,
         now=source.committed_at or datetime.now(UTC),
         recorded=recorded,
     )
-    memo = CheckMemo(state_dir)
     head_digests = kind_digests(documents)
     base_digests = kind_digests(base.documents) if base else None
     for check in CHECKS:
@@ -109,7 +104,7 @@ def validate_source(
             if check.reads is None
             else inputs_digest(check, head_digests, base_digests, actor, check.environment_token(ctx))
         )
-        findings.extend(memo.run(check, ctx, digest))
-    memo.save()
+        findings.extend(with_causes(check, memo.checks.run(check, ctx, digest), rejected, by_subject))
+    memo.checks.save()
     findings.sort(key=Diagnostic.sort_key)
     return Validation(source, tuple(documents), model, tuple(findings))

@@ -7,11 +7,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from reconciler.model import Diagnostic, error
+from reconciler.model.butler import BUTLER_NAMESPACE, secret_namespaces
+from reconciler.model.checks import CheckContext
 from reconciler.model.kinds import Cluster
-from reconciler.validate.context import CheckContext
-
-# Where Butler keeps kubeconfig Secrets besides a TenantCluster's own namespaces.
-BUTLER_NAMESPACE = "butler-system"
 
 
 def connection_identity(cluster: Cluster) -> tuple[str, ...]:
@@ -31,13 +29,6 @@ def _described(identity: tuple[str, ...]) -> str:
     if identity[0] == "secret":
         return f"kubeconfig Secret {identity[1]}/{identity[2]} (key {identity[3]!r})"
     return "the in-cluster service account"
-
-
-def secret_namespaces(cluster: Cluster, tenant_namespace: str | None = None) -> frozenset[str]:
-    """Where a Cluster's kubeconfig Secret may live: `butler-system`, and its TenantCluster's namespace and
-    `status.tenantNamespace` (known only by reading the TenantCluster on the management cluster)."""
-    tenant = cluster.tenant_cluster_ref.namespace if cluster.tenant_cluster_ref else None
-    return frozenset(n for n in (BUTLER_NAMESPACE, tenant, tenant_namespace) if n)
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:

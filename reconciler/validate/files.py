@@ -55,7 +55,7 @@ def fill_cache(files: list[SourceFile], cache: BlobCache, schemas: SchemaSet) ->
     from concurrent.futures import ProcessPoolExecutor
 
     global _pending
-    schemas.validators  # noqa: B018 - compile before forking, so the worker inherits them
+    schemas.compile_all()
     _pending = (missing, schemas)
     half = len(missing) // 2
     try:

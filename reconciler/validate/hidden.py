@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 from reconciler.load.sources import IGNORE_FILE, ignore_spec
 from reconciler.model import Diagnostic, Document, warning
+from reconciler.model.checks import CheckContext
 from reconciler.model.kinds import RepoModel
-from reconciler.validate.context import CheckContext
 
 
 def _documents(model: RepoModel) -> Iterator[Document]:

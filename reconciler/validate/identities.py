@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable, Iterator
 
 from reconciler.chambers import resources as chambers
 from reconciler.herald import workloads as herald
-from reconciler.kube.objects import CompiledIdentity
 from reconciler.model import Diagnostic, error
+from reconciler.model.checks import CheckContext
+from reconciler.model.identity import CompiledIdentity
 from reconciler.model.kinds import RepoModel
-from reconciler.validate.context import CheckContext
 
 # Every producer of the objects `portal compile` and `portal reconcile` apply (see build.Build.manifests).
 PRODUCERS: tuple[Callable[[RepoModel], Iterable[CompiledIdentity]], ...] = (chambers.identities, herald.identities)

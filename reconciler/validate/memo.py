@@ -13,16 +13,14 @@ import marshal
 from collections.abc import Sequence
 from pathlib import Path
 
-from reconciler.load.cache import code_fingerprint, read_dict, write_atomically
+from reconciler.load.cache import BlobCache, code_fingerprint, read_dict, write_atomically
 from reconciler.model import Diagnostic, Document, Location, Severity
-from reconciler.validate.checks import CrossCheck
-from reconciler.validate.context import CheckContext
+from reconciler.model.checks import CheckContext, CrossCheck
+from reconciler.validate.schema import SchemaSet
 
 _Row = tuple[str, str, str | None, int, int, str | None]
 
 _Entry = tuple[str, list[_Row]]  # (digest of the inputs, findings)
-
-_memory: dict[str, _Entry] = {}
 
 
 def kind_digests(documents: Sequence[Document]) -> dict[str, str]:
@@ -70,9 +68,7 @@ class CheckMemo:
 
     def __init__(self, state_dir: Path | None) -> None:
         self.file = state_dir / "cache" / f"checks-{code_fingerprint()}.marshal" if state_dir else None
-        self.entries: dict[str, _Entry] = dict(_memory)
-        if self.file and not self.entries:
-            self.entries = read_dict(self.file)
+        self.entries: dict[str, _Entry] = read_dict(self.file) if self.file else {}
         self.changed = False
 
     def run(self, check: CrossCheck, ctx: CheckContext, digest: str | None) -> list[Diagnostic]:
@@ -80,7 +76,8 @@ class CheckMemo:
             known = self.entries.get(check.name)
             if known is not None and known[0] == digest:
                 return [_diagnostic(row) for row in known[1]]
-        findings = self._by_subject(check, ctx) if check.by_subject and digest is not None else list(check.run(ctx))
+        by_subject = check.subjects is not None and digest is not None
+        findings = self._by_subject(check, ctx) if by_subject else check.run(ctx)
         if digest is not None:
             self.entries[check.name] = (digest, [_row(d) for d in findings])
             self.changed = True
@@ -88,6 +85,7 @@ class CheckMemo:
 
     def _by_subject(self, check: CrossCheck, ctx: CheckContext) -> list[Diagnostic]:
         findings: list[Diagnostic] = []
+        assert check.subjects is not None
         for subject in check.subjects(ctx):
             key = f"{check.name}/{subject.key}"
             digest = hashlib.sha256("\n".join(subject.inputs).encode(), usedforsecurity=False).hexdigest()
@@ -101,9 +99,40 @@ class CheckMemo:
         return findings
 
     def save(self) -> None:
-        _memory.update(self.entries)
         if self.file and self.changed:
             for stale in self.file.parent.glob("checks-*.marshal"):
                 if stale != self.file:
                     stale.unlink(missing_ok=True)
             write_atomically(self.file, marshal.dumps(self.entries))
+            self.changed = False
+
+
+class ValidationMemo:
+    """What validation remembers between runs — checked files by blob, cross-document findings by their inputs,
+    the compiled schemas — so that a run re-checks only what changed. Validation reads it and never depends on
+    it: a new memo gives the same findings, only slower. A process that validates again (the daemon, the base
+    and head of a change) keeps its memo; every memo also reads and writes the state dir when it has one."""
+
+    def __init__(self, state_dir: Path | None = None, schemas: SchemaSet | None = None) -> None:
+        self.state_dir = state_dir
+        self._schemas = schemas
+        self._blobs: BlobCache | None = None
+        self._checks: CheckMemo | None = None
+
+    @property
+    def schemas(self) -> SchemaSet:
+        if self._schemas is None:
+            self._schemas = SchemaSet()
+        return self._schemas
+
+    @property
+    def blobs(self) -> BlobCache:
+        if self._blobs is None:
+            self._blobs = BlobCache(self.state_dir, self.schemas.fingerprint)
+        return self._blobs
+
+    @property
+    def checks(self) -> CheckMemo:
+        if self._checks is None:
+            self._checks = CheckMemo(self.state_dir)
+        return self._checks

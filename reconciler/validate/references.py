@@ -1,18 +1,17 @@
-"""References between documents resolve, and the platform has exactly one management cluster."""
+"""References between documents resolve, and the platform has exactly one management cluster.
+
+A reference to a document that exists but failed its own checks is not reported: that document's errors are the
+cause. A name that matches nothing is an error with the closest existing name; a label selector that matches
+nothing is only a warning (see herald.placement).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from reconciler.model import Diagnostic, Document, error, warning
-from reconciler.validate.context import CheckContext
-
-
-def _missing(
-    ctx: CheckContext, kind: str, name: str, table: dict, doc: Document, *path: str | int
-) -> Iterator[Diagnostic]:
-    if name not in table and (kind, name) not in ctx.declared:
-        yield error(f"{'.'.join(map(str, path))}: {kind} {name!r} does not exist", doc.location(*path), doc.subject)
+from reconciler.model import Diagnostic, error, warning
+from reconciler.model.checks import CheckContext
+from reconciler.model.suggestions import did_you_mean
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -34,7 +33,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         )
     for cluster in model.clusters.values():
         if cluster.team:
-            yield from _missing(ctx, "Team", cluster.team, model.teams, cluster.doc, "spec", "team")
+            yield from ctx.missing("Team", cluster.team, model.teams, cluster.doc, "spec", "team")
         if cluster.workspaces.enabled and cluster.role != "tenant":
             yield error(
                 "spec.workspaces: only tenant clusters run workspaces",
@@ -50,7 +49,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             )
     for template in model.workspace_templates.values():
         if template.team:
-            yield from _missing(ctx, "Team", template.team, model.teams, template.doc, "spec", "team")
+            yield from ctx.missing("Team", template.team, model.teams, template.doc, "spec", "team")
         elif template.scope == "team":
             yield error(
                 "spec.team is required for a template with scope: team",
@@ -59,7 +58,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             )
     for artifact in model.artifacts.values():
         if artifact.team:
-            yield from _missing(ctx, "Team", artifact.team, model.teams, artifact.doc, "spec", "team")
+            yield from ctx.missing("Team", artifact.team, model.teams, artifact.doc, "spec", "team")
         readme = artifact.doc.spec.get("readme")
         if readme and ctx.read_text(readme) is None:
             yield warning(
@@ -71,18 +70,24 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     for policy in model.policies.values():
         team = policy.doc.spec.get("team")
         if team:
-            yield from _missing(ctx, "Team", team, model.teams, policy.doc, "spec", "team")
+            yield from ctx.missing("Team", team, model.teams, policy.doc, "spec", "team")
         for binding in policy.bindings:
             where = ("spec", "bindings", binding.index, "value")
             if binding.scope == "team" and binding.value:
-                yield from _missing(ctx, "Team", binding.value, model.teams, policy.doc, *where)
+                yield from ctx.missing("Team", binding.value, model.teams, policy.doc, *where)
             elif binding.scope == "artifact" and binding.value:
-                yield from _missing(ctx, "Artifact", binding.value, model.artifacts, policy.doc, *where)
+                yield from ctx.missing("Artifact", binding.value, model.artifacts, policy.doc, *where)
             elif binding.scope == "namespace" and binding.value not in namespaces:
-                yield warning(
-                    f"spec.bindings[{binding.index}].value: no Artifact is in namespace {binding.value!r}",
+                hint = did_you_mean(binding.value, sorted(namespaces))
+                yield error(
+                    f"spec.bindings[{binding.index}].value: no Artifact is in namespace {binding.value!r}, so this "
+                    f"binding applies to nothing{hint}",
                     policy.doc.location(*where),
                     policy.doc.subject,
                 )
     for pipeline in model.pipelines.values():
-        yield from _missing(ctx, "Team", pipeline.team, model.teams, pipeline.doc, "spec", "team")
+        yield from ctx.missing("Team", pipeline.team, model.teams, pipeline.doc, "spec", "team")
+        for target in pipeline.targets:
+            for i, name in enumerate(target.names):
+                path = ("spec", "targets", target.index, "clusters", "names", i)
+                yield from ctx.missing("Cluster", name, model.clusters, pipeline.doc, *path)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -13,12 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.model import Diagnostic, Document, error
 from reconciler.model.document import dotted
+from reconciler.model.suggestions import did_you_mean
 from reconciler.resources import schemas_dir
 
 if TYPE_CHECKING:
     import jsonschema_rs
-
-_UNEXPECTED = re.compile(r"'([^']+)' (?:was|were) unexpected|'([^']+)', ")
 
 
 def _version_refusal(value: object) -> str | None:
@@ -53,18 +50,38 @@ class SchemaSet:
         self.fingerprint = hashlib.sha256(
             json.dumps(self.documents, sort_keys=True).encode(), usedforsecurity=False
         ).hexdigest()[:16]
+        self._validators: dict[str, jsonschema_rs.Validator] = {}
 
     @cached_property
-    def validators(self) -> dict[str, jsonschema_rs.Validator]:
+    def _registry(self) -> jsonschema_rs.Registry:
         import jsonschema_rs  # a run whose files are all cached never needs it
 
-        registry = jsonschema_rs.Registry(list(self.documents.items()))
-        by_kind: dict[str, jsonschema_rs.Validator] = {}
+        return jsonschema_rs.Registry(list(self.documents.items()))
+
+    @cached_property
+    def _schema_of_kind(self) -> dict[str, Mapping[str, Any]]:
+        by_kind = {}
         for schema in self.documents.values():
             kind = schema.get("properties", {}).get("kind", {}).get("const")
             if kind:
-                by_kind[kind] = jsonschema_rs.validator_for(schema, registry=registry, validate_formats=True)
+                by_kind[kind] = schema
         return by_kind
+
+    def validator(self, kind: str) -> jsonschema_rs.Validator | None:
+        """The compiled schema of `kind`, compiled on first use: a one-file edit compiles one schema, not all."""
+        if kind not in self._validators:
+            schema = self._schema_of_kind.get(kind)
+            if schema is None:
+                return None
+            import jsonschema_rs
+
+            self._validators[kind] = jsonschema_rs.validator_for(schema, registry=self._registry, validate_formats=True)
+        return self._validators[kind]
+
+    def compile_all(self) -> None:
+        """Compile every schema now (before forking workers, so that they inherit them)."""
+        for kind in self._schema_of_kind:
+            self.validator(kind)
 
     def _keyword_parent(self, keyword_location: str | None) -> Mapping[str, Any]:
         """The schema object holding the keyword that failed (for its description or its properties)."""
@@ -79,28 +96,26 @@ class SchemaSet:
         return node if isinstance(node, Mapping) else {}
 
     def check(self, doc: Document) -> list[Diagnostic]:
-        validator = self.validators.get(doc.kind)
+        validator = self.validator(doc.kind)
         if validator is None:
             return []
+        import jsonschema_rs
+
+        kinds = jsonschema_rs.ValidationErrorKind
         findings: list[Diagnostic] = []
         for problem in validator.iter_errors(doc.body):
             path = tuple(problem.instance_path)
             message = problem.message
-            if message.startswith("Additional properties are not allowed"):
-                for match in _UNEXPECTED.finditer(message):
-                    key = match.group(1) or match.group(2)
-                    allowed = self._keyword_parent(problem.absolute_keyword_location).get("properties", {})
-                    close = difflib.get_close_matches(key, list(allowed), 1)
-                    hint = f"; did you mean {close[0]!r}?" if close else ""
-                    findings.append(
-                        error(
-                            f"{dotted((*path, key))}: unknown field {key!r}{hint}",
-                            doc.location(*path, key),
-                            doc.subject,
-                        )
-                    )
+            if isinstance(problem.kind, kinds.AdditionalProperties):
+                allowed = self._keyword_parent(problem.absolute_keyword_location).get("properties", {})
+                for key in problem.kind.unexpected:
+                    hint = did_you_mean(key, allowed)
+                    where = doc.location(*path, key)
+                    findings.append(error(f"{dotted((*path, key))}: unknown field {key!r}{hint}", where, doc.subject))
                 continue
-            if problem.schema_path and problem.schema_path[-1] == "pattern":
+            if isinstance(problem.kind, kinds.Type):
+                message = _scalar_for_string(problem.instance, problem.kind.types) or message
+            if isinstance(problem.kind, kinds.Pattern):
                 rule = self._keyword_parent(problem.absolute_keyword_location).get("description")
                 if rule:
                     message = f"{json.dumps(problem.instance)} is not valid: {rule}"
@@ -109,3 +124,12 @@ class SchemaSet:
                 message = (explain(problem.instance) if explain else None) or message
             findings.append(error(f"{dotted(path)}: {message}", doc.location(*path), doc.subject))
         return findings
+
+
+def _scalar_for_string(value: object, types: list[str]) -> str | None:
+    """YAML reads an unquoted `1.3`, `2` or `yes` as a number or a boolean; where a string is expected, say so."""
+    if "string" not in types or not isinstance(value, int | float):  # bool is an int
+        return None
+    what = "a boolean" if isinstance(value, bool) else "a number"
+    shown = json.dumps(value)
+    return f'{shown} is read as {what}, but a string is expected here: put it in quotes ("{shown}")'

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.build import build
-from reconciler.kube.objects import CompiledIdentity, ObjectKey, key_of
+from reconciler.kube.objects import key_of
 from reconciler.load.sources import working_tree
+from reconciler.model.identity import CompiledIdentity, ObjectKey
 from reconciler.validate import validate_source
 from reconciler.validate.identities import collisions, compiled_identities
 from tests.apply.conftest import Platform

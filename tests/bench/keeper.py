@@ -6,13 +6,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from reconciler.keeper import check, derive
+from reconciler.keeper.commit import check
 from reconciler.keeper.semver import parse_version
+from reconciler.keeper.state import derive
 from reconciler.keeper.timestamps import parse_time
 from reconciler.model import Document
 from reconciler.model.build import build_model
+from reconciler.model.checks import CheckContext
 from reconciler.model.kinds import RepoModel
-from reconciler.validate.context import CheckContext
 
 ARTIFACTS = 1_000
 VERSIONS_PER_ARTIFACT = 10

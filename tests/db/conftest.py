@@ -58,6 +58,15 @@ def without(files: Mapping[str, str], *paths: str) -> dict[str, str]:
     return {k: v for k, v in files.items() if k not in paths}
 
 
+# The starter's only artifact of the networking namespace, and the Policy bound to that namespace: a binding to a
+# namespace without artifacts is an error, so the policy goes with the artifact.
+VPC_FILES = ("artifacts/vpc/artifact.yaml", "artifacts/vpc/README.md", "policies/production-modules.yaml")
+
+
+def without_vpc(files: Mapping[str, str], *paths: str) -> dict[str, str]:
+    return without(files, *VPC_FILES, *paths)
+
+
 class TemplateRepo:
     """The starter repo as a git repository; each `commit` replaces the whole tree."""
 

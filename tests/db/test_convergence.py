@@ -15,7 +15,7 @@ from reconciler.db.sync import sync_commit
 from reconciler.load.sources import working_tree
 from reconciler.validate import validate_source
 from tests.conftest import write_files
-from tests.db.conftest import edited, template_files, without
+from tests.db.conftest import edited, template_files, without, without_vpc
 from tests.pg import PgServer
 
 Files = dict[str, str]
@@ -31,7 +31,7 @@ EDITS: dict[str, Callable[[Files], Files]] = {
         "        - {by: omar@acme.dev, at: 2026-11-21T10:00:00Z}\n",
     ),
     "reword an approval": lambda f: edited(f, VPC, "Reviewed the plan output", "Reviewed plan and cost"),
-    "remove the vpc artifact": lambda f: without(f, VPC, "artifacts/vpc/README.md"),
+    "remove the vpc artifact": lambda f: without_vpc(f),
     "remove a pipeline": lambda f: without(f, "pipelines/app-logs.yaml"),
     "change a compiled config": lambda f: edited(
         f, "pipelines/app-logs.yaml", "out_of_order_action: accept", "out_of_order_action: drop"

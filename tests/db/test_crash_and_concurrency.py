@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 
 from tests.conftest import REPO_ROOT
-from tests.db.conftest import TemplateRepo, without
+from tests.db.conftest import TemplateRepo, without_vpc
 
 Query = Callable[..., list[tuple]]
 WAIT_SECONDS = 30
@@ -53,7 +53,7 @@ def test_a_sync_killed_mid_transaction_leaves_the_previous_commit(
     assert portal("db", "sync", "--repo", template_repo.path, "--database-url", database_url).code == 0
     previous = template_repo.head
     audit_rows = query("SELECT count(*) FROM audit_logs")
-    template_repo.commit(without(template_repo.files, "artifacts/vpc/artifact.yaml", "pipelines/app-logs.yaml"))
+    template_repo.commit(without_vpc(template_repo.files, "pipelines/app-logs.yaml"))
 
     pause = tmp_path / "paused"
     process = start_sync(template_repo, database_url, tmp_path / "state", pause)

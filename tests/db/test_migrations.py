@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from reconciler.db.errors import SchemaTooNew
-from reconciler.db.migrations import known_migrations, latest_version, migrate, schema_status
+from reconciler.db.migrations import MigrationChanged, known_migrations, latest_version, migrate, schema_status
 from tests.pg import PgServer
 
 EXPECTED_TABLES = {
@@ -70,6 +70,21 @@ def test_a_schema_newer_than_the_code_is_refused(portal, database_url: str) -> N
     result = portal("db", "status", "--database-url", database_url)
     assert result.code == 2
     assert "9999" in result.err and "upgrade portal" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_an_applied_migration_whose_file_changed_is_refused(portal, database_url: str) -> None:
+    """The ledger says 0002 ran with other SQL than the file now shipped: the schema cannot be trusted."""
+    with psycopg.connect(database_url) as conn:
+        migrate(conn)
+        conn.execute("UPDATE schema_migrations SET checksum = 'edited-since' WHERE version = 2")
+        conn.commit()
+        with pytest.raises(MigrationChanged, match=r"0002_table_digests\.sql differ from what was applied"):
+            migrate(conn)
+        assert [m.version for m in schema_status(conn).changed] == [2]
+    result = portal("db", "status", "--database-url", database_url)
+    assert result.code == 2
+    assert "0002_table_digests.sql" in result.err and "restore the file" in result.err
     assert "Traceback" not in result.err
 
 

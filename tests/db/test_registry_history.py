@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from tests.conftest import PortalRun
-from tests.db.conftest import LENIENT, LENIENT_PATH, TemplateRepo, edited, without
+from tests.db.conftest import LENIENT, LENIENT_PATH, TemplateRepo, edited, without_vpc
 from tests.foundation.repos import HEADER
 
 Query = Callable[..., list[tuple]]
@@ -60,7 +60,7 @@ def _history(query: Query) -> dict[str, list[tuple]]:
 
 def _archive_vpc(portal, repo: TemplateRepo, url: str) -> None:
     assert _sync(portal, repo, url).code == 0
-    repo.commit(without(repo.files, VPC, "artifacts/vpc/README.md"), "retire the vpc module")
+    repo.commit(without_vpc(repo.files), "retire the vpc module")
     assert _sync(portal, repo, url).code == 0
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from reconciler.build import build
 from reconciler.db.rows import DesiredRows, RowCache, SyncBase, desired_rows
 from reconciler.db.tables import ARTIFACT_VERSIONS
-from reconciler.keeper.registry import RecordedArtifact, RecordedRegistry
 from reconciler.load.sources import working_tree
+from reconciler.model.recorded import RecordedArtifact, RecordedRegistry
 from reconciler.validate import validate_source
 from tests.conftest import write_files
 from tests.db.conftest import LENIENT, LENIENT_PATH, edited, template_files

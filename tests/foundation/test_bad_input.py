@@ -86,7 +86,7 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
         {"workspaces/alice-ledger.yaml": WORKSPACE.replace("cluster: dev-eu-1", "cluster: dev-eu-2")},
         [
             "workspaces/alice-ledger.yaml:8:3: error: Workspace/alice-ledger: spec.cluster: Cluster 'dev-eu-2' "
-            "does not exist"
+            "does not exist; did you mean 'dev-eu-1'?"
         ],
     ),
     "owner not in team": (
@@ -123,6 +123,13 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
         [
             "clusters/dev-eu-1.yaml:13:5: error: Cluster/dev-eu-1: spec.workspaces.maxWorkspaces: 4 workspaces are "
             "placed on this cluster; the limit is 3"
+        ],
+    ),
+    "unquoted number for a string": (
+        {"teams/payments.yaml": TEAM.replace("displayName: Payments", "displayName: 1.3")},
+        [
+            "teams/payments.yaml:6:3: error: Team/payments: spec.displayName: 1.3 is read as a number, but a string "
+            'is expected here: put it in quotes ("1.3")'
         ],
     ),
     "bad duration": (

@@ -7,15 +7,17 @@ from pathlib import Path
 import pytest
 
 import reconciler.validate.files
-from reconciler.load import cache
 from reconciler.load.files import read_file
+from reconciler.load.sources import working_tree
+from reconciler.validate import validate_source
+from reconciler.validate.memo import ValidationMemo
 from tests.conftest import write_files
 from tests.foundation.repos import TEAM, valid_repo
 
 
 @pytest.fixture
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The paths `portal` actually reads and checks, in order; the in-process cache starts empty."""
+    """The paths `portal` actually reads and checks, in order."""
     seen: list[str] = []
 
     def counting_read_file(file):  # type: ignore[no-untyped-def]
@@ -23,32 +25,40 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return read_file(file)
 
     monkeypatch.setattr(reconciler.validate.files, "read_file", counting_read_file)
-    monkeypatch.setattr(cache, "_memory", {})
     return seen
 
 
-def test_disk_cache_serves_a_fresh_process(tmp_path: Path, portal, parsed: list[str], monkeypatch) -> None:
+def test_disk_cache_serves_a_fresh_process(tmp_path: Path, portal, parsed: list[str]) -> None:
     write_files(tmp_path / "repo", valid_repo())
     assert portal("validate", tmp_path / "repo").code == 0
     assert len(parsed) == 4
     parsed.clear()
-    monkeypatch.setattr(cache, "_memory", {})  # as a new process starts
     assert portal("validate", tmp_path / "repo").code == 0
     assert parsed == []
     write_files(tmp_path / "repo", {"teams/payments.yaml": TEAM.replace("Payments", "Payments team")})
-    monkeypatch.setattr(cache, "_memory", {})
     assert portal("validate", tmp_path / "repo").code == 0
     assert parsed == ["teams/payments.yaml"]
 
 
-def test_memory_cache_serves_the_same_process(tmp_path: Path, portal, parsed: list[str]) -> None:
+def test_a_kept_memo_serves_the_same_process(tmp_path: Path, parsed: list[str]) -> None:
     write_files(tmp_path / "a", valid_repo())
     write_files(tmp_path / "b", valid_repo())  # the same blobs at the same paths in another tree
-    portal("validate", tmp_path / "a")
+    memo = ValidationMemo()  # no state dir: memory only
+    first = validate_source(working_tree(tmp_path / "a"), memo=memo)
     parsed.clear()
-    result = portal("validate", tmp_path / "b")
+    second = validate_source(working_tree(tmp_path / "b"), memo=memo)
     assert parsed == []
-    assert result.code == 0
+    assert first.diagnostics == second.diagnostics == ()
+
+
+def test_validation_does_not_depend_on_what_an_earlier_run_remembered(tmp_path: Path, parsed: list[str]) -> None:
+    """No module-level cache: a run without a memo reads every file again and finds the same."""
+    write_files(tmp_path / "repo", valid_repo() | {"teams/broken.yaml": TEAM.replace("payments", "Bad_Name")})
+    remembered = ValidationMemo()
+    runs = [validate_source(working_tree(tmp_path / "repo"), memo=m) for m in (remembered, remembered, None)]
+    assert parsed.count("teams/broken.yaml") == 2  # the kept memo spared the second run; the fresh one did not
+    assert runs[0].diagnostics == runs[1].diagnostics == runs[2].diagnostics
+    assert runs[0].errors
 
 
 def test_cached_findings_keep_their_path(tmp_path: Path, portal, parsed: list[str]) -> None:
@@ -59,14 +69,13 @@ def test_cached_findings_keep_their_path(tmp_path: Path, portal, parsed: list[st
     assert parsed.count("y/two.yaml") + parsed.count("x/one.yaml") == 1
 
 
-def test_a_damaged_cache_only_costs_time(tmp_path: Path, portal, parsed: list[str], monkeypatch) -> None:
+def test_a_damaged_cache_only_costs_time(tmp_path: Path, portal, parsed: list[str]) -> None:
     write_files(tmp_path / "repo", valid_repo())
     portal("validate", tmp_path / "repo")
     damaged = [f for f in (tmp_path / ".portal-state" / "cache").rglob("*") if f.is_file()]
     assert damaged
     for file in damaged:
         file.write_bytes(b"\x00garbage")
-    monkeypatch.setattr(cache, "_memory", {})
     parsed.clear()
     assert portal("validate", tmp_path / "repo").code == 0
     assert len(parsed) == 4
@@ -91,8 +100,7 @@ spec:
 
 
 def test_a_team_edit_rechecks_only_that_teams_artifacts(tmp_path: Path, portal, monkeypatch) -> None:
-    import reconciler.keeper
-    from reconciler.validate import memo
+    import reconciler.keeper.commit
 
     files = valid_repo() | {
         "teams/ledger.yaml": TEAM.replace("name: payments", "name: ledger"),
@@ -102,15 +110,13 @@ def test_a_team_edit_rechecks_only_that_teams_artifacts(tmp_path: Path, portal, 
     write_files(tmp_path / "repo", files)
     assert portal("validate", tmp_path / "repo").code == 0
     judged: list[str] = []
-    original = reconciler.keeper._findings_of
+    original = reconciler.keeper.commit._findings_of
 
     def counting(ctx, artifact):  # type: ignore[no-untyped-def]
         judged.append(artifact.name)
         return original(ctx, artifact)
 
-    monkeypatch.setattr(reconciler.keeper, "_findings_of", counting)
-    monkeypatch.setattr(memo, "_memory", {})  # as a new process starts: the state dir is all it has
-    monkeypatch.setattr(cache, "_memory", {})
+    monkeypatch.setattr(reconciler.keeper.commit, "_findings_of", counting)
     # The ledger team loses its approver: only its artifact is judged again, and the finding is fresh.
     without_alice = files["teams/ledger.yaml"].replace("      - {name: alice@acme.dev, role: admin}\n", "")
     write_files(tmp_path / "repo", {"teams/ledger.yaml": without_alice})

@@ -46,6 +46,7 @@ def test_json_output_is_machine_readable_only(tmp_path: Path, portal) -> None:
             "column": 1,
             "subject": None,
             "message": "invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence)",
+            "cause": None,
         }
     ]
     assert result.err == ""

@@ -53,3 +53,17 @@ def test_durations(text: str, seconds: float) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError, match="is not a duration"):
         parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "1K", "-Infinity"])
+def test_quantities_the_api_server_refuses(text: str) -> None:
+    """Python's Decimal takes these (and so does kubernetes.utils.parse_quantity); Kubernetes does not."""
+    with pytest.raises(ValueError, match="is not a Kubernetes quantity"):
+        parse_quantity(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("+0", 0.0), ("-0", 0.0), (".5s", 0.5), ("1µs", 1e-6), ("2h45m30.5s", 9930.5)]
+)
+def test_durations_in_go_grammar(text: str, seconds: float) -> None:
+    assert parse_duration(text) == pytest.approx(seconds)

@@ -36,15 +36,15 @@ CASES: dict[str, Case] = {
         "inputs: [by_level.errors]",
         "inputs: [by_levl.errors]",
         "inputs: [by_levl.errors]",
-        ("by_levl.errors", "does not exist", "did you mean `by_level.errors`"),
+        ("by_levl.errors", "does not exist", "did you mean 'by_level.errors'"),
     ),
     "input to a source": Case(
         "type: kubernetes_logs\n", "type: kubernetes_logs\n      inputs: [parse]\n", "inputs: [parse]", ("inputs",)
     ),
     "sink with no input": Case("      inputs: [by_level._unmatched]\n", "", "loki_rest:", ("inputs",)),
-    "unknown type": Case("type: loki", "type: lokki", "type: lokki", ("lokki", "did you mean `loki`")),
+    "unknown type": Case("type: loki", "type: lokki", "type: lokki", ("lokki", "did you mean 'loki'")),
     "misspelled option": Case(
-        "encoding: {codec: json}", "encodng: {codec: json}", "encodng:", ("encodng", "did you mean `encoding`")
+        "encoding: {codec: json}", "encodng: {codec: json}", "encodng:", ("encodng", "did you mean 'encoding'")
     ),
     "wrong enum": Case("codec: json", "codec: jsn", "encoding: {codec: jsn}", ("encoding.codec", "'jsn'")),
     "unknown key in a nested block": Case(
@@ -52,13 +52,13 @@ CASES: dict[str, Case] = {
         "extra_namespace_label_selector: team=payments\n"
         "      namespace_annotation_fields:\n        namespace_uid: .k8s.ns_uid\n",
         "namespace_uid:",
-        ("unknown option `namespace_annotation_fields.namespace_uid`", "did you mean `namespace_labels`"),
+        ("unknown option `namespace_annotation_fields.namespace_uid`", "did you mean 'namespace_labels'"),
     ),
     "misspelled option in a nested block": Case(
         "encoding: {codec: json}",
         "encoding: {codec: json}\n      buffer:\n        type: disk\n        max_sise: 268435488",
         "max_sise:",
-        ("buffer.max_sise", "did you mean `max_size`"),
+        ("buffer.max_sise", "did you mean 'max_size'"),
     ),
     "wrong type of a nested option": Case(
         "encoding: {codec: json}",
@@ -203,6 +203,20 @@ def test_a_target_that_selects_no_cluster_is_a_warning(tmp_path: Path, portal: C
         "targets[0] selects no cluster, so this target deploys nothing"
     ]
     assert portal("validate", tmp_path, "--strict").code == 1
+
+
+def test_a_target_naming_a_cluster_that_does_not_exist_is_an_error(
+    tmp_path: Path, portal: Callable[..., PortalRun]
+) -> None:
+    """A name matches one cluster or none: a typo there deploys nothing, so it fails, with the closest name."""
+    text = APP_LOGS.replace("clusters: {matchLabels: {env: prd}}", "clusters: {names: [prd-eu-1, prd-eu-2]}")
+    write_files(tmp_path, repo_files(("app-logs", text)))
+    result = portal("validate", tmp_path)
+    assert result.code == 1
+    assert result.lines == [
+        f"pipelines/app-logs.yaml:{line_of(text, '- clusters:')}:36: error: Pipeline/app-logs: "
+        "spec.targets[0].clusters.names[1]: Cluster 'prd-eu-2' does not exist; did you mean 'prd-eu-1'?"
+    ]
 
 
 def test_the_example_pipeline_is_valid(tmp_path: Path, portal: Callable[..., PortalRun]) -> None:

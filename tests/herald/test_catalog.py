@@ -13,6 +13,7 @@ import pytest
 from reconciler.herald.catalog import ComponentKind, ComponentType, default_catalog, vector_schemas_dir
 from reconciler.herald.check import check_model
 from reconciler.herald.compile import vector_config
+from reconciler.model.suggestions import closest
 from tests.herald.builders import VECTOR_SCHEMA, example_pipeline, model_of
 from tests.herald.upstream import (
     NEWER_OPTIONS,
@@ -116,7 +117,7 @@ def test_old_names_compile_to_vectors_current_ones() -> None:
 
 
 def test_unknown_type_suggestion() -> None:
-    assert CATALOG.suggest("transform", "remapp") == "remap"
+    assert closest("remapp", CATALOG.names("transform")) == "remap"
     assert CATALOG.lookup("source", "loki") is None
 
 

@@ -159,7 +159,7 @@ def test_global_options_are_vectors() -> None:
     }
     assert sorted(messages(spec)) == [
         "global: `api.enabled` must be of type boolean, not 'yes'",
-        "global: unknown option `data_dri` for Vector's global options (did you mean `data_dir`?)",
+        "global: unknown option `data_dri` for Vector's global options; did you mean 'data_dir'?",
     ]
 
 
@@ -246,5 +246,5 @@ def test_a_bad_value_of_an_enumeration_lists_every_allowed_value() -> None:
         },
     }
     assert messages(spec) == [
-        "sinks.out: `compression` is 'zstdd', expected one of: none, gzip, snappy, lz4, zstd (did you mean `zstd`?)"
+        "sinks.out: `compression` is 'zstdd', expected one of: none, gzip, snappy, lz4, zstd; did you mean 'zstd'?"
     ]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciler.keeper import check
+from reconciler.keeper.commit import check
 from reconciler.load.yaml_documents import parse_documents
 from reconciler.model import Document
 from reconciler.model.build import build_model
+from reconciler.model.checks import CheckContext
 from reconciler.model.kinds import RepoModel
-from reconciler.validate.context import CheckContext
 from tests.foundation.repos import HEADER
 
 ARTIFACT_PATH = "artifacts/vpc.yaml"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.keeper import derive
+from reconciler.keeper.state import derive
 from tests.keeper.builders import HEADER, findings, repo
 
 PATH = "artifacts/vpc.yaml"

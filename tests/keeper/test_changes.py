@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reconciler.keeper import derive, recorded_state
 from reconciler.keeper.changes import registry_changes
+from reconciler.keeper.state import derive, recorded_state
 from tests.keeper.builders import TEAMS, artifact, model, repo
 
 V100 = """\

@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 
 from reconciler.keeper.policy import effective_policy
+from reconciler.model import Severity
+from reconciler.model.checks import CheckContext
+from reconciler.validate import references
 from tests.keeper.builders import HEADER, TEAMS, artifact, model
 
 Binding = tuple[str, str | None]
@@ -155,3 +158,21 @@ def test_origins_name_the_winning_scope_and_sources() -> None:
     assert origin is not None
     assert (origin.value, origin.scope, origin.sources) == (2, "artifact", ("Artifact/vpc (inline)", "Policy/p1"))
     assert policy.policies == ("p0", "p1")
+
+
+@pytest.mark.parametrize(
+    ("binding", "says"),
+    [
+        (
+            ("namespace", "netwrking"),
+            "no Artifact is in namespace 'netwrking', so this binding applies to nothing; did you mean 'networking'?",
+        ),
+        (("team", "platfrom"), "Team 'platfrom' does not exist; did you mean 'platform'?"),
+        (("artifact", "vcp"), "Artifact 'vcp' does not exist; did you mean 'vpc'?"),
+    ],
+)
+def test_a_binding_that_names_nothing_is_an_error(binding: Binding, says: str) -> None:
+    """A policy bound to a misspelled name silently governs nothing: the approvals it demands never apply."""
+    files = {**TEAMS, "artifacts/vpc.yaml": artifact("    []\n"), "policies/p.yaml": policy_doc("p", [binding], {})}
+    found = list(references.check(CheckContext(model=model(files))))
+    assert [(d.severity, d.message) for d in found] == [(Severity.ERROR, f"spec.bindings[0].value: {says}")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.keeper import derive
+from reconciler.keeper.state import derive
 from tests.gitrepo import commit
 from tests.keeper.builders import ARTIFACT_PATH, TEAMS, artifact, findings, repo
 

@@ -7,8 +7,8 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.keeper import derive
 from reconciler.keeper.semver import InvalidVersion, parse_version, version_order_key
+from reconciler.keeper.state import derive
 from tests.keeper.builders import findings, repo
 
 VERSION_TEXT = st.one_of(

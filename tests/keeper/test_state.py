@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from reconciler.keeper import AUTO_APPROVER, archived_artifacts, derive
+from reconciler.keeper.state import AUTO_APPROVER, archived_artifacts, derive
 from tests.keeper.builders import TEAMS, artifact, findings, model, repo
 
 V100 = """\

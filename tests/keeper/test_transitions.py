@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.keeper import derive
+from reconciler.keeper.state import derive
 from tests.keeper.builders import PLATFORM_TEAM, TEAMS, artifact, findings, model, repo
 
 PATH = "artifacts/vpc.yaml"

@@ -1,4 +1,5 @@
-"""Workspaces: their team, owner, cluster and template resolve; keys exist; clusters keep their limits."""
+"""Chambers' checks across a commit: workspaces' team, owner, cluster and template resolve, keys exist, and
+clusters keep their limits."""
 
 from __future__ import annotations
 
@@ -7,14 +8,12 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+from reconciler.chambers.resources import CRD_DEFAULTS
 from reconciler.model import Diagnostic, error
+from reconciler.model.checks import CheckContext, CrossCheck
 from reconciler.model.kinds import Cluster, RepoModel, Workspace
 from reconciler.model.units import parse_duration, parse_quantity
-from reconciler.validate.context import CheckContext
 
-# Butler's CRD defaults, used when neither the workspace nor its template says.
-DEFAULT_RESOURCES = {"cpu": "2", "memory": "4Gi"}
-DEFAULT_STORAGE = "10Gi"
 _DURATIONS = ("idleTimeout", "autoStopAfter")
 
 
@@ -28,15 +27,14 @@ def effective_setting(workspace: Workspace, model: RepoModel, key: str) -> Any:
 
 def effective_resources(workspace: Workspace, model: RepoModel) -> dict[str, str]:
     resources: Mapping[str, Any] = effective_setting(workspace, model, "resources") or {}
-    return {k: str(resources.get(k, v)) for k, v in DEFAULT_RESOURCES.items()}
+    return {k: str(resources.get(k, v)) for k, v in CRD_DEFAULTS["resources"].items()}
 
 
 def _check_workspace(ctx: CheckContext, ws: Workspace) -> Iterator[Diagnostic]:
     model, doc = ctx.model, ws.doc
     team = model.teams.get(ws.team)
     if team is None:
-        if ("Team", ws.team) not in ctx.declared:
-            yield error(f"spec.team: Team {ws.team!r} does not exist", doc.location("spec", "team"), doc.subject)
+        yield from ctx.missing("Team", ws.team, model.teams, doc, "spec", "team")
     elif team.role_of(ws.owner) is None:
         yield error(
             f"spec.owner: {ws.owner} is not a member of Team {ws.team!r}",
@@ -46,8 +44,7 @@ def _check_workspace(ctx: CheckContext, ws: Workspace) -> Iterator[Diagnostic]:
     cluster = model.clusters.get(ws.cluster)
     problem = None
     if cluster is None:
-        if ("Cluster", ws.cluster) not in ctx.declared:
-            problem = f"Cluster {ws.cluster!r} does not exist"
+        yield from ctx.missing("Cluster", ws.cluster, model.clusters, doc, "spec", "cluster")
     elif cluster.role != "tenant":
         problem = f"{ws.cluster!r} is a {cluster.role} cluster; workspaces run on tenant clusters"
     elif not cluster.workspaces.enabled:
@@ -57,12 +54,7 @@ def _check_workspace(ctx: CheckContext, ws: Workspace) -> Iterator[Diagnostic]:
     if ws.template:
         template = model.workspace_templates.get(ws.template)
         if template is None:
-            if ("WorkspaceTemplate", ws.template) not in ctx.declared:
-                yield error(
-                    f"spec.template: WorkspaceTemplate {ws.template!r} does not exist",
-                    doc.location("spec", "template"),
-                    doc.subject,
-                )
+            yield from ctx.missing("WorkspaceTemplate", ws.template, model.workspace_templates, doc, "spec", "template")
         elif template.scope == "team" and template.team != ws.team:
             yield error(
                 f"spec.template: WorkspaceTemplate {ws.template!r} belongs to team {template.team!r}",
@@ -102,7 +94,7 @@ def _check_cluster_limits(cluster: Cluster, workspaces: list[Workspace], model: 
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for ws in workspaces:
         wanted = effective_resources(ws, model)
-        wanted["storage"] = str(effective_setting(ws, model, "storageSize") or DEFAULT_STORAGE)
+        wanted["storage"] = str(effective_setting(ws, model, "storageSize") or CRD_DEFAULTS["storageSize"])
         for resource, amount in wanted.items():
             try:
                 totals[resource] += parse_quantity(amount)
@@ -145,3 +137,8 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         cluster = ctx.model.clusters.get(name)
         if cluster is not None and cluster.role == "tenant" and cluster.workspaces.enabled:
             yield from _check_cluster_limits(cluster, workspaces, ctx.model)
+
+
+CROSS_CHECKS = (
+    CrossCheck("chambers", frozenset({"Workspace", "WorkspaceTemplate", "Cluster", "Team"}), findings=check),
+)

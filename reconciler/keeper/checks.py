@@ -1,0 +1,38 @@
+"""Keeper's checks, as the validator runs them: per Artifact document, and across Artifacts, Teams and Policies.
+
+The rules themselves (`keeper.commit`) are imported when a check runs: a run whose keeper findings are all
+remembered never loads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from reconciler.keeper.timestamps import check_document, latest_time, times_after
+from reconciler.model.checks import CheckContext, CheckSubject, CrossCheck, DocumentCheck
+
+
+def environment_token(ctx: CheckContext) -> str:
+    """What the findings read besides documents: which recorded times lie after the commit's, and what the
+    database holds."""
+    latest = latest_time(ctx.now)
+    future = [f"{name}={t}" for name, a in sorted(ctx.model.artifacts.items()) for t in times_after(a, latest)]
+    recorded = ctx.recorded.digest if ctx.recorded is not None else "-"
+    return f"clock={latest is not None}\0recorded={recorded}\0" + "\0".join(future)
+
+
+def _subjects(ctx: CheckContext) -> Iterable[CheckSubject]:
+    from reconciler.keeper.commit import subjects
+
+    return subjects(ctx)
+
+
+CROSS_CHECKS = (
+    CrossCheck(
+        "keeper",
+        frozenset({"Artifact", "Team", "Policy"}),
+        subjects=_subjects,
+        environment=environment_token,
+    ),
+)
+DOCUMENT_CHECKS: dict[str, DocumentCheck] = {"Artifact": check_document}
