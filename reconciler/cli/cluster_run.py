@@ -17,13 +17,14 @@ from reconciler.cli.options import (
     source_settings,
     state_dir,
 )
+from reconciler.cli.progress import stderr_progress
 from reconciler.cli.source import load_repository
 from reconciler.herald.workloads import DEFAULT_SETTINGS
 from reconciler.kube.cluster_reconcile import ClusterReport
-from reconciler.kube.clusters import UnknownCluster, select_clusters
+from reconciler.kube.clusters import UnknownCluster, run_clusters, select_clusters
 from reconciler.kube.connect import find_kubeconfig, in_cluster_available
 from reconciler.model.kinds import Cluster
-from reconciler.settings import Settings
+from reconciler.settings import ApplyOptions, Settings
 
 NO_CLUSTER = "no kubeconfig (--kubeconfig, KUBECONFIG or ~/.kube/config) and not running in a cluster"
 
@@ -62,6 +63,19 @@ def cluster_kubeconfig(run: ClusterRun) -> tuple[str | None, bool]:
     """The kubeconfig to use, and whether there is any cluster to reach (a kubeconfig, or running in one)."""
     kubeconfig = find_kubeconfig(run.settings.clusters.kubeconfig)
     return kubeconfig, kubeconfig is not None or in_cluster_available()
+
+
+def run_selected(run: ClusterRun, kubeconfig: str | None, options: ApplyOptions) -> list[ClusterReport]:
+    """Every selected cluster planned or reconciled with `options`, progress on stderr."""
+    return run_clusters(
+        run.built.model,
+        run.built.manifests,
+        run.clusters,
+        run.settings.clusters,
+        kubeconfig,
+        options,
+        stderr_progress(sys.stderr),
+    )
 
 
 def plan_status(reports: Sequence[ClusterReport]) -> int:

@@ -10,10 +10,8 @@ import json
 import sys
 
 from reconciler.cli import COMMANDS
-from reconciler.cli.cluster_run import NO_CLUSTER, cluster_kubeconfig, plan_status, prepare
+from reconciler.cli.cluster_run import NO_CLUSTER, cluster_kubeconfig, plan_status, prepare, run_selected
 from reconciler.cli.options import UsageError, add_cluster_arguments
-from reconciler.cli.progress import stderr_progress
-from reconciler.kube.clusters import run_clusters
 from reconciler.kube.report import plan_lines, report_json
 from reconciler.settings import ApplyOptions
 
@@ -49,15 +47,7 @@ def run(args: argparse.Namespace) -> int:
         prune=args.prune,
         allow_mass_prune=args.allow_mass_prune,
     )
-    reports = run_clusters(
-        prepared.built.model,
-        prepared.built.manifests,
-        prepared.clusters,
-        prepared.settings.clusters,
-        kubeconfig,
-        options,
-        stderr_progress(sys.stderr),
-    )
+    reports = run_selected(prepared, kubeconfig, options)
     changes = any(r.plan is not None and r.plan.has_changes for r in reports)
     if args.format == "json":
         document = {

@@ -16,11 +16,9 @@ from pathlib import Path
 
 from reconciler.build.outputs import write_outputs
 from reconciler.cli import COMMANDS
-from reconciler.cli.cluster_run import NO_CLUSTER, ClusterRun, cluster_kubeconfig, plan_status, prepare
+from reconciler.cli.cluster_run import NO_CLUSTER, ClusterRun, cluster_kubeconfig, plan_status, prepare, run_selected
 from reconciler.cli.options import UsageError, add_cluster_arguments, add_database_argument
-from reconciler.cli.progress import stderr_progress
 from reconciler.kube.cluster_reconcile import ClusterReport
-from reconciler.kube.clusters import run_clusters
 from reconciler.kube.report import report_json, report_lines
 from reconciler.settings import DEFAULT_CONCURRENCY, DEFAULT_WAIT_TIMEOUT, ApplyOptions
 
@@ -124,15 +122,7 @@ def run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         concurrency=prepared.settings.clusters.concurrency,
     )
-    reports = run_clusters(
-        prepared.built.model,
-        prepared.built.manifests,
-        prepared.clusters,
-        prepared.settings.clusters,
-        kubeconfig,
-        options,
-        stderr_progress(sys.stderr),
-    )
+    reports = run_selected(prepared, kubeconfig, options)
     problem = None if args.dry_run else record_results(prepared, reports)
     if args.format == "json":
         document = {
