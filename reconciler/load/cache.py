@@ -87,13 +87,16 @@ def decode(entry: Entry, path: str, blob_id: str, read: Callable[[], bytes]) -> 
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Loading builds ~10^5 acyclic objects; the cyclic collector would walk them again and again."""
+def _long_lived() -> Iterator[None]:
+    """Loading builds ~10^6 acyclic objects that live as long as the cache: the cyclic collector would walk them
+    while they load, and walk them all once more on its next pass. Objects created inside are moved out of its
+    sight (refcounting still frees them when the cache drops them)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 
@@ -101,13 +104,17 @@ def _gc_paused() -> Iterator[None]:
 @functools.cache
 def code_fingerprint() -> str:
     """Changes whenever the checking code or the schemas do, so results of older code are never reused."""
-    package = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256(__version__.encode(), usedforsecurity=False)
-    for root in (package, schemas_dir()):
-        for path in sorted(root.rglob("*")):
-            if path.suffix in (".py", ".json") and path.is_file():
-                stat = path.stat()
-                digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    for root in (str(Path(__file__).resolve().parent.parent), str(schemas_dir())):
+        rows = []
+        # os.walk, not pathlib: every fresh process pays for this walk.
+        for directory, _, names in os.walk(root):
+            for name in names:
+                if name.endswith((".py", ".json")):
+                    path = os.path.join(directory, name)
+                    stat = os.stat(path)
+                    rows.append(f"{os.path.relpath(path, root)}:{stat.st_size}:{stat.st_mtime_ns}\n")
+        digest.update("".join(sorted(rows)).encode())
     return digest.hexdigest()[:16]
 
 
@@ -124,7 +131,7 @@ class BlobCache:
     def _read(self) -> dict[str, Entry]:
         assert self.dir is not None
         entries: dict[str, Entry] = {}
-        with _gc_paused():
+        with _long_lived():
             for shard in self.dir.glob("*.marshal"):
                 entries.update(read_dict(shard))
         return entries
@@ -185,9 +192,23 @@ class KnownBlobsFile:
     def __init__(self, state_dir: Path | None, root: Path) -> None:
         tag = hashlib.sha256(str(root.resolve()).encode(), usedforsecurity=False).hexdigest()[:16]
         self.file = state_dir / "cache" / f"stat-{tag}.marshal" if state_dir else None
-        self.known: KnownBlobs = read_dict(self.file) if self.file else {}
+        stored = read_dict(self.file) if self.file else {}
+        self.known: KnownBlobs = stored if _well_formed(stored) else {}
         self._loaded = dict(self.known)
 
     def save(self) -> None:
         if self.file and self.known != self._loaded:
             write_atomically(self.file, marshal.dumps(self.known))
+
+
+def _well_formed(known: dict[Any, Any]) -> bool:
+    """Whether a stored stat index has the shape this code writes; one from other code or damaged is not used."""
+    return all(
+        type(entry) is tuple
+        and len(entry) == 2
+        and type(entry[0]) is tuple
+        and len(entry[0]) == 3
+        and type(entry[1]) is str
+        and type(path) is str
+        for path, entry in known.items()
+    )

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+import marshal
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import reconciler.validate.files
+from reconciler.load.cache import KnownBlobsFile
 from reconciler.load.files import read_file
-from reconciler.load.sources import working_tree
+from reconciler.load.sources import git_blob_id, working_tree
 from reconciler.validate import validate_source
 from reconciler.validate.memo import ValidationMemo
 from tests.conftest import write_files
@@ -128,3 +133,79 @@ def test_a_team_edit_rechecks_only_that_teams_artifacts(tmp_path: Path, portal, 
         "artifacts/books.yaml:14:19: error",  # alice's approval no longer counts
     ]
     assert "alice@acme.dev" in result.lines[1]
+
+
+@pytest.fixture
+def collector_state() -> Iterator[None]:
+    """Tests here freeze objects out of the cyclic collector's sight; give them back afterwards."""
+    enabled = gc.isenabled()
+    yield
+    gc.unfreeze()
+    if enabled:
+        gc.enable()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_loaded_entries_stay_out_of_the_collectors_walks(tmp_path: Path, enabled: bool, collector_state) -> None:
+    """A warm run loads ~10^6 long-lived objects: the collector must not walk them on its next pass."""
+    write_files(tmp_path / "repo", valid_repo())
+    validate_source(working_tree(tmp_path / "repo"), state_dir=tmp_path / "state")
+    gc.unfreeze()
+    (gc.enable if enabled else gc.disable)()
+    memo = ValidationMemo(tmp_path / "state")
+    assert memo.blobs.entries
+    assert gc.get_freeze_count() > 0
+    assert gc.isenabled() is enabled  # the collector is left as it was found
+
+
+def _age(path: Path, seconds: int = 10) -> None:
+    """As if `path` was written `seconds` ago: old enough for its stat to vouch for its content."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns - seconds * 10**9, stat.st_mtime_ns - seconds * 10**9))
+
+
+def _blob_ids(root: Path, state: Path) -> dict[str, str]:
+    known = KnownBlobsFile(state, root)
+    tree = working_tree(root, known.known)
+    known.save()
+    return {f.path: f.blob_id for f in tree.files}
+
+
+def test_a_same_size_edit_in_the_same_second_is_seen(tmp_path: Path) -> None:
+    team = write_files(tmp_path / "repo", {"teams/payments.yaml": TEAM})
+    first = _blob_ids(team, tmp_path / "state")
+    # Written just now: its stat cannot vouch for it yet, so an edit that keeps size and second is read again.
+    (team / "teams/payments.yaml").write_text(TEAM.replace("Payments", "Pbyments"), encoding="utf-8")
+    second = _blob_ids(team, tmp_path / "state")
+    assert first["teams/payments.yaml"] != second["teams/payments.yaml"]
+    assert second["teams/payments.yaml"] == git_blob_id(TEAM.replace("Payments", "Pbyments").encode())
+
+
+def test_an_edit_of_a_vouched_file_is_seen_and_a_deleted_one_disappears(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "repo", {"teams/payments.yaml": TEAM, "teams/ledger.yaml": TEAM})
+    for path in root.rglob("*.yaml"):
+        _age(path)
+    assert set(_blob_ids(root, tmp_path / "state")) == {"teams/payments.yaml", "teams/ledger.yaml"}
+    edited = TEAM.replace("Payments", "Pbyments")  # the same size
+    (root / "teams/payments.yaml").write_text(edited, encoding="utf-8")
+    (root / "teams/ledger.yaml").unlink()
+    assert _blob_ids(root, tmp_path / "state") == {"teams/payments.yaml": git_blob_id(edited.encode())}
+    assert set(KnownBlobsFile(tmp_path / "state", root).known) <= {"teams/payments.yaml"}
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        b"\x00garbage",
+        marshal.dumps({"teams/payments.yaml": 7}),  # another shape, as another version might write
+        marshal.dumps({"teams/payments.yaml": ((1, 2), "0" * 40)}),
+        marshal.dumps(["teams/payments.yaml"]),
+    ],
+)
+def test_a_damaged_or_foreign_stat_index_is_never_trusted(tmp_path: Path, stored: bytes) -> None:
+    root = write_files(tmp_path / "repo", {"teams/payments.yaml": TEAM})
+    _age(root / "teams/payments.yaml")
+    _blob_ids(root, tmp_path / "state")
+    for index in (tmp_path / "state" / "cache").glob("stat-*"):
+        index.write_bytes(stored)
+    assert _blob_ids(root, tmp_path / "state") == {"teams/payments.yaml": git_blob_id(TEAM.encode())}
