@@ -109,13 +109,16 @@ def _walk(directory: str, prefix: str, ignore: pathspec.PathSpec | None, known: 
     except OSError as exc:
         raise SourceError(f"{directory}: {exc.strerror}") from exc
     for entry in entries:
-        if entry.name.startswith("."):
+        name = entry.name
+        if name.startswith("."):
             continue
-        rel = prefix + entry.name
+        rel = prefix + name
         if entry.is_dir(follow_symlinks=False):
             if not (ignore and ignore.match_file(rel + "/")):
                 yield from _walk(entry.path, rel + "/", ignore, known)
-        elif is_document_path(rel, ignore):
+        # No part of `rel` starts with a dot (those were skipped above): only the suffix and the ignore file
+        # are left of `is_document_path`.
+        elif name.endswith(DOCUMENT_SUFFIXES) and not (ignore and ignore.match_file(rel)):
             yield _disk_file(entry, rel, known)
 
 

@@ -52,14 +52,17 @@ def check_files(
     documents: list[Document] = []
     valid: list[Document] = []
     findings: list[Diagnostic] = []
-    fill_cache([f for f in source.files if not has_control_characters(f.path)], cache, schemas)
-    for file in source.files:
-        if has_control_characters(file.path):  # refused unread: its name alone is the attack
-            findings.append(control_character_finding(file.path))
-            continue
+    readable = [f for f in source.files if not has_control_characters(f.path)]
+    fill_cache(readable, cache, schemas)
+    if len(readable) < len(source.files):  # refused unread: their names alone are the attack
+        findings.extend(control_character_finding(f.path) for f in source.files if has_control_characters(f.path))
+    for file in readable:
         entry = cache.get(file.blob_id) or blob_cache.encode([], [])
         docs, file_findings = blob_cache.decode(entry, file.path, file.blob_id, file.read)
         documents.extend(docs)
+        if not file_findings:  # the common case, spared the work below
+            valid.extend(docs)
+            continue
         findings.extend(file_findings)
         # A document with a schema error stays out of the model: later steps may trust its shape.
         rejected = {d.subject for d in file_findings if d.severity is Severity.ERROR and d.subject}
