@@ -1,5 +1,6 @@
 # Every target creates .venv when it is missing, with the Python named in .python-version
-# (or any Python >= 3.12 on PATH), installing the exact pins from constraints.txt.
+# (or any Python >= 3.12 on PATH), installing the exact pins from constraints.txt. The package is byte-compiled
+# as a wheel's install is: with PYTHONDONTWRITEBYTECODE set, every process would otherwise compile it anew.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -28,6 +29,7 @@ $(STAMP): pyproject.toml constraints.txt
 	  "$$py" -m venv $(VENV); \
 	fi; \
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'; \
+	$(PY) -m compileall -q reconciler; \
 	touch $(STAMP)
 
 # The whole job on embedded defaults: validate the starter repo, reconcile it (with no cluster configured the
