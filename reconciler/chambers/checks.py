@@ -3,14 +3,16 @@ clusters keep their limits."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from reconciler.chambers.resources import CRD_DEFAULTS
 from reconciler.model import Diagnostic, error
-from reconciler.model.checks import CheckContext, CrossCheck
+from reconciler.model.checks import CheckContext, CheckSubject, CrossCheck, document_token
 from reconciler.model.kinds import Cluster, RepoModel, Workspace
 from reconciler.model.units import parse_duration, parse_quantity
 
@@ -126,19 +128,58 @@ def _human(amount: Decimal, resource: str) -> str:
     return f"{(amount / 2**30).normalize():f}Gi"
 
 
-def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+def subjects(ctx: CheckContext) -> list[CheckSubject]:
+    """One subject per cluster that workspaces name: its workspaces' own checks and its limits. Its inputs are
+    the cluster's document, its workspaces' and the teams and templates they name; where a name resolves to no
+    document, every declared name of that kind too (the "did you mean" hint is chosen among them)."""
+    model = ctx.model
     per_cluster: dict[str, list[Workspace]] = defaultdict(list)
-    for ws in ctx.model.workspaces.values():
-        yield from _check_workspace(ctx, ws)
+    for ws in model.workspaces.values():
         per_cluster[ws.cluster].append(ws)
+    names = _DeclaredNames(ctx)
+    result = []
+    for name, workspaces in sorted(per_cluster.items()):
+        cluster = model.clusters.get(name)
+        inputs = [document_token(cluster.doc if cluster else None)]
+        if cluster is None:
+            inputs.append(names.digest("Cluster", model.clusters))
+        for ws in workspaces:
+            team = model.teams.get(ws.team)
+            template = model.workspace_templates.get(ws.template) if ws.template else None
+            inputs += (document_token(ws.doc), document_token(team.doc if team else None))
+            inputs.append(document_token(template.doc if template else None))
+            if team is None:
+                inputs.append(names.digest("Team", model.teams))
+            if ws.template and template is None:
+                inputs.append(names.digest("WorkspaceTemplate", model.workspace_templates))
+        result.append(CheckSubject(f"cluster/{name}", tuple(inputs), partial(_check_cluster, ctx, cluster, workspaces)))
+    return result
+
+
+def _check_cluster(ctx: CheckContext, cluster: Cluster | None, workspaces: list[Workspace]) -> Iterator[Diagnostic]:
+    for ws in workspaces:
+        yield from _check_workspace(ctx, ws)
     # Same-named workspaces of one cluster (or of clusters sharing a TenantCluster namespace) compile to one
     # Workspace CR: reconciler.validate.identities reports them, whatever kinds meet on one object.
-    for name, workspaces in sorted(per_cluster.items()):
-        cluster = ctx.model.clusters.get(name)
-        if cluster is not None and cluster.role == "tenant" and cluster.workspaces.enabled:
-            yield from _check_cluster_limits(cluster, workspaces, ctx.model)
+    if cluster is not None and cluster.role == "tenant" and cluster.workspaces.enabled:
+        yield from _check_cluster_limits(cluster, workspaces, ctx.model)
+
+
+class _DeclaredNames:
+    """Per kind, a digest of every name a "did you mean" hint chooses among; computed when first needed."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+        self.digests: dict[str, str] = {}
+
+    def digest(self, kind: str, known: Collection[str]) -> str:
+        if kind not in self.digests:
+            names = sorted({n for k, n in self.ctx.declared if k == kind} | set(known))
+            text = "\n".join(names).encode()
+            self.digests[kind] = f"{kind} names=" + hashlib.sha256(text, usedforsecurity=False).hexdigest()
+        return self.digests[kind]
 
 
 CROSS_CHECKS = (
-    CrossCheck("chambers", frozenset({"Workspace", "WorkspaceTemplate", "Cluster", "Team"}), findings=check),
+    CrossCheck("chambers", frozenset({"Workspace", "WorkspaceTemplate", "Cluster", "Team"}), subjects=subjects),
 )

@@ -1,0 +1,129 @@
+"""Cross-document checks remembered subject by subject: an edit of any input of a subject changes its findings
+at once, and a run that reuses remembered findings finds exactly what a run without any memo finds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import reconciler.chambers.checks
+from reconciler.load.sources import working_tree
+from reconciler.model import Diagnostic
+from reconciler.validate import validate_source
+from reconciler.validate.memo import ValidationMemo
+from tests.conftest import write_files
+from tests.foundation.repos import HEADER, TEAM, TENANT, WORKSPACE, valid_repo
+
+TEMPLATE = (
+    HEADER
+    + """\
+kind: WorkspaceTemplate
+metadata:
+  name: go
+spec:
+  displayName: Go
+  category: backend
+  scope: team
+  team: payments
+  template:
+    image: golang:1.23
+    resources: {cpu: "2", memory: 4Gi}
+"""
+)
+# A second tenant cluster with a workspace of its own: its subject stays remembered through edits of the first's.
+OTHER_TENANT = TENANT.replace("dev-eu-1", "dev-us-1").replace("{env: dev}", "{env: staging}")
+OTHER_WORKSPACE = WORKSPACE.replace("alice-ledger", "bob-books").replace("dev-eu-1", "dev-us-1")
+
+
+def _messages(findings: tuple[Diagnostic, ...]) -> list[str]:
+    return [f"{d.location.path if d.location else '-'}: {d.message}" for d in findings]
+
+
+class Repo:
+    """A repo edited step by step, validated after each step by a fresh memo on a kept state dir (as a fresh
+    process with a warm state dir is) and by one with no memory at all; both must find the same. `judged` keeps
+    what the remembering run judged (the other judges everything)."""
+
+    def __init__(self, root: Path, state: Path, files: dict[str, str], judged: list[str] | None = None) -> None:
+        self.root, self.state, self.files = root, state, dict(files)
+        self.judged = judged if judged is not None else []
+        write_files(root, files)
+        self.validate()
+
+    def edit(self, path: str, old: str, new: str) -> list[str]:
+        assert old in self.files[path], f"{path} holds no {old!r}"
+        return self.write({path: self.files[path].replace(old, new, 1)})
+
+    def write(self, files: dict[str, str]) -> list[str]:
+        self.files.update(files)
+        write_files(self.root, files)
+        return self.validate()
+
+    def validate(self) -> list[str]:
+        remembered = validate_source(working_tree(self.root), memo=ValidationMemo(self.state)).diagnostics
+        mark = len(self.judged)
+        forgetful = validate_source(working_tree(self.root), memo=ValidationMemo()).diagnostics
+        del self.judged[mark:]
+        assert remembered == forgetful
+        return _messages(remembered)
+
+
+@pytest.fixture
+def judged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The clusters whose workspaces chambers' check judges, in order."""
+    seen: list[str] = []
+    original = reconciler.chambers.checks._check_cluster
+
+    def counting(ctx, cluster, workspaces):  # type: ignore[no-untyped-def]
+        seen.append(workspaces[0].cluster)
+        return original(ctx, cluster, workspaces)
+
+    monkeypatch.setattr(reconciler.chambers.checks, "_check_cluster", counting)
+    return seen
+
+
+def test_chambers_sees_an_edit_of_each_kind_it_reads(tmp_path: Path, judged: list[str]) -> None:
+    files = valid_repo() | {
+        "templates/go.yaml": TEMPLATE,
+        "workspaces/alice-ledger.yaml": WORKSPACE.replace('  resources: {cpu: "2", memory: 4Gi}\n', "  template: go\n"),
+        "clusters/dev-us-1.yaml": OTHER_TENANT,
+        "workspaces/bob-books.yaml": OTHER_WORKSPACE,
+    }
+    repo = Repo(tmp_path / "repo", tmp_path / "state", files, judged)
+    judged.clear()
+
+    not_member = "workspaces/alice-ledger.yaml: spec.owner: alice@acme.dev is not a member of Team 'payments'"
+    assert not_member in repo.edit("teams/payments.yaml", "alice@acme.dev", "carol@acme.dev")  # Team
+    assert judged == ["dev-eu-1", "dev-us-1"]  # both clusters' workspaces belong to the team
+    assert repo.edit("teams/payments.yaml", "carol@acme.dev", "alice@acme.dev") == []
+
+    judged.clear()
+    disabled = "workspaces/alice-ledger.yaml: spec.cluster: Cluster 'dev-eu-1' does not have workspaces enabled"
+    assert disabled in repo.edit("clusters/dev-eu-1.yaml", "enabled: true", "enabled: false")  # Cluster
+    assert judged == ["dev-eu-1"]  # the other cluster's findings are remembered
+    assert repo.edit("clusters/dev-eu-1.yaml", "enabled: false", "enabled: true") == []
+
+    over_quota = "clusters/dev-eu-1.yaml: spec.workspaces.resourceQuota.maxCPU: the workspaces on this cluster ask"
+    found = repo.edit("templates/go.yaml", 'cpu: "2"', 'cpu: "12"')  # WorkspaceTemplate
+    assert any(m.startswith(over_quota) for m in found)
+    assert repo.edit("templates/go.yaml", 'cpu: "12"', 'cpu: "2"') == []
+
+    judged.clear()
+    not_member = "workspaces/bob-books.yaml: spec.owner: carol@acme.dev is not a member of Team 'payments'"
+    assert repo.edit("workspaces/bob-books.yaml", "owner: alice", "owner: carol") == [not_member]  # Workspace
+    assert judged == ["dev-us-1"]
+
+
+def test_chambers_hints_follow_the_names_they_choose_among(tmp_path: Path) -> None:
+    """A dangling team's "did you mean" reads every Team's name: adding a close one changes the hint, and a
+    Team that only fails its own schema makes the reference resolve."""
+    files = valid_repo() | {"workspaces/alice-ledger.yaml": WORKSPACE.replace("team: payments", "team: ledgr")}
+    repo = Repo(tmp_path / "repo", tmp_path / "state", files)
+    missing = "workspaces/alice-ledger.yaml: spec.team: Team 'ledgr' does not exist"
+    assert f"{missing}" in repo.validate()
+    ledger = TEAM.replace("name: payments", "name: ledger")
+    assert f"{missing}; did you mean 'ledger'?" in repo.write({"teams/ledger.yaml": ledger})
+    broken = TEAM.replace("name: payments", "name: ledgr").replace("displayName: Payments", "displayName: 7")
+    broken = broken.replace("role: admin", "role: admn")
+    assert not any(m.startswith(missing) for m in repo.write({"teams/ledgr.yaml": broken}))
