@@ -9,16 +9,30 @@ from reconciler.chambers import checks as chambers
 from reconciler.herald import checks as herald
 from reconciler.keeper import checks as keeper
 from reconciler.model import Diagnostic, Document
-from reconciler.model.checks import CheckContext, CrossCheck, DocumentCheck
+from reconciler.model.checks import CheckContext, CheckSubject, CrossCheck, DocumentCheck, document_token
 from reconciler.validate.connections import check as check_connections
 from reconciler.validate.hidden import check as check_hidden
 from reconciler.validate.names import check_name
 from reconciler.validate.references import check as check_references
 
 
+def _identity_subjects(ctx: CheckContext) -> list[CheckSubject]:
+    """Identities read every workspace, template and pipeline, and of clusters only what places objects: name,
+    role, team, labels and TenantCluster. Their findings are placed in the former alone, so a Cluster edit that
+    keeps these (its drift mode, its connection, its limits) leaves them as they were."""
+    model = ctx.model
+    documents = (*model.workspaces.values(), *model.workspace_templates.values(), *model.pipelines.values())
+    inputs = [document_token(item.doc) for item in documents]
+    inputs += (
+        f"cluster {c.name}\0{c.role}\0{c.team}\0{c.tenant_cluster_ref}\0{sorted(c.labels.items())}"
+        for c in model.clusters.values()
+    )
+    return [CheckSubject("objects", tuple(inputs), lambda: _identities(ctx))]
+
+
 def _identities(ctx: CheckContext) -> Iterable[Diagnostic]:
-    # Spelling every object's identity takes every compiler: loaded only when a Workspace, Cluster or Pipeline
-    # changed since the findings were remembered.
+    # Spelling every object's identity takes every compiler: loaded only when what places objects changed since
+    # the findings were remembered.
     from reconciler.validate.identities import check
 
     return check(ctx)
@@ -32,7 +46,7 @@ CHECKS: tuple[CrossCheck, ...] = (
     *chambers.CROSS_CHECKS,
     *herald.CROSS_CHECKS,
     CrossCheck(
-        "identities", frozenset({"Workspace", "WorkspaceTemplate", "Cluster", "Pipeline"}), findings=_identities
+        "identities", frozenset({"Workspace", "WorkspaceTemplate", "Cluster", "Pipeline"}), subjects=_identity_subjects
     ),
     *keeper.CROSS_CHECKS,
 )

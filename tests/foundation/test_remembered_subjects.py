@@ -8,12 +8,15 @@ from pathlib import Path
 import pytest
 
 import reconciler.chambers.checks
+import reconciler.herald.checks
+import reconciler.validate.checks
 from reconciler.load.sources import working_tree
 from reconciler.model import Diagnostic
 from reconciler.validate import validate_source
 from reconciler.validate.memo import ValidationMemo
 from tests.conftest import write_files
 from tests.foundation.repos import HEADER, TEAM, TENANT, WORKSPACE, valid_repo
+from tests.herald.builders import APP_LOGS, PRD_CLUSTER, repo_files
 
 TEMPLATE = (
     HEADER
@@ -127,3 +130,59 @@ def test_chambers_hints_follow_the_names_they_choose_among(tmp_path: Path) -> No
     broken = TEAM.replace("name: payments", "name: ledgr").replace("displayName: Payments", "displayName: 7")
     broken = broken.replace("role: admin", "role: admn")
     assert not any(m.startswith(missing) for m in repo.write({"teams/ledgr.yaml": broken}))
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[int]:
+    """Counts the runs of `module.name` (a check's findings) in the remembering run."""
+    runs: list[int] = []
+    original = getattr(module, name)
+
+    def counting(ctx):  # type: ignore[no-untyped-def]
+        runs.append(1)
+        return original(ctx)
+
+    monkeypatch.setattr(module, name, counting)
+    return runs
+
+
+def test_placements_see_pipelines_and_cluster_labels_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = _counting(monkeypatch, reconciler.herald.checks, "_placements")
+    repo = Repo(tmp_path / "repo", tmp_path / "state", repo_files(("app-logs", APP_LOGS)), runs)
+    runs.clear()
+    assert repo.edit("clusters/prd-eu-1.yaml", "context: prd-eu-1", "context: prd-eu-1-admin") == []
+    assert runs == []  # what selects clusters stayed the same
+
+    no_cluster = "pipelines/app-logs.yaml: targets[0] selects no cluster, so this target deploys nothing"
+    assert repo.edit("clusters/prd-eu-1.yaml", "env: prd", "env: prod") == [no_cluster]  # a Cluster's labels
+    assert runs == [1]
+    assert repo.edit("clusters/prd-eu-1.yaml", "env: prod", "env: prd") == []
+    assert no_cluster in repo.edit("pipelines/app-logs.yaml", "env: prd", "env: staging")  # a Pipeline
+    assert repo.edit("pipelines/app-logs.yaml", "env: staging", "env: prd") == []
+
+    # A cluster failing its own schema: its labels still count (its errors are the cause), so they are read too.
+    broken = PRD_CLUSTER.replace("role: tenant", "role: tenant-ish").replace("env: prd", "env: prod")
+    assert no_cluster in repo.write({"clusters/prd-eu-1.yaml": broken})
+    found = repo.edit("clusters/prd-eu-1.yaml", "env: prod", "env: prd")
+    assert no_cluster not in found and any(m.startswith("clusters/prd-eu-1.yaml") for m in found)
+
+
+def test_identities_see_what_places_objects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = _counting(monkeypatch, reconciler.validate.checks, "_identities")
+    ledger_tenant = OTHER_TENANT.replace("namespace: team-payments", "namespace: team-ledger")
+    files = valid_repo() | {
+        "teams/ledger.yaml": TEAM.replace("name: payments", "name: ledger"),
+        "clusters/dev-us-1.yaml": ledger_tenant.replace("team: payments", "team: ledger"),
+        "workspaces/ledger.yaml": WORKSPACE.replace("team: payments", "team: ledger").replace("dev-eu-1", "dev-us-1"),
+    }
+    repo = Repo(tmp_path / "repo", tmp_path / "state", files, runs)
+    runs.clear()
+    assert repo.edit("clusters/dev-us-1.yaml", "maxWorkspaces: 3", "maxWorkspaces: 4") == []
+    assert runs == []  # nothing that places objects changed
+
+    collision = "compiles to Workspace team-payments/alice-ledger on Cluster 'mgmt'"
+    found = repo.edit("clusters/dev-us-1.yaml", "namespace: team-ledger", "namespace: team-payments")  # a Cluster
+    assert len([m for m in found if collision in m]) == 2
+    assert runs == [1]
+    assert repo.edit("clusters/dev-us-1.yaml", "namespace: team-payments", "namespace: team-ledger") == []
+    found = repo.edit("workspaces/ledger.yaml", "cluster: dev-us-1", "cluster: dev-eu-1")  # a Workspace
+    assert len([m for m in found if collision in m]) == 2
