@@ -6,7 +6,7 @@ options and variables the pipelines set differently. Conflicts are values; `chec
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -42,14 +42,34 @@ class MergedConfig:
         return [p.name for p in self.pipelines]
 
 
-def placements(model: RepoModel) -> dict[Placement, list[Pipeline]]:
+def placements(model: RepoModel) -> dict[Placement, tuple[Pipeline, ...]]:
     """Which pipelines run where: every (cluster, role) any target selects, pipelines sorted by name."""
-    result: dict[Placement, list[Pipeline]] = {}
+    return {place: pipelines for place, _, pipelines in _placement_sets(model)}
+
+
+def _placement_sets(model: RepoModel) -> list[tuple[Placement, tuple[int, ...], tuple[Pipeline, ...]]]:
+    """Per (cluster, role), sorted: which groups of pipelines run there, and the pipelines. Pipelines whose targets
+    are written alike run alike, so clusters are matched once per group, not once per pipeline: the work grows
+    with placements × groups, not placements × pipelines. Places running the same groups share one tuple."""
+    groups: dict[tuple[object, ...], list[Pipeline]] = {}
     for pipeline in sorted(model.pipelines.values(), key=lambda p: p.name):
-        places = [(c.name, t.role) for t in pipeline.targets for c in model.clusters_matching(t)]
-        for place in dict.fromkeys(places) if len(pipeline.targets) > 1 else places:  # two targets may overlap
-            result.setdefault(place, []).append(pipeline)
-    return dict(sorted(result.items()))
+        alike = tuple((t.names, frozenset(t.match_labels.items()), t.role) for t in pipeline.targets)
+        groups.setdefault(alike, []).append(pipeline)
+    members = list(groups.values())
+    at: dict[Placement, list[int]] = {}
+    for index, group in enumerate(members):
+        targets = group[0].targets
+        places = [(c.name, t.role) for t in targets for c in model.clusters_matching(t)]
+        for place in dict.fromkeys(places) if len(targets) > 1 else places:  # two targets may overlap
+            at.setdefault(place, []).append(index)
+    shared: dict[tuple[int, ...], tuple[Pipeline, ...]] = {}
+    result = []
+    for place, indices in sorted(at.items()):
+        key = tuple(indices)
+        if key not in shared:
+            shared[key] = tuple(sorted((p for i in key for p in members[i]), key=lambda p: p.name))
+        result.append((place, key, shared[key]))
+    return result
 
 
 def as_written(pipeline: Pipeline) -> dict[str, Any]:
@@ -65,7 +85,7 @@ def as_written(pipeline: Pipeline) -> dict[str, Any]:
 
 def merge(
     placement: Placement,
-    pipelines: list[Pipeline],
+    pipelines: Sequence[Pipeline],
     own_config: Callable[[Pipeline], dict[str, Any]],
     configs: dict[str, dict[str, Any]] | None = None,
 ) -> MergedConfig:
@@ -130,10 +150,10 @@ def merge_placements(model: RepoModel, own_config: Callable[[Pipeline], dict[str
     """The merged config of every placement. Placements running the same pipelines (a fleet of clusters under one
     selector) share one merge, so the work grows with distinct pipeline sets, not with clusters."""
     configs: dict[str, dict[str, Any]] = {}
-    by_set: dict[tuple[str, tuple[str, ...]], MergedConfig] = {}
+    by_set: dict[tuple[str, tuple[int, ...]], MergedConfig] = {}
     result = []
-    for place, pipelines in placements(model).items():
-        key = (place[1], tuple(p.name for p in pipelines))
+    for place, groups, pipelines in _placement_sets(model):
+        key = (place[1], groups)
         shared = by_set.get(key)
         if shared is None:
             shared = by_set[key] = merge(place, pipelines, own_config, configs)
