@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from reconciler.herald.compile import render_config
 from reconciler.herald.merge import MergedConfig
 from reconciler.model.identity import CompiledIdentity, ObjectKey
 from reconciler.model.kinds import EnvVar, Pipeline, PipelineTarget, RepoModel
@@ -217,6 +216,9 @@ def _uses_kubernetes_logs(sources: Mapping[str, Mapping[str, Any]]) -> bool:
 
 def role_objects(merged: MergedConfig, instance: str, settings: WorkloadSettings) -> list[dict[str, Any]]:
     """ServiceAccount, RBAC, ConfigMap and workload of one (cluster, role)."""
+    # Imported here: validation's identity check reads this module's `identities`, which needs no compiler.
+    from reconciler.herald.compile import render_config
+
     names = merged.pipeline_names
     # One source label per object: the first pipeline by name; the annotation lists them all.
     ctx = _Context(
