@@ -87,10 +87,11 @@ def decode(entry: Entry, path: str, blob_id: str, read: Callable[[], bytes]) -> 
 
 
 @contextlib.contextmanager
-def _long_lived() -> Iterator[None]:
-    """Loading builds ~10^6 acyclic objects that live as long as the cache: the cyclic collector would walk them
-    while they load, and walk them all once more on its next pass. Objects created inside are moved out of its
-    sight (refcounting still frees them when the cache drops them)."""
+def long_lived() -> Iterator[None]:
+    """Loading builds ~10^6 acyclic objects that live as long as the cache (building the model, ~10^5 that live
+    as long as the validation): the cyclic collector would walk them while they are made, and walk them all once
+    more on its next pass. Objects created inside are moved out of its sight (refcounting still frees them when
+    they are dropped)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -131,7 +132,7 @@ class BlobCache:
     def _read(self) -> dict[str, Entry]:
         assert self.dir is not None
         entries: dict[str, Entry] = {}
-        with _long_lived():
+        with long_lived():
             for shard in self.dir.glob("*.marshal"):
                 entries.update(read_dict(shard))
         return entries

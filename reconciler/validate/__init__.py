@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.load import cache as blob_cache
-from reconciler.load.cache import BlobCache
+from reconciler.load.cache import BlobCache, long_lived
 from reconciler.load.sources import RepoSource
 from reconciler.model import Diagnostic, Document, Severity
 from reconciler.model.build import build_model
@@ -88,7 +88,8 @@ def validate_source(
     cache.save({f.blob_id for f in source.files})
     rejected = rejected_documents(documents, findings)
     by_subject = {d.subject: d for d in documents} if rejected else {}
-    model, duplicates = build_model(valid)
+    with long_lived():
+        model, duplicates = build_model(valid)
     findings.extend(duplicates)
     ctx = CheckContext(
         model=model,

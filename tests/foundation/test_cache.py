@@ -158,6 +158,22 @@ def test_loaded_entries_stay_out_of_the_collectors_walks(tmp_path: Path, enabled
     assert gc.isenabled() is enabled  # the collector is left as it was found
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_model_stays_out_of_the_collectors_walks(tmp_path: Path, enabled: bool, collector_state) -> None:
+    """The model (~10^5 objects that live as long as the validation) is built out of the collector's sight: a
+    warm run's one young-generation pass would otherwise walk all of it."""
+    write_files(tmp_path / "repo", valid_repo())
+    memo = ValidationMemo()  # kept in memory: the second run loads nothing, so only the model can be frozen
+    validate_source(working_tree(tmp_path / "repo"), memo=memo)
+    gc.unfreeze()
+    (gc.enable if enabled else gc.disable)()
+    validation = validate_source(working_tree(tmp_path / "repo"), memo=memo)
+    frozen = gc.get_freeze_count()
+    assert validation.model.teams and frozen > 0
+    assert not any(o is validation.model.teams for o in gc.get_objects())  # not in a generation it walks
+    assert gc.isenabled() is enabled
+
+
 def _age(path: Path, seconds: int = 10) -> None:
     """As if `path` was written `seconds` ago: old enough for its stat to vouch for its content."""
     stat = path.stat()
