@@ -26,6 +26,7 @@ from reconciler.load.sources import KnownBlobs
 from reconciler.load.yaml_documents import parse_documents
 from reconciler.model import Diagnostic, Document, JsonPath, Location, Severity
 from reconciler.resources import schemas_dir
+from reconciler.state_dir import StateDir
 
 # (documents: [(index, body)], diagnostics: [(severity, message, line, column, subject)])
 Entry = tuple[list[tuple[int, Any]], list[tuple[str, str, int, int, str | None]]]
@@ -125,7 +126,7 @@ class BlobCache:
 
     def __init__(self, state_dir: Path | None, fingerprint: str) -> None:
         self.key = f"{code_fingerprint()}-{fingerprint}"
-        self.dir = state_dir / "cache" / f"files-{self.key}" if state_dir else None
+        self.dir = StateDir(state_dir).cache / f"files-{self.key}" if state_dir else None
         self.entries: dict[str, Entry] = self._read() if self.dir else {}
         self.dirty: set[str] = set()
 
@@ -192,7 +193,7 @@ class KnownBlobsFile:
 
     def __init__(self, state_dir: Path | None, root: Path) -> None:
         tag = hashlib.sha256(str(root.resolve()).encode(), usedforsecurity=False).hexdigest()[:16]
-        self.file = state_dir / "cache" / f"stat-{tag}.marshal" if state_dir else None
+        self.file = StateDir(state_dir).cache / f"stat-{tag}.marshal" if state_dir else None
         stored = read_dict(self.file) if self.file else {}
         self.known: KnownBlobs = stored if _well_formed(stored) else {}
         self._loaded = dict(self.known)

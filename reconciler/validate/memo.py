@@ -16,6 +16,7 @@ from pathlib import Path
 from reconciler.load.cache import BlobCache, code_fingerprint, read_dict, write_atomically
 from reconciler.model import Diagnostic, Document, Location, Severity
 from reconciler.model.checks import CheckContext, CrossCheck
+from reconciler.state_dir import StateDir
 from reconciler.validate.schema import SchemaSet
 
 _Row = tuple[str, str, str | None, int, int, str | None]
@@ -67,7 +68,7 @@ class CheckMemo:
     """The last findings of each check, with the digest of their inputs; in memory and in the state dir."""
 
     def __init__(self, state_dir: Path | None) -> None:
-        self.file = state_dir / "cache" / f"checks-{code_fingerprint()}.marshal" if state_dir else None
+        self.file = StateDir(state_dir).cache / f"checks-{code_fingerprint()}.marshal" if state_dir else None
         self.entries: dict[str, _Entry] = read_dict(self.file) if self.file else {}
         self.changed = False
 
