@@ -7,6 +7,7 @@ from reconciler.herald.components import Component, pipeline_components
 from reconciler.herald.env import check_env
 from reconciler.herald.options import check_global_options, check_options
 from reconciler.herald.placement import check_placements
+from reconciler.herald.resources import check_claims
 from reconciler.herald.topology import check_topology
 from reconciler.herald.vrl import check_vrl, enrichment_tables, schema_enabled
 from reconciler.model import Diagnostic, Document, build, error
@@ -47,6 +48,7 @@ def check_pipeline(pipeline: Pipeline, catalog: Catalog) -> list[Diagnostic]:
             findings += check_options(component, ctype, catalog, doc)
             findings += check_vrl(component, ctype, doc, tables, typed)
     findings += check_topology(components, types, doc)
+    findings += check_claims(components, doc)
     findings += check_env(pipeline, components, types)
     return findings
 

@@ -1,16 +1,18 @@
 """Pipelines that share a cluster and role run in one Vector: their configs merge into one.
 
-Component ids are global in a Vector config, so an id used by two pipelines is a conflict; so are global
-options and variables the pipelines set differently. Conflicts are values; `check` turns them into errors.
+Component ids are global in a Vector config, so an id used by two pipelines is a conflict; so are a port or file
+descriptor two pipelines' components claim, and global options and variables the pipelines set differently.
+Conflicts are values; `check` turns them into errors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from reconciler.herald.catalog import KIND_OF_SECTION
+from reconciler.herald.resources import claimed
 from reconciler.model.kinds import EnvVar, Pipeline, RepoModel
 
 if TYPE_CHECKING:
@@ -21,7 +23,7 @@ Placement = tuple[str, str]  # (cluster name, role)
 
 @dataclass(frozen=True, slots=True)
 class Conflict:
-    what: str  # "component id `parse`", "global option `data_dir`", "variable `LOKI_ENDPOINT`"
+    what: str  # "component id `parse`", "global option `data_dir`", "variable `X`", "port tcp 0.0.0.0:80"
     first: Pipeline
     second: Pipeline  # the later one (by name): the error is placed in its document
     path: tuple[str, ...]  # where `second` writes it
@@ -110,6 +112,7 @@ def merge(
                         continue
                     owner["component", cid] = pipeline
                     section[cid] = body
+                    conflicts += _claim(owner, pipeline, KIND_OF_SECTION[key], cid, body, placement, key)
             elif key in config and config[key] != value:
                 first = owner["global", key]
                 what = f"global option `{key}`"
@@ -132,6 +135,26 @@ def merge(
         env=tuple(var for _, (var, _p) in sorted(env.items())),
         conflicts=tuple(conflicts),
     )
+
+
+def _claim(
+    owner: dict[tuple[str, str], Pipeline],
+    pipeline: Pipeline,
+    kind: str,
+    cid: str,
+    body: Any,
+    placement: Placement,
+    section: str,
+) -> list[Conflict]:
+    """The ports and file descriptors a component claims that another pipeline's component already holds."""
+    if not isinstance(body, Mapping):
+        return []
+    found = []
+    for resource, path in claimed(kind, str(body.get("type", "")), body):
+        first = owner.setdefault(("resource", resource), pipeline)
+        if first is not pipeline:
+            found.append(Conflict(resource, first, pipeline, ("spec", section, cid, *path), placement))
+    return found
 
 
 def merged_configs(model: RepoModel, catalog: Catalog) -> list[MergedConfig]:

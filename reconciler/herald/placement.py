@@ -46,8 +46,9 @@ def conflict_errors(conflicts: Iterable[Conflict]) -> list[Diagnostic]:
     for (what, first, second, path), group in grouped.items():
         where = ", ".join(f"{c.placement[0]} ({c.placement[1]})" for c in group)
         doc = group[0].second.doc
-        message = f"{what} is set by both Pipeline/{first} and Pipeline/{second}, which run together on {where}" + (
-            " with different values" if not what.startswith("component") else ""
+        verb = "is claimed" if what.startswith(("port", "file descriptor")) else "is set"
+        message = f"{what} {verb} by both Pipeline/{first} and Pipeline/{second}, which run together on {where}" + (
+            " with different values" if what.startswith(("global option", "variable")) else ""
         )
         findings.append(error(message, doc.location(*path), doc.subject))
     return findings
