@@ -34,7 +34,8 @@ def database_conninfo(url: str | None, state_dir: Path) -> str:
         return named
     server = EmbeddedServer.in_state_dir(state_dir)
     was_running = server.is_running()
-    conninfo = server.ensure_running()
+    # A running server is only connected to: ensure_running would ask again whether it runs.
+    conninfo = server.conninfo() if was_running else server.ensure_running()
     print(f"embedded PostgreSQL in {server.root} ({'running' if was_running else 'started'})", file=sys.stderr)
     return conninfo
 
