@@ -218,10 +218,6 @@ def weakened_rules(policy: EffectivePolicy, floor: EffectivePolicy) -> dict[str,
     return weaker
 
 
-def without_inline_policy(artifact: Artifact) -> Artifact:
-    return replace(artifact, approval_policy={})
-
-
 def restrained(artifact: Artifact, weaker: Mapping[str, Any]) -> Artifact:
     """`artifact` with its inline policy raised back to the floor on every rule where it was weaker."""
     return replace(artifact, approval_policy={**artifact.approval_policy, **weaker})

@@ -10,11 +10,7 @@ from __future__ import annotations
 from reconciler.keeper.policy import PLATFORM_TEAM
 from reconciler.model.diagnostics import Diagnostic, error
 from reconciler.model.kinds import RepoModel
-from reconciler.model.recorded import RecordedRegistry, RegistryKey
-
-
-def key_text(key: RegistryKey) -> str:
-    return "/".join(part for part in key if part)
+from reconciler.model.recorded import RecordedRegistry, key_text
 
 
 def recorded_key_findings(model: RepoModel, recorded: RecordedRegistry) -> list[Diagnostic]:

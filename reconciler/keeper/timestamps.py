@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from reconciler.model import Diagnostic, Document, error
+from reconciler.model.document import dotted
 from reconciler.model.kinds import Artifact
 
 # Entries without a readable time order before every dated one, so they never look most recent.
@@ -66,10 +67,6 @@ def _time_fields(spec: Any) -> Iterator[tuple[tuple[str | int, ...], object]]:
                 yield ("spec", "versions", i, record, "at"), version[record]["at"]
 
 
-def _dotted(path: tuple[str | int, ...]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path))
-
-
 def check_document(doc: Document) -> list[Diagnostic]:
     """Every time an Artifact writes is a real instant (the schema's pattern lets `…:60Z` through)."""
     findings = []
@@ -77,7 +74,7 @@ def check_document(doc: Document) -> list[Diagnostic]:
         if parse_time(value) is None:
             findings.append(
                 error(
-                    f"{_dotted(path)}: {value!r} is not a real instant (no such date or time)",
+                    f"{dotted(path)}: {value!r} is not a real instant (no such date or time)",
                     doc.location(*path),
                     doc.subject,
                 )

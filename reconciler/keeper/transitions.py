@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from reconciler.keeper.state import ArtifactState, VersionState, derive_change, recorded_state
 from reconciler.model.diagnostics import Diagnostic, error
 from reconciler.model.kinds import Artifact, RepoModel
+from reconciler.model.recorded import key_text
 
 _REGISTRY_KEY_FIELDS: tuple[tuple[str, str], ...] = (
     ("namespace", "namespace"),
@@ -165,7 +166,7 @@ def registry_key_reuse(base: RepoModel, head: RepoModel) -> list[Diagnostic]:
             continue
         findings.append(
             error(
-                f"registry key {'/'.join(p for p in artifact.registry_key if p)} belongs to "
+                f"registry key {key_text(artifact.registry_key)} belongs to "
                 f"{previous.doc.subject}, which this change removes; an artifact keeps its name and registry key",
                 artifact.doc.location("spec", "namespace"),
                 artifact.doc.subject,

@@ -29,6 +29,7 @@ from reconciler.model.kinds import (
     Workspace,
     WorkspaceTemplate,
 )
+from reconciler.model.recorded import key_text
 
 _WS_DEFAULTS = ClusterWorkspaces()
 _QUOTA_DEFAULTS = ResourceQuota()
@@ -230,11 +231,9 @@ def build_model(documents: Iterable[Document]) -> tuple[RepoModel, list[Diagnost
         if isinstance(obj, Artifact):
             other = registry_keys.get(obj.registry_key)
             if other is not None:
-                namespace, name, provider = obj.registry_key
-                key_text = "/".join(p for p in (namespace, name, provider) if p)
                 findings.append(
                     error(
-                        f"registry key {key_text} is already used by {other.doc.subject} "
+                        f"registry key {key_text(obj.registry_key)} is already used by {other.doc.subject} "
                         f"at {other.doc.location('spec')}",
                         doc.location("spec", "namespace"),
                         doc.subject,

@@ -37,3 +37,8 @@ class RecordedRegistry:
             )
         )
         return hashlib.sha256(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def key_text(key: RegistryKey) -> str:
+    """A registry key as people write it: `networking/vpc/aws`."""
+    return "/".join(part for part in key if part)
