@@ -14,6 +14,7 @@ from reconciler.validate import Validation, validate_source
 
 if TYPE_CHECKING:
     from reconciler.model.recorded import RecordedRegistry
+    from reconciler.validate.memo import ValidationMemo
 
 
 def read_source(source: SourceSettings, state_dir: StateDir) -> RepoSource:
@@ -44,7 +45,8 @@ def load_repository(
     base: Validation | None = None,
     actor: str | None = None,
     recorded: RecordedRegistry | None = None,
+    memo: ValidationMemo | None = None,
 ) -> Validation:
     return validate_source(
-        read_source(source, state_dir), state_dir=state_dir.root, base=base, actor=actor, recorded=recorded
+        read_source(source, state_dir), state_dir=state_dir.root, base=base, actor=actor, recorded=recorded, memo=memo
     )

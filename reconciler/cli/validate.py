@@ -22,6 +22,7 @@ from reconciler.db import DATABASE_URL_VARIABLE
 from reconciler.model import Diagnostic
 from reconciler.validate import Validation, validate_source
 from reconciler.validate.folding import fold
+from reconciler.validate.memo import ValidationMemo
 
 if TYPE_CHECKING:
     from reconciler.model.recorded import RecordedRegistry
@@ -120,11 +121,12 @@ def _recorded_registry(args: argparse.Namespace, state: StateDir) -> RecordedReg
 
 def run(args: argparse.Namespace) -> int:
     source, state = source_settings(args), state_dir(args)
+    memo = ValidationMemo(state.root)  # the base and the head share the state dir's cache and the schemas
     base = None
     if args.base:
-        base = validate_source(read_base(source, state, args.base), state_dir=state.root)
+        base = validate_source(read_base(source, state, args.base), state_dir=state.root, memo=memo)
     recorded = _recorded_registry(args, state)
-    validation = load_repository(source, state, base=base, actor=args.actor, recorded=recorded)
+    validation = load_repository(source, state, base=base, actor=args.actor, recorded=recorded, memo=memo)
     if args.vector and not validation.errors:
         validation = _with_vector_findings(validation)
     failed = bool(validation.errors) or (args.strict and bool(validation.warnings))
