@@ -11,7 +11,7 @@ from typing import Any
 
 from reconciler.kube.client import KubeClient
 from reconciler.kube.cluster_reconcile import ClusterReport, Progress, reconcile_cluster
-from reconciler.kube.connect import ConnectError, connect
+from reconciler.kube.connect import ConnectError, connect, context_servers
 from reconciler.kube.objects import key_of
 from reconciler.kube.servers import contested_objects, server_identity
 from reconciler.model.kinds import Cluster, RepoModel
@@ -107,11 +107,9 @@ def _servers(
     """The API server of every Cluster document we can tell without a request: the selected ones as connected,
     and the others reached through a kubeconfig context (a Secret would have to be read)."""
     servers = {name: server_identity(c.server) for name, c in clients.items() if isinstance(c, KubeClient)}
+    by_context = context_servers(kubeconfig)
     for name, cluster in model.clusters.items():
-        if name in clients or not cluster.connection.context:
-            continue
-        try:
-            servers[name] = server_identity(connect(cluster, kubeconfig).server)
-        except ConnectError:
-            continue  # unselected and unusable: it applies nothing now
+        context = cluster.connection.context
+        if name not in clients and context in by_context:
+            servers[name] = server_identity(by_context[context])
     return servers

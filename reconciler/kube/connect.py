@@ -17,6 +17,7 @@ from typing import Any
 
 import kubernetes
 import yaml
+from kubernetes.config.kube_config import KubeConfigMerger
 
 from reconciler.kube.client import DEFAULT_REQUEST_TIMEOUT, KubeClient, KubeError, Unreachable, object_path
 from reconciler.load.sources import MAX_FILE_BYTES
@@ -72,6 +73,30 @@ def _from_context(kubeconfig: str | None, context: str, pool_size: int) -> kuber
     except (kubernetes.config.ConfigException, yaml.YAMLError, OSError, ValueError, TypeError) as exc:
         raise ConnectError(f"context {context!r} in kubeconfig {kubeconfig}: {_first_line(exc)}") from None
     return kubernetes.client.ApiClient(configuration)
+
+
+def context_servers(kubeconfig: str | None) -> dict[str, str]:
+    """Each context's API server URL, read from the kubeconfig alone: no credential is loaded and no exec plugin
+    runs, so clusters a run does not reach cost nothing. A kubeconfig that cannot be read tells nothing."""
+    if not kubeconfig:
+        return {}
+    try:
+        config = KubeConfigMerger(kubeconfig).config
+        servers = {c.safe_get("name"): c["cluster"].safe_get("server") for c in config.safe_get("clusters") or ()}
+        by_context = {
+            c.safe_get("name"): servers.get(c["context"].safe_get("cluster")) for c in config.safe_get("contexts") or ()
+        }
+    except (
+        kubernetes.config.ConfigException,
+        yaml.YAMLError,
+        OSError,
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+    ):
+        return {}
+    return {name: server for name, server in by_context.items() if isinstance(name, str) and isinstance(server, str)}
 
 
 def _in_cluster(pool_size: int) -> kubernetes.client.ApiClient:
