@@ -68,7 +68,6 @@ class ComponentType:
     sensitive: tuple[tuple[str, ...], ...]  # option paths; "*" matches any key or list item
     vrl_programs: tuple[tuple[str, ...], ...]
     vrl_conditions: tuple[tuple[str, ...], ...]
-    option_names: frozenset[str]  # every top-level option, aliases included
     schema_path: Path
 
     def output_kinds(self, received: EventKinds, options: Mapping[str, Any]) -> EventKinds:
@@ -153,7 +152,6 @@ def component_type(
         sensitive=_paths(schema.get("x-vector", {}).get("sensitive", [])),
         vrl_programs=_paths(vrl.get("programs", [])),
         vrl_conditions=_paths(vrl.get("conditions", [])),
-        option_names=frozenset(object_options(schema, schema)),
         schema_path=path,
     ), schema
 
