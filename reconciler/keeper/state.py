@@ -20,7 +20,7 @@ from typing import Any, Literal
 from reconciler.keeper.authority import change_relaxation
 from reconciler.keeper.policy import PLATFORM_TEAM, EffectivePolicy, effective_policy
 from reconciler.keeper.semver import OrderKey
-from reconciler.keeper.timestamps import EARLIEST, LATEST, future_time_findings, horizon, parse_time, sortable_time
+from reconciler.keeper.timestamps import EARLIEST, LATEST, future_time_findings, latest_time, parse_time, sortable_time
 from reconciler.keeper.versions import ParsedVersion, index_versions, version_key
 from reconciler.model.diagnostics import Diagnostic
 from reconciler.model.document import Document
@@ -378,7 +378,7 @@ def derive_artifact(
         earlier_approvers=_earlier_approvers(base_artifact),
         edited=_pending_edits(base_artifact, artifact, base) if base is not None and base is not model else {},
         actor=actor,
-        latest_time=horizon(now) if now is not None else None,
+        latest_time=latest_time(now),
     )
     index = index_versions(artifact)
     reviewed = _with_auto_approvals([_review(p, authority) for p in index.by_key.values()], policy)

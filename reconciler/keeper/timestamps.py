@@ -40,14 +40,10 @@ def sortable_time(text: object) -> datetime:
     return parse_time(text) or EARLIEST
 
 
-def horizon(now: datetime) -> datetime:
-    """The latest time a document committed at `now` may record."""
-    return now + CLOCK_SKEW
-
-
 def latest_time(now: datetime | None) -> datetime | None:
-    """The horizon of a commit whose time is known; None: nothing is too late."""
-    return horizon(now) if now is not None else None
+    """The latest time a document committed at `now` may record; None (the time is unknown): nothing is too
+    late."""
+    return now + CLOCK_SKEW if now is not None else None
 
 
 def _time_fields(spec: Any) -> Iterator[tuple[tuple[str | int, ...], object]]:
