@@ -174,8 +174,7 @@ class _DeclaredNames:
 
     def digest(self, kind: str, known: Collection[str]) -> str:
         if kind not in self.digests:
-            names = sorted({n for k, n in self.ctx.declared if k == kind} | set(known))
-            text = "\n".join(names).encode()
+            text = "\n".join(self.ctx.names(kind, known)).encode()
             self.digests[kind] = f"{kind} names=" + hashlib.sha256(text, usedforsecurity=False).hexdigest()
         return self.digests[kind]
 

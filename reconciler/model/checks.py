@@ -41,6 +41,10 @@ class CheckContext:
         """Who may approve and which policy applies: the base when there is one, never the change itself."""
         return self.base if self.base is not None else self.model
 
+    def names(self, kind: str, known: Collection[str]) -> list[str]:
+        """Every name of `kind` a reference may mean, sorted: the valid documents' (`known`) and the rest."""
+        return sorted({n for k, n in self.declared if k == kind} | set(known))
+
     def missing(
         self, kind: str, name: str, known: Collection[str], doc: Document, *path: str | int
     ) -> Iterator[Diagnostic]:
@@ -48,7 +52,7 @@ class CheckContext:
         document that exists but failed its own checks is not missing: its errors are the cause."""
         if name in known or (kind, name) in self.declared:
             return
-        hint = did_you_mean(name, sorted({n for k, n in self.declared if k == kind} | set(known)))
+        hint = did_you_mean(name, self.names(kind, known))
         yield error(f"{dotted(path)}: {kind} {name!r} does not exist{hint}", doc.location(*path), doc.subject)
 
 
