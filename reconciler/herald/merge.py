@@ -46,10 +46,10 @@ class MergedConfig:
 
 def placements(model: RepoModel) -> dict[Placement, tuple[Pipeline, ...]]:
     """Which pipelines run where: every (cluster, role) any target selects, pipelines sorted by name."""
-    return {place: pipelines for place, _, pipelines in _placement_sets(model)}
+    return {place: pipelines for place, _, pipelines in placement_sets(model)}
 
 
-def _placement_sets(model: RepoModel) -> list[tuple[Placement, tuple[int, ...], tuple[Pipeline, ...]]]:
+def placement_sets(model: RepoModel) -> list[tuple[Placement, tuple[int, ...], tuple[Pipeline, ...]]]:
     """Per (cluster, role), sorted: which groups of pipelines run there, and the pipelines. Pipelines whose targets
     are written alike run alike, so clusters are matched once per group, not once per pipeline: the work grows
     with placements × groups, not placements × pipelines. Places running the same groups share one tuple."""
@@ -175,7 +175,7 @@ def merge_placements(model: RepoModel, own_config: Callable[[Pipeline], dict[str
     configs: dict[str, dict[str, Any]] = {}
     by_set: dict[tuple[str, tuple[int, ...]], MergedConfig] = {}
     result = []
-    for place, groups, pipelines in _placement_sets(model):
+    for place, groups, pipelines in placement_sets(model):
         key = (place[1], groups)
         shared = by_set.get(key)
         if shared is None:

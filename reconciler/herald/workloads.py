@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from reconciler.herald.merge import MergedConfig
+from reconciler.herald.merge import MergedConfig, placement_sets
 from reconciler.model.identity import CompiledIdentity, ObjectKey
-from reconciler.model.kinds import EnvVar, Pipeline, PipelineTarget, RepoModel
+from reconciler.model.kinds import EnvVar, Pipeline, RepoModel
 from reconciler.model.ownership import ownership_labels
 
 CONFIG_HASH_ANNOTATION = "portal.butlerlabs.dev/vector-config-hash"
@@ -322,25 +322,14 @@ def workload_objects(
 
 
 def _placed(model: RepoModel) -> dict[tuple[str, str], tuple[Pipeline, bool]]:
-    """(cluster, role) → the first pipeline placed there by name, and whether any there reads kubernetes_logs:
-    what `placements` tells, without listing every pipeline of every placement (pipelines × clusters)."""
-    by_target: dict[tuple[Any, ...], tuple[Pipeline, bool, PipelineTarget]] = {}
-    for pipeline in sorted(model.pipelines.values(), key=lambda p: p.name):
-        logs = _uses_kubernetes_logs(pipeline.sources)
-        for target in pipeline.targets:
-            same = (target.names, frozenset(target.match_labels.items()), target.role)  # selects the same
-            first = by_target.get(same)
-            if first is None or (logs and not first[1]):
-                by_target[same] = (first[0] if first else pipeline, logs, target)
+    """(cluster, role) → the first pipeline placed there by name, and whether any there reads kubernetes_logs;
+    worked out once per set of pipelines that run together, as the places that share one share the answer."""
+    logs_of: dict[tuple[int, ...], bool] = {}
     placed: dict[tuple[str, str], tuple[Pipeline, bool]] = {}
-    for pipeline, logs, target in by_target.values():
-        for cluster in model.clusters_matching(target):
-            place = (cluster.name, target.role)
-            seen = placed.get(place)
-            if seen is None:
-                placed[place] = (pipeline, logs)
-            else:
-                placed[place] = (min(seen[0], pipeline, key=lambda p: p.name), logs or seen[1])
+    for place, key, pipelines in placement_sets(model):
+        if key not in logs_of:
+            logs_of[key] = any(_uses_kubernetes_logs(p.sources) for p in pipelines)
+        placed[place] = (pipelines[0], logs_of[key])
     return placed
 
 
