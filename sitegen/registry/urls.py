@@ -12,6 +12,9 @@ WEB_SCHEMES = frozenset({"https", "http"})
 GIT_SCHEMES = frozenset({"https", "http", "ssh", "git"})
 # git's scp-like form: user@host:owner/repo.git
 _SCP_LIKE = re.compile(r"^(?P<user>[A-Za-z0-9._-]+)@(?P<host>[A-Za-z0-9.-]+):(?P<path>[^\s/][^\s]*)$")
+# the OCI distribution spec's repository names, and a registry host with an optional port
+_OCI_REPOSITORY = re.compile(r"^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$")
+_REGISTRY_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$")
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\"'`\\<>{}|^]")
 
 
@@ -37,9 +40,12 @@ def git_url(text: object) -> str | None:
 
 
 def oci_reference(registry_url: object, repository: object) -> str | None:
-    """`host/repository` of an OCI storage block (the registry may be written with or without a scheme)."""
+    """`host/repository` of an OCI storage block, when both are what OCI allows (the registry may be written
+    with an oci, https or http scheme, or none)."""
     if not isinstance(registry_url, str) or not isinstance(repository, str):
         return None
-    host = registry_url.split("://", 1)[1] if "://" in registry_url else registry_url
-    candidate = f"{host.rstrip('/')}/{repository.strip('/')}"
-    return candidate if allowed_url(f"oci://{candidate}", frozenset({"oci"})) else None
+    scheme, _, host = registry_url.rpartition("://")
+    host = host.rstrip("/")
+    if scheme not in ("", "oci", "https", "http") or not _REGISTRY_HOST.match(host):
+        return None
+    return f"{host}/{repository}" if _OCI_REPOSITORY.match(repository) else None
