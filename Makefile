@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml constraints.txt
 	  "$$py" -m venv $(VENV); \
 	fi; \
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'; \
-	$(PY) -m compileall -q reconciler; \
+	$(PY) -m compileall -q reconciler sitegen; \
 	touch $(STAMP)
 
 # The whole job on embedded defaults: validate the starter repo, reconcile it (with no cluster configured the
