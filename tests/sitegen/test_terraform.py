@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from reconciler.load.sources import working_tree
+from reconciler.model.kinds import RepoModel
 from reconciler.resources import template_dir
 from reconciler.validate import validate_source
 from sitegen.registry.terraform import module_download_url, terraform_files
+from tests.conftest import PortalRun
 from tests.herald.builders import line_of
 from tests.sitegen.builders import APPROVED, PENDING, REJECTED, YANKED, get_json, registry_artifact, registry_repo
 
@@ -21,7 +24,7 @@ RELEASES = "https://github.com/acme/terraform-provider-acme/releases/download"
 ARMOR = "-----BEGIN PGP PUBLIC KEY BLOCK-----\\n\\nmQINBGB9\\n-----END PGP PUBLIC KEY BLOCK-----\\n"
 
 
-def module_repo(versions: str, storage: str = GIT):
+def module_repo(versions: str, storage: str = GIT) -> RepoModel:
     return registry_repo({"vpc": registry_artifact("vpc", "terraform-module", storage, versions, spec=MODULE_SPEC)})
 
 
@@ -130,7 +133,7 @@ def provider_version(version: str, platforms: str, *, signed: bool = True) -> st
     )
 
 
-def provider_repo(versions: str):
+def provider_repo(versions: str) -> RepoModel:
     storage = "{git: {repositoryUrl: https://github.com/acme/terraform-provider-acme}}"
     return registry_repo(
         {"acme": registry_artifact("acme", "terraform-provider", storage, versions, namespace="platform")}
@@ -206,7 +209,7 @@ def test_an_incomplete_or_hostile_platform_is_left_out_and_writes_nothing_outsid
 
 
 def test_provider_signing_metadata_that_terraform_cannot_use_is_a_located_validation_error(
-    tmp_path: Path, portal
+    tmp_path: Path, portal: Callable[..., PortalRun]
 ) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(template_dir(), repo)
