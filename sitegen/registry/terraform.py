@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from reconciler.keeper.state import ArtifactState, VersionState
+from reconciler.keeper.state import ArtifactState, VersionState, derive_artifact
 from reconciler.keeper.versions import version_key
 from reconciler.model.diagnostics import Diagnostic, warning
 from reconciler.model.kinds import RepoModel
@@ -74,10 +74,6 @@ def module_source(state: ArtifactState, version: VersionState) -> str | None:
     return None
 
 
-def _module_states(model: RepoModel, states: Mapping[str, ArtifactState]) -> list[ArtifactState]:
-    return [states[name] for name in sorted(model.artifacts) if states[name].type == "terraform-module"]
-
-
 def module_download_url(
     model: RepoModel,
     namespace: str,
@@ -87,15 +83,17 @@ def module_download_url(
     states: Mapping[str, ArtifactState] | None = None,
 ) -> str | None:
     """The X-Terraform-Get value for `namespace/name/system` at `version` when that version is approved and not
-    yanked; None otherwise (the sidecar answers 404)."""
-    for state in _module_states(model, registry_states(model, states)):
-        if (state.namespace, state.registry_name, state.provider) != (namespace, name, system):
-            continue
-        wanted = version_key(version)
-        for served in served_versions(state):
-            if version_key(served.version) == wanted:
-                return module_source(state, served)
-    return None
+    yanked; None otherwise (the sidecar answers 404). Without `states`, only the module asked for is derived."""
+    wanted_key = (namespace, name, system)
+    artifact = next(
+        (a for a in model.artifacts.values() if a.type == "terraform-module" and a.registry_key == wanted_key), None
+    )
+    if artifact is None:
+        return None
+    state = states[artifact.name] if states is not None else derive_artifact(artifact, model, model)
+    wanted = version_key(version)
+    served = next((v for v in served_versions(state) if version_key(v.version) == wanted), None)
+    return module_source(state, served) if served is not None else None
 
 
 def _module_files(state: ArtifactState) -> tuple[dict[str, bytes], list[Diagnostic]]:

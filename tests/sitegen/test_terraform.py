@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.keeper.state import recorded_state
 from reconciler.load.sources import working_tree
 from reconciler.model.kinds import RepoModel
 from reconciler.resources import template_dir
@@ -59,6 +60,7 @@ def test_module_download_is_the_storage_address_of_a_served_version_only() -> No
     url = module_download_url(repo, "networking", "vpc", "aws", "1.1.0")
     assert url == "git::https://github.com/acme/terraform-aws-vpc//modules/vpc?ref=v1.1.0"
     assert module_download_url(repo, "networking", "vpc", "aws", "1.1.0+build.7") == url  # same precedence
+    assert module_download_url(repo, "networking", "vpc", "aws", "1.1.0", states=recorded_state(repo)) == url
     for refused in ("1.2.0", "0.9.0", "0.8.0", "3.0.0", "not-a-version"):  # pending, yanked, rejected, unknown
         assert module_download_url(repo, "networking", "vpc", "aws", refused) is None
     assert module_download_url(repo, "networking", "vpc", "gcp", "1.1.0") is None
