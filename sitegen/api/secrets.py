@@ -4,7 +4,6 @@ the site must not depend on that: a password in a URL and a literal in a sensiti
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,13 +14,15 @@ from reconciler.model.document import Document
 from reconciler.passwords import HIDDEN, without_passwords
 
 
-def _strings_without_passwords(value: Any) -> Any:
+def _copy_without_passwords(value: Any) -> Any:
+    """A deep copy of a parsed document's value (plain dicts and lists), with URL passwords hidden."""
     if isinstance(value, str):
-        return without_passwords(value, value)
-    if isinstance(value, dict):
-        return {key: _strings_without_passwords(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_strings_without_passwords(item) for item in value]
+        # A password sits in a URL's user info (after which comes an @) or in a password= parameter.
+        return without_passwords(value, value) if "@" in value or "password" in value.lower() else value
+    if isinstance(value, Mapping):
+        return {key: _copy_without_passwords(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_copy_without_passwords(item) for item in value]
     return value
 
 
@@ -54,7 +55,7 @@ def _hide_sensitive_options(spec: dict[str, Any]) -> None:
 
 def published_body(doc: Document) -> dict[str, Any]:
     """A copy of the document's body with URL passwords and literal sensitive options hidden."""
-    body = _strings_without_passwords(json.loads(json.dumps(doc.body)))
+    body = _copy_without_passwords(doc.body)
     spec = body.get("spec")
     if doc.kind == "Pipeline" and isinstance(spec, Mapping):
         _hide_sensitive_options(spec)  # type: ignore[arg-type]
