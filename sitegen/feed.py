@@ -15,6 +15,7 @@ from xml.etree import ElementTree as ET
 from reconciler.keeper.state import AUTO_APPROVER, ArtifactState
 from reconciler.model.kinds import RepoModel
 from sitegen.api.endpoints import entity_path
+from sitegen.redact import without_url_passwords
 from sitegen.registry.published import registry_states
 
 FEED_PATH = "feed.xml"
@@ -57,7 +58,7 @@ def feed_entries(states: Mapping[str, ArtifactState]) -> list[FeedEntry]:
                         f"{key} {version.version} published",
                         version.published_by,
                         version.published_at,
-                        changelog if isinstance(changelog, str) else "",
+                        without_url_passwords(changelog) if isinstance(changelog, str) else "",
                         name,
                     )
                 )
@@ -71,7 +72,7 @@ def feed_entries(states: Mapping[str, ArtifactState]) -> list[FeedEntry]:
                         f"{key} {version.version} {verb}",
                         approval.by,
                         approval.at,
-                        approval.comment,
+                        without_url_passwords(approval.comment),
                         name,
                     )
                 )

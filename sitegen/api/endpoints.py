@@ -15,7 +15,6 @@ from reconciler import API_VERSION
 from reconciler.keeper.state import ArtifactState
 from reconciler.model.document import Document
 from reconciler.model.kinds import RepoModel
-from sitegen.api.secrets import published_body
 from sitegen.api.status import (
     Relations,
     artifact_status,
@@ -27,6 +26,7 @@ from sitegen.api.status import (
     team_status,
 )
 from sitegen.files import SiteFiles, json_bytes
+from sitegen.redact import published_body
 from sitegen.registry.published import registry_states
 
 INDEX_PATH = "api/index.json"

@@ -18,6 +18,7 @@ from reconciler.keeper.state import ArtifactState, VersionState
 from reconciler.model.diagnostics import Diagnostic, warning
 from reconciler.model.kinds import RepoModel
 from sitegen.files import SiteFiles
+from sitegen.redact import without_url_passwords
 from sitegen.registry.published import metadata_block, registry_states, served_versions, storage
 from sitegen.registry.urls import allowed_url
 
@@ -61,7 +62,7 @@ def _entry(state: ArtifactState, version: VersionState, url: str) -> dict[str, A
     digest = version.data.get("digest")
     if isinstance(digest, str) and digest.startswith("sha256:"):
         entry["digest"] = digest.removeprefix("sha256:")  # Helm writes the bare hex of the .tgz's SHA-256
-    return entry
+    return without_url_passwords(entry)
 
 
 def _listed(state: ArtifactState) -> tuple[list[tuple[VersionState, dict[str, Any]]], list[Diagnostic]]:

@@ -67,3 +67,18 @@ def test_the_feed_keeps_the_latest_entries_and_stays_valid_with_control_characte
         "https://portal.acme.dev/artifacts/vpc/",
     )
     assert newest.summary == "bell  and escape  ]]> </summary>"
+
+
+def test_a_password_in_a_changelog_or_comment_never_reaches_the_feed() -> None:
+    versions = (
+        APPROVED.format(version="1.0.0").replace(
+            "at: 2026-01-02T10:00:00Z", "at: 2026-01-02T10:00:00Z, comment: 'tried https://u:CANARY-c@git.acme.dev'"
+        )
+        + "      changelog: Mirrors from https://bot:CANARY-l@git.acme.dev/vpc\n"
+    )
+    feed = atom_feed(repo(versions), BASE)
+    assert b"CANARY" not in feed
+    assert {e.get("summary") for e in read(feed).entries} >= {
+        "Mirrors from https://bot:***@git.acme.dev/vpc",
+        "tried https://u:***@git.acme.dev",
+    }

@@ -108,3 +108,15 @@ def test_each_namespace_gets_its_own_index_and_a_deprecated_chart_says_so() -> N
     assert sorted(site.files) == ["helm/platform/index.yaml", "helm/security/index.yaml"]
     assert "deprecated" not in read_index(site.files["helm/platform/index.yaml"])["entries"]["a"][0]
     assert read_index(site.files["helm/security/index.yaml"])["entries"]["b"][0]["deprecated"] is True
+
+
+def test_a_password_in_a_dependency_repository_never_reaches_the_index() -> None:
+    version = chart_version("1.0.0").replace(
+        "chartUrl:", "dependencies: [{name: rules, repository: 'https://bot:CANARY-9d1@charts.acme.dev'}], chartUrl:"
+    )
+    site = helm_files(registry_repo({"a": registry_artifact("a", "helm-chart", GIT, version)}))
+    index = read_index(site.files["helm/networking/index.yaml"])
+    assert index["entries"]["a"][0]["dependencies"] == [
+        {"name": "rules", "repository": "https://bot:***@charts.acme.dev"}
+    ]
+    assert b"CANARY" not in site.files["helm/networking/index.yaml"]

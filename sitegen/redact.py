@@ -1,9 +1,10 @@
-"""A document as the API publishes it: as written, except what could be a secret. Valid documents hold none
+"""What the site publishes of a document: as written, except what could be a secret. Valid documents hold none
 (sensitive options are `${VAR}`s backed by Secret references, which keep only the Secret's name and key), but
 the site must not depend on that: a password in a URL and a literal in a sensitive option become `***`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,16 +14,27 @@ from reconciler.herald.interpolation import sole_reference
 from reconciler.model.document import Document
 from reconciler.passwords import HIDDEN, without_passwords
 
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"']+")
 
-def _copy_without_passwords(value: Any) -> Any:
-    """A deep copy of a parsed document's value (plain dicts and lists), with URL passwords hidden."""
+
+def _text_without_passwords(text: str) -> str:
+    # A password sits in a URL's user info (after which comes an @) or in a password= parameter; free text
+    # (a changelog, a comment) may hold URLs anywhere.
+    if "@" not in text and "password" not in text.lower():
+        return text
+    for url in [text, *_URL_IN_TEXT.findall(text)]:
+        text = without_passwords(text, url)
+    return text
+
+
+def without_url_passwords(value: Any) -> Any:
+    """A deep copy of a value from a document (plain dicts and lists), with URL passwords hidden."""
     if isinstance(value, str):
-        # A password sits in a URL's user info (after which comes an @) or in a password= parameter.
-        return without_passwords(value, value) if "@" in value or "password" in value.lower() else value
+        return _text_without_passwords(value)
     if isinstance(value, Mapping):
-        return {key: _copy_without_passwords(item) for key, item in value.items()}
+        return {key: without_url_passwords(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_copy_without_passwords(item) for item in value]
+        return [without_url_passwords(item) for item in value]
     return value
 
 
@@ -55,7 +67,7 @@ def _hide_sensitive_options(spec: dict[str, Any]) -> None:
 
 def published_body(doc: Document) -> dict[str, Any]:
     """A copy of the document's body with URL passwords and literal sensitive options hidden."""
-    body = _copy_without_passwords(doc.body)
+    body = without_url_passwords(doc.body)
     spec = body.get("spec")
     if doc.kind == "Pipeline" and isinstance(spec, Mapping):
         _hide_sensitive_options(spec)  # type: ignore[arg-type]
