@@ -108,7 +108,8 @@ def test_no_secret_reaches_the_api() -> None:
         '"http://loki.observability:3100"', f'"http://loki:{CANARY}-pass@loki.observability:3100"'
     )
     storage = f"{{git: {{repositoryUrl: 'https://bot:{CANARY}-git@github.com/acme/vpc'}}}}"
-    artifact = registry_artifact("vpc", "oci-artifact", storage, APPROVED.format(version="1.0.0"))
+    description = f"  description: 'Mirror of https://bot:{CANARY}-text@git.acme.dev/vpc'\n"
+    artifact = registry_artifact("vpc", "oci-artifact", storage, APPROVED.format(version="1.0.0"), spec=description)
     model = model_of(TEAMS, PRD_CLUSTER, pipeline, artifact)
     site = api_files(model)
     assert CANARY not in b"".join(site.files.values()).decode()
@@ -116,3 +117,5 @@ def test_no_secret_reaches_the_api() -> None:
     assert published["sinks"]["loki_errors"]["auth"] == {"strategy": "bearer", "token": "***"}
     assert {"name": "LOKI_TOKEN", "secretRef": {"name": "loki-credentials", "key": "token"}} in published["env"]
     assert published["env"][0]["value"] == "http://loki:***@loki.observability:3100"
+    artifact_spec = json.loads(site.files["api/artifact/vpc.json"])["spec"]
+    assert artifact_spec["description"] == "Mirror of https://bot:***@git.acme.dev/vpc"
