@@ -50,18 +50,29 @@ def _site_url(base_url: str, path: str) -> str | None:
     return f"{url.rstrip('/')}/{path}" if url is not None else None
 
 
-def _oci_ref(state: ArtifactState, version: VersionState) -> str | None:
-    """`host/repository:tag`, or `host/repository@digest` when the version pins a digest."""
+@dataclass(frozen=True, slots=True)
+class _OciPin:
+    repository: str  # host/repository
+    kind: str  # "digest" or "tag"
+    value: str
+
+    @property
+    def reference(self) -> str:
+        return f"{self.repository}@{self.value}" if self.kind == "digest" else f"{self.repository}:{self.value}"
+
+
+def _oci_pin(state: ArtifactState, version: VersionState) -> _OciPin | None:
+    """Where `version` is in OCI storage: by digest when its storageRef pins one, else by tag."""
     oci = storage(state).get("oci")
     if not isinstance(oci, Mapping):
         return None
-    reference = oci_reference(oci.get("registryUrl"), oci.get("repository"))
-    if reference is None:
+    repository = oci_reference(oci.get("registryUrl"), oci.get("repository"))
+    if repository is None:
         return None
     pinned = pinned_ref(version)
     if pinned is not None and pinned.startswith("sha256:"):
-        return f"{reference}@{pinned}"
-    return f"{reference}:{version_tag(state, version)}"
+        return _OciPin(repository, "digest", pinned)
+    return _OciPin(repository, "tag", version_tag(state, version))
 
 
 def _terraform_module(state: ArtifactState, version: VersionState, base_url: str) -> list[Snippet]:
@@ -135,25 +146,35 @@ def _helm_chart(state: ArtifactState, version: VersionState, base_url: str) -> l
     ]
 
 
-def _oras(state: ArtifactState, version: VersionState) -> list[Snippet]:
-    reference = _oci_ref(state, version)
-    if reference is None:
+def _oras(pin: _OciPin) -> Snippet:
+    return Snippet("ORAS", "shell", f"oras pull {shlex.quote(pin.reference)}\n")
+
+
+def _oci_artifact(state: ArtifactState, version: VersionState, _: str) -> list[Snippet]:
+    pin = _oci_pin(state, version)
+    if pin is None:
         return []
-    return [Snippet("ORAS", "shell", f"oras pull {shlex.quote(reference)}\n")]
+    flux = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n"
+        f"  name: {_yaml(state.registry_name)}\n  namespace: {FLUX_NAMESPACE}\nspec:\n  interval: 10m\n"
+        f"  url: {_yaml('oci://' + pin.repository)}\n  ref:\n    {pin.kind}: {_yaml(pin.value)}\n"
+    )
+    return [_oras(pin), Snippet("Flux OCIRepository", "yaml", flux)]
 
 
 def _opa_bundle(state: ArtifactState, version: VersionState, base_url: str) -> list[Snippet]:
-    reference = _oci_ref(state, version)
-    if reference is not None:
-        registry = reference.split("/", 1)[0]
+    pin = _oci_pin(state, version)
+    if pin is not None:
+        registry = pin.repository.split("/", 1)[0]
         config = (
             f"services:\n  registry:\n    url: {_yaml('https://' + registry)}\n    type: oci\n"
-            f"bundles:\n  {_yaml(state.registry_name)}:\n    service: registry\n    resource: {_yaml(reference)}\n"
+            f"bundles:\n  {_yaml(state.registry_name)}:\n    service: registry\n"
+            f"    resource: {_yaml(pin.reference)}\n"
         )
         return [
             Snippet("OPA configuration (opa-config.yaml)", "yaml", config),
             Snippet("OPA", "shell", "opa run --server --config-file opa-config.yaml\n"),
-            *_oras(state, version),
+            _oras(pin),
         ]
     git = storage(state).get("git")
     url = git_url(git.get("repositoryUrl")) if isinstance(git, Mapping) else None
@@ -174,7 +195,7 @@ _BY_TYPE: Mapping[str, Callable[[ArtifactState, VersionState, str], list[Snippet
     "terraform-provider": _terraform_provider,
     "helm-chart": _helm_chart,
     "opa-bundle": _opa_bundle,
-    "oci-artifact": lambda state, version, _: _oras(state, version),
+    "oci-artifact": _oci_artifact,
 }
 
 

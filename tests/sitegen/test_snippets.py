@@ -78,9 +78,16 @@ def test_oci_artifacts_and_opa_bundles() -> None:
     oci = "{oci: {registryUrl: ghcr.io, repository: acme/policies/pod-security}}"
     pinned = APPROVED.format(version="1.0.0") + "      storageRef: {ref: 'sha256:" + "a" * 64 + "'}\n"
     artifact = state_of("oci-artifact", oci, pinned)
-    assert snippets(artifact) == [
-        Snippet("ORAS", "shell", f"oras pull ghcr.io/acme/policies/pod-security@sha256:{'a' * 64}\n")
-    ]
+    pinned_snippets = by_title(snippets(artifact))
+    assert pinned_snippets["ORAS"] == f"oras pull ghcr.io/acme/policies/pod-security@sha256:{'a' * 64}\n"
+    assert yaml.safe_load(pinned_snippets["Flux OCIRepository"])["spec"] == {
+        "interval": "10m",
+        "url": "oci://ghcr.io/acme/policies/pod-security",
+        "ref": {"digest": f"sha256:{'a' * 64}"},
+    }
+    tagged = by_title(snippets(state_of("oci-artifact", oci, APPROVED.format(version="1.0.0"))))
+    assert tagged["ORAS"] == "oras pull ghcr.io/acme/policies/pod-security:1.0.0\n"
+    assert yaml.safe_load(tagged["Flux OCIRepository"])["spec"]["ref"] == {"tag": "1.0.0"}
     bundle = by_title(snippets(state_of("opa-bundle", oci, APPROVED.format(version="1.0.0"))))
     assert yaml.safe_load(bundle["OPA configuration (opa-config.yaml)"]) == {
         "services": {"registry": {"url": "https://ghcr.io", "type": "oci"}},
