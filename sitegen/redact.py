@@ -31,7 +31,7 @@ def without_url_passwords(value: Any) -> Any:
     """A deep copy of a value from a document (plain dicts and lists), with URL passwords hidden."""
     if isinstance(value, str):
         return _text_without_passwords(value)
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):  # parsed YAML is dicts: spare the abstract check
         return {key: without_url_passwords(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [without_url_passwords(item) for item in value]
