@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 def _project_with_local_state(tmp_path: Path) -> Path:
     """A copy of the project in which `portal` was once run with `--state-dir .portal` in two places."""
     project = tmp_path / "project"
-    for name in ("reconciler", "schemas", "repo-template"):
+    for name in ("reconciler", "sitegen", "schemas", "repo-template"):
         shutil.copytree(REPO_ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO_ROOT / name, project / name)
@@ -40,6 +40,8 @@ def test_wheel_installs_and_runs_from_a_clean_venv(tmp_path: Path) -> None:
     (wheel,) = dist.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "reconciler/_data/repo-template/.portalignore" in names
+    assert "sitegen/registry/terraform.py" in names  # the site generator ships in the same wheel
+    assert "reconciler/_data/schemas/api/artifact.schema.json" in names
     assert not [name for name in names if ".portal/" in name]  # local state is never packaged
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
