@@ -10,8 +10,6 @@ from reconciler.validate import validate_source
 from tests.conftest import write_files
 from tests.foundation.repos import TEAM, WORKSPACE, valid_repo
 
-UPSTREAM = Path(__file__).resolve().parents[3] / ".." / "shared" / "upstream"
-
 BROKEN = {
     "teams/broken.yaml": "a: [1, 2\n",
     "teams/typo.yaml": TEAM.replace("name: payments", "name: typo").replace("displayName", "dispalyName"),

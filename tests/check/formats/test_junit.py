@@ -11,7 +11,8 @@ from junitparser import Failure, JUnitXml, SystemOut, TestSuite
 
 from reconciler.check.formats.junit import FILES_SUITE, render_junit
 from reconciler.model import Diagnostic, Severity
-from tests.check.formats.samples import HOSTILE, UPSTREAM, validated
+from tests.check.formats.samples import HOSTILE, validated
+from tests.conftest import UPSTREAM
 
 JUNIT_SCHEMA = UPSTREAM / "junit" / "JUnit.xsd"
 

@@ -11,7 +11,8 @@ import pytest
 
 from reconciler.check.formats.sarif import REPO_ROOT, render_sarif
 from reconciler.model import rules
-from tests.check.formats.samples import HOSTILE, UPSTREAM, validated
+from tests.check.formats.samples import HOSTILE, validated
+from tests.conftest import UPSTREAM
 
 SARIF_SCHEMA = UPSTREAM / "sarif" / "sarif-2.1.0.schema.json"
 
