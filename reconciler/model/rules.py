@@ -40,7 +40,7 @@ RULES: dict[str, str] = {
     STORABLE_VALUES: "Values a database can hold: no .nan or .inf, integers within bigint, no NUL characters",
     SCHEMA: "A document matches its kind's JSON Schema",
     NAMES: "A name fits everywhere it ends up (namespaces, object names, labels)",
-    "artifact": "An Artifact on its own: semantic versions, approvals and publishers",
+    "artifact": "Every time an Artifact records is a real instant",
     "pipeline": "A Pipeline on its own: component types, options, VRL programs and topology",
     DUPLICATES: "Every document's identity is declared once",
     REGISTRY_KEYS: "A registry key belongs to one artifact",
@@ -49,9 +49,11 @@ RULES: dict[str, str] = {
     "connections": "No two Clusters share a connection; kubeconfig Secrets are read only from Butler's namespace",
     "chambers": "Workspaces: owners, clusters, templates, and each cluster's workspace limits and quota",
     "herald": "Pipelines' placements on clusters",
-    "identities": "Every Kubernetes object the documents compile to has one owner",
+    "identities": "No two documents compile to the same Kubernetes object",
     "keeper": "Artifacts across the commit: approvals, policies, version transitions and registry keys",
     VECTOR: "`vector validate` accepts every compiled config",
+    # `portal check --reviews`: an approval in YAML counts only with a real review behind it.
+    "reviews": "Every approval a change adds matches an approving review of the head commit by that member",
 }
 
 

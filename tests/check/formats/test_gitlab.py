@@ -12,7 +12,11 @@ from reconciler.check.formats.gitlab import REPOSITORY, render_gitlab
 from reconciler.model import Location, rules
 from tests.check.formats.samples import HOSTILE, validated
 
-# GitLab's documented facts of a Code Quality issue (docs: ci/testing/code_quality, "Code Quality report format").
+# GitLab's documented facts of a Code Quality issue (docs: ci/testing/code_quality, "Code Quality report format"),
+# and those of the schema GitLab validates each issue with (gitlabhq app/validators/json_schemas/codeclimate.json:
+# description, fingerprint, severity and location required; strings; location.lines.begin an integer). GitLab's
+# parser stops at the first issue that fails it and keeps one issue per fingerprint, so every issue must pass and
+# no two may share a fingerprint, or findings are lost without a word.
 SEVERITIES = {"info", "minor", "major", "critical", "blocker"}
 FIELDS = {"description", "check_name", "fingerprint", "severity", "location"}
 
