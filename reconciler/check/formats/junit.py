@@ -16,8 +16,9 @@ from reconciler.model import Diagnostic, Document, Severity, rules
 FILES_SUITE = "files"
 # The report describes a commit, not a moment: a fixed time keeps the output a function of the findings.
 TIMESTAMP = "1970-01-01T00:00:00"
-# XML 1.0 cannot hold these characters, not even escaped: they are written as \xNN instead.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# XML 1.0 cannot hold these characters, not even escaped, and a parser turns CR into LF: they are written as
+# \xNN (\r) instead.
+_NOT_XML = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 
 
 def _xml_safe(text: str) -> str:
