@@ -118,6 +118,8 @@ def test_the_pull_request_run_holds_no_write_token() -> None:
 def test_the_comment_is_posted_by_a_workflow_run_that_runs_no_code_of_the_change() -> None:
     workflow = _load(COMMENT)
     assert workflow[True]["workflow_run"]["workflows"] == [_load(CHECK)["name"]]
+    assert workflow["permissions"] == {"actions": "read", "pull-requests": "write"}  # nothing else to write
+    assert "github.event.workflow_run.event == 'pull_request'" in workflow["jobs"]["comment"]["if"]
     steps = _steps(workflow, "comment")
     assert not any(s.get("uses", "").startswith("actions/checkout") for s in steps)
     # The number comes from the event; the artifact's content is only ever read as the comment's text.
