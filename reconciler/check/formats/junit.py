@@ -55,7 +55,7 @@ def _cases(
         case = by_place.get((path, subject)) or by_subject.get(subject)
         if case is None:
             name = path or "(repository)"
-            case = files.setdefault(name, _Case(name, path or "(repository)"))
+            case = files.setdefault(name, _Case(name, name))
         case.findings.append(finding)
     return by_kind, files
 
@@ -78,8 +78,9 @@ def _suite(parent: ET.Element, name: str, index: int, cases: list[_Case]) -> Non
     ET.SubElement(suite, "properties")
     other: list[Diagnostic] = []
     for case in cases:
-        testcase = ET.SubElement(suite, "testcase", name=_xml_safe(case.name), classname=_xml_safe(case.classname))
-        testcase.set("time", "0")
+        testcase = ET.SubElement(
+            suite, "testcase", name=_xml_safe(case.name), classname=_xml_safe(case.classname), time="0"
+        )
         errors = case.errors
         if errors:
             message = errors[0].message if len(errors) == 1 else f"{len(errors)} errors"
