@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from reconciler.load.sources import working_tree
 from reconciler.model import rules
 from reconciler.validate import validate_source
@@ -13,6 +15,7 @@ from reconciler.validate.checks import CHECKS
 from reconciler.validate.memo import ValidationMemo
 from tests.conftest import write_files
 from tests.foundation.repos import HEADER, TEAM, WORKSPACE, valid_repo
+from tests.foundation.test_bad_input import CASES as BAD_INPUT
 
 BROKEN = {
     "teams/broken.yaml": "a: [1, 2\n",
@@ -81,3 +84,12 @@ def test_the_json_report_names_each_findings_rule(tmp_path: Path, portal) -> Non
     result = portal("validate", tmp_path / "repo", "--format", "json")
     assert result.code == 1
     assert [d["rule"] for d in json.loads(result.out)["diagnostics"]] == [rules.SCHEMA]
+
+
+@pytest.mark.parametrize("case", BAD_INPUT, ids=list(BAD_INPUT))
+def test_every_kind_of_bad_input_has_a_described_rule(case: str, tmp_path: Path) -> None:
+    files, _ = BAD_INPUT[case]
+    write_files(tmp_path / "repo", {**valid_repo(), **files})
+    findings = validate_source(working_tree(tmp_path / "repo")).diagnostics
+    assert findings
+    assert [d.rule for d in findings if d.rule not in rules.RULES] == []
