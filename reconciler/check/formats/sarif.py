@@ -37,7 +37,8 @@ def _result(finding: Diagnostic, rule_index: dict[str, int]) -> dict[str, object
 
 def render_sarif(findings: Sequence[Diagnostic], *, tool_version: str) -> str:
     """One SARIF log of `findings`, in their order; rules sorted by id. A finding without a place has no
-    `locations` (SARIF allows it; code scanning shows such results without a file)."""
+    `locations`: SARIF allows it, though code scanning displays located results alone (the other formats carry
+    every finding)."""
     used = sorted({rules.rule_of(f) for f in findings})
     rule_index = {rule: i for i, rule in enumerate(used)}
     log = {
