@@ -8,7 +8,7 @@ from pathlib import Path
 
 from reconciler.build import VectorConfigFile
 from reconciler.herald.vector_binary import vector_validate
-from reconciler.model import Diagnostic, error
+from reconciler.model import Diagnostic, error, rules
 
 
 def check_with_vector(configs: Sequence[VectorConfigFile], binary: str) -> list[Diagnostic]:
@@ -23,5 +23,5 @@ def check_with_vector(configs: Sequence[VectorConfigFile], binary: str) -> list[
             for rejection in vector_validate([path], binary):
                 doc = config.pipelines[0].doc
                 message = rejection.message.replace("this config", config.description, 1)
-                findings.append(error(message, doc.location("metadata", "name"), doc.subject))
+                findings.append(error(message, doc.location("metadata", "name"), doc.subject, rule=rules.VECTOR))
     return findings

@@ -8,6 +8,7 @@ another team declaring it is refused, naming the owner.
 from __future__ import annotations
 
 from reconciler.keeper.policy import PLATFORM_TEAM
+from reconciler.model import rules
 from reconciler.model.diagnostics import Diagnostic, error
 from reconciler.model.kinds import RepoModel
 from reconciler.model.recorded import RecordedRegistry, key_text
@@ -29,6 +30,7 @@ def recorded_key_findings(model: RepoModel, recorded: RecordedRegistry) -> list[
                 f"for ever, so Team/{team} must publish under another",
                 artifact.doc.location("spec", "namespace"),
                 artifact.doc.subject,
+                rule=rules.REGISTRY_KEYS,
             )
         )
     return findings

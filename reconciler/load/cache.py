@@ -28,8 +28,8 @@ from reconciler.model import Diagnostic, Document, JsonPath, Location, Severity
 from reconciler.resources import schemas_dir
 from reconciler.state_dir import StateDir
 
-# (documents: [(index, body)], diagnostics: [(severity, message, line, column, subject)])
-Entry = tuple[list[tuple[int, Any]], list[tuple[str, str, int, int, str | None]]]
+# (documents: [(index, body)], diagnostics: [(severity, message, line, column, subject, rule)])
+Entry = tuple[list[tuple[int, Any]], list[tuple[str, str, int, int, str | None, str | None]]]
 
 _MAX_ENTRIES = 50_000
 
@@ -44,6 +44,7 @@ def encode(documents: list[Document], diagnostics: list[Diagnostic]) -> Entry:
                 x.location.line if x.location else 1,
                 x.location.column if x.location else 1,
                 x.subject,
+                x.rule,
             )
             for x in diagnostics
         ],
@@ -81,8 +82,8 @@ class LazyPositions(Mapping[JsonPath, tuple[int, int]]):
 def decode(entry: Entry, path: str, blob_id: str, read: Callable[[], bytes]) -> tuple[list[Document], list[Diagnostic]]:
     documents = [Document(path, index, body, LazyPositions(read, path, index), blob_id) for index, body in entry[0]]
     diagnostics = [
-        Diagnostic(Severity(severity), message, Location(path, line, column), subject)
-        for severity, message, line, column, subject in entry[1]
+        Diagnostic(Severity(severity), message, Location(path, line, column), subject, rule=rule)
+        for severity, message, line, column, subject, rule in entry[1]
     ]
     return documents, diagnostics
 

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from reconciler.model import Diagnostic, JsonPath, Location, error
+from reconciler.model import Diagnostic, JsonPath, Location, error, rules
 
 try:
     _Loader: type = yaml.CSafeLoader
@@ -180,11 +180,15 @@ def _located_yaml_error(exc: yaml.YAMLError, text: str, path: str) -> Diagnostic
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     if mark is not None and text[mark.index : mark.index + 1] == "\t":
-        return error("invalid YAML: a tab character cannot indent YAML; use spaces", Location(path, line, column))
+        return error(
+            "invalid YAML: a tab character cannot indent YAML; use spaces",
+            Location(path, line, column),
+            rule=rules.YAML,
+        )
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
-    return error(message, Location(path, line, column))
+    return error(message, Location(path, line, column), rule=rules.YAML)
 
 
 def parse_documents(text: str, path: str) -> tuple[list[ParsedDocument], list[Diagnostic]]:
@@ -202,13 +206,15 @@ def parse_documents(text: str, path: str) -> tuple[list[ParsedDocument], list[Di
             documents.append(builder.document(index, node))
             index += 1
     except _Refused as refused:
-        return [], [error(f"invalid YAML: {refused.message}", Location(path, refused.line, refused.column))]
+        return [], [
+            error(f"invalid YAML: {refused.message}", Location(path, refused.line, refused.column), rule=rules.YAML)
+        ]
     except yaml.YAMLError as exc:
         return [], [_located_yaml_error(exc, text, path)]
     except (ValueError, RecursionError) as exc:  # e.g. an int literal too large, nesting too deep
-        return [], [error(f"invalid YAML: {exc}", Location(path))]
+        return [], [error(f"invalid YAML: {exc}", Location(path), rule=rules.YAML)]
     finally:
         loader.dispose()
     if not documents:
-        return [], [error("empty file: it holds no YAML documents", Location(path))]
+        return [], [error("empty file: it holds no YAML documents", Location(path), rule=rules.YAML)]
     return documents, []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from reconciler.model import rules
 from reconciler.model.diagnostics import Diagnostic, error
 from reconciler.model.document import Document
 from reconciler.model.kinds import (
@@ -202,6 +203,7 @@ def _duplicate(doc: Document, first: Document, what: str) -> Diagnostic:
         f"{what} is declared twice: here and at {first.location('metadata', 'name')}",
         doc.location("metadata", "name"),
         doc.subject,
+        rule=rules.DUPLICATES,
     )
 
 
@@ -237,6 +239,7 @@ def build_model(documents: Iterable[Document]) -> tuple[RepoModel, list[Diagnost
                         f"at {other.doc.location('spec')}",
                         doc.location("spec", "namespace"),
                         doc.subject,
+                        rule=rules.REGISTRY_KEYS,
                     )
                 )
                 continue

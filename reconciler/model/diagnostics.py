@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -32,6 +34,7 @@ class Diagnostic:
     subject: str | None = None  # "Kind/name" of the document the finding is about
     # "Kind/name" of an invalid document this finding follows from: fixing that one is likely to clear this one.
     cause: str | None = None
+    rule: str | None = None  # the stable id of the kind of finding (see reconciler.model.rules)
 
     def format(self) -> str:
         where = f"{self.location}: " if self.location else ""
@@ -47,6 +50,7 @@ class Diagnostic:
             "subject": self.subject,
             "message": self.message,
             "cause": self.cause,
+            "rule": self.rule,
         }
 
     def sort_key(self) -> tuple[str, int, int, str]:
@@ -54,16 +58,27 @@ class Diagnostic:
         return (loc.path, loc.line, loc.column, self.message)
 
 
-def error(message: str, location: Location | None = None, subject: str | None = None) -> Diagnostic:
-    return Diagnostic(Severity.ERROR, message, location, subject)
+def error(
+    message: str, location: Location | None = None, subject: str | None = None, *, rule: str | None = None
+) -> Diagnostic:
+    return Diagnostic(Severity.ERROR, message, location, subject, rule=rule)
 
 
-def warning(message: str, location: Location | None = None, subject: str | None = None) -> Diagnostic:
-    return Diagnostic(Severity.WARNING, message, location, subject)
+def warning(
+    message: str, location: Location | None = None, subject: str | None = None, *, rule: str | None = None
+) -> Diagnostic:
+    return Diagnostic(Severity.WARNING, message, location, subject, rule=rule)
 
 
-def note(message: str, location: Location | None = None, subject: str | None = None) -> Diagnostic:
-    return Diagnostic(Severity.NOTE, message, location, subject)
+def note(
+    message: str, location: Location | None = None, subject: str | None = None, *, rule: str | None = None
+) -> Diagnostic:
+    return Diagnostic(Severity.NOTE, message, location, subject, rule=rule)
+
+
+def under_rule(findings: Iterable[Diagnostic], rule: str) -> list[Diagnostic]:
+    """`findings`, each that has no rule of its own given `rule`: a check's findings carry the check's id."""
+    return [f if f.rule else dataclasses.replace(f, rule=rule) for f in findings]
 
 
 def has_errors(diagnostics: list[Diagnostic]) -> bool:

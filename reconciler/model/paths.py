@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from reconciler.model import Diagnostic, Location, error
+from reconciler.model import Diagnostic, Location, error, rules
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -26,4 +26,5 @@ def control_character_finding(path: str) -> Diagnostic:
     return error(
         "the path holds control characters (newline, tab, C0/C1 or DEL); rename the file",
         Location(printable(path)),
+        rule=rules.PATH_CHARACTERS,
     )

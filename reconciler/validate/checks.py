@@ -10,6 +10,7 @@ from reconciler.herald import checks as herald
 from reconciler.keeper import checks as keeper
 from reconciler.model import Diagnostic, Document
 from reconciler.model.checks import CheckContext, CheckSubject, CrossCheck, DocumentCheck, document_token
+from reconciler.model.diagnostics import under_rule
 from reconciler.validate.connections import check as check_connections
 from reconciler.validate.hidden import check as check_hidden
 from reconciler.validate.names import check_name
@@ -56,7 +57,8 @@ DOCUMENT_CHECKS: Mapping[str, DocumentCheck] = {**keeper.DOCUMENT_CHECKS, **hera
 
 
 def check_document(doc: Document) -> list[Diagnostic]:
-    """The checks of one schema-valid document on its own: its name, wherever it ends up, then its kind's."""
+    """The checks of one schema-valid document on its own: its name, wherever it ends up, then its kind's (whose
+    findings carry the kind's name as their rule: "artifact", "pipeline")."""
     findings = check_name(doc)
     kind_check = DOCUMENT_CHECKS.get(doc.kind)
-    return findings + list(kind_check(doc)) if kind_check else findings
+    return findings + under_rule(kind_check(doc), doc.kind.lower()) if kind_check else findings

@@ -16,10 +16,11 @@ from pathlib import Path
 from reconciler.load.cache import BlobCache, code_fingerprint, read_dict, write_atomically
 from reconciler.model import Diagnostic, Document, Location, Severity
 from reconciler.model.checks import CheckContext, CrossCheck
+from reconciler.model.diagnostics import under_rule
 from reconciler.state_dir import StateDir
 from reconciler.validate.schema import SchemaSet
 
-_Row = tuple[str, str, str | None, int, int, str | None]
+_Row = tuple[str, str, str | None, int, int, str | None, str | None]
 
 _Entry = tuple[str, list[_Row]]  # (digest of the inputs, findings)
 
@@ -56,12 +57,14 @@ def _row(d: Diagnostic) -> _Row:
         loc.line if loc else 0,
         loc.column if loc else 0,
         d.subject,
+        d.rule,
     )
 
 
 def _diagnostic(row: _Row) -> Diagnostic:
-    severity, message, path, line, column, subject = row
-    return Diagnostic(Severity(severity), message, Location(path, line, column) if path is not None else None, subject)
+    severity, message, path, line, column, subject, rule = row
+    location = Location(path, line, column) if path is not None else None
+    return Diagnostic(Severity(severity), message, location, subject, rule=rule)
 
 
 class CheckMemo:
@@ -78,7 +81,8 @@ class CheckMemo:
             if known is not None and known[0] == digest:
                 return [_diagnostic(row) for row in known[1]]
         by_subject = check.subjects is not None and digest is not None
-        findings = self._by_subject(check, ctx) if by_subject else check.run(ctx)
+        # Stamped before they are remembered, so that remembered findings come back as they were found.
+        findings = under_rule(self._by_subject(check, ctx) if by_subject else check.run(ctx), check.name)
         if digest is not None:
             self.entries[check.name] = (digest, [_row(d) for d in findings])
             self.changed = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reconciler.model import Diagnostic, Document, error
+from reconciler.model import Diagnostic, Document, error, rules
 from reconciler.model.ownership import SOURCE_LABEL, source_label_value
 
 LABEL_VALUE_MAX = 63  # Kubernetes label values
@@ -81,6 +81,7 @@ def check_name(doc: Document) -> list[Diagnostic]:
                     f"{use.limit} {use.unit}, so a {doc.kind} name has at most {longest_name(doc.kind)} characters",
                     doc.location("metadata", "name"),
                     doc.subject,
+                    rule=rules.NAMES,
                 )
             ]
     return []

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reconciler.model import Diagnostic, Document, error
+from reconciler.model import Diagnostic, Document, error, rules
 from reconciler.model.document import dotted
 from reconciler.model.suggestions import did_you_mean
 from reconciler.resources import schemas_dir
@@ -111,7 +111,8 @@ class SchemaSet:
                 for key in problem.kind.unexpected:
                     hint = did_you_mean(key, allowed)
                     where = doc.location(*path, key)
-                    findings.append(error(f"{dotted((*path, key))}: unknown field {key!r}{hint}", where, doc.subject))
+                    message = f"{dotted((*path, key))}: unknown field {key!r}{hint}"
+                    findings.append(error(message, where, doc.subject, rule=rules.SCHEMA))
                 continue
             if isinstance(problem.kind, kinds.Type):
                 message = _scalar_for_string(problem.instance, problem.kind.types) or message
@@ -122,7 +123,7 @@ class SchemaSet:
                 location = problem.absolute_keyword_location or ""
                 explain = next((f for end, f in _EXPLAINED_PATTERNS.items() if location.endswith(end)), None)
                 message = (explain(problem.instance) if explain else None) or message
-            findings.append(error(f"{dotted(path)}: {message}", doc.location(*path), doc.subject))
+            findings.append(error(f"{dotted(path)}: {message}", doc.location(*path), doc.subject, rule=rules.SCHEMA))
         return findings
 
 

@@ -47,6 +47,7 @@ def test_json_output_is_machine_readable_only(tmp_path: Path, portal) -> None:
             "subject": None,
             "message": "invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence)",
             "cause": None,
+            "rule": "yaml",
         }
     ]
     assert result.err == ""

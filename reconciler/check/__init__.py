@@ -1,0 +1,1 @@
+"""`portal check`: what merging a change would do, for a pull request."""
