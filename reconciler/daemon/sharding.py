@@ -1,0 +1,163 @@
+"""Clusters split over N shard Leases (`<instance>-shard-<i>`), shared out among the live replicas.
+
+A cluster belongs to shard `sha256(name) mod N`: stable across processes, versions and replica counts (Python's
+hash() is salted per process). Each replica heartbeats a member Lease of its own (`<instance>-member-…`), so
+replicas that hold no shard yet are counted too, and aims at ceil(N / live replicas) shards: it takes free or
+expired shards up to that share and hands back what it holds beyond it, as Argo CD balances clusters over its
+controllers. A dead replica's shards expire and the others take them up to their new share.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from collections.abc import Iterable
+
+import kubernetes
+
+from reconciler.daemon.lease import LEASE_ERRORS, Clock, LeaseElector, LeaseTiming
+from reconciler.daemon.ticker import Ticker
+from reconciler.db.fencing import Fence
+
+logger = logging.getLogger(__name__)
+
+INSTANCE_LABEL = "portal.butlerlabs.dev/lease-group"
+ROLE_LABEL = "portal.butlerlabs.dev/lease-role"
+
+
+def shard_of(cluster: str, shards: int) -> int:
+    """The shard of a cluster: the first 8 bytes of SHA-256 of its name, modulo the shard count."""
+    digest = hashlib.sha256(cluster.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % shards
+
+
+def shard_scope(index: int) -> str:
+    return f"shard-{index}"
+
+
+def member_lease_name(instance: str, identity: str) -> str:
+    # Identities are free text (a host name and pid, a pod name); a Lease name must be a DNS subdomain.
+    return f"{instance}-member-{hashlib.sha256(identity.encode('utf-8')).hexdigest()[:16]}"
+
+
+class ShardCoordinator:
+    """The coordination protocol over N shard Leases; the holder of shard 0 also syncs the metadata."""
+
+    def __init__(
+        self,
+        api: kubernetes.client.CoordinationV1Api,
+        namespace: str,
+        identity: str,
+        shards: int,
+        *,
+        instance: str = "portal",
+        timing: LeaseTiming | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        if shards < 1:
+            raise ValueError(f"the shard count must be at least 1 (got {shards})")
+        self.identity, self.shards = identity, shards
+        self.timing = timing or LeaseTiming()
+        self._api, self._namespace, self._instance = api, namespace, instance
+        extra = {"clock": clock} if clock else {}
+
+        def elector(name: str, role: str) -> LeaseElector:
+            labels = {INSTANCE_LABEL: instance, ROLE_LABEL: role}
+            return LeaseElector(api, namespace, name, identity, self.timing, labels=labels, **extra)
+
+        self.electors = [elector(f"{instance}-shard-{i}", "shard") for i in range(shards)]
+        self.member = elector(member_lease_name(instance, identity), "member")
+        # Other replicas' member Leases, observed through the list of the group's Leases.
+        self._members: dict[str, LeaseElector] = {}
+        self._elector_args = (api, namespace, self.timing, extra)
+        self._ticker = Ticker(f"shard leases {namespace}/{instance}", self.step, self.timing.retry_period)
+
+    # ----- the protocol
+
+    def start(self) -> None:
+        self._ticker.start()
+
+    def stop(self) -> None:
+        """Stop renewing and hand every shard over at once."""
+        self._ticker.stop()
+        for shard in self.electors:
+            shard.release()
+        self.member.release()
+
+    def writable_shards(self) -> set[int]:
+        return {i for i, shard in enumerate(self.electors) if shard.may_write()}
+
+    def owned_clusters(self, clusters: Iterable[str]) -> set[str]:
+        writable = self.writable_shards()
+        return {c for c in clusters if shard_of(c, self.shards) in writable}
+
+    def may_write(self) -> bool:
+        return bool(self.writable_shards())
+
+    def term(self) -> int:
+        """The term of shard 0, whose holder syncs the metadata (0 while this replica never held it)."""
+        return self.electors[0].term()
+
+    def syncs_metadata(self) -> bool:
+        return self.electors[0].may_write()
+
+    def fences(self, clusters: Iterable[str] = (), *, metadata: bool = False) -> list[Fence]:
+        """What the database step claims when it records `clusters` (and syncs the metadata, shard 0's job):
+        each of their shards with the term this replica held it under, so a successor's records win."""
+        indexes = {shard_of(c, self.shards) for c in clusters} | ({0} if metadata else set())
+        return [Fence(shard_scope(i), self.electors[i].term(), self.identity) for i in sorted(indexes)]
+
+    # ----- balancing
+
+    def live_replicas(self) -> list[str]:
+        """Identities seen renewing a member or shard Lease within its lease duration, this one included."""
+        seen = {e.observed_holder() for e in [*self._members.values(), *self.electors]}
+        return sorted((seen | {self.identity}) - {""})
+
+    def step(self) -> None:
+        """One round: heartbeat, look at the group's Leases, keep this replica's share and take or hand back."""
+        self.member.try_acquire_or_renew()
+        self._observe_group()
+        live = self.live_replicas()
+        share = math.ceil(self.shards / len(live))
+        held = [i for i, shard in enumerate(self.electors) if shard.is_leader() and shard.try_acquire_or_renew()]
+        preferred = self._preference(live.index(self.identity), len(live))
+        for index in sorted(held, key=preferred.index, reverse=True)[: max(0, len(held) - share)]:
+            logger.info("handing shard %d back: %d live replica(s), a share of %d", index, len(live), share)
+            self.electors[index].release()
+            held.remove(index)
+        for index in preferred:
+            if len(held) >= share:
+                break
+            if index not in held and self.electors[index].try_acquire_or_renew():
+                logger.info("took shard %d (term %d)", index, self.electors[index].term())
+                held.append(index)
+
+    def _preference(self, rank: int, replicas: int) -> list[int]:
+        """Shards in the order this replica tries them: each replica starts at its own place, so they do not
+        all race for shard 0."""
+        start = rank * self.shards // replicas
+        return [(start + k) % self.shards for k in range(self.shards)]
+
+    def _observe_group(self) -> None:
+        try:
+            leases = self._api.list_namespaced_lease(
+                self._namespace,
+                label_selector=f"{INSTANCE_LABEL}={self._instance}",
+                _request_timeout=self.timing.request_timeout,
+            ).items
+        except LEASE_ERRORS as exc:
+            logger.warning("listing the leases of %s failed: %s", self._instance, exc)
+            return
+        by_name = {e.name: e for e in self.electors}
+        api, namespace, timing, extra = self._elector_args
+        for lease in leases:
+            name = lease.metadata.name
+            if name in by_name:
+                by_name[name].observe(lease)
+            elif name != self.member.name and (lease.metadata.labels or {}).get(ROLE_LABEL) == "member":
+                holder = (lease.spec.holder_identity if lease.spec else None) or ""
+                if name not in self._members:
+                    self._members[name] = LeaseElector(api, namespace, name, holder, timing, **extra)
+                self._members[name].observe(lease)
