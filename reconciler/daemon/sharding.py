@@ -2,16 +2,16 @@
 
 A cluster belongs to shard `sha256(name) mod N`: stable across processes, versions and replica counts (Python's
 hash() is salted per process). Each replica heartbeats a member Lease of its own (`<instance>-member-…`), so
-replicas that hold no shard yet are counted too, and aims at ceil(N / live replicas) shards: it takes free or
-expired shards up to that share and hands back what it holds beyond it, as Argo CD balances clusters over its
-controllers. A dead replica's shards expire and the others take them up to their new share.
+replicas that hold no shard yet are counted too, and aims at its share of the N shards: N // R each for the R live
+replicas, and one more for the first N % R of them by identity, so the shares add up to N and nobody is left
+idle. It takes free or expired shards up to its share and hands back what it holds beyond it, as Argo CD balances
+clusters over its controllers. A dead replica's shards expire and the others take them up to their new share.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import math
 from collections.abc import Iterable
 
 import kubernetes
@@ -120,9 +120,10 @@ class ShardCoordinator:
         self.member.try_acquire_or_renew()
         self._observe_group()
         live = self.live_replicas()
-        share = math.ceil(self.shards / len(live))
+        rank = live.index(self.identity)
+        share = self.shards // len(live) + (1 if rank < self.shards % len(live) else 0)
         held = [i for i, shard in enumerate(self.electors) if shard.is_leader() and shard.try_acquire_or_renew()]
-        preferred = self._preference(live.index(self.identity), len(live))
+        preferred = self._preference(rank, len(live))
         for index in sorted(held, key=preferred.index, reverse=True)[: max(0, len(held) - share)]:
             logger.info("handing shard %d back: %d live replica(s), a share of %d", index, len(live), share)
             self.electors[index].release()
