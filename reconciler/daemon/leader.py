@@ -1,4 +1,4 @@
-"""One leader among the replicas: the holder of the `<instance>-leader` Lease does everything."""
+"""One leader among the replicas: the holder of the `portal-<instance>-leader` Lease does everything."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import kubernetes
 
-from reconciler.daemon.lease import Clock, LeaseElector, LeaseTiming
+from reconciler.daemon.lease import Clock, LeaseElector, LeaseTiming, lease_name
 from reconciler.daemon.ticker import Ticker
 from reconciler.db.fencing import Fence
 
@@ -22,14 +22,15 @@ class LeaderCoordinator:
         namespace: str,
         identity: str,
         *,
-        instance: str = "portal",
+        instance: str = "default",
         timing: LeaseTiming | None = None,
         clock: Clock | None = None,
     ) -> None:
         timing = timing or LeaseTiming()
         extra = {"clock": clock} if clock else {}
-        self.elector = LeaseElector(api, namespace, f"{instance}-leader", identity, timing, **extra)
-        self._ticker = Ticker(f"lease {namespace}/{instance}-leader", self.step, timing.retry_period)
+        name = lease_name(instance, "leader")
+        self.elector = LeaseElector(api, namespace, name, identity, timing, **extra)
+        self._ticker = Ticker(f"lease {namespace}/{name}", self.step, timing.retry_period)
 
     def step(self) -> None:
         self.elector.try_acquire_or_renew()

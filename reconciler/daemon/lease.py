@@ -83,6 +83,11 @@ class LeaseRecord:
         )
 
 
+def lease_name(instance: str, role: str) -> str:
+    """`portal-<instance>-<role>`: replicas of one instance (`--instance`) share Leases, other instances do not."""
+    return f"portal-{instance}-{role}"
+
+
 def _seconds(duration: float) -> int:
     return max(1, round(duration))
 

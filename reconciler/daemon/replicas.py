@@ -15,12 +15,13 @@ def coordinator_for(
     identity: str,
     shards: int = 1,
     *,
-    instance: str = "portal",
+    instance: str = "default",
     timing: LeaseTiming | None = None,
     clock: Clock | None = None,
 ) -> LeaderCoordinator | ShardCoordinator:
-    """Leases in `namespace` of the management cluster: `<instance>-leader` for one shard, else
-    `<instance>-shard-0` … `<instance>-shard-<N-1>` and one `<instance>-member-…` per replica."""
+    """The coordinator of `portal daemon --identity … --shards N --instance …`, on Leases in `namespace` of the
+    management cluster: `portal-<instance>-leader` for one shard, else `portal-<instance>-shard-0` …
+    `portal-<instance>-shard-<N-1>` and one `portal-<instance>-member-…` per replica."""
     api = kubernetes.client.CoordinationV1Api(api_client)
     if shards <= 1:
         return LeaderCoordinator(api, namespace, identity, instance=instance, timing=timing, clock=clock)

@@ -1,7 +1,7 @@
-"""Clusters split over N shard Leases (`<instance>-shard-<i>`), shared out among the live replicas.
+"""Clusters split over N shard Leases (`portal-<instance>-shard-<i>`), shared out among the live replicas.
 
 A cluster belongs to shard `sha256(name) mod N`: stable across processes, versions and replica counts (Python's
-hash() is salted per process). Each replica heartbeats a member Lease of its own (`<instance>-member-…`), so
+hash() is salted per process). Each replica heartbeats a member Lease of its own (`portal-<instance>-member-…`), so
 replicas that hold no shard yet are counted too, and aims at its share of the N shards: N // R each for the R live
 replicas, and one more for the first N % R of them by identity, so the shares add up to N and nobody is left
 idle. It takes free or expired shards up to its share and hands back what it holds beyond it, as Argo CD balances
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import kubernetes
 
-from reconciler.daemon.lease import LEASE_ERRORS, Clock, LeaseElector, LeaseTiming
+from reconciler.daemon.lease import LEASE_ERRORS, Clock, LeaseElector, LeaseTiming, lease_name
 from reconciler.daemon.ticker import Ticker
 from reconciler.db.fencing import Fence
 
@@ -38,7 +38,7 @@ def shard_scope(index: int) -> str:
 
 def member_lease_name(instance: str, identity: str) -> str:
     # Identities are free text (a host name and pid, a pod name); a Lease name must be a DNS subdomain.
-    return f"{instance}-member-{hashlib.sha256(identity.encode('utf-8')).hexdigest()[:16]}"
+    return lease_name(instance, f"member-{hashlib.sha256(identity.encode('utf-8')).hexdigest()[:16]}")
 
 
 class ShardCoordinator:
@@ -51,7 +51,7 @@ class ShardCoordinator:
         identity: str,
         shards: int,
         *,
-        instance: str = "portal",
+        instance: str = "default",
         timing: LeaseTiming | None = None,
         clock: Clock | None = None,
     ) -> None:
@@ -66,7 +66,7 @@ class ShardCoordinator:
             labels = {INSTANCE_LABEL: instance, ROLE_LABEL: role}
             return LeaseElector(api, namespace, name, identity, self.timing, labels=labels, **extra)
 
-        self.electors = [elector(f"{instance}-shard-{i}", "shard") for i in range(shards)]
+        self.electors = [elector(lease_name(instance, f"shard-{i}"), "shard") for i in range(shards)]
         self.member = elector(member_lease_name(instance, identity), "member")
         # Other replicas' member Leases, observed through the list of the group's Leases.
         self._members: dict[str, LeaseElector] = {}

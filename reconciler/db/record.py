@@ -62,13 +62,13 @@ def record_reconcile(
     trigger: str = "reconcile",
     cache: RowCache | None = None,
     fences: Sequence[Fence] = (),
-    sync: bool = True,
+    sync_metadata: bool = True,
 ) -> str | None:
     """Sync the build's commit and record this run; returns a problem to report, or None.
 
     The database is `database.url`, else PORTAL_DATABASE_URL, else the embedded server in `state_dir`. A daemon
     replica passes its `fences` (nothing is written once a higher term has written) and, when another replica
-    syncs the metadata (a shard other than shard 0), `sync=False`.
+    syncs the metadata (a shard other than shard 0), `sync_metadata=False`.
     """
     validation = built.validation
     try:
@@ -81,7 +81,7 @@ def record_reconcile(
             errors: list[str] = []
             summary: dict[str, object] = {"sync": "skipped"}
             try:
-                if sync:
+                if sync_metadata:
                     synced = sync_commit(conn, built, cache=cache, fences=fences)
                     summary = {"sync": synced.status, "changes": synced.audit_rows, "counts": synced.counts}
             except InvalidCommit as exc:

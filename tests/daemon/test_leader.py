@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import kubernetes
 import psycopg
 import pytest
 
@@ -79,6 +80,8 @@ def test_a_paused_old_leaders_database_write_is_refused_after_its_successor_wrot
         assert new.may_write() and new.term() == 1
         with conn.transaction():
             claim_terms(conn, new.fences())
+        coordination = kubernetes.client.CoordinationV1Api(kube_emulators.api_client("cluster"))
+        assert coordination.read_namespaced_lease("portal-default-leader", "default").spec.holder_identity == "new"
         assert not old.may_write()
         refused = pytest.raises(StaleTerm, match="old writes as term 0 of 'leader', but new already wrote as term 1")
         with refused, conn.transaction():

@@ -100,8 +100,8 @@ def test_shards_are_balanced_over_the_live_replicas(kube_emulators: EmulatorClus
 
 
 def test_member_lease_names_are_valid_whatever_the_identity() -> None:
-    name = member_lease_name("portal", "Host_Name.example:1234")
-    assert name.startswith("portal-member-") and name == name.lower() and len(name) < 64
+    name = member_lease_name("default", "Host_Name.example:1234")
+    assert name.startswith("portal-default-member-") and name == name.lower() and len(name) < 64
 
 
 def test_two_replicas_split_the_clusters_and_killing_one_moves_its_shard(
