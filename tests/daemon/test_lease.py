@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import kubernetes
 import pytest
 
-from reconciler.daemon.identity import replica_identity
+from reconciler.daemon.identity import lease_namespace, replica_identity
 from reconciler.daemon.lease import LeaseElector, LeaseTiming
 from tests.daemon.clock import ManualClock
 from tests.kube_emulator.fixtures import EmulatorCluster, kube_emulator, kube_emulators
@@ -145,3 +147,11 @@ def test_identity_is_the_flag_else_the_pod_name_else_host_and_pid() -> None:
     assert replica_identity(None, {"POD_NAME": "portal-7d9f"}) == "portal-7d9f"
     host_and_pid = replica_identity(None, {})
     assert host_and_pid.rsplit("_", 1)[1].isdigit()
+
+
+def test_the_leases_namespace_is_the_pods(tmp_path: Path) -> None:
+    mounted = tmp_path / "namespace"
+    mounted.write_text("portal\n")
+    assert lease_namespace({"POD_NAMESPACE": "ops"}, mounted) == "ops"
+    assert lease_namespace({}, mounted) == "portal"
+    assert lease_namespace({}, tmp_path / "absent") == "default"
