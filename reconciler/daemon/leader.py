@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 import kubernetes
@@ -24,12 +25,11 @@ class LeaderCoordinator:
         *,
         instance: str = "default",
         timing: LeaseTiming | None = None,
-        clock: Clock | None = None,
+        clock: Clock = time.monotonic,
     ) -> None:
         timing = timing or LeaseTiming()
-        extra = {"clock": clock} if clock else {}
         name = lease_name(instance, "leader")
-        self.elector = LeaseElector(api, namespace, name, identity, timing, **extra)
+        self.elector = LeaseElector(api, namespace, name, identity, timing, clock=clock)
         self._ticker = Ticker(f"lease {namespace}/{name}", self.step, timing.retry_period)
 
     def step(self) -> None:

@@ -92,6 +92,42 @@ def _seconds(duration: float) -> int:
     return max(1, round(duration))
 
 
+class LeaseObserver:
+    """What a Lease was last seen to hold, and since when on the local monotonic clock: a holder counts as live
+    until its record has stayed unchanged (the same resourceVersion) for its lease duration."""
+
+    def __init__(self, clock: Clock = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._record: LeaseRecord | None = None
+        self._version: str | None = None
+        self._since = 0.0
+
+    @property
+    def record(self) -> LeaseRecord | None:
+        with self._lock:
+            return self._record
+
+    def observe(self, lease: kubernetes.client.V1Lease) -> None:
+        """Take note of a Lease as read; an unchanged one keeps the time it was first seen so."""
+        version = lease.metadata.resource_version
+        with self._lock:
+            if version != self._version:
+                self._record, self._version, self._since = LeaseRecord.from_lease(lease), version, self._clock()
+
+    def wrote(self, record: LeaseRecord, version: str | None) -> None:
+        with self._lock:
+            self._record, self._version, self._since = record, version, self._clock()
+
+    def live_holder(self) -> str:
+        """The holder, or "" for nobody (released, never held, or not renewed within its lease duration)."""
+        with self._lock:
+            if self._record is None or not self._record.holder:
+                return ""
+            expired = self._clock() - self._since >= self._record.lease_duration_seconds
+            return "" if expired else self._record.holder
+
+
 class LeaseElector:
     """One candidate for one Lease. Not a thread: `try_acquire_or_renew()` is one attempt, run by a loop.
 
@@ -114,9 +150,7 @@ class LeaseElector:
         self._labels = dict(labels or {})
         self._clock = clock
         self._lock = threading.Lock()
-        self._observed: LeaseRecord | None = None
-        self._observed_version: str | None = None
-        self._observed_at = 0.0
+        self.seen = LeaseObserver(clock)
         self._leading = False
         self._renewed_at = 0.0  # when the last successful renewal (or acquisition) was started
         # The term of this candidate's own last hold, never a successor's it merely observed: a replica that lost
@@ -140,29 +174,19 @@ class LeaseElector:
         with self._lock:
             return self._held_term
 
-    def observed_holder(self) -> str:
-        """Who holds the Lease by the last read: "" for nobody, or when the holder's record has gone stale."""
-        with self._lock:
-            return self._observed.holder if self._observed and self._live_locked() else ""
-
-    def _live_locked(self) -> bool:
-        assert self._observed is not None
-        if not self._observed.holder:
-            return False
-        return self._clock() - self._observed_at < self._observed.lease_duration_seconds
-
     # ----- the election
 
     def try_acquire_or_renew(self) -> bool:
         """One attempt to take or keep the Lease; True when this candidate holds it afterwards."""
         started = self._clock()
         leading = self._attempt(started)
+        seen = self.seen.record
         with self._lock:
             if leading:
                 self._leading, self._renewed_at = True, started
             elif self._leading and (
-                self._observed is None
-                or self._observed.holder != self.identity
+                seen is None
+                or seen.holder != self.identity
                 or self._clock() - self._renewed_at >= self.timing.renew_deadline
             ):
                 logger.warning("lost the lease %s/%s", self.namespace, self.name)
@@ -183,10 +207,9 @@ class LeaseElector:
             logger.warning("reading the lease %s/%s failed: %s", self.namespace, self.name, exc)
             return False
         record = LeaseRecord.from_lease(lease)
-        self.observe(lease)
-        with self._lock:
-            if record.holder != self.identity and self._live_locked():
-                return False  # somebody else holds it and was seen renewing within its lease duration
+        self.seen.observe(lease)
+        if record.holder != self.identity and self.seen.live_holder():
+            return False  # somebody else holds it and was seen renewing within its lease duration
         mine = record.holder == self.identity
         wanted = LeaseRecord(
             holder=self.identity,
@@ -224,18 +247,10 @@ class LeaseElector:
         return True
 
     def _observe(self, record: LeaseRecord, version: str | None, *, held: bool = False) -> None:
-        with self._lock:
-            self._observed, self._observed_version, self._observed_at = record, version, self._clock()
-            if held:
+        self.seen.wrote(record, version)
+        if held:
+            with self._lock:
                 self._held_term = record.transitions
-
-    def observe(self, lease: kubernetes.client.V1Lease) -> None:
-        """Take note of the Lease as read by someone else (a list of all Leases), for telling when it expires."""
-        version = lease.metadata.resource_version
-        with self._lock:
-            if version != self._observed_version:
-                self._observed, self._observed_version = LeaseRecord.from_lease(lease), version
-                self._observed_at = self._clock()
 
     def release(self) -> None:
         """Give the Lease up now (as client-go's ReleaseOnCancel), so a successor need not wait it out.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import kubernetes
 
 from reconciler.daemon.leader import LeaderCoordinator
@@ -17,7 +19,7 @@ def coordinator_for(
     *,
     instance: str = "default",
     timing: LeaseTiming | None = None,
-    clock: Clock | None = None,
+    clock: Clock = time.monotonic,
 ) -> LeaderCoordinator | ShardCoordinator:
     """The coordinator of `portal daemon --identity … --shards N --instance …`, on Leases in `namespace` of the
     management cluster: `portal-<instance>-leader` for one shard, else `portal-<instance>-shard-0` …

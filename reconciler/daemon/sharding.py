@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Iterable
 
 import kubernetes
 
-from reconciler.daemon.lease import LEASE_ERRORS, Clock, LeaseElector, LeaseTiming, lease_name
+from reconciler.daemon.lease import LEASE_ERRORS, Clock, LeaseElector, LeaseObserver, LeaseTiming, lease_name
 from reconciler.daemon.ticker import Ticker
 from reconciler.db.fencing import Fence
 
@@ -53,24 +54,23 @@ class ShardCoordinator:
         *,
         instance: str = "default",
         timing: LeaseTiming | None = None,
-        clock: Clock | None = None,
+        clock: Clock = time.monotonic,
     ) -> None:
         if shards < 1:
             raise ValueError(f"the shard count must be at least 1 (got {shards})")
         self.identity, self.shards = identity, shards
         self.timing = timing or LeaseTiming()
         self._api, self._namespace, self._instance = api, namespace, instance
-        extra = {"clock": clock} if clock else {}
 
         def elector(name: str, role: str) -> LeaseElector:
             labels = {INSTANCE_LABEL: instance, ROLE_LABEL: role}
-            return LeaseElector(api, namespace, name, identity, self.timing, labels=labels, **extra)
+            return LeaseElector(api, namespace, name, identity, self.timing, labels=labels, clock=clock)
 
         self.electors = [elector(lease_name(instance, f"shard-{i}"), "shard") for i in range(shards)]
         self.member = elector(member_lease_name(instance, identity), "member")
         # Other replicas' member Leases, observed through the list of the group's Leases.
-        self._members: dict[str, LeaseElector] = {}
-        self._elector_args = (api, namespace, self.timing, extra)
+        self._members: dict[str, LeaseObserver] = {}
+        self._clock = clock
         self._ticker = Ticker(f"shard leases {namespace}/{instance}", self.step, self.timing.retry_period)
 
     # ----- the protocol
@@ -112,7 +112,7 @@ class ShardCoordinator:
 
     def live_replicas(self) -> list[str]:
         """Identities seen renewing a member or shard Lease within its lease duration, this one included."""
-        seen = {e.observed_holder() for e in [*self._members.values(), *self.electors]}
+        seen = {o.live_holder() for o in [*self._members.values(), *(e.seen for e in self.electors)]}
         return sorted((seen | {self.identity}) - {""})
 
     def step(self) -> None:
@@ -151,14 +151,10 @@ class ShardCoordinator:
         except LEASE_ERRORS as exc:
             logger.warning("listing the leases of %s failed: %s", self._instance, exc)
             return
-        by_name = {e.name: e for e in self.electors}
-        api, namespace, timing, extra = self._elector_args
+        shards = {e.name: e.seen for e in self.electors}
         for lease in leases:
             name = lease.metadata.name
-            if name in by_name:
-                by_name[name].observe(lease)
+            if name in shards:
+                shards[name].observe(lease)
             elif name != self.member.name and (lease.metadata.labels or {}).get(ROLE_LABEL) == "member":
-                holder = (lease.spec.holder_identity if lease.spec else None) or ""
-                if name not in self._members:
-                    self._members[name] = LeaseElector(api, namespace, name, holder, timing, **extra)
-                self._members[name].observe(lease)
+                self._members.setdefault(name, LeaseObserver(self._clock)).observe(lease)
