@@ -155,3 +155,37 @@ def test_the_leases_namespace_is_the_pods(tmp_path: Path) -> None:
     assert lease_namespace({"POD_NAMESPACE": "ops"}, mounted) == "ops"
     assert lease_namespace({}, mounted) == "portal"
     assert lease_namespace({}, tmp_path / "absent") == "default"
+
+
+class ReadsFirst(kubernetes.client.CoordinationV1Api):
+    """A client whose next read returns what was read earlier: a candidate that read, then was overtaken."""
+
+    def __init__(self, api_client: kubernetes.client.ApiClient, earlier: kubernetes.client.V1Lease) -> None:
+        super().__init__(api_client)
+        self.earlier: kubernetes.client.V1Lease | None = earlier
+
+    def read_namespaced_lease(self, *args: object, **kwargs: object) -> kubernetes.client.V1Lease:
+        earlier, self.earlier = self.earlier, None
+        return earlier or super().read_namespaced_lease(*args, **kwargs)
+
+
+def test_a_candidate_overtaken_between_its_read_and_its_write_loses_with_a_conflict(
+    coordination: kubernetes.client.CoordinationV1Api,
+) -> None:
+    clock = ManualClock()
+    old, b = candidates(coordination, clock, "old", "b")
+    old.try_acquire_or_renew()
+    b.try_acquire_or_renew()
+    clock.advance(TIMING.lease_duration + 1)
+    # c had seen old's record go stale too, and read the Lease just before b took it
+    read_before = coordination.read_namespaced_lease("portal-leader", NAMESPACE)
+    c = LeaseElector(
+        ReadsFirst(coordination.api_client, read_before), NAMESPACE, "portal-leader", "c", TIMING, clock=clock
+    )
+    c.seen.observe(read_before)
+    clock.advance(TIMING.lease_duration + 1)
+    assert b.try_acquire_or_renew() is True
+    assert c.try_acquire_or_renew() is False, "its write carried the resourceVersion b's write replaced: 409"
+    assert (c.may_write(), c.term()) == (False, 0)
+    spec = lease(coordination)
+    assert (spec.holder_identity, spec.lease_transitions) == ("b", 1)
