@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from reconciler.build import build
+from reconciler.build import Build, build
 from reconciler.db.fencing import Fence, StaleTerm, claim_terms
 from reconciler.db.record import record_reconcile
 from reconciler.kube.cluster_reconcile import ClusterReport
@@ -23,7 +23,7 @@ Query = Callable[..., list[tuple]]
 TEAM = "teams/payments.yaml"
 
 
-def built_head(repo: TemplateRepo, state: Path):  # type: ignore[no-untyped-def]
+def built_head(repo: TemplateRepo, state: Path) -> Build:
     return build(validate_source(git_commit(str(repo.path), "HEAD", state), state_dir=state))
 
 
