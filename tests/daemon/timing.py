@@ -4,4 +4,4 @@ from __future__ import annotations
 
 from reconciler.daemon.lease import LeaseTiming
 
-FAST = LeaseTiming(lease_duration=2.0, renew_deadline=1.5, retry_period=0.25)
+FAST = LeaseTiming(lease_duration=3.0, renew_deadline=2.0, retry_period=0.4)
