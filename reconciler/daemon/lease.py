@@ -115,6 +115,16 @@ class LeaseObserver:
             if version != self._version:
                 self._record, self._version, self._since = LeaseRecord.from_lease(lease), version, self._clock()
 
+    @property
+    def version(self) -> str | None:
+        with self._lock:
+            return self._version
+
+    def unchanged_for(self) -> float:
+        """Seconds since the Lease was last seen to change."""
+        with self._lock:
+            return self._clock() - self._since
+
     def wrote(self, record: LeaseRecord, version: str | None) -> None:
         with self._lock:
             self._record, self._version, self._since = record, version, self._clock()

@@ -23,6 +23,10 @@ from reconciler.db.fencing import Fence
 
 logger = logging.getLogger(__name__)
 
+# A replica gone for good (a rolled-out pod) leaves its member Lease behind: once it has stayed unchanged for this
+# many lease durations, the others delete it (only the very version they saw, so a revived member is kept).
+FORGET_AFTER_LEASE_DURATIONS = 10
+
 INSTANCE_LABEL = "portal.butlerlabs.dev/lease-group"
 ROLE_LABEL = "portal.butlerlabs.dev/lease-role"
 
@@ -152,9 +156,29 @@ class ShardCoordinator:
             logger.warning("listing the leases of %s failed: %s", self._instance, exc)
             return
         shards = {e.name: e.seen for e in self.electors}
+        members = set()
         for lease in leases:
             name = lease.metadata.name
             if name in shards:
                 shards[name].observe(lease)
             elif name != self.member.name and (lease.metadata.labels or {}).get(ROLE_LABEL) == "member":
                 self._members.setdefault(name, LeaseObserver(self._clock)).observe(lease)
+                members.add(name)
+        for name in set(self._members) - members:
+            del self._members[name]  # deleted meanwhile
+        for name, seen in list(self._members.items()):
+            if seen.unchanged_for() > FORGET_AFTER_LEASE_DURATIONS * self.timing.lease_duration:
+                self._forget(name, seen.version)
+
+    def _forget(self, name: str, version: str | None) -> None:
+        options = kubernetes.client.V1DeleteOptions(
+            preconditions=kubernetes.client.V1Preconditions(resource_version=version)
+        )
+        try:
+            self._api.delete_namespaced_lease(
+                name, self._namespace, body=options, _request_timeout=self.timing.request_timeout
+            )
+            logger.info("deleted the member lease %s, unrenewed for long", name)
+        except LEASE_ERRORS as exc:  # 409: it was renewed after all; 404: another replica deleted it
+            logger.info("deleting the member lease %s failed: %s", name, exc)
+        self._members.pop(name, None)

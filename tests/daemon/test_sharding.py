@@ -122,3 +122,32 @@ def test_two_replicas_split_the_clusters_and_killing_one_moves_its_shard(
         FAST.lease_duration + 4 * FAST.retry_period,
         "the dead replica's shard moving",
     )
+
+
+def member_leases(api_client: kubernetes.client.ApiClient) -> set[str]:
+    api = kubernetes.client.CoordinationV1Api(api_client)
+    leases = api.list_namespaced_lease("default", label_selector="portal.butlerlabs.dev/lease-role=member").items
+    return {lease.spec.holder_identity for lease in leases}
+
+
+def test_the_member_lease_of_a_replica_gone_for_good_is_deleted_and_a_live_ones_is_not(
+    kube_emulators: EmulatorCluster,
+) -> None:
+    kube_emulators("cluster")
+    client = kube_emulators.api_client("cluster")
+    clock = ManualClock()
+    a, b, gone = stepped(client, clock, "a", "b", "gone")
+    for replica in (a, b, gone):
+        replica.step()
+    assert member_leases(client) == {"a", "b", "gone"}
+    # "gone" never renews again; a and b first saw its Lease at their next step, and keep it ten lease durations
+    for _ in range(11):
+        clock.advance(a.timing.lease_duration)
+        a.step()
+        b.step()
+        assert member_leases(client) == {"a", "b", "gone"}
+    clock.advance(1)
+    a.step()
+    assert member_leases(client) == {"a", "b"}
+    b.step()  # b finds it gone too, and forgets it without a request that fails
+    assert b.live_replicas() == ["a", "b"]

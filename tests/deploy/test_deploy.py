@@ -11,9 +11,11 @@ import pytest
 import yaml
 
 from reconciler.daemon.replicas import coordinator_for
+from reconciler.daemon.sharding import FORGET_AFTER_LEASE_DURATIONS
 from reconciler.model.ownership import INSTANCE_LABEL
 from tests.apply.conftest import Platform, kube_emulators, platform
 from tests.conftest import REPO_ROOT
+from tests.daemon.clock import ManualClock
 from tests.daemon.timing import FAST
 from tests.deploy.api_requests import Permission, granted, permissions
 
@@ -144,11 +146,19 @@ def what_the_daemon_calls(platform: Platform) -> tuple[set[Permission], set[Perm
 
     mgmt = platform.cluster["mgmt"]
     mgmt.requests.reset()
+    clock = ManualClock()
     for shards in (1, 2):
-        coordinator = coordinator_for(platform.cluster.api_client("mgmt"), NAMESPACE, "replica", shards, timing=FAST)
-        coordinator.step()
-        assert coordinator.may_write()
-        coordinator.stop()
+        replicas = [
+            coordinator_for(platform.cluster.api_client("mgmt"), NAMESPACE, name, shards, timing=FAST, clock=clock)
+            for name in ("replica", "gone")
+        ]
+        for coordinator in replicas:
+            coordinator.step()
+        assert replicas[0].may_write()
+        for _ in range(FORGET_AFTER_LEASE_DURATIONS + 2):  # "gone" never comes back: its member Lease is deleted
+            clock.advance(FAST.lease_duration)
+            replicas[0].step()
+        replicas[0].stop()
     leases = permissions(mgmt.requests.entries)
     return calls | granted(client_rules), leases
 
@@ -160,7 +170,8 @@ def test_the_rbac_grants_exactly_what_the_daemon_calls(platform: Platform) -> No
     (cluster_role,) = by_kind(documents, "ClusterRole")
     (role,) = by_kind(documents, "Role")
     assert role["metadata"]["namespace"] == NAMESPACE
-    assert in_namespace == {("coordination.k8s.io", "leases", v) for v in ("get", "list", "create", "update")}
+    verbs = ("get", "list", "create", "update", "delete")
+    assert in_namespace == {("coordination.k8s.io", "leases", verb) for verb in verbs}
     assert granted(role["rules"]) == in_namespace
     missing = cluster_wide - granted(cluster_role["rules"])
     unused = granted(cluster_role["rules"]) - cluster_wide
