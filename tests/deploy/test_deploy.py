@@ -110,6 +110,12 @@ def test_the_parts_of_deploy_fit_together() -> None:
             else:
                 assert source["configMapRef"]["name"] in configs
     assert {v["secret"]["secretName"] for v in volumes.values() if "secret" in v} <= set(secrets)
+    for container in (daemon, terminal):
+        for variable in container.get("env", []):
+            key = variable.get("valueFrom", {}).get("secretKeyRef")
+            if key:
+                assert key["key"] in secrets[key["name"]]["stringData"], variable
+    assert not any("secretRef" in s for s in terminal.get("envFrom", [])), "the sidecar needs no webhook secret"
     credentials = secrets["portal-credentials"]["stringData"]
     assert {"PORTAL_GITHUB_WEBHOOK_SECRET", "PORTAL_GITLAB_WEBHOOK_TOKEN", "PORTAL_WEBHOOK_SECRET"} <= set(credentials)
     assert all(value == "" for secret in secrets.values() for value in secret["stringData"].values()), (
