@@ -196,7 +196,7 @@ class LeaseElector:
                 self._leading, self._renewed_at = True, started
             elif self._leading and (
                 seen is None
-                or seen.holder != self.identity
+                or (seen.holder, seen.transitions) != (self.identity, self._held_term)
                 or self._clock() - self._renewed_at >= self.timing.renew_deadline
             ):
                 logger.warning("lost the lease %s/%s", self.namespace, self.name)
@@ -218,9 +218,12 @@ class LeaseElector:
             return False
         record = LeaseRecord.from_lease(lease)
         self.seen.observe(lease)
-        if record.holder != self.identity and self.seen.live_holder():
+        # Ours only if this very candidate holds it in the term it took: a restarted process, or a second one
+        # given the same identity, waits the lease out like anybody else and then starts a new term.
+        with self._lock:
+            mine = self._leading and (record.holder, record.transitions) == (self.identity, self._held_term)
+        if not mine and self.seen.live_holder():
             return False  # somebody else holds it and was seen renewing within its lease duration
-        mine = record.holder == self.identity
         wanted = LeaseRecord(
             holder=self.identity,
             lease_duration_seconds=_seconds(self.timing.lease_duration),

@@ -189,3 +189,21 @@ def test_a_candidate_overtaken_between_its_read_and_its_write_loses_with_a_confl
     assert (c.may_write(), c.term()) == (False, 0)
     spec = lease(coordination)
     assert (spec.holder_identity, spec.lease_transitions) == ("b", 1)
+
+
+def test_a_second_process_with_the_same_identity_does_not_share_the_lease(
+    coordination: kubernetes.client.CoordinationV1Api,
+) -> None:
+    clock = ManualClock()
+    first, second = candidates(coordination, clock, "a", "a")  # a restarted container, or a misconfiguration
+    assert first.try_acquire_or_renew() is True
+    assert second.try_acquire_or_renew() is False, "the record names 'a', but not in a term this process took"
+    clock.advance(TIMING.retry_period)
+    assert first.try_acquire_or_renew() is True
+    assert second.try_acquire_or_renew() is False
+    clock.advance(TIMING.lease_duration + 1)  # the first one is paused past its lease
+    assert second.try_acquire_or_renew() is True
+    assert second.term() == 1, "a new term, though the holder's name is the same"
+    assert first.try_acquire_or_renew() is False
+    assert (first.may_write(), first.is_leader(), first.term()) == (False, False, 0)
+    assert lease(coordination).lease_transitions == 1
