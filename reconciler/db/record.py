@@ -15,6 +15,7 @@ import psycopg
 from reconciler.build import Build
 from reconciler.db.connection import open_database
 from reconciler.db.errors import DatabaseUnavailable, InvalidCommit, SchemaTooNew
+from reconciler.db.fencing import Fence, StaleTerm
 from reconciler.db.rows import RowCache
 from reconciler.db.status import ClusterOutcome, Health, finish_reconcile_run, start_reconcile_run
 from reconciler.db.sync import sync_commit
@@ -60,10 +61,14 @@ def record_reconcile(
     *,
     trigger: str = "reconcile",
     cache: RowCache | None = None,
+    fences: Sequence[Fence] = (),
+    sync_metadata: bool = True,
 ) -> str | None:
     """Sync the build's commit and record this run; returns a problem to report, or None.
 
-    The database is `database.url`, else PORTAL_DATABASE_URL, else the embedded server in `state_dir`.
+    The database is `database.url`, else PORTAL_DATABASE_URL, else the embedded server in `state_dir`. A daemon
+    replica passes its `fences` (nothing is written once a higher term has written) and, when another replica
+    syncs the metadata (a shard other than shard 0), `sync_metadata=False`.
     """
     validation = built.validation
     try:
@@ -72,11 +77,13 @@ def record_reconcile(
         return f"results were not recorded in PostgreSQL: {exc}"
     with conn:
         try:
-            run_id = start_reconcile_run(conn, validation.source.commit, trigger)
+            run_id = start_reconcile_run(conn, validation.source.commit, trigger, fences)
             errors: list[str] = []
+            summary: dict[str, object] = {"sync": "skipped"}
             try:
-                synced = sync_commit(conn, built, cache=cache)
-                summary = {"sync": synced.status, "changes": synced.audit_rows, "counts": synced.counts}
+                if sync_metadata:
+                    synced = sync_commit(conn, built, cache=cache, fences=fences)
+                    summary = {"sync": synced.status, "changes": synced.audit_rows, "counts": synced.counts}
             except InvalidCommit as exc:
                 conn.rollback()
                 summary, errors = {"sync": "refused"}, [str(exc)]
@@ -90,7 +97,10 @@ def record_reconcile(
                 clusters=outcomes,
                 summary=summary,
                 errors=errors,
+                fences=fences,
             )
+        except StaleTerm as exc:
+            return f"results were not recorded in PostgreSQL: {exc}"
         except psycopg.Error as exc:
             return f"results were not recorded in PostgreSQL: {str(exc).strip()}"
     return None

@@ -15,6 +15,8 @@ from typing import Any, Literal
 import psycopg
 from psycopg.types.json import Jsonb
 
+from reconciler.db.fencing import Fence, claim_terms, terms_column
+
 ClusterResult = Literal["applied", "failed", "skipped"]
 Health = Literal["healthy", "progressing", "degraded", "unknown"]
 
@@ -56,11 +58,16 @@ class ReconcileRun:
     errors: Sequence[str]
 
 
-def start_reconcile_run(conn: psycopg.Connection, commit: str | None, trigger: str = "manual") -> int:
+def start_reconcile_run(
+    conn: psycopg.Connection, commit: str | None, trigger: str = "manual", fences: Sequence[Fence] = ()
+) -> int:
+    """A run in progress; with `fences`, refused (StaleTerm) once a higher leader term has written."""
     with conn.transaction():
+        claim_terms(conn, fences)
         row = conn.execute(
-            "INSERT INTO reconcile_runs (commit_sha, trigger, status) VALUES (%s, %s, 'running') RETURNING id",
-            (commit, trigger),
+            "INSERT INTO reconcile_runs (commit_sha, trigger, status, terms) VALUES (%s, %s, 'running', %s)"
+            " RETURNING id",
+            (commit, trigger, terms_column(fences)),
         ).fetchone()
     assert row is not None
     return int(row[0])
@@ -74,8 +81,10 @@ def finish_reconcile_run(
     clusters: Sequence[ClusterOutcome] = (),
     summary: Mapping[str, Any] | None = None,
     errors: Sequence[str] = (),
+    fences: Sequence[Fence] = (),
 ) -> None:
     with conn.transaction():
+        claim_terms(conn, fences)
         row = conn.execute(
             "UPDATE reconcile_runs SET status = %s, finished_at = now(), summary = %s, errors = %s"
             " WHERE id = %s RETURNING commit_sha",

@@ -20,6 +20,7 @@ from psycopg.types.json import Jsonb
 
 from reconciler.build import Build
 from reconciler.db.errors import InvalidCommit
+from reconciler.db.fencing import Fence, claim_terms, terms_column
 from reconciler.db.link import Link, adapted, stored_columns, upsert_statement
 from reconciler.db.rows import DesiredRows, RowCache, SyncBase, desired_rows
 from reconciler.db.sync_plan import AuditEntry, Plan, StoredPipelineVersion, StoredRow, StoredState, plan
@@ -146,11 +147,13 @@ def _audit_row(entry: AuditEntry, commit: str | None, sync_run_id: int) -> tuple
     )
 
 
-def _start_run(link: Link, commit: str | None, digest: str, status: str, started: datetime, counts: dict) -> int:
+def _start_run(
+    link: Link, commit: str | None, digest: str, status: str, started: datetime, counts: dict, fences: Sequence[Fence]
+) -> int:
     row = link.fetch_one(
-        "INSERT INTO sync_runs (commit_sha, digest, status, started_at, counts) VALUES (%s, %s, %s, %s, %s)"
-        " RETURNING id",
-        (commit, digest, status, started, Jsonb(counts)),
+        "INSERT INTO sync_runs (commit_sha, digest, status, started_at, counts, terms)"
+        " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+        (commit, digest, status, started, Jsonb(counts), terms_column(fences)),
     )
     assert row is not None
     return int(row[0])
@@ -175,21 +178,24 @@ def sync_desired_rows(
     author: str | None,
     before_marker: Callable[[], None] | None = None,
     inputs: str | None = None,
+    fences: Sequence[Fence] = (),
 ) -> SyncResult:
     """Make the tables hold `desired` (the rows of `commit`), in one transaction.
 
     `before_marker` runs inside the transaction just before the marker is written (every other row already
-    written): the moment a crash hurts most, which is where tests interrupt a sync.
+    written): the moment a crash hurts most, which is where tests interrupt a sync. With `fences` (a daemon
+    replica's leader terms) the sync is refused with StaleTerm, writing nothing, when a higher term has synced.
     """
     link = Link(conn)
     started = datetime.now(UTC)
     with conn.transaction():
         link.execute("SELECT pg_advisory_xact_lock(%s)", (SYNC_LOCK,))
+        claim_terms(conn, fences)
         marker = link.fetch_one("SELECT commit_sha, digest, table_digests FROM sync_state")
         if marker is not None and marker[1] == desired.digest:
             if marker[0] == commit:
                 return SyncResult("current", commit, desired.digest, round_trips=link.round_trips)
-            run_id = _start_run(link, commit, desired.digest, "unchanged", started, {})
+            run_id = _start_run(link, commit, desired.digest, "unchanged", started, {}, fences)
             _write_marker(link, commit, desired, run_id, inputs)
             return SyncResult("unchanged", commit, desired.digest, round_trips=link.round_trips, sync_run_id=run_id)
         synced_digests = marker[2] if marker is not None else {}
@@ -199,7 +205,7 @@ def sync_desired_rows(
         stored = read_stored_state(link, changed_tables)
         changes = plan(desired, stored, author or SYSTEM_ACTOR, commit, changed_tables)
         counts = changes.counts()
-        run_id = _start_run(link, commit, desired.digest, "synced", started, counts)
+        run_id = _start_run(link, commit, desired.digest, "synced", started, counts, fences)
         apply_plan(link, changes, commit, run_id)
         if before_marker is not None:
             before_marker()
@@ -253,10 +259,12 @@ def sync_commit(
     *,
     cache: RowCache | None = None,
     before_marker: Callable[[], None] | None = None,
+    fences: Sequence[Fence] = (),
 ) -> SyncResult:
     """Sync a validated commit's build; one with errors is refused (nothing is synced from an invalid commit).
 
     A long-running caller passes the same `cache` every time, so only changed documents become rows again.
+    A daemon replica passes its `fences`: see sync_desired_rows.
     """
     validation = built.validation
     if validation.errors:
@@ -276,7 +284,13 @@ def sync_commit(
     base = SyncBase(recorded, validation.source.author) if marker is not None else None
     desired = desired_rows(built, cache, base)
     return sync_desired_rows(
-        conn, desired, commit=commit, author=validation.source.author, before_marker=before_marker, inputs=inputs
+        conn,
+        desired,
+        commit=commit,
+        author=validation.source.author,
+        before_marker=before_marker,
+        inputs=inputs,
+        fences=fences,
     )
 
 

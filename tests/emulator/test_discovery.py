@@ -95,6 +95,7 @@ def test_apps_rbac_coordination_apiextensions(cluster: Cluster) -> None:
             "clusterrolebindings": False,
         },
         "/apis/coordination.k8s.io/v1": {"leases": True},
+        "/apis/policy/v1": {"poddisruptionbudgets": True},
         "/apis/apiextensions.k8s.io/v1": {"customresourcedefinitions": False},
     }
     for path, resources in expectations.items():
@@ -133,6 +134,7 @@ def test_dynamic_client_discovers_every_kind(cluster: Cluster) -> None:
         ("rbac.authorization.k8s.io/v1", "ClusterRole", False),
         ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", False),
         ("coordination.k8s.io/v1", "Lease", True),
+        ("policy/v1", "PodDisruptionBudget", True),
         ("apiextensions.k8s.io/v1", "CustomResourceDefinition", False),
         ("butler.butlerlabs.dev/v1alpha1", "Workspace", True),
         ("butler.butlerlabs.dev/v1alpha1", "Team", False),

@@ -161,6 +161,8 @@ def builtin_resource_types() -> list[ResourceType]:
         _builtin(rbac, "ClusterRole", "clusterroles", namespaced=False),
         _builtin(rbac, "ClusterRoleBinding", "clusterrolebindings", namespaced=False),
         _builtin("coordination.k8s.io/v1", "Lease", "leases"),
+        _builtin("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets", short=("pdb",), status=True,
+                 generation=True),
         _builtin("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions",
                  namespaced=False, short=("crd", "crds"), status=True, generation=True),
     ]  # fmt: skip
