@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.model.kinds import RepoModel
+from tests.terminal.builders import committed_platform, load_model
+
+
+@pytest.fixture
+def platform_repo(tmp_path: Path) -> Path:
+    return committed_platform(tmp_path / "repo")
+
+
+@pytest.fixture
+def model(platform_repo: Path, tmp_path: Path) -> RepoModel:
+    return load_model(platform_repo, tmp_path / "state")[0]
