@@ -202,6 +202,7 @@ def run_serve(args: argparse.Namespace) -> int:
     source = source_settings(args)
     state = state_dir(args)
     host, port = _listen_address(args.listen)
+    origins = _origins(args.allowed_origin)
     _positive(args, "refresh_interval", "idle_timeout", "max_session", "max_sessions_per_user", "max_sessions")
     _positive(args, "max_frame_bytes")
     try:
@@ -229,7 +230,7 @@ def run_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     config = ServerConfig(
-        allowed_origins=_origins(args.allowed_origin),
+        allowed_origins=origins,
         template=template,
         trust=ProxyTrust(networks, args.identity_header, args.proxy_secret_header, secret),
         token_key=key,

@@ -172,7 +172,14 @@ class Sidecar:
         if cap is not None:
             status = web.HTTPTooManyRequests if cap.startswith("per-user") else web.HTTPServiceUnavailable
             raise self.refuse(status, "session limit", cap, **where)
-        self.audit.write("decision", decision="allowed", reason=decision.reason, commit=self.repo.commit, **where)
+        self.audit.write(
+            "decision",
+            decision="allowed",
+            reason="authorised",
+            detail=decision.reason,
+            commit=self.repo.commit,
+            **where,
+        )
         try:
             await socket.prepare(request)
             await self._run(socket, Session(identity, team, name, request.remote))

@@ -16,3 +16,6 @@ def platform_repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def model(platform_repo: Path, tmp_path: Path) -> RepoModel:
     return load_model(platform_repo, tmp_path / "state")[0]
+
+
+from tests.pg import database_url, embedded_pg, pg_server, server_tmp_path  # noqa: E402, F401  (fixtures)
