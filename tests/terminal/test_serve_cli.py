@@ -72,8 +72,10 @@ def served(platform_repo: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Pop
     environment = {**os.environ, KEY_VARIABLE: KEY, "PORTAL_STATE_DIR": str(tmp_path / "state")}
     environment.pop("PORTAL_DATABASE_URL", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "terminal", "serve", "--repo", str(platform_repo)]
-        + ["--listen", f"127.0.0.1:{port}", "--allowed-origin", ORIGIN, "--exec-template", SHELL_TEMPLATE],
+        [
+            *(sys.executable, "-m", "reconciler", "terminal", "serve", "--repo", str(platform_repo)),
+            *("--listen", f"127.0.0.1:{port}", "--allowed-origin", ORIGIN, "--exec-template", SHELL_TEMPLATE),
+        ],
         env=environment,
         stderr=subprocess.PIPE,
         text=True,
