@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt frontend/package-lock.json hatch_build.py
 	@set -e; \
 	if [ ! -x $(PY) ]; then \
 	  py=""; \
@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml constraints.txt
 	  "$$py" -m venv $(VENV); \
 	fi; \
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'; \
-	$(PY) -m compileall -q reconciler; \
+	$(PY) -m compileall -q reconciler sitegen; \
 	touch $(STAMP)
 
 # The whole job on embedded defaults: validate the starter repo, reconcile it (with no cluster configured the
@@ -48,8 +48,8 @@ bench: $(STAMP)
 	$(PY) -m tests.bench
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check reconciler sitegen tests scripts
-	$(VENV)/bin/ruff format --check reconciler sitegen tests scripts
+	$(VENV)/bin/ruff check reconciler sitegen tests scripts hatch_build.py
+	$(VENV)/bin/ruff format --check reconciler sitegen tests scripts hatch_build.py
 
 clean:
 	rm -rf $(VENV) .portal build dist

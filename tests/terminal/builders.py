@@ -113,12 +113,14 @@ async def serving(
     limits: Limits | None = None,
     site: Path | None = None,
     secret: str | None = None,
+    port: int | None = None,
+    origins: tuple[str, ...] = (ORIGIN,),
     **sidecar_options: Any,
 ) -> AsyncIterator[Harness]:
     from sitegen.terminal.identity import parse_networks
 
     config = ServerConfig(
-        allowed_origins=frozenset({ORIGIN}),
+        allowed_origins=frozenset(origins),
         template=template,
         trust=ProxyTrust(parse_networks(trusted), secret=secret),
         token_key=KEY_BYTES,
@@ -128,7 +130,7 @@ async def serving(
     stream = io.StringIO()
     environ = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
     sidecar = Sidecar(config, RepoState(model, commit_id), audit=AuditLog(stream), environ=environ, **sidecar_options)
-    server = TestServer(build_app(sidecar), host="127.0.0.1")
+    server = TestServer(build_app(sidecar), host="127.0.0.1", port=port)
     await server.start_server()
     harness = Harness(sidecar, server, stream)
     harness.client = aiohttp.ClientSession()
