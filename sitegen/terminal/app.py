@@ -164,7 +164,8 @@ class Sidecar:
         where = {"user": identity.user, "via": identity.via, **where}
         if identity.claims is not None and not await spend(self.spent, identity.claims):
             raise self.refuse(web.HTTPUnauthorized, "unauthenticated", "token already used", **where)
-        decision = decide(self.repo.model, identity.user, team, name)
+        model = self.repo.model  # the commit this request is judged by, until its session is registered
+        decision = decide(model, identity.user, team, name)
         if not decision.allowed:
             status = web.HTTPNotFound if decision.reason == "no such workspace" else web.HTTPForbidden
             raise self.refuse(status, "forbidden", decision.reason, commit=self.repo.commit, **where)
@@ -182,14 +183,13 @@ class Sidecar:
         )
         try:
             await socket.prepare(request)
-            await self._run(socket, Session(identity, team, name, request.remote))
+            await self._run(socket, Session(identity, team, name, request.remote), model)
         finally:
             self.caps.release(identity.user)
         return socket
 
-    async def _target(self, team: str, name: str) -> dict[str, str]:
+    async def _target(self, model: RepoModel, team: str, name: str) -> dict[str, str]:
         """The placeholder values: the pod (looked up only when the template names it) and the cluster's."""
-        model = self.repo.model
         workspace = model.workspaces[(team, name)]
         cluster = model.clusters.get(workspace.cluster)
         values = {
@@ -206,9 +206,9 @@ class Sidecar:
             values["context"] = target.context
         return values
 
-    async def _run(self, socket: web.WebSocketResponse, session: Session) -> None:
+    async def _run(self, socket: web.WebSocketResponse, session: Session, model: RepoModel) -> None:
         try:
-            argv = render(self.config.template, await self._target(session.team, session.name))
+            argv = render(self.config.template, await self._target(model, session.team, session.name))
         except PodUnavailable as exc:
             await self._close_early(socket, session, CLOSE_UNAVAILABLE, str(exc))
             return
@@ -224,6 +224,10 @@ class Sidecar:
             await self._close_early(socket, session, CLOSE_BACKEND, f"cannot start {argv[0]}: {exc.strerror}")
             return
         self.sessions.add(session)
+        if self.repo.model is not model:  # a commit served since the decision: judge the session by it too
+            latest = decide(self.repo.model, session.identity.user, session.team, session.name)
+            if not latest.allowed:
+                session.finish(CLOSE_REVOKED, f"access revoked at {self.repo.commit}: {latest.reason}")
         self.metrics.sessions.inc()
         self.metrics.sessions_open.inc()
         self.audit.write("session_start", user=session.identity.user, workspace=session.workspace, pid=pty.pgid)

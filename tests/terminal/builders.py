@@ -128,8 +128,8 @@ async def serving(
         site=site,
     )
     stream = io.StringIO()
-    environ = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
-    sidecar = Sidecar(config, RepoState(model, commit_id), audit=AuditLog(stream), environ=environ, **sidecar_options)
+    sidecar_options.setdefault("environ", {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")})
+    sidecar = Sidecar(config, RepoState(model, commit_id), audit=AuditLog(stream), **sidecar_options)
     server = TestServer(build_app(sidecar), host="127.0.0.1", port=port)
     await server.start_server()
     harness = Harness(sidecar, server, stream)

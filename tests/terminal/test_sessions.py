@@ -166,3 +166,40 @@ async def test_server_shutdown_ends_every_session(model: RepoModel) -> None:
         code, _ = await _closed_with(socket)
         assert code == 1001
         await _assert_group_gone(pgid)
+
+
+async def test_the_program_inherits_no_secret_of_the_sidecar(model: RepoModel) -> None:
+    environ = {
+        "PATH": "/usr/bin:/bin",
+        "PORTAL_TERMINAL_TOKEN_KEY": "k" * 32,
+        "PORTAL_TERMINAL_PROXY_SECRET": "proxy-secret",
+        "PORTAL_DATABASE_URL": "postgresql://portal:hunter2@db/portal",
+        "KUBECONFIG": "/root/.kube/config",
+    }
+    async with serving(model, environ=environ) as harness:
+        socket = await harness.connect(user="alice@acme.dev")
+        await socket.send_str(json.dumps({"type": "data", "data": "env; echo env''-done\n"}))
+        output = await read_until(socket, "env-done")
+        assert "PORTAL_WORKSPACE=payments/alice-ledger" in output and "TERM=xterm-256color" in output
+        for secret in ("k" * 32, "proxy-secret", "hunter2", "KUBECONFIG"):
+            assert secret not in output
+        await socket.close()
+
+
+async def test_a_commit_served_while_a_session_starts_still_judges_it(
+    model: RepoModel, platform_repo: Path, tmp_path: Path
+) -> None:
+    """Between the decision and the session's start the sidecar may serve a new commit; it applies at once."""
+    commit(platform_repo, platform_files(without=("bob@acme.dev",)), message="bob leaves")
+    new_model, new_commit = load_model(platform_repo, tmp_path / "state")
+    async with serving(model) as harness:
+        original_target = harness.sidecar._target
+
+        async def target_after_a_reload(*args):  # type: ignore[no-untyped-def]
+            harness.sidecar.replace_model(new_model, new_commit)
+            return await original_target(*args)
+
+        harness.sidecar._target = target_after_a_reload  # type: ignore[method-assign]
+        socket = await harness.connect(user="bob@acme.dev")
+        code, reason = await _closed_with(socket)
+        assert code == 4003 and "not a member" in reason
