@@ -24,6 +24,7 @@ from reconciler.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from reconciler.model.kinds import RepoModel
     from sitegen.terminal.app import Sidecar
 
 DEFAULT_LISTEN = "127.0.0.1:8081"
@@ -256,15 +257,17 @@ def run_serve(args: argparse.Namespace) -> int:
         find_pod=kube_pod_finder(kubeconfig, timeout=10.0),
     )
 
-    def reload() -> None:
+    def reload() -> tuple[RepoModel, str]:
         fresh = load_repository(source, state)
-        sidecar.replace_model(fresh.model, fresh.source.commit or fresh.source.description)
+        return fresh.model, fresh.source.commit or fresh.source.description
 
     asyncio.run(_serve(sidecar, host, port, reload, args.refresh_interval))
     return 0
 
 
-async def _serve(sidecar: Sidecar, host: str, port: int, reload: Callable[[], None], interval: float) -> None:
+async def _serve(
+    sidecar: Sidecar, host: str, port: int, reload: Callable[[], tuple[RepoModel, str]], interval: float
+) -> None:
     from aiohttp import web
 
     from sitegen.terminal.app import build_app
@@ -290,9 +293,11 @@ async def _serve(sidecar: Sidecar, host: str, port: int, reload: Callable[[], No
                 await asyncio.wait_for(wake.wait(), interval)
             wake.clear()
             try:
-                await asyncio.to_thread(reload)
-            except UsageError as exc:  # the repo cannot be read now: keep serving the last commit read
+                model, commit = await asyncio.to_thread(reload)  # read off the loop, swapped in on it
+            except Exception as exc:  # the repo cannot be read now: keep serving, and re-reading, the last commit
                 print(f"portal terminal: warning: keeping {sidecar.repo.commit}: {exc}", file=sys.stderr)
+                continue
+            sidecar.replace_model(model, commit)
 
     refresher = asyncio.create_task(refresh())
     try:

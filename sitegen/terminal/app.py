@@ -31,7 +31,7 @@ from sitegen.terminal.limits import Limits, SessionCaps, TokenBucket
 from sitegen.terminal.metrics import CONTENT_TYPE, Metrics
 from sitegen.terminal.pods import CONTAINER, POD_NAMESPACE, PodTarget, PodUnavailable
 from sitegen.terminal.site import COMMON_HEADERS, site_handler
-from sitegen.terminal.spent import MemorySpent, SpentStore, spend
+from sitegen.terminal.spent import MemorySpent, SpentStore, SpentStoreUnavailable, spend
 
 TERMINAL_ROUTE = "/ws/terminal/workspace/{team}/{name}"
 # The variables a session's program inherits from the sidecar: never its signing key or database URL.
@@ -162,8 +162,13 @@ class Sidecar:
         except Unauthenticated as exc:
             raise self.refuse(web.HTTPUnauthorized, "unauthenticated", str(exc), **where) from None
         where = {"user": identity.user, "via": identity.via, **where}
-        if identity.claims is not None and not await spend(self.spent, identity.claims):
-            raise self.refuse(web.HTTPUnauthorized, "unauthenticated", "token already used", **where)
+        if identity.claims is not None:
+            try:
+                fresh = await spend(self.spent, identity.claims)
+            except SpentStoreUnavailable as exc:
+                raise self.refuse(web.HTTPServiceUnavailable, "token store", str(exc), **where) from None
+            if not fresh:
+                raise self.refuse(web.HTTPUnauthorized, "unauthenticated", "token already used", **where)
         model = self.repo.model  # the commit this request is judged by, until its session is registered
         decision = decide(model, identity.user, team, name)
         if not decision.allowed:

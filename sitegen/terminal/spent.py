@@ -12,7 +12,16 @@ import time
 from datetime import UTC, datetime
 from typing import Protocol
 
+import psycopg
+
+from reconciler.db.connection import connect
+from reconciler.db.errors import DatabaseUnavailable
+from reconciler.db.migrations import migrate
 from sitegen.terminal.tokens import TokenClaims
+
+
+class SpentStoreUnavailable(Exception):
+    """The shared store cannot be asked: the token is refused (it might have been used elsewhere)."""
 
 
 class SpentStore(Protocol):
@@ -43,29 +52,38 @@ class DatabaseSpent:
     """Ids recorded in the `terminal_tokens` table; the memory store answers replays without a round trip."""
 
     def __init__(self, conninfo: str) -> None:
-        import psycopg
-
-        from reconciler.db.connection import connect
-        from reconciler.db.migrations import migrate
-
+        self._conninfo = conninfo
         self._memory = MemorySpent()
-        self._conn: psycopg.Connection = connect(conninfo)
-        self._conn.autocommit = True
+        self._conn: psycopg.Connection = self._connect()
         migrate(self._conn)
         self._lock = threading.Lock()
 
+    def _connect(self) -> psycopg.Connection:
+        conn = connect(self._conninfo)
+        conn.autocommit = True
+        return conn
+
     def spend(self, claims: TokenClaims) -> bool:
+        """As SpentStore.spend; SpentStoreUnavailable when the database cannot say (after one reconnect)."""
         if not self._memory.spend(claims):
             return False
         expires = datetime.fromtimestamp(claims.expires_at, UTC)
         with self._lock:
-            self._conn.execute("DELETE FROM terminal_tokens WHERE expires_at < now()")
-            cursor = self._conn.execute(
-                "INSERT INTO terminal_tokens (token_id, user_email, workspace, expires_at) VALUES (%s, %s, %s, %s) "
-                "ON CONFLICT (token_id) DO NOTHING",
-                (claims.token_id, claims.user, claims.workspace, expires),
-            )
-            return cursor.rowcount == 1
+            for attempt in range(2):
+                try:
+                    if attempt:
+                        self._conn.close()
+                        self._conn = self._connect()
+                    self._conn.execute("DELETE FROM terminal_tokens WHERE expires_at < now()")
+                    cursor = self._conn.execute(
+                        "INSERT INTO terminal_tokens (token_id, user_email, workspace, expires_at) "
+                        "VALUES (%s, %s, %s, %s) ON CONFLICT (token_id) DO NOTHING",
+                        (claims.token_id, claims.user, claims.workspace, expires),
+                    )
+                    return cursor.rowcount == 1
+                except (psycopg.OperationalError, DatabaseUnavailable):
+                    continue
+        raise SpentStoreUnavailable("the token store (PostgreSQL) is unavailable")
 
     def close(self) -> None:
         self._conn.close()

@@ -101,7 +101,10 @@ def parse_ttl(text: str) -> float:
     """`90s`, `5m`, `1h` or plain seconds; ValueError otherwise."""
     units = {"s": 1, "m": 60, "h": 3600}
     number, unit = (text[:-1], text[-1]) if text and text[-1] in units else (text, "s")
-    seconds = float(number) * units[unit]
+    try:
+        seconds = float(number) * units[unit]
+    except ValueError:
+        raise ValueError(f"{text!r}: expected a duration such as 90s, 5m or 1h") from None
     if not 0 < seconds <= 24 * 3600:
         raise ValueError(f"{text!r}: a token lives more than 0 s and at most 24 h")
     return seconds

@@ -30,6 +30,7 @@ EXPECTED_TABLES = {
     "sync_state",
     "reconcile_runs",
     "cluster_status",
+    "terminal_tokens",
     "schema_migrations",
 }
 

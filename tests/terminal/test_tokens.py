@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import aiohttp
+import psycopg
 import pytest
+from psycopg import sql
 
-from sitegen.terminal.spent import DatabaseSpent
-from sitegen.terminal.tokens import KEY_FILE_VARIABLE, KEY_VARIABLE, issue, verify
+from reconciler.model.kinds import RepoModel
+from sitegen.terminal.spent import DatabaseSpent, SpentStoreUnavailable
+from sitegen.terminal.tokens import KEY_FILE_VARIABLE, KEY_VARIABLE, TokenClaims, issue, verify
 from tests.conftest import PortalRun
+from tests.terminal.builders import KEY_BYTES, serving
 
 KEY = "0123456789abcdef0123456789abcdef"
 
@@ -41,7 +46,8 @@ def test_the_key_may_come_from_a_file(
         ({KEY_VARIABLE: "short"}, (), "shorter than 32 bytes"),
         ({KEY_FILE_VARIABLE: "/nonexistent/key"}, (), "cannot read /nonexistent/key"),
         ({KEY_VARIABLE: KEY}, ("--ttl", "0"), "--ttl '0': a token lives more than 0 s"),
-        ({KEY_VARIABLE: KEY}, ("--ttl", "2d"), "--ttl"),
+        ({KEY_VARIABLE: KEY}, ("--ttl", "2d"), "--ttl '2d': expected a duration such as 90s, 5m or 1h"),
+        ({KEY_VARIABLE: KEY}, ("--ttl", "25h"), "at most 24 h"),
         ({KEY_VARIABLE: KEY}, ("--workspace", "payments"), "expected TEAM/NAME"),
         ({KEY_VARIABLE: KEY}, ("--user", "bob"), "expected an email"),
     ],
@@ -79,3 +85,42 @@ def test_replicas_sharing_a_database_refuse_a_token_another_one_accepted(databas
     finally:
         first.close()
         second.close()
+
+
+def _terminate_others(database_url: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+
+
+def test_the_database_store_reconnects_and_fails_closed(database_url: str) -> None:
+    store = DatabaseSpent(database_url)
+    try:
+        _terminate_others(database_url)  # a server restart, as the store's connection sees it
+        claims = verify(KEY.encode(), issue(KEY.encode(), "bob@acme.dev", "payments/olga-notes", 60))
+        assert store.spend(claims) is True
+        _terminate_others(database_url)
+        name = psycopg.conninfo.conninfo_to_dict(database_url)["dbname"]
+        maintenance = psycopg.conninfo.make_conninfo(database_url, dbname="postgres")
+        with psycopg.connect(maintenance, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
+        fresh = verify(KEY.encode(), issue(KEY.encode(), "bob@acme.dev", "payments/olga-notes", 60))
+        with pytest.raises(SpentStoreUnavailable):
+            store.spend(fresh)
+    finally:
+        store.close()
+
+
+async def test_an_unavailable_token_store_refuses_with_503(model: RepoModel) -> None:
+    class Unavailable:
+        def spend(self, claims: TokenClaims) -> bool:
+            raise SpentStoreUnavailable("the token store (PostgreSQL) is unavailable")
+
+    async with serving(model, trusted=(), spent=Unavailable()) as harness:
+        token = issue(KEY_BYTES, "bob@acme.dev", "payments/olga-notes", 60)
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await harness.connect(workspace="payments/olga-notes", token=token)
+        assert refused.value.status == 503
+        assert harness.audit("decision")[0]["reason"] == "token store"
