@@ -144,6 +144,12 @@ class Sidecar:
             heartbeat=self.config.limits.ping_interval,
             max_msg_size=self.config.limits.max_frame_bytes,
         )
+        protocols = offered_protocols(request.headers.get("Sec-WebSocket-Protocol"))
+        # Checked first: aiohttp's handshake logs the offered subprotocols (a token among them) when none is ours.
+        if PROTOCOL not in protocols:
+            raise self.refuse(
+                web.HTTPBadRequest, "protocol", f"the client must offer the subprotocol {PROTOCOL}", **where
+            )
         if not socket.can_prepare(request).ok:
             raise self.refuse(web.HTTPBadRequest, "not a websocket", "expected a WebSocket upgrade", **where)
         origin = request.headers.get("Origin")
@@ -154,7 +160,7 @@ class Sidecar:
             identity = authenticate(
                 request.remote,
                 request.headers,
-                offered_protocols(request.headers.get("Sec-WebSocket-Protocol")),
+                protocols,
                 self.config.trust,
                 self.config.token_key,
                 f"{team}/{name}",

@@ -92,7 +92,10 @@ def authenticate(
             return Identity(user, "proxy")
     token = bearer_token(protocols)
     if token is None:
-        raise Unauthenticated("no identity")
+        ignored = headers.get(trust.identity_header) and not _trusted_peer(peer, trust.networks)
+        raise Unauthenticated(
+            "no identity (an identity header from an untrusted peer is ignored)" if ignored else "no identity"
+        )
     if key is None:
         raise Unauthenticated("tokens are not accepted (no signing key configured)")
     try:

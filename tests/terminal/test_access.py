@@ -64,6 +64,7 @@ async def test_an_identity_header_from_an_untrusted_peer_is_ignored(model: RepoM
         assert await _status(harness, user="alice@acme.dev") == 401
         (decision,) = harness.audit("decision")
         assert decision["reason"] == "unauthenticated" and "user" not in decision
+        assert decision["detail"] == "no identity (an identity header from an untrusted peer is ignored)"
 
 
 async def test_a_trusted_proxy_with_a_shared_secret_must_send_it(model: RepoModel) -> None:
@@ -160,3 +161,18 @@ async def test_healthz_names_the_served_commit(model: RepoModel) -> None:
     async with serving(model, commit_id="abc123") as harness:
         response = await harness.client.get(f"{harness.base}/healthz")
         assert response.status == 200 and (await response.json())["commit"] == "abc123"
+
+
+async def test_a_client_not_offering_the_protocol_is_refused_and_its_token_never_logged(
+    model: RepoModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = issue(KEY_BYTES, "bob@acme.dev", OLGA_NOTES, 60)
+    async with serving(model, trusted=()) as harness:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await harness.client.ws_connect(harness.url(OLGA_NOTES), protocols=[f"bearer.{token}"], origin=ORIGIN)
+        assert refused.value.status == 400
+        assert harness.audit("decision")[0]["reason"] == "protocol"
+        # the token was not spent: offered properly, it still opens the terminal once
+        socket = await harness.connect(workspace=OLGA_NOTES, token=token)
+        await socket.close()
+    assert token not in caplog.text and token not in harness.audit_stream.getvalue()
