@@ -130,7 +130,7 @@ def test_the_semver_migration_stores_any_number_and_marks_every_version_row_for_
         conn.execute("INSERT INTO sync_state (digest, table_digests, input_digest) VALUES ('old', '{\"a\": 1}', 'x')")
         conn.commit()
 
-        assert [m.version for m in migrate(conn)] == [4, 5]
+        assert [m.version for m in migrate(conn)] == [m.version for m in known_migrations() if m.version >= 4]
         assert conn.execute("SELECT row_hash, version_sort FROM artifact_versions").fetchall() == [(None, None)]
         assert conn.execute("SELECT digest, table_digests, input_digest FROM sync_state").fetchall() == [("", {}, None)]
         conn.execute("UPDATE artifact_versions SET version_major = 3000000000")  # integer stopped at 2^31 - 1
