@@ -94,3 +94,34 @@ async def test_the_view_connects_and_shows_a_command_s_output(model: RepoModel, 
             await browser.close()
         assert token not in harness.audit_stream.getvalue()
         assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install -y chromium)")
+async def test_the_view_does_not_run_in_another_origin_s_frame(model: RepoModel, tmp_path: Path) -> None:
+    from playwright.async_api import async_playwright
+
+    port = _free_port()
+    site = _site(tmp_path / "site")
+    view = f"http://127.0.0.1:{port}/{page_path('payments', 'alice-ledger')}"
+    (site / "framing.html").write_text(f'<!doctype html><title>elsewhere</title><iframe src="{view}"></iframe>')
+    origins = (f"http://127.0.0.1:{port}", f"http://localhost:{port}")
+    async with (
+        serving(model, site=site, port=port, origins=origins) as harness,
+        async_playwright() as playwright,
+    ):
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-background-networking"]
+        )
+        try:
+            page = await browser.new_page(extra_http_headers={"X-Forwarded-Email": "alice@acme.dev"})
+            await page.goto(f"http://localhost:{port}/framing.html")  # another origin: another host name
+            await page.wait_for_timeout(2000)
+            (frame,) = page.main_frame.child_frames
+            assert await frame.query_selector("#terminal-status") is None  # blocked by frame-ancestors 'self'
+            # Framed by its own origin it runs (and, with the proxy's header, connects).
+            await page.goto(f"http://127.0.0.1:{port}/framing.html")
+            (frame,) = page.main_frame.child_frames
+            await frame.locator("#terminal-status").filter(has_text="Connected").wait_for(timeout=15000)
+        finally:
+            await browser.close()
+        assert len(harness.audit("session_start")) == 1
