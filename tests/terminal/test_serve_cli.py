@@ -125,3 +125,20 @@ async def test_sighup_rereads_the_repo_and_ends_sessions_that_lost_access(
     assert end["user"] == "bob@acme.dev" and end["code"] == 4003
     assert token not in json.dumps(audit)
     await asyncio.sleep(0)
+
+
+async def test_a_repo_that_cannot_be_read_keeps_the_last_commit_served(
+    served: tuple[subprocess.Popen[str], int], platform_repo: Path
+) -> None:
+    process, port = served
+    async with aiohttp.ClientSession() as client:
+        before = await (await client.get(f"http://127.0.0.1:{port}/healthz")).json()
+        platform_repo.rename(platform_repo.with_name("moved"))
+        process.send_signal(signal.SIGHUP)
+        await asyncio.sleep(3)
+        after = await (await client.get(f"http://127.0.0.1:{port}/healthz")).json()
+    assert after["commit"] == before["commit"] and process.poll() is None
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    stderr = process.stderr.read() if process.stderr else ""
+    assert f"warning: keeping {before['commit']}" in stderr and "Traceback" not in stderr

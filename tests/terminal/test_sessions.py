@@ -42,6 +42,9 @@ async def test_echo_round_trip_and_resize_reach_the_pty(model: RepoModel) -> Non
         await read_until(socket, "37 101")
         await socket.send_str("echo raw''text\n")  # a frame that is not JSON is typed as it is
         await read_until(socket, "rawtext")
+        metrics = await (await harness.client.get(f"{harness.base}/metrics")).text()
+        assert "portal_terminal_sessions_open 1.0" in metrics and "portal_terminal_sessions_total 1.0" in metrics
+        assert 'portal_terminal_bytes_total{direction="in"}' in metrics
         await socket.close()
 
 
