@@ -1,10 +1,11 @@
 """The sidecar's routes: the terminal WebSocket, `/healthz`, `/metrics`, and the built site (with `site`).
 
-Every upgrade is checked in this order, each refusal before the upgrade and audited: a WebSocket request, an
-allowed Origin (a missing one is refused too), an identity (401), the repo's say at the served commit (403, or
-404 for a workspace the commit does not declare), the session caps (429, 503). Then the PTY runs until the
-client or the program leaves, the client idles or overstays, its access is revoked by a new commit, or the
-server shuts down; each way ends the whole process group.
+Every upgrade is checked in this order, each refusal before the upgrade and audited: a WebSocket request
+offering the subprotocol `portal.terminal.v1` (400), an allowed Origin (a missing one is refused too: 403), an
+identity (401), the repo's say at the served commit (403, or 404 for a workspace the commit does not declare),
+the session caps (429, 503). Then the PTY runs until the client or the program leaves, the client idles or
+overstays, its access is revoked by a new commit, or the server shuts down; each way ends the whole process
+group.
 """
 
 from __future__ import annotations
@@ -258,7 +259,7 @@ class Sidecar:
             self.sessions.discard(session)
             self.metrics.sessions_open.dec()
             with contextlib.suppress(ConnectionError, RuntimeError):
-                await socket.close(code=session.close_code, message=session.reason[:120].encode())
+                await socket.close(code=session.close_code, message=_close_reason(session.reason))
             self.audit.write(
                 "session_end",
                 user=session.identity.user,
@@ -275,7 +276,7 @@ class Sidecar:
         self.audit.write("session_refused", user=session.identity.user, workspace=session.workspace, reason=reason)
         with contextlib.suppress(ConnectionError, RuntimeError):
             await socket.send_str(f"\r\n[portal] {reason}\r\n")
-            await socket.close(code=code, message=reason[:120].encode())
+            await socket.close(code=code, message=_close_reason(reason))
 
     async def _output(self, socket: web.WebSocketResponse, pty: PtyProcess, session: Session) -> None:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -331,6 +332,11 @@ class Sidecar:
 
     async def metrics_page(self, _request: web.Request) -> web.Response:
         return web.Response(body=self.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
+
+
+def _close_reason(text: str) -> bytes:
+    """A close frame's reason: at most 123 bytes of UTF-8, cut between characters."""
+    return text.encode()[:123].decode(errors="ignore").encode()
 
 
 def _apply(pty: PtyProcess, data: str | bytes) -> None:

@@ -10,6 +10,7 @@ import aiohttp
 
 from reconciler.model.kinds import RepoModel
 from sitegen.terminal.limits import Limits
+from sitegen.terminal.pods import PodTarget, PodUnavailable
 from tests.gitrepo import commit
 from tests.terminal.builders import group_members, load_model, platform_files, read_until, serving
 
@@ -206,3 +207,21 @@ async def test_a_commit_served_while_a_session_starts_still_judges_it(
         socket = await harness.connect(user="bob@acme.dev")
         code, reason = await _closed_with(socket)
         assert code == 4003 and "not a member" in reason
+
+
+async def test_a_program_that_cannot_start_closes_with_a_reason(model: RepoModel) -> None:
+    async with serving(model, template=("/nonexistent/kubectl", "exec")) as harness:
+        socket = await harness.connect(user="alice@acme.dev")
+        code, reason = await _closed_with(socket)
+        assert code == 4005 and reason == "cannot start /nonexistent/kubectl: No such file or directory"
+        assert harness.audit("session_start") == [] and harness.sidecar.sessions == set()
+
+
+async def test_a_long_close_reason_is_cut_to_fit_a_close_frame(model: RepoModel) -> None:
+    def unavailable(model: RepoModel, team: str, name: str) -> PodTarget:
+        raise PodUnavailable("é" * 100)  # 200 bytes of UTF-8; a close frame holds 123
+
+    async with serving(model, template=("/bin/echo", "{pod}"), find_pod=unavailable) as harness:
+        socket = await harness.connect(user="alice@acme.dev")
+        code, reason = await _closed_with(socket)
+        assert code == 4004 and reason == "é" * 61
