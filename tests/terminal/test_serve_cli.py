@@ -142,3 +142,11 @@ async def test_a_repo_that_cannot_be_read_keeps_the_last_commit_served(
     assert process.wait(timeout=30) == 0
     stderr = process.stderr.read() if process.stderr else ""
     assert f"warning: keeping {before['commit']}" in stderr and "Traceback" not in stderr
+
+
+def test_serve_names_a_repo_it_cannot_read(
+    portal: Callable[..., PortalRun], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(KEY_VARIABLE, KEY)
+    run = portal("terminal", "serve", "--repo", tmp_path / "nowhere", "--allowed-origin", ORIGIN)
+    assert run.code == 2 and "nowhere" in run.err and "Traceback" not in run.err, run.err
