@@ -83,19 +83,20 @@ def authenticate(
     workspace: str,
 ) -> Identity:
     """The requester's identity, from the proxy's header (trusted peers only) or else a token for `workspace`."""
-    if _trusted_peer(peer, trust.networks):
-        user = (headers.get(trust.identity_header) or "").strip()
-        secret_ok = trust.secret is None or hmac.compare_digest(
-            (headers.get(trust.secret_header) or "").encode(), trust.secret.encode()
-        )
-        if user and secret_ok:
-            return Identity(user, "proxy")
+    trusted = _trusted_peer(peer, trust.networks)
+    user = (headers.get(trust.identity_header) or "").strip()
+    secret_ok = trust.secret is None or hmac.compare_digest(
+        (headers.get(trust.secret_header) or "").encode(), trust.secret.encode()
+    )
+    if trusted and user and secret_ok:
+        return Identity(user, "proxy")
     token = bearer_token(protocols)
     if token is None:
-        ignored = headers.get(trust.identity_header) and not _trusted_peer(peer, trust.networks)
-        raise Unauthenticated(
-            "no identity (an identity header from an untrusted peer is ignored)" if ignored else "no identity"
-        )
+        if user and not trusted:
+            raise Unauthenticated("no identity (an identity header from an untrusted peer is ignored)")
+        if user:
+            raise Unauthenticated("no identity (the proxy's shared secret is missing or wrong)")
+        raise Unauthenticated("no identity")
     if key is None:
         raise Unauthenticated("tokens are not accepted (no signing key configured)")
     try:

@@ -75,6 +75,8 @@ async def test_a_trusted_proxy_with_a_shared_secret_must_send_it(model: RepoMode
         assert await _status(harness, user="alice@acme.dev", headers=wrong) == 401
         right = {"X-Portal-Proxy-Secret": secret}
         assert await _status(harness, user="alice@acme.dev", headers=right) == 101
+        details = [line["detail"] for line in harness.audit("decision")]
+        assert details[:2] == ["no identity (the proxy's shared secret is missing or wrong)"] * 2
         assert secret not in harness.audit_stream.getvalue()
 
 
