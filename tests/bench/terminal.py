@@ -1,7 +1,7 @@
 """[terminal] 50 concurrent sessions each echoing 100 lines through the sidecar (a `cat` on a PTY in place of
 kubectl exec): errors, p50/p95 round trip and the sidecar's RSS; then the same sessions during a flood of 1,000
-authenticated-but-forbidden upgrade attempts (a team viewer), whose p95 must stay within 1.5× of the run without
-the flood. Both runs happen in this run, against one sidecar process.
+authenticated-but-forbidden upgrade attempts (a team viewer), whose p95 must stay within 1.5× of the runs without
+the flood. Both are measured in this run against one sidecar process, in alternating rounds after a warm-up.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ SESSIONS = 50
 LINES = 100
 FLOOD = 1_000
 FLOOD_CONCURRENCY = 50
+ROUNDS = 3
 ORIGIN = "https://portal.example.test"
 TARGET_RATIO = 1.5
 
@@ -113,12 +114,29 @@ async def _flood(url: str) -> dict[int, int]:
     return statuses
 
 
-async def _flooded(url: str) -> tuple[list[float], int, dict[int, int], float]:
-    flood = asyncio.create_task(_flood(url))
+async def _timed_flood(url: str) -> dict[str, object]:
+    started = time.perf_counter()
+    statuses = await _flood(url)
+    return {"statuses": statuses, "seconds": time.perf_counter() - started}
+
+
+async def _flooded(url: str) -> tuple[list[float], int, dict[int, int], float, float]:
+    """The sessions while another process floods the sidecar; also the flood's and the sessions' wall times.
+
+    The flooding client runs at the lowest CPU priority: an attacker's CPU is not the sidecar's, and on one
+    machine a client building 1,000 handshakes at full speed would slow the sessions' client and the sidecar for
+    the cost of the attack's client, not of the sidecar's work (which is about 0.1 ms per refusal)."""
+    flood = await asyncio.create_subprocess_exec(
+        *("nice", "-n", "19", sys.executable, "-m", "tests.bench.terminal", "flood", url),
+        stdout=asyncio.subprocess.PIPE,
+    )
     started = time.perf_counter()
     times, errors = await _sessions(url)
-    statuses = await flood
-    return times, errors, statuses, time.perf_counter() - started
+    sessions_seconds = time.perf_counter() - started
+    out, _ = await flood.communicate()
+    report = json.loads(out)
+    statuses = {int(k): v for k, v in report["statuses"].items()}
+    return times, errors, statuses, report["seconds"], sessions_seconds
 
 
 def _p(times: list[float], percent: int) -> float:
@@ -133,17 +151,33 @@ def run() -> Iterator[str]:
         process = _start_sidecar(root / "repo", root / "state", port)
         url = f"http://127.0.0.1:{port}/ws/terminal/workspace/payments/alice-ledger"
         try:
-            quiet, quiet_errors = asyncio.run(_sessions(url))
+            asyncio.run(_sessions(url))  # warm-up, not counted: the first sessions pay for imports and caches
+            quiet: list[float] = []
+            flooded: list[float] = []
+            quiet_errors = flood_errors = 0
+            statuses: dict[int, int] = {}
+            overlap = []
+            # Alternating rounds, so that a change in the machine's load (it is shared) weighs on both alike.
+            for _ in range(ROUNDS):
+                times, errors = asyncio.run(_sessions(url))
+                quiet += times
+                quiet_errors += errors
+                times, errors, round_statuses, flood_seconds, sessions_seconds = asyncio.run(_flooded(url))
+                flooded += times
+                flood_errors += errors
+                for status, count in round_statuses.items():
+                    statuses[status] = statuses.get(status, 0) + count
+                overlap.append(f"{flood_seconds:.1f}/{sessions_seconds:.1f} s")
             rss = psutil.Process(process.pid).memory_info().rss / 2**20
             yield (
-                f"{SESSIONS} sessions × {LINES} lines: {quiet_errors} error(s), round trip p50 {_p(quiet, 50):.1f} ms, "
-                f"p95 {_p(quiet, 95):.1f} ms; sidecar RSS {rss:.0f} MiB"
+                f"{SESSIONS} sessions × {LINES} lines, {ROUNDS} rounds: {quiet_errors} error(s), round trip "
+                f"p50 {_p(quiet, 50):.1f} ms, p95 {_p(quiet, 95):.1f} ms; sidecar RSS {rss:.0f} MiB"
             )
-            flooded, flood_errors, statuses, _ = asyncio.run(_flooded(url))
             shown = ", ".join(f"{status}: {count}" for status, count in sorted(statuses.items()))
             yield (
-                f"same, during {FLOOD} forbidden upgrade attempts ({shown}): {flood_errors} error(s), "
-                f"p50 {_p(flooded, 50):.1f} ms, p95 {_p(flooded, 95):.1f} ms"
+                f"same, each round during {FLOOD} forbidden upgrade attempts ({shown}; flood/sessions "
+                f"{', '.join(overlap)}): {flood_errors} error(s), p50 {_p(flooded, 50):.1f} ms, "
+                f"p95 {_p(flooded, 95):.1f} ms"
             )
             ratio = _p(flooded, 95) / _p(quiet, 95)
             verdict = "ok" if ratio <= TARGET_RATIO and not quiet_errors + flood_errors else "MISSED"
@@ -151,3 +185,7 @@ def run() -> Iterator[str]:
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["flood"]:
+    print(json.dumps(asyncio.run(_timed_flood(sys.argv[2]))))
