@@ -67,7 +67,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served(platform_repo: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
+def served(
+    request: pytest.FixtureRequest, platform_repo: Path, tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """`portal terminal serve` of the platform repo; a test's `serve_args` marker adds options."""
+    marker = request.node.get_closest_marker("serve_args")
+    extra = tuple(marker.args) if marker else ()
     port = _free_port()
     environment = {**os.environ, KEY_VARIABLE: KEY, "PORTAL_STATE_DIR": str(tmp_path / "state")}
     environment.pop("PORTAL_DATABASE_URL", None)
@@ -75,6 +80,7 @@ def served(platform_repo: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Pop
         [
             *(sys.executable, "-m", "reconciler", "terminal", "serve", "--repo", str(platform_repo)),
             *("--listen", f"127.0.0.1:{port}", "--allowed-origin", ORIGIN, "--exec-template", SHELL_TEMPLATE),
+            *extra,
         ],
         env=environment,
         stderr=subprocess.PIPE,
@@ -150,3 +156,22 @@ def test_serve_names_a_repo_it_cannot_read(
     monkeypatch.setenv(KEY_VARIABLE, KEY)
     run = portal("terminal", "serve", "--repo", tmp_path / "nowhere", "--allowed-origin", ORIGIN)
     assert run.code == 2 and "nowhere" in run.err and "Traceback" not in run.err, run.err
+
+
+@pytest.mark.serve_args("--refresh-interval", "0.5")
+async def test_the_repo_is_reread_on_an_interval(
+    served: tuple[subprocess.Popen[str], int], platform_repo: Path
+) -> None:
+    _, port = served
+    token = issue(KEY.encode(), "bob@acme.dev", "payments/olga-notes", 60)
+    url = f"http://127.0.0.1:{port}/ws/terminal/workspace/payments/olga-notes"
+    async with aiohttp.ClientSession() as client:
+        socket_ = await client.ws_connect(url, protocols=["portal.terminal.v1", f"bearer.{token}"], origin=ORIGIN)
+        await socket_.send_str(json.dumps({"type": "data", "data": "echo o''k\n"}))
+        await read_until(socket_, "ok")
+        commit(platform_repo, platform_files(without=("bob@acme.dev",)), message="bob leaves")
+        while True:  # no signal: the next re-read finds the commit
+            message = await socket_.receive(timeout=30)
+            if message.type != aiohttp.WSMsgType.TEXT:
+                break
+        assert message.type == aiohttp.WSMsgType.CLOSE and message.data == 4003
