@@ -242,7 +242,14 @@ class Sidecar:
                 session.finish(CLOSE_REVOKED, f"access revoked at {self.repo.commit}: {latest.reason}")
         self.metrics.sessions.inc()
         self.metrics.sessions_open.inc()
-        self.audit.write("session_start", user=session.identity.user, workspace=session.workspace, pid=pty.pgid)
+        self.audit.write(
+            "session_start",
+            user=session.identity.user,
+            workspace=session.workspace,
+            peer=session.peer,
+            via=session.identity.via,
+            pid=pty.pgid,
+        )
         tasks = [
             asyncio.create_task(self._output(socket, pty, session)),
             asyncio.create_task(self._input(socket, pty, session)),
