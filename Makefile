@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt frontend/package-lock.json hatch_build.py
 	@set -e; \
 	if [ ! -x $(PY) ]; then \
 	  py=""; \
@@ -48,8 +48,8 @@ bench: $(STAMP)
 	$(PY) -m tests.bench
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check reconciler sitegen tests scripts
-	$(VENV)/bin/ruff format --check reconciler sitegen tests scripts
+	$(VENV)/bin/ruff check reconciler sitegen tests scripts hatch_build.py
+	$(VENV)/bin/ruff format --check reconciler sitegen tests scripts hatch_build.py
 
 clean:
 	rm -rf $(VENV) .portal build dist

@@ -31,6 +31,7 @@ EXPECTED_TABLES = {
     "reconcile_runs",
     "cluster_status",
     "leader_terms",
+    "terminal_tokens",
     "schema_migrations",
 }
 
