@@ -1,0 +1,54 @@
+"""Herald's part of the check: pipelines added or removed, and each compiled Vector config — per pipeline and
+merged per cluster and role — whose text the change moves, as a unified diff."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from reconciler.build import Build
+from reconciler.kube.diff import text_diff
+
+ConfigChangeKind = Literal["added", "removed", "changed"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigChange:
+    path: str  # as `portal compile` writes it: pipelines/<p>.vector.yaml, clusters/<c>/vector-<role>.yaml
+    change: ConfigChangeKind
+    diff: tuple[str, ...]  # unified diff hunks, base → head
+
+
+@dataclass(frozen=True, slots=True)
+class HeraldPart:
+    added: tuple[str, ...]  # pipelines, by name
+    removed: tuple[str, ...]
+    configs: tuple[ConfigChange, ...]  # each pipeline's config first, then the merged ones
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.configs)
+
+
+def _texts(build: Build) -> dict[str, str]:
+    """Each compiled config's text without the commit line, so that only what Vector reads can differ."""
+    return {f.path: f.rendered().text for f in build.vector_configs}
+
+
+def config_changes(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[ConfigChange, ...]:
+    changes = []
+    for path in sorted(before.keys() | after.keys(), key=lambda p: (not p.startswith("pipelines/"), p)):
+        old, new = before.get(path), after.get(path)
+        if old == new:
+            continue
+        kind: ConfigChangeKind = "added" if old is None else "removed" if new is None else "changed"
+        changes.append(ConfigChange(path, kind, tuple(text_diff(old, new))))
+    return tuple(changes)
+
+
+def herald_part(base: Build, head: Build, *, compiled: bool) -> HeraldPart:
+    """`compiled`: whether both commits compile (neither has errors); otherwise no config is compared."""
+    before, after = set(base.model.pipelines), set(head.model.pipelines)
+    configs = config_changes(_texts(base), _texts(head)) if compiled else ()
+    return HeraldPart(tuple(sorted(after - before)), tuple(sorted(before - after)), configs)
