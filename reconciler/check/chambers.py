@@ -3,7 +3,7 @@ are on, before → after, against its limits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -55,11 +55,12 @@ def _spec(ws: Workspace) -> dict[str, object]:
     return dict(ws.doc.spec)
 
 
-def workspace_changes(base: RepoModel, head: RepoModel) -> tuple[WorkspaceChange, ...]:
+def workspace_changes(base: RepoModel, head: RepoModel, declared: Collection[str]) -> tuple[WorkspaceChange, ...]:
+    """`declared`: the head's Workspace names, invalid ones included (one the change breaks is not removed)."""
     changes = []
     for key in sorted(base.workspaces.keys() | head.workspaces.keys()):
         old, new = base.workspaces.get(key), head.workspaces.get(key)
-        if new is None and old is not None:
+        if new is None and old is not None and old.name not in declared:
             changes.append(WorkspaceChange(*key, old.cluster, "removed", ()))
         elif old is None and new is not None:
             changes.append(WorkspaceChange(*key, new.cluster, "created", ()))
@@ -113,8 +114,8 @@ def cluster_quotas(base: RepoModel, head: RepoModel, clusters: Iterable[str]) ->
     return tuple(result)
 
 
-def chambers_part(base: RepoModel, head: RepoModel) -> ChambersPart:
-    changes = workspace_changes(base, head)
+def chambers_part(base: RepoModel, head: RepoModel, declared: Collection[str]) -> ChambersPart:
+    changes = workspace_changes(base, head, declared)
     affected = {c.cluster for c in changes}
     # A workspace that moves leaves its base cluster too.
     affected |= {base.workspaces[(c.team, c.name)].cluster for c in changes if c.change != "created"}

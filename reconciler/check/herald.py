@@ -17,7 +17,7 @@ ConfigChangeKind = Literal["added", "removed", "changed"]
 class ConfigChange:
     path: str  # as `portal compile` writes it: pipelines/<p>.vector.yaml, clusters/<c>/vector-<role>.yaml
     change: ConfigChangeKind
-    diff: tuple[str, ...]  # unified diff hunks, base → head
+    diff: tuple[str, ...]  # unified diff hunks, base → head (none for a removed config)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +43,17 @@ def config_changes(before: Mapping[str, str], after: Mapping[str, str]) -> tuple
         if old == new:
             continue
         kind: ConfigChangeKind = "added" if old is None else "removed" if new is None else "changed"
-        changes.append(ConfigChange(path, kind, tuple(text_diff(old, new))))
+        changes.append(ConfigChange(path, kind, () if new is None else tuple(text_diff(old, new))))
     return tuple(changes)
+
+
+def _declared(build: Build) -> set[str]:
+    """Pipelines by name, invalid ones included: a pipeline the change breaks is not one it removes."""
+    return {d.name for d in build.validation.documents if d.kind == "Pipeline"}
 
 
 def herald_part(base: Build, head: Build, *, compiled: bool) -> HeraldPart:
     """`compiled`: whether both commits compile (neither has errors); otherwise no config is compared."""
-    before, after = set(base.model.pipelines), set(head.model.pipelines)
+    before, after = _declared(base), _declared(head)
     configs = config_changes(_texts(base), _texts(head)) if compiled else ()
     return HeraldPart(tuple(sorted(after - before)), tuple(sorted(before - after)), configs)

@@ -3,8 +3,8 @@ why) and the effective policy that judged each artifact it touches."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -47,11 +47,16 @@ class KeeperPart:
         return not (self.changes or self.approvals)
 
 
-def changed_artifacts(base: RepoModel, head: RepoModel) -> list[str]:
+def changed_artifacts(base: RepoModel, head: RepoModel, declared: Collection[str]) -> list[str]:
     """Artifacts whose document the change adds, edits or removes: the others' state cannot move, since
-    authority (teams, policies) comes from the base either way."""
+    authority (teams, policies) comes from the base either way. One the head declares but breaks (it is not in
+    the head's model) is left to the findings: it is not removed."""
     names = base.artifacts.keys() | head.artifacts.keys()
-    return sorted(n for n in names if _body(base.artifacts.get(n)) != _body(head.artifacts.get(n)))
+    return sorted(
+        n
+        for n in names
+        if _body(base.artifacts.get(n)) != _body(head.artifacts.get(n)) and (n in head.artifacts or n not in declared)
+    )
 
 
 def _body(artifact: Artifact | None) -> Any:
@@ -84,13 +89,24 @@ def added_approvals(base: RepoModel, head: RepoModel, names: list[str]) -> list[
                     approval.at,
                     approval.index,
                     team,
-                    artifact.doc.location("spec", "versions", version.index, "approvals", approval.index, "by"),
+                    artifact.doc.location("spec", "versions", version.index, "approvals", approval.index),
                     artifact.doc.subject,
                 )
                 for approval in version.approvals
                 if approval.by not in known
             )
     return added
+
+
+def _without(artifact: Artifact, unbacked: Collection[tuple[str, str, int]]) -> Artifact:
+    """The artifact without the approvals no review backs: they never count."""
+    if not unbacked:
+        return artifact
+    versions = tuple(
+        replace(v, approvals=tuple(a for a in v.approvals if (artifact.name, v.version, a.index) not in unbacked))
+        for v in artifact.versions
+    )
+    return replace(artifact, versions=versions)
 
 
 def _verdicts(
@@ -117,15 +133,21 @@ def _verdicts(
 def keeper_part(
     base: RepoModel,
     head: RepoModel,
+    names: list[str],
     *,
     actor: str | None,
     now: datetime | None,
     added: list[AddedApproval],
     refused: Mapping[Location, str],
 ) -> KeeperPart:
-    names = changed_artifacts(base, head)
+    """`names`: the artifacts the change touches (`changed_artifacts`)."""
+    unbacked = {(a.artifact, a.version, a.index) for a in added if a.location in refused}
     before = {n: derive_artifact(base.artifacts[n], base, base) for n in names if n in base.artifacts}
-    after = {n: derive_artifact(head.artifacts[n], head, base, actor, now=now) for n in names if n in head.artifacts}
+    after = {
+        n: derive_artifact(_without(head.artifacts[n], unbacked), head, base, actor, now=now)
+        for n in names
+        if n in head.artifacts
+    }
     changes = tuple(registry_changes(before, after))
     verdicts = tuple(_verdicts(added, after, refused))
     touched = sorted({c.artifact for c in changes if c.change != "archived"} | {v.artifact for v in verdicts})

@@ -62,6 +62,14 @@ def documents_changed(base: Validation, head: Validation) -> int:
     return sum(before.get(path) != after.get(path) for path in before.keys() | after.keys())
 
 
+def _declared(validation: Validation) -> dict[str, set[str]]:
+    """Names by kind of every document, invalid ones included."""
+    names: dict[str, set[str]] = {"Artifact": set(), "Workspace": set()}
+    for doc in validation.documents:
+        names.setdefault(doc.kind, set()).add(doc.name)
+    return names
+
+
 def _not_compiled(base: Validation, head: Validation) -> str:
     if head.errors:
         return "the head has errors, so what it compiles to is not compared"
@@ -79,7 +87,9 @@ def check_change(
     settings: BuildSettings | None = None,
 ) -> CheckReport:
     settings = settings or BuildSettings()
-    added = added_approvals(base.model, head.model, changed_artifacts(base.model, head.model))
+    declared = _declared(head)
+    artifacts = changed_artifacts(base.model, head.model, declared["Artifact"])
+    added = added_approvals(base.model, head.model, artifacts)
     refused = approval_refusals(added, base.model, reviews, head.source.commit or "") if reviews else {}
     findings = ordered([*head.diagnostics, *review_findings(added, refused)])
     not_compiled = _not_compiled(base, head)
@@ -96,9 +106,9 @@ def check_change(
         findings=findings,
         clusters=clusters,
         keeper=keeper_part(
-            base.model, head.model, actor=actor, now=head.source.committed_at, added=added, refused=refused
+            base.model, head.model, artifacts, actor=actor, now=head.source.committed_at, added=added, refused=refused
         ),
         herald=herald_part(base_build, head_build, compiled=not not_compiled),
-        chambers=chambers_part(base.model, head.model),
+        chambers=chambers_part(base.model, head.model, declared["Workspace"]),
         not_compiled=not_compiled,
     )

@@ -60,9 +60,9 @@ def keeper_lines(part: KeeperPart) -> list[str]:
     return lines
 
 
-def herald_lines(part: HeraldPart) -> list[str]:
+def herald_lines(part: HeraldPart, not_compiled: str = "") -> list[str]:
     if part.empty:
-        return ["no pipeline changes"]
+        return [not_compiled or "no pipeline changes"]
     lines = [f"+ Pipeline/{name}" for name in part.added] + [f"- Pipeline/{name}" for name in part.removed]
     for config in part.configs:
         lines.append(f"{_MARKS[config.change]} {config.path}")
@@ -96,6 +96,6 @@ def render_text(report: CheckReport) -> str:
     lines.extend(_section("Findings", finding_lines(report) or ["none"]))
     lines.extend(_section("Clusters", cluster_lines(report)))
     lines.extend(_section("Keeper", keeper_lines(report.keeper)))
-    lines.extend(_section("Herald", herald_lines(report.herald)))
+    lines.extend(_section("Herald", herald_lines(report.herald, report.not_compiled)))
     lines.extend(_section("Chambers", chambers_lines(report.chambers)))
     return "\n".join(lines) + "\n"
