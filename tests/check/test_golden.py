@@ -4,12 +4,15 @@ Set PORTAL_UPDATE_GOLDEN=1 to rewrite the golden files (then read the diff befor
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tests.check.builders import ARTIFACT_PATH, PIPELINE, PIPELINE_PATH, approved_by, change
+from tests.conftest import REPO_ROOT
 from tests.foundation.repos import WORKSPACE
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -44,3 +47,12 @@ def test_report_matches_its_golden_file(scenario: str, form: str, tmp_path: Path
     if os.environ.get("PORTAL_UPDATE_GOLDEN"):
         golden.write_text(result.out, encoding="utf-8")
     assert result.out == golden.read_text(encoding="utf-8")
+
+
+def test_every_json_report_follows_the_published_schema() -> None:
+    schema = json.loads((REPO_ROOT / "schemas" / "reports" / "check-report.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for scenario in SCENARIOS:
+        report = json.loads((GOLDEN / f"{scenario}.json").read_text(encoding="utf-8"))
+        assert [e.message for e in validator.iter_errors(report)] == [], scenario
