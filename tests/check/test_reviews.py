@@ -11,6 +11,8 @@ import pytest
 
 from reconciler.check.reviews import Review, Reviews, ReviewsError, parse_reviews, review_refusal, same_login
 from tests.check.builders import ARTIFACT_PATH, TEAM, approved_by, change
+from tests.conftest import write_files
+from tests.foundation.repos import valid_repo
 
 HEAD = "a" * 40
 OLDER = "b" * 40
@@ -212,3 +214,13 @@ def test_the_latest_decisive_review_decides() -> None:
 def test_a_reviews_file_that_is_not_json_names_the_place() -> None:
     with pytest.raises(ReviewsError, match=r"^r\.json:2:1: not JSON"):
         parse_reviews("[\n", "r.json")
+
+
+@pytest.mark.parametrize("login", ["al ice", "\u212aarol", "-alice", "x" * 40])
+def test_a_login_that_no_git_host_allows_is_a_located_error(tmp_path: Path, portal, login: str) -> None:
+    team = TEAM.replace("github: vic-gh", f"github: {json.dumps(login)}")
+    write_files(tmp_path / "repo", {**valid_repo(), "teams/payments.yaml": team})
+    result = portal("validate", tmp_path / "repo")
+    assert result.code == 1
+    assert result.lines[0].startswith("teams/payments.yaml:12:")
+    assert "spec.access.users[3].github" in result.lines[0]
