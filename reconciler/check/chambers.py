@@ -48,7 +48,7 @@ class ChambersPart:
 
     @property
     def empty(self) -> bool:
-        return not self.workspaces
+        return not (self.workspaces or self.quotas)
 
 
 def _spec(ws: Workspace) -> dict[str, object]:
@@ -119,4 +119,8 @@ def chambers_part(base: RepoModel, head: RepoModel, declared: Collection[str]) -
     affected = {c.cluster for c in changes}
     # A workspace that moves leaves its base cluster too.
     affected |= {base.workspaces[(c.team, c.name)].cluster for c in changes if c.change != "created"}
+    # So does a cluster whose limits change.
+    affected |= {
+        n for n, c in head.clusters.items() if n in base.clusters and base.clusters[n].workspaces != c.workspaces
+    }
     return ChambersPart(changes, cluster_quotas(base, head, affected))

@@ -10,7 +10,7 @@ from typing import Any
 
 from reconciler.check.reviews import AddedApproval
 from reconciler.keeper.changes import RegistryChange, registry_changes
-from reconciler.keeper.policy import PLATFORM_TEAM
+from reconciler.keeper.policy import PLATFORM_TEAM, EffectivePolicy
 from reconciler.keeper.state import ArtifactState, derive_artifact
 from reconciler.keeper.versions import version_key
 from reconciler.model.diagnostics import Location
@@ -130,6 +130,17 @@ def _verdicts(
         )
 
 
+def _effective_rules(policy: EffectivePolicy) -> tuple[tuple[str, Any], ...]:
+    """The rules set by some scope, and the three every version is judged by even when none sets them."""
+    rules = {
+        **policy.rules,
+        "minApprovers": policy.min_approvers,
+        "preventSelfApproval": policy.prevent_self_approval,
+        "autoApprovePatches": policy.auto_approve_patches,
+    }
+    return tuple(sorted(rules.items()))
+
+
 def keeper_part(
     base: RepoModel,
     head: RepoModel,
@@ -156,7 +167,7 @@ def keeper_part(
             name,
             after[name].policy.policies,
             after[name].policy.enforcement_level,
-            tuple(sorted(after[name].policy.rules.items())),
+            _effective_rules(after[name].policy),
         )
         for name in touched
     )

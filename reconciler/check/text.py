@@ -44,7 +44,7 @@ def cluster_lines(report: CheckReport) -> list[str]:
 
 
 def _policy(policy: PolicyApplied) -> str:
-    rules = ", ".join(f"{rule}={show(value)}" for rule, value in policy.rules) or "defaults"
+    rules = ", ".join(f"{rule}={show(value)}" for rule, value in policy.rules)
     policies = ", ".join(f"Policy/{p}" for p in policy.policies) or "no Policy"
     return f"Artifact/{policy.artifact}: judged by {policies} ({policy.enforcement}): {rules}"
 

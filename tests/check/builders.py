@@ -74,11 +74,11 @@ def base_files() -> dict[str, str]:
     }
 
 
-def change(root: Path, edits: dict[str, str | None]) -> tuple[Path, str, str]:
-    """A repo with a base commit and, on top, the base with `edits` (None deletes a file); returns the repo,
-    the base's id and the head's."""
+def change(root: Path, edits: dict[str, str | None], base_edits: dict[str, str] | None = None) -> tuple[Path, str, str]:
+    """A repo with a base commit (`base_files` and `base_edits`) and, on top, the base with `edits` (None deletes
+    a file); returns the repo, the base's id and the head's."""
     repo = root / "platform"
-    files = base_files()
+    files = {**base_files(), **(base_edits or {})}
     base = commit(repo, files, "base")
     for path, text in edits.items():
         if text is None:
