@@ -3,12 +3,13 @@ merged per cluster and role — whose text the change moves, as a unified diff."
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from reconciler.build import Build
+from reconciler.build import Build, VectorConfigFile
 from reconciler.kube.diff import text_diff
+from reconciler.model.kinds import Pipeline
 
 ConfigChangeKind = Literal["added", "removed", "changed"]
 
@@ -31,9 +32,19 @@ class HeraldPart:
         return not (self.added or self.removed or self.configs)
 
 
-def _texts(build: Build) -> dict[str, str]:
-    """Each compiled config's text without the commit line, so that only what Vector reads can differ."""
-    return {f.path: f.rendered().text for f in build.vector_configs}
+def _texts(files: Collection[VectorConfigFile], unchanged: Mapping[str, Any]) -> dict[str, str]:
+    """Each compiled config's text without the commit line, so that only what Vector reads can differ; a config
+    equal to the other commit's (`unchanged`, by path) is not rendered, and a fleet's shared one only once."""
+    rendered: dict[int, str] = {}
+    texts = {}
+    for f in files:
+        if unchanged.get(f.path) == f.config:
+            texts[f.path] = ""  # the same on both sides: no diff
+            continue
+        if id(f.config) not in rendered:
+            rendered[id(f.config)] = f.rendered().text
+        texts[f.path] = rendered[id(f.config)]
+    return texts
 
 
 def config_changes(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[ConfigChange, ...]:
@@ -52,8 +63,22 @@ def _declared(build: Build) -> set[str]:
     return {d.name for d in build.validation.documents if d.kind == "Pipeline"}
 
 
-def herald_part(base: Build, head: Build, *, compiled: bool) -> HeraldPart:
-    """`compiled`: whether both commits compile (neither has errors); otherwise no config is compared."""
+def herald_part(base: Build, head: Build, clusters: Collection[str], *, compiled: bool) -> HeraldPart:
+    """`clusters`: those whose merged configs may change; `compiled`: whether both commits compile (neither
+    has errors), otherwise no config is compared."""
     before, after = _declared(base), _declared(head)
-    configs = config_changes(_texts(base), _texts(head)) if compiled else ()
+    configs: tuple[ConfigChange, ...] = ()
+    if compiled:
+        pipelines = {
+            n
+            for n in base.model.pipelines.keys() | head.model.pipelines.keys()
+            if _body(base.model.pipelines.get(n)) != _body(head.model.pipelines.get(n))
+        }
+        old, new = base.vector_configs_on(pipelines, clusters), head.vector_configs_on(pipelines, clusters)
+        old_configs, new_configs = {f.path: f.config for f in old}, {f.path: f.config for f in new}
+        configs = config_changes(_texts(old, new_configs), _texts(new, old_configs))
     return HeraldPart(tuple(sorted(after - before)), tuple(sorted(before - after)), configs)
+
+
+def _body(pipeline: Pipeline | None) -> Any:
+    return pipeline.doc.body if pipeline is not None else None

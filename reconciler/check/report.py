@@ -15,7 +15,7 @@ from reconciler.build import Build, BuildSettings
 from reconciler.check.chambers import ChambersPart, chambers_part
 from reconciler.check.herald import HeraldPart, herald_part
 from reconciler.check.keeper import KeeperPart, added_approvals, changed_artifacts, keeper_part
-from reconciler.check.objects import ClusterObjects, cluster_objects
+from reconciler.check.objects import ClusterObjects, affected_clusters, cluster_objects
 from reconciler.check.reviews import Reviews, approval_refusals, review_findings
 from reconciler.model.diagnostics import Diagnostic, Severity
 from reconciler.validate import Validation
@@ -94,10 +94,13 @@ def check_change(
     findings = ordered([*head.diagnostics, *review_findings(added, refused)])
     not_compiled = _not_compiled(base, head)
     base_build, head_build = Build(base, settings), Build(head, settings)
+    affected = affected_clusters(base.model, head.model)
     clusters = (
         ()
         if not_compiled
-        else cluster_objects(base_build.manifests, head_build.manifests, head.model, settings.instance)
+        else cluster_objects(
+            base_build.manifests_on(affected), head_build.manifests_on(affected), head.model, settings.instance
+        )
     )
     return CheckReport(
         base=base.source.commit or "",
@@ -108,7 +111,7 @@ def check_change(
         keeper=keeper_part(
             base.model, head.model, artifacts, actor=actor, now=head.source.committed_at, added=added, refused=refused
         ),
-        herald=herald_part(base_build, head_build, compiled=not not_compiled),
+        herald=herald_part(base_build, head_build, affected, compiled=not not_compiled),
         chambers=chambers_part(base.model, head.model, declared["Workspace"]),
         not_compiled=not_compiled,
     )
