@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from tests.bench.measure import run_process
@@ -64,8 +63,10 @@ def run() -> list[str]:
     return [
         f"check of a 10-file change, state dir warm from the base: {warm.seconds:.2f} s (target <= 1.5 s), "
         f"peak RSS {warm.peak_rss_mib:.0f} MiB",
-        f"check with no state dir (a CI runner's first run): {cold.seconds:.2f} s, peak RSS {cold.peak_rss_mib:.0f} MiB",
-        f"peer: validate of the whole head with no state dir: {peer.seconds:.2f} s, peak RSS {peer.peak_rss_mib:.0f} MiB",
+        f"check with no state dir (a CI runner's first run): {cold.seconds:.2f} s, "
+        f"peak RSS {cold.peak_rss_mib:.0f} MiB",
+        f"peer: validate of the whole head with no state dir: {peer.seconds:.2f} s, "
+        f"peak RSS {peer.peak_rss_mib:.0f} MiB",
         f"check: warm {warm.seconds:.2f} s vs validate cold {peer.seconds:.2f} s = {warm.seconds / peer.seconds:.2f}x; "
         f"cold {cold.seconds / peer.seconds:.2f}x; peak RSS {peak:.0f} MiB (target <= 300)",
     ]
