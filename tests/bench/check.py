@@ -54,11 +54,10 @@ def run() -> list[str]:
         assert '"documentsChanged": 10' in warm.stdout
         cold = run_process([*check, "--state-dir", str(Path(tmp) / "cold")])
         assert cold.returncode == 0
-        started = time.perf_counter()
         peer = run_process(
             [*portal, "validate", "--repo", str(repo), "--ref", head, "--state-dir", str(Path(tmp) / "peer")]
         )
-        assert peer.returncode == 0 and time.perf_counter() - started >= peer.seconds
+        assert peer.returncode == 0
     peak = max(warm.peak_rss_mib, cold.peak_rss_mib)
     return [
         f"check of a 10-file change, state dir warm from the base: {warm.seconds:.2f} s (target <= 1.5 s), "
