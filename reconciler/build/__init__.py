@@ -53,6 +53,8 @@ class Build:
     _merged_on: dict[frozenset[str], tuple[MergedConfig, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # Rendered texts by the id of their config: every config rendered is one this build keeps alive.
+    _rendered: dict[int, RenderedConfig] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def model(self) -> RepoModel:
@@ -105,6 +107,13 @@ class Build:
         ]
         return (*alone, *placed)
 
+    def rendered(self, file: VectorConfigFile) -> RenderedConfig:
+        """A config's text without a commit line (as its ConfigMap holds it), rendered once per build."""
+        text = self._rendered.get(id(file.config))
+        if text is None:
+            text = self._rendered[id(file.config)] = file.rendered()
+        return text
+
     def merged_on(self, clusters: Collection[str]) -> tuple[MergedConfig, ...]:
         """`merged` for these clusters alone: only the pipelines that run there are compiled."""
         wanted = frozenset(clusters)
@@ -131,7 +140,7 @@ class Build:
     ) -> dict[str, list[dict[str, Any]]]:
         workload_settings = replace(DEFAULT_SETTINGS, image=self.settings.vector_image)
         produced = (
-            workload_objects(merged, self.settings.instance, workload_settings),
+            workload_objects(merged, self.settings.instance, workload_settings, self._rendered),
             chambers.desired_objects(self.model, self.settings.instance),
         )
         clusters: dict[str, list[dict[str, Any]]] = {}

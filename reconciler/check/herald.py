@@ -32,19 +32,10 @@ class HeraldPart:
         return not (self.added or self.removed or self.configs)
 
 
-def _texts(files: Collection[VectorConfigFile], unchanged: Mapping[str, Any]) -> dict[str, str]:
+def _texts(build: Build, files: Collection[VectorConfigFile], unchanged: Mapping[str, Any]) -> dict[str, str]:
     """Each compiled config's text without the commit line, so that only what Vector reads can differ; a config
-    equal to the other commit's (`unchanged`, by path) is not rendered, and a fleet's shared one only once."""
-    rendered: dict[int, str] = {}
-    texts = {}
-    for f in files:
-        if unchanged.get(f.path) == f.config:
-            texts[f.path] = ""  # the same on both sides: no diff
-            continue
-        if id(f.config) not in rendered:
-            rendered[id(f.config)] = f.rendered().text
-        texts[f.path] = rendered[id(f.config)]
-    return texts
+    equal to the other commit's (`unchanged`, by path) is not rendered."""
+    return {f.path: "" if unchanged.get(f.path) == f.config else build.rendered(f).text for f in files}
 
 
 def config_changes(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[ConfigChange, ...]:
@@ -76,7 +67,7 @@ def herald_part(base: Build, head: Build, clusters: Collection[str], *, compiled
         }
         old, new = base.vector_configs_on(pipelines, clusters), head.vector_configs_on(pipelines, clusters)
         old_configs, new_configs = {f.path: f.config for f in old}, {f.path: f.config for f in new}
-        configs = config_changes(_texts(old, new_configs), _texts(new, old_configs))
+        configs = config_changes(_texts(base, old, new_configs), _texts(head, new, old_configs))
     return HeraldPart(tuple(sorted(after - before)), tuple(sorted(before - after)), configs)
 
 

@@ -313,16 +313,20 @@ def namespace_object(merged: list[MergedConfig], instance: str, settings: Worklo
 
 
 def workload_objects(
-    configs: Iterable[MergedConfig], instance: str, settings: WorkloadSettings = DEFAULT_SETTINGS
+    configs: Iterable[MergedConfig],
+    instance: str,
+    settings: WorkloadSettings = DEFAULT_SETTINGS,
+    rendered: dict[int, RenderedConfig] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Cluster name → the Vector objects running these merged configs, in apply order (Namespace first)."""
+    """Cluster name → the Vector objects running these merged configs, in apply order (Namespace first).
+    `rendered`: texts already rendered, by the id of their config (live while the configs are), filled here."""
     by_cluster: dict[str, list[MergedConfig]] = {}
     for merged in configs:
         by_cluster.setdefault(merged.cluster, []).append(merged)
     from reconciler.herald.compile import render_config
 
     # A fleet of clusters running the same pipelines shares one merged config (the same dict): rendered once.
-    rendered: dict[int, RenderedConfig] = {}
+    rendered = {} if rendered is None else rendered
     result: dict[str, list[dict[str, Any]]] = {}
     for cluster, configs in sorted(by_cluster.items()):
         objects = [namespace_object(configs, instance, settings)]
