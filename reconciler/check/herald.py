@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from reconciler.build import Build, VectorConfigFile
+from reconciler.check.changed import changed_names
 from reconciler.kube.diff import text_diff
-from reconciler.model.kinds import Pipeline
 
 ConfigChangeKind = Literal["added", "removed", "changed"]
 
@@ -60,16 +60,8 @@ def herald_part(base: Build, head: Build, clusters: Collection[str], *, compiled
     before, after = _declared(base), _declared(head)
     configs: tuple[ConfigChange, ...] = ()
     if compiled:
-        pipelines = {
-            n
-            for n in base.model.pipelines.keys() | head.model.pipelines.keys()
-            if _body(base.model.pipelines.get(n)) != _body(head.model.pipelines.get(n))
-        }
+        pipelines = changed_names(base.model.pipelines, head.model.pipelines)
         old, new = base.vector_configs_on(pipelines, clusters), head.vector_configs_on(pipelines, clusters)
         old_configs, new_configs = {f.path: f.config for f in old}, {f.path: f.config for f in new}
         configs = config_changes(_texts(base, old, new_configs), _texts(head, new, old_configs))
     return HeraldPart(tuple(sorted(after - before)), tuple(sorted(before - after)), configs)
-
-
-def _body(pipeline: Pipeline | None) -> Any:
-    return pipeline.doc.body if pipeline is not None else None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from reconciler.check.changed import changed_names
 from reconciler.check.reviews import AddedApproval
 from reconciler.keeper.changes import RegistryChange, registry_changes
 from reconciler.keeper.policy import PLATFORM_TEAM, EffectivePolicy
@@ -51,16 +52,8 @@ def changed_artifacts(base: RepoModel, head: RepoModel, declared: Collection[str
     """Artifacts whose document the change adds, edits or removes: the others' state cannot move, since
     authority (teams, policies) comes from the base either way. One the head declares but breaks (it is not in
     the head's model) is left to the findings: it is not removed."""
-    names = base.artifacts.keys() | head.artifacts.keys()
-    return sorted(
-        n
-        for n in names
-        if _body(base.artifacts.get(n)) != _body(head.artifacts.get(n)) and (n in head.artifacts or n not in declared)
-    )
-
-
-def _body(artifact: Artifact | None) -> Any:
-    return artifact.doc.body if artifact is not None else None
+    changed = changed_names(base.artifacts, head.artifacts)
+    return sorted(n for n in changed if n in head.artifacts or n not in declared)
 
 
 def _versions(artifact: Artifact | None) -> dict[Any, frozenset[str]]:

@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from reconciler.check.changed import changed_names
 from reconciler.kube.cluster_plan import Change, ClusterPlan, plan_cluster
 from reconciler.kube.compare import FieldChange, differences, field_change, redacted
 from reconciler.kube.inventory import Inventory
@@ -78,19 +79,11 @@ def cluster_objects(
     return tuple(result)
 
 
-def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
-    return {n for n in before.keys() | after.keys() if _body(before.get(n)) != _body(after.get(n))}
-
-
-def _body(item: Any) -> Any:
-    return item.doc.body if item is not None else None
-
-
 def affected_clusters(base: RepoModel, head: RepoModel) -> set[str]:
     """The clusters whose objects a change may move: where a pipeline it changes runs (before or after), whose
     Cluster document it changes, and the management clusters, which hold the workspaces' CRs."""
-    affected = _changed(base.clusters, head.clusters)
-    for name in _changed(base.pipelines, head.pipelines):
+    affected = changed_names(base.clusters, head.clusters)
+    for name in changed_names(base.pipelines, head.pipelines):
         for model in (base, head):
             pipeline = model.pipelines.get(name)
             for target in pipeline.targets if pipeline else ():

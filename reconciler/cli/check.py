@@ -152,7 +152,6 @@ def render(report: CheckReport, form: str, strict: bool) -> str:
 def run(args: argparse.Namespace) -> int:
     settings = BuildSettings(instance=check_instance(args.instance))
     reviews = _reviews(args.reviews)
-    args.path = None  # the state dir is keyed by --repo
     source = SourceSettings(repo=args.repo, ref=args.head)
     state = state_dir(args)
     memo = ValidationMemo(state.root)  # the base and the head share the state dir's cache and the schemas
