@@ -90,11 +90,15 @@ def _heading(report: CheckReport) -> list[str]:
 
 
 def _object_counts(report: CheckReport) -> dict[str, tuple[int, int, int]]:
+    """Per cluster: objects created, updated and pruned (with --live, as the clusters' own plans say)."""
+    if report.live is not None:
+        plans = [(r.cluster, r.plan) for r in report.live if r.plan is not None]
+    else:
+        plans = [(c.cluster, c.plan) for c in report.clusters]
     counts: dict[str, tuple[int, int, int]] = {}
-    for cluster in report.clusters:
-        plan = cluster.plan
+    for cluster, plan in plans:
         creates = sum(c.action == "create" for c in plan.changes)
-        counts[cluster.cluster] = (creates, len(plan.changes) - creates, len(plan.prunable))
+        counts[cluster] = (creates, len(plan.changes) - creates, len(plan.prunable))
     return counts
 
 

@@ -45,6 +45,9 @@ def test_live_plans_the_head_against_the_clusters(platform: Platform) -> None:
     assert platform.writes() == 0, "a check never writes to a cluster"
     text = run_portal_in_process(*args[:-2], "--live", "--kubeconfig", platform.kubeconfig)
     assert "mgmt (dry run): 0 to create, 1 to update" in text.out
+    markdown = run_portal_in_process(*args[:-2], "--live", "--kubeconfig", platform.kubeconfig, "--format", "markdown")
+    assert "| `mgmt` | | | 0 / 1 / 0 |" in markdown.out
+    assert "<summary>Objects per cluster (live)</summary>" in markdown.out
 
 
 def test_live_without_a_kubeconfig_is_a_usage_error(platform: Platform) -> None:
