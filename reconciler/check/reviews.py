@@ -65,6 +65,8 @@ def _github(items: Sequence[Any], source: str) -> Reviews:
     reviews = []
     for i, item in enumerate(items):
         where = f"review [{i}]"
+        if isinstance(item, Mapping) and "user" in item and item["user"] is None:
+            continue  # a deleted account ("ghost"): it is nobody's review
         if not isinstance(item, Mapping) or not isinstance(item.get("user"), Mapping):
             raise ReviewsError(f"{source}: {where} has no user: expected GitHub's pull request reviews list")
         commit = item.get("commit_id")

@@ -224,3 +224,10 @@ def test_a_login_that_no_git_host_allows_is_a_located_error(tmp_path: Path, port
     assert result.code == 1
     assert result.lines[0].startswith("teams/payments.yaml:12:")
     assert "spec.access.users[3].github" in result.lines[0]
+
+
+def test_a_review_by_a_deleted_account_is_nobodys() -> None:
+    reviews = parse_reviews(
+        json.dumps([{"user": None, "state": "APPROVED", "commit_id": HEAD}, *github(("bob", "APPROVED", HEAD))]), "r"
+    )
+    assert reviews.reviews == (Review("bob", "APPROVED", HEAD),)
