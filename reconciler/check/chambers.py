@@ -14,8 +14,8 @@ from reconciler.model.kinds import Cluster, RepoModel, Workspace
 from reconciler.model.units import parse_quantity
 
 WorkspaceChangeKind = Literal["created", "changed", "removed"]
-# What a cluster limits, in the order shown: (resource, the quota field that limits it).
-_LIMITED = (("workspaces", "maxWorkspaces"), ("cpu", "maxCPU"), ("memory", "maxMemory"), ("storage", "maxStorage"))
+# What a cluster limits, in the order shown (by maxWorkspaces and resourceQuota's maxCPU, maxMemory, maxStorage).
+_LIMITED = ("workspaces", "cpu", "memory", "storage")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +108,7 @@ def cluster_quotas(base: RepoModel, head: RepoModel, clusters: Iterable[str]) ->
         limits = _limits(head.clusters.get(name))
         uses = tuple(
             QuotaUse(resource, _shown(before, resource), _shown(after, resource), limits.get(resource, ""))
-            for resource, _ in _LIMITED
+            for resource in _LIMITED
         )
         result.append(ClusterQuota(name, uses))
     return tuple(result)
