@@ -8,7 +8,7 @@ pipeline's rows unchanged never compiles it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -50,6 +50,11 @@ class Build:
     settings: BuildSettings = BuildSettings()
     catalog: Catalog = field(default_factory=default_catalog)
     _pipeline_configs: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _merged_on: dict[frozenset[str], tuple[MergedConfig, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    # Rendered texts by the id of their config: every config rendered is one this build keeps alive.
+    _rendered: dict[int, RenderedConfig] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def model(self) -> RepoModel:
@@ -75,33 +80,74 @@ class Build:
     @cached_property
     def vector_configs(self) -> tuple[VectorConfigFile, ...]:
         """Every Vector config: each pipeline alone, then each cluster and role."""
+        return self._config_files(sorted(self.model.pipelines), self.merged)
+
+    def vector_configs_on(self, pipelines: Collection[str], clusters: Collection[str]) -> tuple[VectorConfigFile, ...]:
+        """The configs of these pipelines alone and of these clusters (those the commit has)."""
+        return self._config_files(sorted(set(pipelines) & self.model.pipelines.keys()), self.merged_on(clusters))
+
+    def _config_files(self, pipelines: list[str], merged: Collection[MergedConfig]) -> tuple[VectorConfigFile, ...]:
         alone = [
-            VectorConfigFile(f"pipelines/{pipeline_config_file(name)}", self.pipeline_config(name), (p,), "its config")
-            for name, p in sorted(self.model.pipelines.items())
+            VectorConfigFile(
+                f"pipelines/{pipeline_config_file(name)}",
+                self.pipeline_config(name),
+                (self.model.pipelines[name],),
+                "its config",
+            )
+            for name in pipelines
         ]
-        merged = [
+        placed = [
             VectorConfigFile(
                 f"clusters/{m.cluster}/vector-{m.role}.yaml",
                 m.config,
                 m.pipelines,
                 f"the config merged for {m.cluster} ({m.role})",
             )
-            for m in self.merged
+            for m in merged
         ]
-        return (*alone, *merged)
+        return (*alone, *placed)
+
+    def rendered(self, file: VectorConfigFile) -> RenderedConfig:
+        """A config's text without a commit line (as its ConfigMap holds it), rendered once per build."""
+        text = self._rendered.get(id(file.config))
+        if text is None:
+            text = self._rendered[id(file.config)] = file.rendered()
+        return text
+
+    def merged_on(self, clusters: Collection[str]) -> tuple[MergedConfig, ...]:
+        """`merged` for these clusters alone: only the pipelines that run there are compiled."""
+        wanted = frozenset(clusters)
+        if wanted not in self._merged_on:
+            subset = {n: c for n, c in self.model.clusters.items() if n in wanted}
+            scoped = replace(self.model, clusters=subset, _selected={})
+            self._merged_on[wanted] = tuple(
+                merge_placements(scoped, lambda pipeline: self.pipeline_config(pipeline.name))
+            )
+        return self._merged_on[wanted]
 
     @cached_property
     def manifests(self) -> dict[str, list[dict[str, Any]]]:
         """Cluster name → the objects to apply there, in apply order per producer (Vector's, then Butler's CRs)."""
+        return self._manifests(self.merged, None)
+
+    def manifests_on(self, clusters: Collection[str]) -> dict[str, list[dict[str, Any]]]:
+        """`manifests` of these clusters only: Vector's configs are merged for them alone, so a change that
+        moves a few clusters compiles only what runs there."""
+        return self._manifests(self.merged_on(clusters), set(clusters))
+
+    def _manifests(
+        self, merged: Collection[MergedConfig], only: Collection[str] | None
+    ) -> dict[str, list[dict[str, Any]]]:
         workload_settings = replace(DEFAULT_SETTINGS, image=self.settings.vector_image)
         produced = (
-            workload_objects(self.merged, self.settings.instance, workload_settings),
+            workload_objects(merged, self.settings.instance, workload_settings, self._rendered),
             chambers.desired_objects(self.model, self.settings.instance),
         )
         clusters: dict[str, list[dict[str, Any]]] = {}
         for per_cluster in produced:
             for cluster, objects in per_cluster.items():
-                clusters.setdefault(cluster, []).extend(objects)
+                if only is None or cluster in only:
+                    clusters.setdefault(cluster, []).extend(objects)
         return dict(sorted(clusters.items()))
 
 

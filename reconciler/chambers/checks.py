@@ -32,6 +32,13 @@ def effective_resources(workspace: Workspace, model: RepoModel) -> dict[str, str
     return {k: str(resources.get(k, v)) for k, v in CRD_DEFAULTS["resources"].items()}
 
 
+def requested(workspace: Workspace, model: RepoModel) -> dict[str, str]:
+    """What a workspace takes from its cluster's quota, by resource (cpu, memory, storage), as written."""
+    wanted = effective_resources(workspace, model)
+    wanted["storage"] = str(effective_setting(workspace, model, "storageSize") or CRD_DEFAULTS["storageSize"])
+    return wanted
+
+
 def _check_workspace(ctx: CheckContext, ws: Workspace) -> Iterator[Diagnostic]:
     model, doc = ctx.model, ws.doc
     team = model.teams.get(ws.team)
@@ -95,9 +102,7 @@ def _check_cluster_limits(cluster: Cluster, workspaces: list[Workspace], model: 
     }
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for ws in workspaces:
-        wanted = effective_resources(ws, model)
-        wanted["storage"] = str(effective_setting(ws, model, "storageSize") or CRD_DEFAULTS["storageSize"])
-        for resource, amount in wanted.items():
+        for resource, amount in requested(ws, model).items():
             try:
                 totals[resource] += parse_quantity(amount)
             except ValueError as exc:
@@ -116,13 +121,13 @@ def _check_cluster_limits(cluster: Cluster, workspaces: list[Workspace], model: 
         if totals[resource] > allowed:
             yield error(
                 f"spec.workspaces.resourceQuota.{field}: the workspaces on this cluster ask for "
-                f"{_human(totals[resource], resource)} {resource} in total; the quota is {limit_text}",
+                f"{human_quantity(totals[resource], resource)} {resource} in total; the quota is {limit_text}",
                 doc.location("spec", "workspaces", "resourceQuota", field),
                 doc.subject,
             )
 
 
-def _human(amount: Decimal, resource: str) -> str:
+def human_quantity(amount: Decimal, resource: str) -> str:
     if resource == "cpu":
         return f"{amount.normalize():f}"
     return f"{(amount / 2**30).normalize():f}Gi"

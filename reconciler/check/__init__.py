@@ -1,1 +1,3 @@
-"""`portal check`: what merging a change would do, for a pull request."""
+"""`portal check`: the report of what merging a change would do, built from the base's and the head's
+validations (report.py) in parts (objects, keeper, herald, chambers, reviews) and rendered as text, Markdown or
+JSON."""

@@ -25,6 +25,7 @@ COMMANDS = {
     "codeowners": "write a CODEOWNERS file from the Teams",
     "reconcile": "apply a commit to its clusters: server-side apply, inventory, prune, drift, health",
     "plan": "show what reconcile would create, update and prune on each cluster",
+    "check": "say what merging a change would do: findings, objects per cluster, versions, pipelines, workspaces",
     "db": "migrate, inspect, sync or stop the PostgreSQL metadata store",
     "versions": "ask how the registry parses and orders version strings",
     "terminal": "serve the live-terminal sidecar, or make a one-time terminal token",

@@ -11,12 +11,15 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.herald.merge import MergedConfig, placement_sets
 from reconciler.model.identity import CompiledIdentity, ObjectKey
 from reconciler.model.kinds import EnvVar, Pipeline, RepoModel
 from reconciler.model.ownership import ownership_labels
+
+if TYPE_CHECKING:
+    from reconciler.herald.compile import RenderedConfig
 
 CONFIG_HASH_ANNOTATION = "portal.butlerlabs.dev/vector-config-hash"
 PIPELINES_ANNOTATION = "portal.butlerlabs.dev/pipelines"
@@ -214,8 +217,11 @@ def _uses_kubernetes_logs(sources: Mapping[str, Mapping[str, Any]]) -> bool:
     return any(body.get("type") == "kubernetes_logs" for body in sources.values())
 
 
-def role_objects(merged: MergedConfig, instance: str, settings: WorkloadSettings) -> list[dict[str, Any]]:
-    """ServiceAccount, RBAC, ConfigMap and workload of one (cluster, role)."""
+def role_objects(
+    merged: MergedConfig, instance: str, settings: WorkloadSettings, rendered: RenderedConfig | None = None
+) -> list[dict[str, Any]]:
+    """ServiceAccount, RBAC, ConfigMap and workload of one (cluster, role); `rendered` is its config's text when
+    already rendered (placements that share a merge share it)."""
     # Imported here: validation's identity check reads this module's `identities`, which needs no compiler.
     from reconciler.herald.compile import render_config
 
@@ -227,7 +233,8 @@ def role_objects(merged: MergedConfig, instance: str, settings: WorkloadSettings
         ownership_labels(instance, "Pipeline", names[0]),
         {PIPELINES_ANNOTATION: ",".join(names)},
     )
-    rendered = render_config(merged.config, names)  # no commit: the content changes only with the config
+    # No commit in it: the content changes only with the config.
+    rendered = rendered or render_config(merged.config, names)
     data_dir = str(merged.config.get("data_dir", DEFAULT_DATA_DIR))
     ports = _unique_port_names(_listening_ports(merged.config))
     objects: list[dict[str, Any]] = [
@@ -306,17 +313,28 @@ def namespace_object(merged: list[MergedConfig], instance: str, settings: Worklo
 
 
 def workload_objects(
-    configs: Iterable[MergedConfig], instance: str, settings: WorkloadSettings = DEFAULT_SETTINGS
+    configs: Iterable[MergedConfig],
+    instance: str,
+    settings: WorkloadSettings = DEFAULT_SETTINGS,
+    rendered: dict[int, RenderedConfig] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Cluster name → the Vector objects running these merged configs, in apply order (Namespace first)."""
+    """Cluster name → the Vector objects running these merged configs, in apply order (Namespace first).
+    `rendered`: texts already rendered, by the id of their config (live while the configs are), filled here."""
     by_cluster: dict[str, list[MergedConfig]] = {}
     for merged in configs:
         by_cluster.setdefault(merged.cluster, []).append(merged)
+    from reconciler.herald.compile import render_config
+
+    # A fleet of clusters running the same pipelines shares one merged config (the same dict): rendered once.
+    rendered = {} if rendered is None else rendered
     result: dict[str, list[dict[str, Any]]] = {}
     for cluster, configs in sorted(by_cluster.items()):
         objects = [namespace_object(configs, instance, settings)]
         for merged in sorted(configs, key=lambda m: m.role):
-            objects += role_objects(merged, instance, settings)
+            text = rendered.get(id(merged.config))
+            if text is None:
+                text = rendered[id(merged.config)] = render_config(merged.config, merged.pipeline_names)
+            objects += role_objects(merged, instance, settings, text)
         result[cluster] = objects
     return result
 

@@ -11,13 +11,15 @@ import random
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-import kubernetes
 import urllib3
 
 from reconciler.settings import DEFAULT_REQUEST_TIMEOUT
+
+if TYPE_CHECKING:  # the client's objects are made by kube.connect: plans and reports need none of it
+    import kubernetes
 
 FIELD_MANAGER = "portal"
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"

@@ -9,6 +9,7 @@ from reconciler.model import rules
 from reconciler.model.diagnostics import Diagnostic, error
 from reconciler.model.document import Document
 from reconciler.model.kinds import (
+    GIT_HOSTS,
     Approval,
     Artifact,
     ArtifactVersion,
@@ -37,7 +38,10 @@ _QUOTA_DEFAULTS = ResourceQuota()
 
 
 def _members(entries: Iterable[Mapping[str, Any]]) -> tuple[Member, ...]:
-    return tuple(Member(e["name"], e.get("role", "viewer"), i) for i, e in enumerate(entries))
+    return tuple(
+        Member(e["name"], e.get("role", "viewer"), i, tuple((h, e[h]) for h in GIT_HOSTS if h in e))
+        for i, e in enumerate(entries)
+    )
 
 
 def _secret_ref(ref: Mapping[str, Any] | None) -> SecretKeyRef | None:

@@ -16,6 +16,8 @@ from reconciler.model.ownership import DriftMode
 Role = Literal["admin", "operator", "viewer"]
 ROLES: tuple[Role, ...] = ("admin", "operator", "viewer")
 APPROVER_ROLES: frozenset[str] = frozenset({"admin", "operator"})
+GitHost = Literal["github", "gitlab"]
+GIT_HOSTS: tuple[GitHost, ...] = ("github", "gitlab")  # the login fields of a Team's users
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +25,10 @@ class Member:
     name: str  # an email for users, a group name for groups
     role: Role
     index: int  # position in its list, for locating it
+    logins: tuple[tuple[GitHost, str], ...] = ()  # (Git host, the user's login there), for users only
+
+    def login(self, host: GitHost) -> str | None:
+        return next((login for h, login in self.logins if h == host), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import reconciler
 
-BENCHMARKS = ("foundation", "startup", "herald", "keeper", "apply", "metadata", "shards", "terminal")
+BENCHMARKS = ("foundation", "startup", "herald", "keeper", "apply", "metadata", "check", "shards", "terminal")
 
 
 def main(names: list[str]) -> int:
