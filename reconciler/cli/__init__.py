@@ -25,6 +25,7 @@ COMMANDS = {
     "codeowners": "write a CODEOWNERS file from the Teams",
     "reconcile": "apply a commit to its clusters: server-side apply, inventory, prune, drift, health",
     "plan": "show what reconcile would create, update and prune on each cluster",
+    "daemon": "keep the clusters and the database at a branch continuously: poll, webhooks, drift, metrics",
     "db": "migrate, inspect, sync or stop the PostgreSQL metadata store",
     "versions": "ask how the registry parses and orders version strings",
 }

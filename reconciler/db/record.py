@@ -8,7 +8,7 @@ the reconcile (already applied to the clusters) reports it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
@@ -60,10 +60,14 @@ def record_reconcile(
     *,
     trigger: str = "reconcile",
     cache: RowCache | None = None,
+    term: int | None = None,
+    sync_metadata: bool = True,
 ) -> str | None:
-    """Sync the build's commit and record this run; returns a problem to report, or None.
+    """Sync the build's commit (unless `sync_metadata` is False: another replica syncs it) and record this run;
+    returns a problem to report, or None.
 
-    The database is `database.url`, else PORTAL_DATABASE_URL, else the embedded server in `state_dir`.
+    The database is `database.url`, else PORTAL_DATABASE_URL, else the embedded server in `state_dir`. `term`:
+    the daemon's leader term, kept in the run's summary.
     """
     validation = built.validation
     try:
@@ -74,12 +78,16 @@ def record_reconcile(
         try:
             run_id = start_reconcile_run(conn, validation.source.commit, trigger)
             errors: list[str] = []
+            summary: dict[str, Any] = {"sync": "skipped"}
             try:
-                synced = sync_commit(conn, built, cache=cache)
-                summary = {"sync": synced.status, "changes": synced.audit_rows, "counts": synced.counts}
+                if sync_metadata:
+                    synced = sync_commit(conn, built, cache=cache)
+                    summary = {"sync": synced.status, "changes": synced.audit_rows, "counts": synced.counts}
             except InvalidCommit as exc:
                 conn.rollback()
                 summary, errors = {"sync": "refused"}, [str(exc)]
+            if term is not None:
+                summary["term"] = term
             outcomes = [cluster_outcome(r) for r in reports]
             errors += [f"{o.cluster}: {o.message}" for o in outcomes if o.result == "failed" and o.message]
             summary["clusters"] = len(outcomes)
@@ -91,6 +99,33 @@ def record_reconcile(
                 summary=summary,
                 errors=errors,
             )
+        except psycopg.Error as exc:
+            return f"results were not recorded in PostgreSQL: {str(exc).strip()}"
+    return None
+
+
+def record_invalid_commit(
+    database: DatabaseSettings,
+    state_dir: StateDir,
+    commit: str,
+    findings: Sequence[str],
+    *,
+    trigger: str,
+    term: int | None = None,
+) -> str | None:
+    """Record a commit that was refused before anything was applied: a failed run with its findings, no cluster
+    touched (each keeps its last commit). Returns a problem to report, or None."""
+    try:
+        conn = open_database(database.url, state_dir.root)
+    except (DatabaseUnavailable, SchemaTooNew) as exc:
+        return f"results were not recorded in PostgreSQL: {exc}"
+    with conn:
+        try:
+            run_id = start_reconcile_run(conn, commit, trigger)
+            summary: dict[str, Any] = {"sync": "refused", "invalid": len(findings)}
+            if term is not None:
+                summary["term"] = term
+            finish_reconcile_run(conn, run_id, succeeded=False, summary=summary, errors=findings)
         except psycopg.Error as exc:
             return f"results were not recorded in PostgreSQL: {str(exc).strip()}"
     return None
