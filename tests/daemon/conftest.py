@@ -155,9 +155,16 @@ def database(embedded_pg: PgServer) -> str:
 
 
 @pytest.fixture
-def run_daemon(daemon_platform: Platform, database: str, tmp_path: Path) -> Iterator[Callable[..., RunningDaemon]]:
+def daemon_repo(tmp_path: Path) -> TemplateRepo:
+    return TemplateRepo(tmp_path / "platform")
+
+
+@pytest.fixture
+def run_daemon(
+    daemon_platform: Platform, daemon_repo: TemplateRepo, database: str, tmp_path: Path
+) -> Iterator[Callable[..., RunningDaemon]]:
     started: list[RunningDaemon] = []
-    repo = TemplateRepo(tmp_path / "platform")
+    repo = daemon_repo
 
     def start(**kwargs: Any) -> RunningDaemon:
         running = start_daemon(daemon_platform, repo, database, tmp_path / "state", **kwargs)

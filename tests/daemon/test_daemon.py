@@ -1,0 +1,117 @@
+"""The daemon end to end: a real git repository, the emulated clusters, real PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import urllib3
+
+from tests.apply.conftest import CLUSTERS, WORKSPACES
+from tests.apply.test_crash import _expected, _ours_live
+from tests.daemon.conftest import RunningDaemon
+from tests.db.conftest import TemplateRepo, edited, without
+
+WORKSPACE = "workspaces/alice-ledger.yaml"
+AGGREGATOR = "pipelines/observability-aggregator.yaml"
+AGGREGATOR_OBJECTS = "/api/v1/namespaces/vector/configmaps/vector-aggregator"
+VPC = "artifacts/vpc/artifact.yaml"
+
+
+def _live_matches(running: RunningDaemon, files: dict[str, str], tmp: Path) -> None:
+    """The clusters hold exactly what `files` compiles to (nothing missing, no orphan)."""
+    tree = tmp / "expected"
+    for path, text in files.items():
+        (tree / path).parent.mkdir(parents=True, exist_ok=True)
+        (tree / path).write_text(text)
+    expected = _expected(tree)
+    for name in CLUSTERS:
+        assert _ours_live(running.platform, name) == expected[name], name
+
+
+def test_commits_are_applied_pruned_and_an_invalid_one_refused(run_daemon, tmp_path: Path) -> None:
+    running: RunningDaemon = run_daemon()
+    running.wait_cycles(1)
+    first = running.repo.head
+    _live_matches(running, running.repo.files, tmp_path / "1")
+    assert running.query("SELECT commit_sha, status, trigger FROM reconcile_runs") == [
+        (first, "succeeded", "daemon:start")
+    ]
+    assert {row[0] for row in running.query("SELECT last_commit FROM cluster_status")} == {first}
+    assert running.query("SELECT count(*) FROM teams")[0][0] == 3  # the commit's metadata was synced
+    assert running.url("/readyz")  # bound
+    assert running.metric("portal_commit_applied_info", commit=first) == 1
+
+    # Commit 2: a workspace edited, a pipeline deleted; a signed push applies and prunes.
+    second = running.repo.commit(
+        without(edited(running.repo.files, WORKSPACE, "alice@laptop", "alice@desktop"), AGGREGATOR)
+    )
+    assert running.github_push("delivery-2") == 202
+    running.wait_cycles(2)
+    workspace = running.platform.get("mgmt", f"{WORKSPACES}/alice-ledger")
+    assert workspace is not None and "alice@desktop" in str(workspace["spec"])
+    assert running.platform.get("prd-eu-1", AGGREGATOR_OBJECTS) is None
+    _live_matches(running, running.repo.files, tmp_path / "2")
+    assert running.metric("portal_objects_total", cluster="prd-eu-1", result="pruned") == 4
+    assert running.query("SELECT commit_sha, status FROM reconcile_runs ORDER BY id DESC LIMIT 1") == [
+        (second, "succeeded")
+    ]
+
+    # Commit 3 is invalid: nothing applied, the failure is in /metrics and in the database.
+    applied = dict(running.repo.files)
+    running.platform.reset_counters()
+    third = running.repo.commit(edited(running.repo.files, WORKSPACE, "team: payments", "team: nobody"))
+    assert running.github_push("delivery-3") == 202
+    running.wait_cycles(3)
+    assert running.platform.writes() == 0
+    _live_matches(running, applied, tmp_path / "3")
+    assert running.metric("portal_errors_total", cluster="", reason="invalid") == 1
+    assert running.metric("portal_commit_applied_info", commit=second) == 1
+    (commit_sha, status, errors), *_ = running.query(
+        "SELECT commit_sha, status, errors FROM reconcile_runs ORDER BY id DESC LIMIT 1"
+    )
+    assert (commit_sha, status) == (third, "failed")
+    assert any(e.startswith(f"{WORKSPACE}:") and "nobody" in e for e in errors), errors
+    assert {row[0] for row in running.query("SELECT last_commit FROM cluster_status")} == {second}
+    running.stop()
+
+
+def test_a_direct_push_is_held_to_the_rules_of_a_pull_request(run_daemon) -> None:
+    """An approved version's changelog may not change against the last applied commit (`validate --base`)."""
+    running: RunningDaemon = run_daemon()
+    running.wait_cycles(1)
+    changed = running.repo.commit(
+        edited(running.repo.files, VPC, "Adds IPv6 support (dual-stack", "Adds IPv6 and more (dual-stack")
+    )
+    assert running.github_push("rewrite") == 202
+    running.wait_cycles(2)
+    (status, errors), *_ = running.query("SELECT status, errors FROM reconcile_runs WHERE commit_sha = %s", (changed,))
+    assert status == "failed"
+    assert any("changelog cannot change" in e for e in errors), errors
+    running.stop()
+
+
+def test_drift_is_corrected_within_one_interval_without_a_new_commit(run_daemon) -> None:
+    running: RunningDaemon = run_daemon(interval=0.5)
+    running.wait_cycles(1)
+    path = f"{WORKSPACES}/alice-ledger"
+    running.platform.merge_patch("mgmt", path, {"spec": {"owner": "mallory@evil.example"}})
+    drifted = running.daemon.cycles
+    running.wait_cycles(drifted + 2)
+    workspace = running.platform.get("mgmt", path)
+    assert workspace is not None and workspace["spec"]["owner"] == "alice@acme.dev"
+    assert running.metric("portal_objects_total", cluster="mgmt", result="drifted") >= 1
+    running.stop()
+
+
+def test_ready_only_after_a_successful_cycle(run_daemon, daemon_repo: TemplateRepo) -> None:
+    daemon_repo.commit(edited(daemon_repo.files, WORKSPACE, "team: payments", "team: nobody"))
+    running: RunningDaemon = run_daemon()
+    running.wait_cycles(1)
+    assert running.platform.names("mgmt", "/apis/butler.butlerlabs.dev/v1alpha1/workspaces") == set()
+    assert urllib3.request("GET", running.url("/healthz")).status == 200
+    assert urllib3.request("GET", running.url("/readyz")).status == 503
+    daemon_repo.commit(edited(daemon_repo.files, WORKSPACE, "team: nobody", "team: payments"))
+    assert running.github_push("fix") == 202
+    running.wait_cycles(2)
+    assert urllib3.request("GET", running.url("/readyz")).status == 200
+    running.stop()
