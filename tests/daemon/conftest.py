@@ -23,7 +23,8 @@ import urllib3
 from reconciler.daemon.assemble import DaemonOptions, assemble
 from reconciler.daemon.coordination import SoloCoordinator
 from reconciler.daemon.service import Daemon
-from tests.apply.conftest import Platform, start_platform
+from tests.apply.conftest import CLUSTERS, Platform, start_platform
+from tests.apply.test_crash import _expected, _ours_live
 from tests.db.conftest import TemplateRepo
 from tests.kube_emulator.fixtures import EmulatorCluster, kube_emulators
 from tests.pg import PgServer, embedded_pg
@@ -175,6 +176,17 @@ def run_daemon(
     for running in started:
         if running.thread.is_alive():
             running.stop()
+
+
+def assert_live_matches(platform: Platform, files: Mapping[str, str], tmp: Path) -> None:
+    """The clusters hold exactly what `files` compiles to: nothing missing, no orphan."""
+    tree = tmp / f"expected-{time.monotonic_ns()}"
+    for path, text in files.items():
+        (tree / path).parent.mkdir(parents=True, exist_ok=True)
+        (tree / path).write_text(text)
+    expected = _expected(tree)
+    for name in CLUSTERS:
+        assert _ours_live(platform, name) == expected[name], name
 
 
 def settle(seconds: float = 0.5) -> None:

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import urllib3
 
-from tests.apply.conftest import CLUSTERS, WORKSPACES
-from tests.apply.test_crash import _expected, _ours_live
-from tests.daemon.conftest import RunningDaemon
+from tests.apply.conftest import WORKSPACES
+from tests.daemon.conftest import RunningDaemon, assert_live_matches
 from tests.db.conftest import TemplateRepo, edited, without
 
 WORKSPACE = "workspaces/alice-ledger.yaml"
@@ -17,22 +16,11 @@ AGGREGATOR_OBJECTS = "/api/v1/namespaces/vector/configmaps/vector-aggregator"
 VPC = "artifacts/vpc/artifact.yaml"
 
 
-def _live_matches(running: RunningDaemon, files: dict[str, str], tmp: Path) -> None:
-    """The clusters hold exactly what `files` compiles to (nothing missing, no orphan)."""
-    tree = tmp / "expected"
-    for path, text in files.items():
-        (tree / path).parent.mkdir(parents=True, exist_ok=True)
-        (tree / path).write_text(text)
-    expected = _expected(tree)
-    for name in CLUSTERS:
-        assert _ours_live(running.platform, name) == expected[name], name
-
-
 def test_commits_are_applied_pruned_and_an_invalid_one_refused(run_daemon, tmp_path: Path) -> None:
     running: RunningDaemon = run_daemon()
     running.wait_cycles(1)
     first = running.repo.head
-    _live_matches(running, running.repo.files, tmp_path / "1")
+    assert_live_matches(running.platform, running.repo.files, tmp_path)
     assert running.query("SELECT commit_sha, status, trigger FROM reconcile_runs") == [
         (first, "succeeded", "daemon:start")
     ]
@@ -50,7 +38,7 @@ def test_commits_are_applied_pruned_and_an_invalid_one_refused(run_daemon, tmp_p
     workspace = running.platform.get("mgmt", f"{WORKSPACES}/alice-ledger")
     assert workspace is not None and "alice@desktop" in str(workspace["spec"])
     assert running.platform.get("prd-eu-1", AGGREGATOR_OBJECTS) is None
-    _live_matches(running, running.repo.files, tmp_path / "2")
+    assert_live_matches(running.platform, running.repo.files, tmp_path)
     assert running.metric("portal_objects_total", cluster="prd-eu-1", result="pruned") == 4
     assert running.query("SELECT commit_sha, status FROM reconcile_runs ORDER BY id DESC LIMIT 1") == [
         (second, "succeeded")
@@ -63,7 +51,7 @@ def test_commits_are_applied_pruned_and_an_invalid_one_refused(run_daemon, tmp_p
     assert running.github_push("delivery-3") == 202
     running.wait_cycles(3)
     assert running.platform.writes() == 0
-    _live_matches(running, applied, tmp_path / "3")
+    assert_live_matches(running.platform, applied, tmp_path)
     assert running.metric("portal_errors_total", cluster="", reason="invalid") == 1
     assert running.metric("portal_commit_applied_info", commit=second) == 1
     (commit_sha, status, errors), *_ = running.query(
