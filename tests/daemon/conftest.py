@@ -113,13 +113,15 @@ def start_daemon(
     interval: float = 3600.0,
     environ: Mapping[str, str] = SECRETS,
     prune: bool = True,
+    watch: Path | None = None,
 ) -> RunningDaemon:
+    """A daemon following `repo`'s branch, or with `watch`, reconciling that working tree."""
     branch = pygit2.Repository(str(repo.path)).head.shorthand
     log = io.StringIO()
     options = DaemonOptions(
-        repo=str(repo.path),
+        repo=None if watch else str(repo.path),
         branch=branch,
-        watch=None,
+        watch=watch,
         interval=interval,
         listen=("127.0.0.1", 0),
         metrics_listen=("127.0.0.1", 0),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import urllib3
 
+from reconciler.daemon.backoff import ClusterBackoff
 from tests.apply.conftest import WORKSPACES
 from tests.daemon.conftest import RunningDaemon, assert_live_matches
 from tests.db.conftest import TemplateRepo, edited, without
+from tests.kube_emulator.kubeconfig import write_kubeconfig
 
 WORKSPACE = "workspaces/alice-ledger.yaml"
 AGGREGATOR = "pipelines/observability-aggregator.yaml"
@@ -102,4 +105,24 @@ def test_ready_only_after_a_successful_cycle(run_daemon, daemon_repo: TemplateRe
     assert running.github_push("fix") == 202
     running.wait_cycles(2)
     assert urllib3.request("GET", running.url("/readyz")).status == 200
+    running.stop()
+
+
+def test_a_failing_cluster_is_retried_with_backoff_and_holds_up_no_other(run_daemon) -> None:
+    running: RunningDaemon = run_daemon(interval=3600)
+    running.daemon.cycle.backoff = ClusterBackoff(initial=0.3, ceiling=0.3)
+    running.platform.make_unreachable("dev-eu-1")
+    running.wait_cycles(1)
+    assert running.platform.names("mgmt", "/apis/butler.butlerlabs.dev/v1alpha1/workspaces")  # the others went on
+    assert running.platform.names("prd-eu-1", "/apis/apps/v1/daemonsets") == {"vector/vector-agent"}
+    assert running.metric("portal_errors_total", cluster="dev-eu-1", reason="unreachable") >= 1
+    (status, errors), *_ = running.query("SELECT status, errors FROM reconcile_runs")
+    assert status == "failed" and any(e.startswith("dev-eu-1: unreachable") for e in errors), errors
+    # Back: the retry (not the hour-long interval) brings it to the commit.
+    write_kubeconfig(running.platform.kubeconfig, {n: e.url for n, e in running.platform.cluster.emulators.items()})
+    deadline = time.monotonic() + 30
+    while not running.platform.names("dev-eu-1", "/apis/apps/v1/daemonsets"):
+        assert time.monotonic() < deadline, running.log.getvalue()
+        time.sleep(0.1)
+    assert running.daemon.cycle.backoff.next_retry_in() is None
     running.stop()
