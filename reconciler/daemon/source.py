@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from reconciler.daemon.secrets import read_secret
 from reconciler.load.cache import KnownBlobsFile
-from reconciler.load.sources import RepoSource, git_commit, head_commit, working_tree
+from reconciler.load.sources import RepoSource, SourceError, git_commit, head_commit, working_tree
 from reconciler.state_dir import StateDir
 
 if TYPE_CHECKING:
@@ -127,7 +127,12 @@ class BranchSource:
 
     def fetch(self) -> str:
         """Fetch, and return the id of the branch's commit; its tree is not read."""
-        return head_commit(self.location, self.ref, self.state_dir.root, self._callbacks())
+        try:
+            return head_commit(self.location, self.ref, self.state_dir.root, self._callbacks())
+        except SourceError as exc:
+            if "hostkey" in str(exc):
+                raise SourceError(f"{exc} (is the server's key in ${KNOWN_HOSTS_VARIABLE}?)") from None
+            raise
 
     def read(self, commit: str) -> RepoSource:
         """The documents of `commit`, already fetched."""
