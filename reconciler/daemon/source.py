@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from reconciler.daemon.secrets import read_secret
 from reconciler.load.cache import KnownBlobsFile
 from reconciler.load.sources import RepoSource, SourceError, git_commit, head_commit, working_tree
+from reconciler.passwords import shown_url
 from reconciler.state_dir import StateDir
 
 if TYPE_CHECKING:
@@ -75,14 +76,20 @@ def remote_callbacks(credentials: GitCredentials, location: str, state_dir: Stat
         pygit2.settings.homedir = str(home)
 
     class Callbacks(pygit2.RemoteCallbacks):
+        asked = 0
+
         def credentials(
             self, url: str, username_from_url: str | None, allowed_types: pygit2.enums.CredentialType
         ) -> pygit2.Keypair | pygit2.UserPass:
+            # libgit2 asks again after each refusal: answering with the same credentials would loop.
+            self.asked += 1
+            if self.asked > 1:
+                raise pygit2.GitError(f"{shown_url(url)}: the server refused the configured credentials")
             if allowed_types & pygit2.enums.CredentialType.SSH_KEY and credentials.ssh_key is not None:
                 return pygit2.Keypair(username_from_url or "git", None, str(credentials.ssh_key), "")
             if allowed_types & pygit2.enums.CredentialType.USERPASS_PLAINTEXT and credentials.token:
                 return pygit2.UserPass(TOKEN_USER, credentials.token)
-            raise pygit2.GitError(f"{url}: the server asks for credentials and none are configured")
+            raise pygit2.GitError(f"{shown_url(url)}: the server asks for credentials and none are configured")
 
         def certificate_check(self, certificate: None, valid: bool, host: bytes) -> bool:
             return host_key_known(valid)
