@@ -20,6 +20,8 @@ class JsonLines(logging.Formatter):
             "message": record.getMessage(),
         }
         line.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            line["traceback"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)
 
 
@@ -27,9 +29,9 @@ class TextLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         fields = getattr(record, "fields", {})
         extra = "".join(f" {k}={v}" for k, v in fields.items())
-        return f"{datetime.fromtimestamp(record.created, UTC):%Y-%m-%dT%H:%M:%SZ} {record.levelname.lower()} " + (
-            record.getMessage() + extra
-        )
+        text = f"{datetime.fromtimestamp(record.created, UTC):%Y-%m-%dT%H:%M:%SZ} {record.levelname.lower()} "
+        text += record.getMessage() + extra
+        return text + ("\n" + self.formatException(record.exc_info) if record.exc_info else "")
 
 
 def daemon_logger(log_format: LogFormat, stream: Any = None) -> logging.Logger:

@@ -84,9 +84,12 @@ class Daemon:
     def _loop(self) -> None:
         trigger: Trigger = "start"
         while not self._stop.is_set():
-            result = self.cycle.run(trigger)
-            if result.succeeded:
-                self.readiness.mark_ready()
+            try:
+                if self.cycle.run(trigger).succeeded:
+                    self.readiness.mark_ready()
+            except Exception as exc:  # a bug in one cycle must not stop the clusters being kept at the commit
+                self.metrics.error("internal")
+                self.log.exception("the cycle failed: %s: %s", type(exc).__name__, exc)
             with self._turned:
                 self.cycles += 1
                 self._turned.notify_all()

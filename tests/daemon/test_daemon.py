@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -125,4 +126,28 @@ def test_a_failing_cluster_is_retried_with_backoff_and_holds_up_no_other(run_dae
         assert time.monotonic() < deadline, running.log.getvalue()
         time.sleep(0.1)
     assert running.daemon.cycle.backoff.next_retry_in() is None
+    running.stop()
+
+
+def test_a_cycle_that_breaks_is_logged_and_the_next_one_runs(run_daemon, monkeypatch) -> None:
+    running: RunningDaemon = run_daemon()
+    running.wait_cycles(1)
+    source = running.daemon.cycle.source
+    fetch = source.fetch
+    calls: list[int] = []
+
+    def broken_once() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        return fetch()
+
+    monkeypatch.setattr(source, "fetch", broken_once)
+    assert running.github_push("one") == 202
+    running.wait_cycles(2)
+    assert running.github_push("two") == 202
+    running.wait_cycles(3)
+    assert running.metric("portal_errors_total", cluster="", reason="internal") == 1
+    logged = [json.loads(line) for line in running.log.getvalue().splitlines()]
+    assert any(e["message"] == "the cycle failed: RuntimeError: a bug" and "traceback" in e for e in logged)
     running.stop()
