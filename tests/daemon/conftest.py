@@ -21,7 +21,7 @@ import pytest
 import urllib3
 
 from reconciler.daemon.assemble import DaemonOptions, assemble
-from reconciler.daemon.coordination import SoloCoordinator
+from reconciler.daemon.coordination import Coordinator, SoloCoordinator
 from reconciler.daemon.service import Daemon
 from tests.apply.conftest import CLUSTERS, Platform, start_platform
 from tests.apply.test_crash import _expected, _ours_live
@@ -114,6 +114,7 @@ def start_daemon(
     environ: Mapping[str, str] = SECRETS,
     prune: bool = True,
     watch: Path | None = None,
+    coordinator: Coordinator | None = None,
 ) -> RunningDaemon:
     """A daemon following `repo`'s branch, or with `watch`, reconciling that working tree."""
     branch = pygit2.Repository(str(repo.path)).head.shorthand
@@ -132,7 +133,7 @@ def start_daemon(
         log_format="json",
         database_url=database,
     )
-    daemon = assemble(options, SoloCoordinator(), environ, no_cluster="no cluster", log_stream=log)
+    daemon = assemble(options, coordinator or SoloCoordinator(), environ, no_cluster="no cluster", log_stream=log)
     errors: list[BaseException] = []
 
     def serve() -> None:
