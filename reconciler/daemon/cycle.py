@@ -111,8 +111,10 @@ class Cycle:
             return CycleResult("fetch failed", revision)
         self.judged = revision
         if validation.errors:
+            if self.applied is None and base is not None and not base.errors:
+                self.applied = self._build(base)  # after a restart: keep the clusters at the last good commit
             return self._refuse(revision, validation, trigger)
-        built = build(validation, BuildSettings(instance=self.options.instance, vector_image=DEFAULT_SETTINGS.image))
+        built = self._build(validation)
         reports = self._apply(built, every_cluster=True)
         self.applied = built
         if self.source.has_history:
@@ -137,6 +139,9 @@ class Cycle:
         return CycleResult("drift", self.judged, tuple(reports))
 
     # ----- the steps
+
+    def _build(self, validation: Validation) -> Build:
+        return build(validation, BuildSettings(instance=self.options.instance, vector_image=DEFAULT_SETTINGS.image))
 
     def _base(self) -> Validation | None:
         """The last applied commit's validation, the base every new commit is judged against (as

@@ -151,3 +151,19 @@ def test_a_cycle_that_breaks_is_logged_and_the_next_one_runs(run_daemon, monkeyp
     logged = [json.loads(line) for line in running.log.getvalue().splitlines()]
     assert any(e["message"] == "the cycle failed: RuntimeError: a bug" and "traceback" in e for e in logged)
     running.stop()
+
+
+def test_after_a_restart_an_invalid_commit_leaves_the_clusters_kept_at_the_last_good_one(run_daemon) -> None:
+    first: RunningDaemon = run_daemon()
+    first.wait_cycles(1)
+    first.stop()
+    first.repo.commit(edited(first.repo.files, WORKSPACE, "team: payments", "team: nobody"))
+    path = f"{WORKSPACES}/alice-ledger"
+    first.platform.merge_patch("mgmt", path, {"spec": {"owner": "mallory@evil.example"}})
+    second: RunningDaemon = run_daemon()
+    second.wait_cycles(1)
+    workspace = second.platform.get("mgmt", path)
+    assert workspace is not None and workspace["spec"]["owner"] == "alice@acme.dev"  # drift corrected
+    (status,), *_ = second.query("SELECT status FROM reconcile_runs WHERE commit_sha = %s", (second.repo.head,))
+    assert status == "failed"
+    second.stop()
