@@ -145,3 +145,12 @@ def test_secrets_are_read_from_files(tmp_path, run_daemon) -> None:
     body = b"{}"
     assert running.post("/hooks/generic", body, {"X-Portal-Signature": signature(GENERIC_SECRET, body)}).status == 202
     running.wait_cycles(2)
+
+
+def test_a_signed_body_that_is_not_json_or_not_a_push_fetches_nothing(running: RunningDaemon) -> None:
+    for body, event, status in ((b"not json", "push", 400), (b"[]", "push", 400), (b"{}", "ping", 200)):
+        headers = {"X-GitHub-Event": event, "X-Hub-Signature-256": signature(GITHUB_SECRET, body)}
+        assert running.post("/hooks/github", body, headers).status == status
+    _no_cycle_after(running, 1)
+    assert running.metric("portal_webhook_deliveries_total", endpoint="github", result="bad_request") == 2
+    assert running.metric("portal_webhook_deliveries_total", endpoint="github", result="ignored") == 1
