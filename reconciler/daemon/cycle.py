@@ -33,6 +33,7 @@ from reconciler.validate.memo import ValidationMemo
 
 if TYPE_CHECKING:
     from reconciler.db.rows import RowCache
+    from reconciler.model.recorded import RecordedRegistry
 
 Trigger = Literal["start", "interval", "webhook", "watch", "retry"]
 Result = Literal["applied", "invalid", "failed", "unchanged", "drift", "fetch failed"]
@@ -103,7 +104,11 @@ class Cycle:
         try:
             base = self._base()
             validation = validate_source(
-                self.source.read(revision), state_dir=self.settings.state_dir.root, base=base, memo=self._memo
+                self.source.read(revision),
+                state_dir=self.settings.state_dir.root,
+                base=base,
+                recorded=self._recorded(),
+                memo=self._memo,
             )
         except SourceError as exc:
             self.metrics.error("fetch")
@@ -155,6 +160,17 @@ class Cycle:
             return None
         commit = remembered.read_text().strip()
         return validate_source(self.source.read(commit), state_dir=self.settings.state_dir.root, memo=self._memo)
+
+    def _recorded(self) -> RecordedRegistry | None:
+        """The registry the database recorded, so that a commit taking another team's key is refused before
+        anything is applied (as `validate --database-url` refuses it)."""
+        if not self.settings.database.enabled:
+            return None
+        from reconciler.db.record import recorded_registry
+
+        recorded, problem = recorded_registry(self.settings.database, self.settings.state_dir)
+        self._database_problem(problem)
+        return recorded
 
     def _refuse(self, revision: str, validation: Validation, trigger: Trigger) -> CycleResult:
         findings = tuple(d.format() for d in validation.errors)

@@ -17,12 +17,13 @@ from reconciler.db.connection import open_database
 from reconciler.db.errors import DatabaseUnavailable, InvalidCommit, SchemaTooNew
 from reconciler.db.rows import RowCache
 from reconciler.db.status import ClusterOutcome, Health, finish_reconcile_run, start_reconcile_run
-from reconciler.db.sync import sync_commit
+from reconciler.db.sync import read_recorded_registry, sync_commit
 from reconciler.settings import DatabaseSettings
 from reconciler.state_dir import StateDir
 
 if TYPE_CHECKING:  # the kube package is only needed for its types here
     from reconciler.kube.cluster_reconcile import ClusterReport
+    from reconciler.model.recorded import RecordedRegistry
 
 APPLIED = frozenset({"created", "configured", "drift corrected"})
 DRIFTED = frozenset({"drift corrected", "drift reported"})
@@ -129,3 +130,18 @@ def record_invalid_commit(
         except psycopg.Error as exc:
             return f"results were not recorded in PostgreSQL: {str(exc).strip()}"
     return None
+
+
+def recorded_registry(database: DatabaseSettings, state_dir: StateDir) -> tuple[RecordedRegistry | None, str | None]:
+    """What the database recorded of the registry (for validation: a key stays with its team), or the problem
+    that kept it from being read."""
+    try:
+        conn = open_database(database.url, state_dir.root)
+    except (DatabaseUnavailable, SchemaTooNew) as exc:
+        return None, f"the recorded registry was not read: {exc}"
+    try:
+        return read_recorded_registry(conn), None
+    except psycopg.Error as exc:
+        return None, f"the recorded registry was not read: {str(exc).strip()}"
+    finally:
+        conn.close()

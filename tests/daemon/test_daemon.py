@@ -11,7 +11,8 @@ import urllib3
 from reconciler.daemon.backoff import ClusterBackoff
 from tests.apply.conftest import WORKSPACES
 from tests.daemon.conftest import RunningDaemon, assert_live_matches
-from tests.db.conftest import TemplateRepo, edited, without
+from tests.db.conftest import TemplateRepo, edited, without, without_vpc
+from tests.db.test_registry_history import TAKEN, TAKEOVER, TAKEOVER_PATH
 from tests.kube_emulator.kubeconfig import write_kubeconfig
 
 WORKSPACE = "workspaces/alice-ledger.yaml"
@@ -169,3 +170,22 @@ def test_after_a_restart_an_invalid_commit_leaves_the_clusters_kept_at_the_last_
     (status,), *_ = second.query("SELECT status FROM reconcile_runs WHERE commit_sha = %s", (second.repo.head,))
     assert status == "failed"
     second.stop()
+
+
+def test_a_commit_taking_another_teams_recorded_key_is_refused_before_applying(run_daemon) -> None:
+    """The database knows whose registry key it is even with no base to compare with."""
+    running: RunningDaemon = run_daemon()
+    running.wait_cycles(1)
+    retired = running.repo.commit(without_vpc(running.repo.files), "retire the vpc module")
+    assert running.github_push("retire") == 202
+    running.wait_cycles(2)
+    running.platform.reset_counters()
+    taken = running.repo.commit({**running.repo.files, TAKEOVER_PATH: TAKEOVER}, "payments takes the vpc key")
+    assert running.github_push("takeover") == 202
+    running.wait_cycles(3)
+    assert running.platform.writes() == 0
+    (status, errors), *_ = running.query("SELECT status, errors FROM reconcile_runs WHERE commit_sha = %s", (taken,))
+    assert status == "failed"
+    assert errors == [f"{TAKEOVER_PATH}:7:3: error: Artifact/payments-vpc: {TAKEN}"]
+    assert {row[0] for row in running.query("SELECT last_commit FROM cluster_status")} == {retired}  # not applied
+    running.stop()
