@@ -31,7 +31,8 @@ def test_commits_are_applied_pruned_and_an_invalid_one_refused(run_daemon, tmp_p
     ]
     assert {row[0] for row in running.query("SELECT last_commit FROM cluster_status")} == {first}
     assert running.query("SELECT count(*) FROM teams")[0][0] == 3  # the commit's metadata was synced
-    assert running.url("/readyz")  # bound
+    assert urllib3.request("GET", running.url("/readyz")).status == 200
+    assert running.metric("portal_last_success_timestamp_seconds") > 0
     assert running.metric("portal_commit_applied_info", commit=first) == 1
 
     # Commit 2: a workspace edited, a pipeline deleted; a signed push applies and prunes.
