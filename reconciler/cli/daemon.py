@@ -10,7 +10,13 @@ from pathlib import Path
 
 from reconciler.cli import COMMANDS
 from reconciler.cli.cluster_run import NO_CLUSTER
-from reconciler.cli.options import UsageError, add_database_argument, add_instance_argument, check_instance
+from reconciler.cli.options import (
+    UsageError,
+    add_database_argument,
+    add_instance_argument,
+    add_state_dir_argument,
+    check_instance,
+)
 from reconciler.daemon.coordination import Coordinator, SoloCoordinator
 from reconciler.settings import DEFAULT_CONCURRENCY, DEFAULT_REQUEST_TIMEOUT
 
@@ -72,7 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--cluster", action="append", default=[], metavar="NAME", help="only this Cluster (repeatable; default: all)"
     )
-    parser.add_argument("--state-dir", type=Path, metavar="DIR", help="git mirror, caches (default: as reconcile)")
+    add_state_dir_argument(parser)
     parser.add_argument("--watch", type=Path, metavar="PATH", help="reconcile this working tree on each change")
     prune = parser.add_mutually_exclusive_group()
     prune.add_argument("--no-prune", action="store_true", help="never delete (pruning is on by default with --repo)")
@@ -83,7 +89,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-db", action="store_true", help="record nothing in PostgreSQL")
     add_database_argument(parser)
     parser.add_argument(
-        "--request-timeout", type=float, default=DEFAULT_REQUEST_TIMEOUT, metavar="S", help="per cluster request"
+        "--request-timeout",
+        type=float,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="S",
+        help="how long one request to a cluster may take (seconds)",
     )
     parser.add_argument(
         "--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N", help="parallel writes per cluster"
