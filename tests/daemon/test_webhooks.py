@@ -154,3 +154,14 @@ def test_a_signed_body_that_is_not_json_or_not_a_push_fetches_nothing(running: R
     _no_cycle_after(running, 1)
     assert running.metric("portal_webhook_deliveries_total", endpoint="github", result="bad_request") == 2
     assert running.metric("portal_webhook_deliveries_total", endpoint="github", result="ignored") == 1
+
+
+def test_secrets_never_reach_the_log_or_the_metrics(running: RunningDaemon) -> None:
+    assert running.github_push("a") == 202
+    body = running.push_payload()
+    running.post("/hooks/gitlab", body, {"X-Gitlab-Event": "Push Hook", "X-Gitlab-Token": GITLAB_TOKEN})
+    running.post("/hooks/generic", body, {"X-Portal-Signature": signature(GENERIC_SECRET, body)})
+    running.wait_cycles(2)
+    seen = running.log.getvalue() + running.metrics()
+    for secret in (GITHUB_SECRET, GITLAB_TOKEN, GENERIC_SECRET):
+        assert secret not in seen
