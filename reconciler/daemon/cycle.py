@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from reconciler.model.recorded import RecordedRegistry
 
 Trigger = Literal["start", "interval", "webhook", "watch", "retry"]
-Result = Literal["applied", "invalid", "failed", "unchanged", "drift", "fetch failed"]
+Result = Literal["applied", "invalid", "drift", "fetch failed"]
 MAX_RECORDED_FINDINGS = 200
 
 
@@ -49,7 +49,7 @@ class CycleResult:
 
     @property
     def succeeded(self) -> bool:
-        return self.result in ("applied", "unchanged", "drift") and not any(r.failed for r in self.reports)
+        return self.result in ("applied", "drift") and not any(r.failed for r in self.reports)
 
 
 def last_applied_file(state_dir: StateDir) -> Path:
@@ -95,8 +95,8 @@ class Cycle:
             return CycleResult("fetch failed")
         if revision != self.judged:
             return self._new_revision(revision, trigger)
-        if self.applied is None:
-            return CycleResult("unchanged", revision)
+        if self.applied is None:  # the revision judged was invalid, and none was ever applied
+            return CycleResult("invalid", revision)
         return self._keep_in_place(trigger)
 
     def _new_revision(self, revision: str, trigger: Trigger) -> CycleResult:
