@@ -1,8 +1,9 @@
 """The database step of `portal reconcile`: sync the commit's metadata, and record the run and each cluster's
-outcome (reconcile_runs, cluster_status) for the site and the daemon.
+outcome (reconcile_runs, cluster_status) for the site and the daemon. The daemon also records a commit it
+refused (`record_invalid_commit`) and reads the recorded registry before judging a commit (`recorded_registry`).
 
-`record_reconcile` never raises for an unreachable database or a too new schema: it returns the problem, and
-the reconcile (already applied to the clusters) reports it.
+None of them raises for an unreachable database or a too new schema: each returns the problem, and
+the caller (the reconcile already applied to the clusters) reports it.
 """
 
 from __future__ import annotations
