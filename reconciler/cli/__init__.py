@@ -26,6 +26,7 @@ COMMANDS = {
     "reconcile": "apply a commit to its clusters: server-side apply, inventory, prune, drift, health",
     "plan": "show what reconcile would create, update and prune on each cluster",
     "check": "say what merging a change would do: findings, objects per cluster, versions, pipelines, workspaces",
+    "daemon": "keep the clusters and the database at a branch continuously: poll, webhooks, drift, metrics",
     "db": "migrate, inspect, sync or stop the PostgreSQL metadata store",
     "versions": "ask how the registry parses and orders version strings",
     "terminal": "serve the live-terminal sidecar, or make a one-time terminal token",

@@ -1,14 +1,15 @@
 """The database step of `portal reconcile`: sync the commit's metadata, and record the run and each cluster's
-outcome (reconcile_runs, cluster_status) for the site and the daemon.
+outcome (reconcile_runs, cluster_status) for the site and the daemon. The daemon also records a commit it
+refused (`record_invalid_commit`) and reads the recorded registry before judging a commit (`recorded_registry`).
 
-`record_reconcile` never raises for an unreachable database or a too new schema: it returns the problem, and
-the reconcile (already applied to the clusters) reports it.
+None of them raises for an unreachable database or a too new schema: each returns the problem, and
+the caller (the reconcile already applied to the clusters) reports it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
@@ -18,12 +19,13 @@ from reconciler.db.errors import DatabaseUnavailable, InvalidCommit, SchemaTooNe
 from reconciler.db.fencing import Fence, StaleTerm
 from reconciler.db.rows import RowCache
 from reconciler.db.status import ClusterOutcome, Health, finish_reconcile_run, start_reconcile_run
-from reconciler.db.sync import sync_commit
+from reconciler.db.sync import read_recorded_registry, sync_commit
 from reconciler.settings import DatabaseSettings
 from reconciler.state_dir import StateDir
 
 if TYPE_CHECKING:  # the kube package is only needed for its types here
     from reconciler.kube.cluster_reconcile import ClusterReport
+    from reconciler.model.recorded import RecordedRegistry
 
 APPLIED = frozenset({"created", "configured", "drift corrected"})
 DRIFTED = frozenset({"drift corrected", "drift reported"})
@@ -64,7 +66,8 @@ def record_reconcile(
     fences: Sequence[Fence] = (),
     sync_metadata: bool = True,
 ) -> str | None:
-    """Sync the build's commit and record this run; returns a problem to report, or None.
+    """Sync the build's commit (unless `sync_metadata` is False: another replica syncs it) and record this run;
+    returns a problem to report, or None.
 
     The database is `database.url`, else PORTAL_DATABASE_URL, else the embedded server in `state_dir`. A daemon
     replica passes its `fences` (nothing is written once a higher term has written) and, when another replica
@@ -79,7 +82,7 @@ def record_reconcile(
         try:
             run_id = start_reconcile_run(conn, validation.source.commit, trigger, fences)
             errors: list[str] = []
-            summary: dict[str, object] = {"sync": "skipped"}
+            summary: dict[str, Any] = {"sync": "skipped"}
             try:
                 if sync_metadata:
                     synced = sync_commit(conn, built, cache=cache, fences=fences)
@@ -104,3 +107,46 @@ def record_reconcile(
         except psycopg.Error as exc:
             return f"results were not recorded in PostgreSQL: {str(exc).strip()}"
     return None
+
+
+def record_invalid_commit(
+    database: DatabaseSettings,
+    state_dir: StateDir,
+    commit: str,
+    findings: Sequence[str],
+    *,
+    trigger: str,
+    fences: Sequence[Fence] = (),
+) -> str | None:
+    """Record a commit that was refused before anything was applied: a failed run with its findings, no cluster
+    touched (each keeps its last commit). Returns a problem to report, or None. `fences` as for
+    `record_reconcile`: a replica whose term was overtaken records nothing."""
+    try:
+        conn = open_database(database.url, state_dir.root)
+    except (DatabaseUnavailable, SchemaTooNew) as exc:
+        return f"results were not recorded in PostgreSQL: {exc}"
+    with conn:
+        try:
+            run_id = start_reconcile_run(conn, commit, trigger, fences)
+            summary: dict[str, Any] = {"sync": "refused", "invalid": len(findings)}
+            finish_reconcile_run(conn, run_id, succeeded=False, summary=summary, errors=findings, fences=fences)
+        except StaleTerm as exc:
+            return f"results were not recorded in PostgreSQL: {exc}"
+        except psycopg.Error as exc:
+            return f"results were not recorded in PostgreSQL: {str(exc).strip()}"
+    return None
+
+
+def recorded_registry(database: DatabaseSettings, state_dir: StateDir) -> tuple[RecordedRegistry | None, str | None]:
+    """What the database recorded of the registry (for validation: a key stays with its team), or the problem
+    that kept it from being read."""
+    try:
+        conn = open_database(database.url, state_dir.root)
+    except (DatabaseUnavailable, SchemaTooNew) as exc:
+        return None, f"the recorded registry was not read: {exc}"
+    try:
+        return read_recorded_registry(conn), None
+    except psycopg.Error as exc:
+        return None, f"the recorded registry was not read: {str(exc).strip()}"
+    finally:
+        conn.close()

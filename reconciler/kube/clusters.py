@@ -18,6 +18,7 @@ from reconciler.model.kinds import Cluster, RepoModel
 from reconciler.settings import ApplyOptions, ClusterSettings
 
 MAX_CONNECTIONS_AT_ONCE = 8
+FENCED = "not written: this replica may no longer write (its lease could not be renewed)"
 
 
 class UnknownCluster(ValueError):
@@ -60,11 +61,13 @@ def run_clusters(
     kubeconfig: str | None,
     options: ApplyOptions,
     progress: Progress | None = None,
+    may_write: Callable[[], bool] | None = None,
 ) -> list[ClusterReport]:
     """Reconcile (or, with `options.dry_run`, plan) each of `clusters` at once towards its `manifests` (cluster
     name → the objects it should hold: a build's); one that cannot be reached is
     reported and the others carry on. An object wanted by two Cluster documents on one API server is applied by
-    neither, and reported for both."""
+    neither, and reported for both. `may_write` is asked right before each cluster is written to (the daemon's
+    fencing): a cluster it says no to is left alone and reported failed."""
     management = management_client(model, kubeconfig, settings.request_timeout)
 
     def connected(cluster: Cluster) -> KubeClient | ConnectError:
@@ -92,6 +95,8 @@ def run_clusters(
         client = clients[cluster.name]
         if isinstance(client, ConnectError):
             return ClusterReport(cluster.name, "unreachable", f"cannot connect: {client}")
+        if may_write is not None and not options.dry_run and not may_write():
+            return ClusterReport(cluster.name, "failed", FENCED)
         desired = manifests.get(cluster.name, [])
         return reconcile_cluster(
             cluster.name, client, desired, cluster.drift, options, progress or Progress(), contested.get(cluster.name)

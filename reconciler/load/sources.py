@@ -158,7 +158,9 @@ def _disk_file(entry: os.DirEntry[str], rel: str, known: KnownBlobs) -> SourceFi
     return SourceFile(rel, blob_id, len(content), False, lambda: content)
 
 
-def _open_repository(location: str, state_dir: Path) -> pygit2.Repository:
+def _open_repository(
+    location: str, state_dir: Path, callbacks: pygit2.RemoteCallbacks | None = None, fetch: bool = True
+) -> pygit2.Repository:
     import pygit2  # only commands that read git pay for it
 
     local = Path(location)
@@ -176,9 +178,13 @@ def _open_repository(location: str, state_dir: Path) -> pygit2.Repository:
     try:
         if mirror.exists():
             repo = pygit2.Repository(str(mirror))
-            repo.remotes["origin"].fetch(["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"])
+            if not fetch:
+                return repo
+            repo.remotes["origin"].fetch(
+                ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"], callbacks=callbacks
+            )
             return repo
-        return pygit2.clone_repository(location, str(mirror), bare=True)
+        return pygit2.clone_repository(location, str(mirror), bare=True, callbacks=callbacks)
     except (pygit2.GitError, KeyError) as exc:
         reason = without_passwords(str(exc), location)
         if "timed out" in reason:
@@ -187,14 +193,35 @@ def _open_repository(location: str, state_dir: Path) -> pygit2.Repository:
         raise SourceError(f"{shown_url(location)}: cannot fetch: {reason}") from None
 
 
-def git_commit(location: str, ref: str, state_dir: Path) -> RepoSource:
+def _resolve(repo: pygit2.Repository, location: str, ref: str) -> pygit2.Commit:
     import pygit2
 
-    repo = _open_repository(location, state_dir)
     try:
-        commit = repo.revparse_single(ref).peel(pygit2.Commit)
+        return repo.revparse_single(ref).peel(pygit2.Commit)
     except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError) as exc:
         raise SourceError(f"{shown_url(location)}: unknown ref {ref!r}") from exc
+
+
+def head_commit(location: str, ref: str, state_dir: Path, callbacks: pygit2.RemoteCallbacks | None = None) -> str:
+    """The id of the commit `ref` names, after fetching a remote (with `callbacks`' credentials and host checks);
+    nothing of its tree is read."""
+    return str(_resolve(_open_repository(location, state_dir, callbacks), location, ref).id)
+
+
+def git_commit(
+    location: str,
+    ref: str,
+    state_dir: Path,
+    callbacks: pygit2.RemoteCallbacks | None = None,
+    *,
+    fetch: bool = True,
+) -> RepoSource:
+    """The commit `ref` names in the repository at `location`; a remote is fetched first (with `callbacks`'
+    credentials and host checks) unless `fetch` is False and its mirror is there."""
+    import pygit2
+
+    repo = _open_repository(location, state_dir, callbacks, fetch)
+    commit = _resolve(repo, location, ref)
     tree = commit.tree
 
     def blob_text(path: str) -> str | None:

@@ -10,7 +10,18 @@ from pathlib import Path
 
 import reconciler
 
-BENCHMARKS = ("foundation", "startup", "herald", "keeper", "apply", "metadata", "check", "shards", "terminal")
+BENCHMARKS = (
+    "foundation",
+    "startup",
+    "herald",
+    "keeper",
+    "apply",
+    "metadata",
+    "check",
+    "daemon",
+    "shards",
+    "terminal",
+)
 
 
 def main(names: list[str]) -> int:

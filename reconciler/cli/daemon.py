@@ -1,0 +1,158 @@
+"""`portal daemon`: keep the clusters and the database at the branch's commit, continuously."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+from pathlib import Path
+
+from reconciler.cli import COMMANDS
+from reconciler.cli.cluster_run import NO_CLUSTER
+from reconciler.cli.options import (
+    UsageError,
+    add_database_argument,
+    add_instance_argument,
+    add_state_dir_argument,
+    check_instance,
+)
+from reconciler.daemon.coordination import Coordinator, SoloCoordinator
+from reconciler.settings import DEFAULT_CONCURRENCY, DEFAULT_REQUEST_TIMEOUT
+
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?")
+DEFAULT_INTERVAL = "60s"
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in `90`, `60s`, `5m`, `1h30m` (as Flux's intervals are written)."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    match = _DURATION.fullmatch(text.strip())
+    if not text.strip() or match is None:
+        raise UsageError(f"{text!r} is not a duration (write 30s, 5m, 1h or a number of seconds)")
+    hours, minutes, seconds = match.groups()
+    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds or 0)
+
+
+def parse_address(option: str, text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or int(port) > 65535:
+        raise UsageError(f"{option} {text!r}: write HOST:PORT, as 127.0.0.1:8080")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "daemon",
+        help=COMMANDS["daemon"],
+        description=(
+            "Fetch the branch of --repo every --interval (and at once on a signed webhook); validate each new "
+            "commit against the last applied one as its base, apply it to every Cluster with the steps of "
+            "reconcile, prune what Git no longer has (unless --no-prune), and record the result in PostgreSQL. "
+            "Between commits, drift is corrected, reported or ignored per each Cluster's drift mode. An invalid "
+            "commit is recorded as failed and nothing of it is applied. With --watch, a working tree is "
+            "reconciled on each change instead (no prune unless --prune). Webhook secrets: "
+            "PORTAL_GITHUB_WEBHOOK_SECRET, PORTAL_GITLAB_WEBHOOK_TOKEN, PORTAL_WEBHOOK_SECRET (or *_FILE naming a "
+            "file); git credentials: PORTAL_GIT_TOKEN (or PORTAL_GIT_TOKEN_FILE) for https, PORTAL_GIT_SSH_KEY "
+            "and PORTAL_GIT_KNOWN_HOSTS for SSH. SIGTERM finishes the step in flight and exits 0; exit 2 on a "
+            "usage error."
+        ),
+    )
+    parser.add_argument("--repo", metavar="URL_OR_PATH", help="the repository to follow (a URL or a local path)")
+    parser.add_argument("--branch", default="main", help="the branch to follow")
+    parser.add_argument(
+        "--interval", default=DEFAULT_INTERVAL, metavar="DURATION", help="how often to fetch and correct drift"
+    )
+    parser.add_argument(
+        "--listen", default="127.0.0.1:8080", metavar="HOST:PORT", help="webhooks, /healthz and /readyz"
+    )
+    parser.add_argument("--metrics-listen", default="127.0.0.1:9090", metavar="HOST:PORT", help="/metrics")
+    parser.add_argument(
+        "--kubeconfig",
+        metavar="FILE",
+        help="kubeconfig with the clusters' contexts (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)",
+    )
+    parser.add_argument(
+        "--cluster", action="append", default=[], metavar="NAME", help="only this Cluster (repeatable; default: all)"
+    )
+    add_state_dir_argument(parser)
+    parser.add_argument("--watch", type=Path, metavar="PATH", help="reconcile this working tree on each change")
+    prune = parser.add_mutually_exclusive_group()
+    prune.add_argument("--no-prune", action="store_true", help="never delete (pruning is on by default with --repo)")
+    prune.add_argument("--prune", action="store_true", help="with --watch: prune too (off by default there)")
+    parser.add_argument("--site-out", type=Path, metavar="DIR", help="rebuild the site here after each commit")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines as text or JSON")
+    add_instance_argument(parser)
+    parser.add_argument("--no-db", action="store_true", help="record nothing in PostgreSQL")
+    add_database_argument(parser)
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="S",
+        help="how long one request to a cluster may take (seconds)",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N", help="parallel writes per cluster"
+    )
+    parser.add_argument(
+        "--allow-kubeconfig-exec",
+        action="store_true",
+        help="let kubeconfigs read from Secrets run their exec and auth-provider plugins (commands on this host)",
+    )
+    parser.set_defaults(func=run)
+
+
+def make_coordinator(_args: argparse.Namespace) -> Coordinator:
+    """Who this replica is among several: the one place high availability (--identity, --shards) plugs in."""
+    return SoloCoordinator()
+
+
+def run(args: argparse.Namespace) -> int:
+    from reconciler.daemon.assemble import DaemonOptions, SetupError, assemble
+    from reconciler.daemon.service import ListenError
+
+    if bool(args.repo) == bool(args.watch):
+        raise UsageError("give either --repo URL_OR_PATH (follow a branch) or --watch PATH (a working tree)")
+    if args.prune and not args.watch:
+        raise UsageError("--prune is for --watch; with --repo pruning is on unless --no-prune")
+    interval = parse_duration(args.interval)
+    if interval <= 0 or args.request_timeout <= 0 or args.concurrency < 1:
+        raise UsageError("--interval, --request-timeout and --concurrency must be positive")
+    if args.watch is not None and not args.watch.is_dir():
+        raise UsageError(f"--watch {args.watch}: not a directory")
+    if args.kubeconfig and not Path(args.kubeconfig).is_file():
+        raise UsageError(f"--kubeconfig {args.kubeconfig}: no such file")
+    options = DaemonOptions(
+        repo=args.repo,
+        branch=args.branch,
+        watch=args.watch,
+        interval=interval,
+        listen=parse_address("--listen", args.listen),
+        metrics_listen=parse_address("--metrics-listen", args.metrics_listen),
+        kubeconfig=args.kubeconfig,
+        clusters=tuple(args.cluster),
+        state_dir=args.state_dir,
+        prune=bool(args.watch and args.prune) or bool(args.repo and not args.no_prune),
+        site_out=args.site_out,
+        log_format=args.log_format,
+        instance=check_instance(args.instance),
+        database_url=args.database_url,
+        record=not args.no_db,
+        request_timeout=args.request_timeout,
+        concurrency=args.concurrency,
+        allow_kubeconfig_exec=args.allow_kubeconfig_exec,
+    )
+    try:
+        daemon = assemble(options, make_coordinator(args), os.environ, no_cluster=NO_CLUSTER)
+        daemon.cycle.coordinator.start()
+        try:
+            asyncio.run(daemon.serve())
+        finally:
+            daemon.cycle.coordinator.stop()
+    except (SetupError, ListenError) as exc:
+        raise UsageError(str(exc)) from None
+    return 0

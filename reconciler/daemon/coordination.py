@@ -1,0 +1,66 @@
+"""Who may write what: the interface between the daemon's cycle and high availability.
+
+The cycle asks the coordinator which clusters it owns, and asks `may_write()` right before each cluster write
+and each database sync, so that a replica that lost its lease (or its shard) stops writing at once — the
+fencing client-go's leader election gives. `fences()` are claimed by each database write, so the database
+refuses a write from an older term. One replica alone owns everything: `SoloCoordinator`; several share the
+work through Leases (`replicas.coordinator_for`: one leader, or shards).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from reconciler.db.fencing import Fence
+
+
+class Coordinator(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def owned_clusters(self, clusters: Sequence[str]) -> set[str]:
+        """Those of `clusters` this replica may write to."""
+        ...
+
+    def may_write(self) -> bool:
+        """False as soon as leadership cannot be renewed (fencing)."""
+        ...
+
+    def term(self) -> int:
+        """The leader term this replica writes under."""
+        ...
+
+    def syncs_metadata(self) -> bool:
+        """Whether this replica syncs the commit's metadata (Keeper, Herald rows)."""
+        ...
+
+    def fences(self, clusters: Iterable[str] = (), *, metadata: bool = False) -> list[Fence]:
+        """What a database write about `clusters` (and the metadata) claims: refused once a later term wrote."""
+        ...
+
+
+class SoloCoordinator:
+    """A single replica: it owns every cluster, always may write, and syncs the metadata, in term 0."""
+
+    def start(self) -> None:
+        return None
+
+    def stop(self) -> None:
+        return None
+
+    def owned_clusters(self, clusters: Sequence[str]) -> set[str]:
+        return set(clusters)
+
+    def may_write(self) -> bool:
+        return True
+
+    def term(self) -> int:
+        return 0
+
+    def syncs_metadata(self) -> bool:
+        return True
+
+    def fences(self, clusters: Iterable[str] = (), *, metadata: bool = False) -> list[Fence]:
+        return []  # nobody else writes

@@ -1,0 +1,56 @@
+"""The cycle obeys its coordinator: it writes only to the clusters it owns, stops writing (clusters and database)
+the moment it may no longer, records its term, and leaves the commit's metadata to the replica that syncs it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reconciler.daemon.coordination import SoloCoordinator
+from tests.daemon.conftest import RunningDaemon
+
+WORKSPACES = "/apis/butler.butlerlabs.dev/v1alpha1/workspaces"
+
+
+@dataclass
+class Scripted(SoloCoordinator):
+    owned: frozenset[str] | None = None
+    writable: bool = True
+    leader_term: int = 7
+    syncs: bool = True
+
+    def owned_clusters(self, clusters: Sequence[str]) -> set[str]:
+        return set(clusters) if self.owned is None else set(clusters) & self.owned
+
+    def may_write(self) -> bool:
+        return self.writable
+
+    def term(self) -> int:
+        return self.leader_term
+
+    def syncs_metadata(self) -> bool:
+        return self.syncs
+
+
+def test_a_replica_that_may_not_write_writes_nothing(run_daemon, daemon_platform) -> None:
+    """A leader whose lease could not be renewed (fenced) touches neither the clusters nor the database."""
+    daemon_platform.reset_counters()
+    running: RunningDaemon = run_daemon(coordinator=Scripted(writable=False))
+    running.wait_cycles(1)
+    assert running.platform.writes() == 0
+    assert running.query("SELECT count(*) FROM reconcile_runs") == [(0,)]
+    assert running.query("SELECT count(*) FROM teams") == [(0,)]
+    running.stop()
+
+
+def test_only_owned_clusters_are_written_and_the_term_is_recorded(run_daemon, daemon_platform) -> None:
+    daemon_platform.reset_counters()
+    running: RunningDaemon = run_daemon(coordinator=Scripted(owned=frozenset({"dev-eu-1"}), syncs=False))
+    running.wait_cycles(1)
+    assert running.platform.writes("mgmt") == running.platform.writes("prd-eu-1") == 0
+    assert running.platform.writes("dev-eu-1") > 0
+    assert running.query("SELECT cluster FROM cluster_status") == [("dev-eu-1",)]
+    (summary,) = running.query("SELECT summary FROM reconcile_runs")[0]
+    assert summary["term"] == 7 and summary["sync"] == "skipped"
+    assert running.query("SELECT count(*) FROM teams") == [(0,)]  # another replica syncs the metadata
+    running.stop()

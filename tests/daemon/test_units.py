@@ -1,0 +1,93 @@
+"""The daemon's pure parts: secrets, signatures, durations, backoff, and the command's usage errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.cli.daemon import parse_duration
+from reconciler.cli.options import UsageError
+from reconciler.daemon.backoff import ClusterBackoff
+from reconciler.daemon.secrets import SecretError, read_secret
+from reconciler.daemon.signatures import generic_signature_valid, github_signature_valid, gitlab_token_valid
+from tests.daemon.conftest import signature
+
+
+def test_the_variable_wins_over_the_file_and_a_trailing_newline_is_ignored(tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("from-file\n")
+    assert read_secret("S", {"S_FILE": str(secret)}) == "from-file"
+    assert read_secret("S", {"S": "from-variable", "S_FILE": str(secret)}) == "from-variable"
+    assert read_secret("S", {}) is None
+    assert read_secret("S", {"S": ""}) is None
+    with pytest.raises(SecretError, match="S_FILE"):
+        read_secret("S", {"S_FILE": str(tmp_path / "missing")})
+
+
+def test_signatures() -> None:
+    body = b'{"ref": "refs/heads/main"}'
+    good = signature("s3cret", body)
+    assert github_signature_valid("s3cret", body, good)
+    assert generic_signature_valid("s3cret", body, good)
+    assert generic_signature_valid("s3cret", body, good.removeprefix("sha256="))
+    for bad in (None, "", good.upper(), good[:-1], signature("other", body), good.replace("sha256", "sha1")):
+        assert not github_signature_valid("s3cret", body, bad)
+    assert not github_signature_valid("s3cret", body + b" ", good)
+    assert gitlab_token_valid("token", "token")
+    assert not gitlab_token_valid("token", None)
+    assert not gitlab_token_valid("token", "token ")
+
+
+def test_durations() -> None:
+    assert [parse_duration(t) for t in ("90", "60s", "5m", "1h30m", "0.5s", "1m30s")] == [90, 60, 300, 5400, 0.5, 90]
+    for bad in ("", "soon", "5x", "m"):
+        with pytest.raises(UsageError, match="not a duration"):
+            parse_duration(bad)
+
+
+def test_backoff_doubles_up_to_its_ceiling_and_resets_on_success() -> None:
+    now = [0.0]
+    backoff = ClusterBackoff(initial=5, ceiling=20, clock=lambda: now[0])
+    assert [backoff.failed("a") for _ in range(4)] == [5, 10, 20, 20]
+    assert not backoff.due("a") and backoff.due("b")
+    now[0] = 20
+    assert backoff.due("a") and backoff.next_retry_in() == 0
+    backoff.succeeded("a")
+    assert backoff.next_retry_in() is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "give either --repo"),
+        (["--repo", ".", "--watch", "."], "give either --repo"),
+        (["--repo", ".", "--interval", "soon"], "not a duration"),
+        (["--repo", ".", "--interval", "0"], "must be positive"),
+        (["--repo", ".", "--listen", "8080"], "write HOST:PORT"),
+        (["--repo", ".", "--kubeconfig", "/nonexistent"], "no such file"),
+        (["--repo", ".", "--prune"], "--prune is for --watch"),
+    ],
+)
+def test_usage_errors(portal, args: list[str], message: str) -> None:
+    result = portal("daemon", *args)
+    assert result.code == 2
+    assert message in result.err
+    assert "Traceback" not in result.err
+
+
+def test_site_out_without_the_site_generator_is_a_usage_error(portal, tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+    result = portal("daemon", "--repo", ".", "--kubeconfig", kubeconfig, "--site-out", tmp_path / "site")
+    assert result.code == 2
+    assert "the site generator is not installed" in result.err
+
+
+def test_an_unreadable_secret_file_is_a_usage_error(portal, tmp_path: Path, monkeypatch) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+    monkeypatch.setenv("PORTAL_WEBHOOK_SECRET_FILE", str(tmp_path / "missing"))
+    result = portal("daemon", "--repo", ".", "--kubeconfig", kubeconfig)
+    assert result.code == 2
+    assert "PORTAL_WEBHOOK_SECRET_FILE" in result.err and "Traceback" not in result.err
