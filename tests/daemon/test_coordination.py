@@ -3,10 +3,11 @@ the moment it may no longer, records its term, and leaves the commit's metadata 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from reconciler.daemon.coordination import SoloCoordinator
+from reconciler.db.fencing import Fence
 from tests.daemon.conftest import RunningDaemon
 
 WORKSPACES = "/apis/butler.butlerlabs.dev/v1alpha1/workspaces"
@@ -31,6 +32,9 @@ class Scripted(SoloCoordinator):
     def syncs_metadata(self) -> bool:
         return self.syncs
 
+    def fences(self, clusters: Iterable[str] = (), *, metadata: bool = False) -> list[Fence]:
+        return [Fence("leader", self.leader_term, "replica-a")]
+
 
 def test_a_replica_that_may_not_write_writes_nothing(run_daemon, daemon_platform) -> None:
     """A leader whose lease could not be renewed (fenced) touches neither the clusters nor the database."""
@@ -50,7 +54,8 @@ def test_only_owned_clusters_are_written_and_the_term_is_recorded(run_daemon, da
     assert running.platform.writes("mgmt") == running.platform.writes("prd-eu-1") == 0
     assert running.platform.writes("dev-eu-1") > 0
     assert running.query("SELECT cluster FROM cluster_status") == [("dev-eu-1",)]
-    (summary,) = running.query("SELECT summary FROM reconcile_runs")[0]
-    assert summary["term"] == 7 and summary["sync"] == "skipped"
+    (summary, terms) = running.query("SELECT summary, terms FROM reconcile_runs")[0]
+    assert terms == {"leader": 7} and summary["sync"] == "skipped"
+    assert running.query("SELECT scope, term, holder FROM leader_terms") == [("leader", 7, "replica-a")]
     assert running.query("SELECT count(*) FROM teams") == [(0,)]  # another replica syncs the metadata
     running.stop()
