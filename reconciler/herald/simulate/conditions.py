@@ -1,0 +1,54 @@
+"""Vector's conditions (`filter`, `route`, `exclude`, test `conditions`) judged on events, as Vector's
+`check_with_context` judges them: a VRL condition passes when it resolves to `true`; an error, an abort, `false`
+or another value fails it, with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from reconciler.herald.simulate.events import Event
+from reconciler.herald.simulate.vrl_runtime import Unrunnable, run
+from reconciler.herald.vrl import condition_program
+
+_KIND_CONDITIONS = {"is_log": "log", "is_metric": "metric", "is_trace": "trace"}
+
+
+def describe(condition: Any) -> str:
+    """How a report names a condition: its VRL, or its type."""
+    program = condition_program(condition)
+    if program is not None:
+        return program.strip()
+    if isinstance(condition, Mapping):
+        return f"type: {condition.get('type')}"
+    return repr(condition)
+
+
+def failures(condition: Any, events: Sequence[Event]) -> list[str | None]:
+    """Per event, None when the condition passes, else why it fails. Raises `Unrunnable` for a condition that
+    cannot be judged here (`datadog_search`, VRL the runtime cannot compile)."""
+    program = condition_program(condition)
+    if program is not None:
+        outcomes = run(program, [(e.vrl_view(), e.metadata) for e in events], condition=True)
+        return [_verdict(o.result, o.error, o.aborted) for o in outcomes]
+    kind = _KIND_CONDITIONS.get(condition.get("type")) if isinstance(condition, Mapping) else None
+    if kind is None:
+        name = condition.get("type") if isinstance(condition, Mapping) else condition
+        raise Unrunnable(f"conditions of type `{name}` are not simulated")
+    return [None if e.kind == kind else f"event is not a {kind}" for e in events]
+
+
+def _verdict(result: Any, error: str | None, aborted: str | None) -> str | None:
+    if error is not None:
+        return f"source execution failed: {error}"
+    if aborted is not None:
+        return f"source execution aborted: {aborted}"
+    if result is True:
+        return None
+    if result is False:
+        return "source execution resolved to false"
+    return "source execution resolved to a non-boolean value"
+
+
+def passing(condition: Any, events: Sequence[Event]) -> list[bool]:
+    return [reason is None for reason in failures(condition, events)]
