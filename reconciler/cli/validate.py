@@ -64,6 +64,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also run `vector validate --no-environment` on every compiled Vector config (needs vector on PATH: "
         "exit 2 without)",
     )
+    parser.add_argument(
+        "--no-tests",
+        action="store_true",
+        help="do not run the Pipelines' spec.tests (by default they run on an in-process simulation of the "
+        "transforms; results are remembered in the state dir by each pipeline's compiled config and tests)",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.add_argument(
         "--verbose",
@@ -94,6 +100,17 @@ def _with_vector_findings(validation: Validation) -> Validation:
     rejected = check_with_vector(build(validation).vector_configs, binary)
     findings = sorted((*validation.diagnostics, *rejected), key=Diagnostic.sort_key)
     return replace(validation, diagnostics=tuple(findings))
+
+
+def _with_test_findings(validation: Validation, state: StateDir) -> Validation:
+    """Each pipeline's tests: a failing one is an error at the test."""
+    from reconciler.herald.tests.findings import pipeline_test_findings
+    from reconciler.herald.tests.memo import TestMemo
+
+    found = pipeline_test_findings(validation.model, validation.diagnostics, TestMemo(state.root))
+    if not found:
+        return validation
+    return replace(validation, diagnostics=tuple(sorted((*validation.diagnostics, *found), key=Diagnostic.sort_key)))
 
 
 def _recorded_registry(args: argparse.Namespace, state: StateDir) -> RecordedRegistry | None:
@@ -127,6 +144,8 @@ def run(args: argparse.Namespace) -> int:
         base = validate_source(read_base(source, state, args.base), state_dir=state.root, memo=memo)
     recorded = _recorded_registry(args, state)
     validation = load_repository(source, state, base=base, actor=args.actor, recorded=recorded, memo=memo)
+    if not args.no_tests:
+        validation = _with_test_findings(validation, state)
     if args.vector and not validation.errors:
         validation = _with_vector_findings(validation)
     failed = bool(validation.errors) or (args.strict and bool(validation.warnings))

@@ -34,6 +34,7 @@ class TestResult:
     status: Status
     reason: str
     location: Location
+    path: JsonPath = ()  # where `location` is, in the document (a cache re-locates results by it)
 
     @property
     def passed(self) -> bool:
@@ -187,9 +188,8 @@ def run_pipeline_tests(pipeline: Pipeline, catalog: Catalog | None = None) -> li
         problem = problems.get(index)
         if problem is not None:
             status: Status = "failed"
-            reason, location = str(problem), doc.location(*problem.path)
+            reason, path = str(problem), problem.path
         else:
-            status, reason = _verdict(case, by_case[index])
-            location = doc.location(*case.path)
-        results.append(TestResult(pipeline.name, case.name, status, reason, location))
+            (status, reason), path = _verdict(case, by_case[index]), case.path
+        results.append(TestResult(pipeline.name, case.name, status, reason, doc.location(*path), path))
     return results

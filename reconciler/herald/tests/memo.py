@@ -1,0 +1,65 @@
+"""Test results remembered in the state dir by what decides them: the pipeline's compiled Vector config and its
+tests (and this code), so an unchanged pipeline's tests are not run again. Results are stored without their
+file positions and placed again in the document they are read for."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+from pathlib import Path
+
+from reconciler.herald.catalog import Catalog, default_catalog
+from reconciler.herald.compile import vector_config
+from reconciler.herald.tests.runner import Status, TestResult, run_pipeline_tests
+from reconciler.load.cache import code_fingerprint, read_dict, write_atomically
+from reconciler.model.kinds import Pipeline
+from reconciler.state_dir import StateDir
+
+_Row = tuple[str, str, str, tuple[str | int, ...]]  # test, status, reason, path
+
+
+def results_key(pipeline: Pipeline, catalog: Catalog) -> str:
+    """The pipeline's compiled config and its tests, hashed."""
+    decided_by = {"config": vector_config(pipeline, catalog), "tests": list(pipeline.tests)}
+    text = json.dumps(decided_by, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode(), usedforsecurity=False).hexdigest()
+
+
+class TestMemo:
+    """Results by `results_key`; in memory, and in the state dir's cache when there is one."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self, state_dir: Path | None) -> None:
+        self.file = StateDir(state_dir).cache / f"pipeline-tests-{code_fingerprint()}.marshal" if state_dir else None
+        self.entries: dict[str, list[_Row]] = read_dict(self.file) if self.file else {}
+        self.changed = False
+        self.ran = 0  # pipelines whose tests ran (not remembered)
+
+    def results(self, pipeline: Pipeline, catalog: Catalog | None = None) -> list[TestResult]:
+        catalog = catalog or default_catalog()
+        key = results_key(pipeline, catalog)
+        rows = self.entries.get(key)
+        if rows is not None:
+            return [
+                TestResult(pipeline.name, test, _status(status), reason, pipeline.doc.location(*path), path)
+                for test, status, reason, path in rows
+            ]
+        results = run_pipeline_tests(pipeline, catalog)
+        self.ran += 1
+        self.entries[key] = [(r.test, r.status, r.reason, tuple(r.path)) for r in results]
+        self.changed = True
+        return results
+
+    def save(self) -> None:
+        if self.file and self.changed:
+            for stale in self.file.parent.glob("pipeline-tests-*.marshal"):
+                if stale != self.file:
+                    stale.unlink(missing_ok=True)
+            write_atomically(self.file, marshal.dumps(self.entries))
+            self.changed = False
+
+
+def _status(text: str) -> Status:
+    return "passed" if text == "passed" else "failed" if text == "failed" else "not run"
