@@ -9,6 +9,7 @@ from pathlib import Path
 
 from reconciler.cli import COMMANDS
 from reconciler.cli.options import UsageError
+from reconciler.cli.pipeline_run import register_actions
 from reconciler.herald.importer import PREFIX, ImportFailure, ImportRequest, import_pipeline
 from reconciler.validate.names import name_uses
 
@@ -48,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     importing.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
     importing.set_defaults(func=run_import)
+    register_actions(actions)
 
 
 def _read(path: Path) -> str:
