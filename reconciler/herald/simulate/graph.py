@@ -18,6 +18,12 @@ from reconciler.model.kinds import Pipeline
 Port = tuple[str, str | None]  # (component id, named output or None)
 
 
+def _port_order(output: str | None) -> tuple[bool, bool]:
+    """The default output first, then the named ones as written, then those Vector adds (`_unmatched`,
+    `dropped`)."""
+    return output is not None, output is not None and (output.startswith("_") or output == "dropped")
+
+
 def port_label(port: Port) -> str:
     cid, output = port
     return cid if output is None else f"{cid}.{output}"
@@ -31,7 +37,7 @@ class Step:
     type_name: str
     received: tuple[Event, ...]
     outputs: Mapping[str | None, tuple[Event, ...]]
-    unsimulated: str | None = None  # why the events only passed through
+    unsimulated: str | None = None  # why the component is not simulated: the events only passed through
 
 
 @dataclass
@@ -55,7 +61,7 @@ class PipelineGraph:
             ctype = catalog.lookup(component.kind, component.type_name)
             self.type_names[cid] = ctype.name if ctype else component.type_name
             outputs = ctype.outputs_for(component.body) if ctype else {None: None}
-            self.ports[cid] = () if component.kind == "sink" else tuple(outputs)
+            self.ports[cid] = () if component.kind == "sink" else tuple(sorted(outputs, key=_port_order))
         self.inputs = {cid: self._resolve(c) for cid, c in self.components.items() if c.kind != "source"}
 
     def _resolve(self, component: Component) -> list[Port]:
@@ -132,9 +138,9 @@ class PipelineGraph:
             outputs = simulate(items)
             return {output: outputs.get(output, []) for output in self.ports[cid]}, None
         except Unrunnable as exc:
-            why = f"{component.label} is not simulated: {exc}"
-            passed = [(stream, event.crossed(why)) for stream, event in items]
-            return {output: list(passed) for output in self.ports[cid]}, why
+            mark = f"{component.label} is not simulated: {exc}"
+            passed = [(stream, event.crossed(mark)) for stream, event in items]
+            return {output: list(passed) for output in self.ports[cid]}, str(exc)
 
     def _record(
         self,

@@ -1,0 +1,128 @@
+"""`portal pipeline test`, `portal pipeline preview`, and the tests `validate` runs (and remembers)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reconciler.herald.tests import memo as test_memo
+from tests.conftest import PortalRun, write_files
+from tests.herald.builders import APP_LOGS, line_of, repo_files
+
+TESTS = """\
+  tests:
+    - name: errors are routed
+      input: {into: parse, log: {message: '{"level":"error","msg":"boom"}'}}
+      expect: {from: by_level.errors, fields: {level: error, msg: boom}}
+    - name: the rest is unmatched
+      inputs:
+        - insert_at: parse
+          type: log
+          log_fields: {message: '{"level":"info"}'}
+      outputs:
+        - extract_from: by_level._unmatched
+          conditions: ['.level == "info"']
+"""
+WITH_TESTS = APP_LOGS + TESTS
+FAILING = WITH_TESTS.replace("fields: {level: error, msg: boom}", "fields: {level: error, msg: bang}")
+
+Portal = Callable[..., PortalRun]
+
+
+def repo(tmp_path: Path, text: str) -> Path:
+    return write_files(tmp_path / "repo", repo_files(("app-logs", text)))
+
+
+def test_pipeline_test_prints_a_line_per_test_and_the_counts(tmp_path: Path, portal: Portal) -> None:
+    passing = portal("pipeline", "test", repo(tmp_path, WITH_TESTS))
+    assert (passing.code, passing.lines) == (
+        0,
+        ["PASS app-logs/errors are routed", "PASS app-logs/the rest is unmatched", "2 passed, 0 failed"],
+    )
+    failing = portal("pipeline", "test", repo(tmp_path, FAILING))
+    assert failing.code == 1
+    assert failing.lines[0].startswith(
+        'FAIL app-logs/errors are routed: condition[0] `fields {"level": "error", "msg": "bang"}` failed: '
+        'field `msg` is "boom", expected "bang"; events from [\'by_level.errors\']: {'
+    )
+    assert failing.lines[1:] == ["PASS app-logs/the rest is unmatched", "1 passed, 1 failed"]
+
+
+def test_validate_reports_a_failing_test_at_the_test(tmp_path: Path, portal: Portal) -> None:
+    root = repo(tmp_path, FAILING)
+    validated = portal("validate", root)
+    line = line_of(FAILING, "- name: errors are routed")
+    assert validated.code == 1
+    assert validated.lines[0].startswith(
+        f"pipelines/app-logs.yaml:{line}:7: error: Pipeline/app-logs: test 'errors are routed' fails: condition[0]"
+    )
+    assert len(validated.lines) == 1
+    assert portal("validate", root, "--no-tests").code == 0
+
+
+def test_validate_reports_a_test_naming_a_missing_component(tmp_path: Path, portal: Portal) -> None:
+    text = WITH_TESTS.replace("insert_at: parse", "insert_at: prase")
+    validated = portal("validate", repo(tmp_path, text))
+    assert validated.code == 1
+    assert validated.lines == [
+        f"pipelines/app-logs.yaml:{line_of(text, 'insert_at: prase')}:11: error: Pipeline/app-logs: test "
+        "'the rest is unmatched' fails: inputs[0]: unable to locate target transform 'prase'; did you mean 'parse'?"
+    ]
+
+
+def test_results_are_remembered_by_compiled_config_and_tests(
+    tmp_path: Path, portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = repo(tmp_path, FAILING)
+    first = portal("validate", root)
+    calls: list[str] = []
+    real = test_memo.run_pipeline_tests
+    monkeypatch.setattr(test_memo, "run_pipeline_tests", lambda p, c=None: calls.append(p.name) or real(p, c))
+    again = portal("validate", root)
+    assert (again.code, again.out) == (first.code, first.out) and calls == []
+    # A change to what the tests see (the route's condition) runs them again.
+    (root / "pipelines/app-logs.yaml").write_text(FAILING.replace('== "error"', '== "fatal"'), encoding="utf-8")
+    changed = portal("validate", root)
+    assert calls == ["app-logs"] and "no events received" in changed.out
+
+
+def test_preview_shows_every_step_and_what_reaches_each_sink(tmp_path: Path, portal: Portal) -> None:
+    root = repo(tmp_path, WITH_TESTS)
+    shown = portal("pipeline", "preview", "app-logs", root, "--event", '{"message": "{\\"level\\":\\"error\\"}"}')
+    assert shown.code == 0, shown.err
+    assert shown.lines == [
+        "transforms.parse (remap): 1 in",
+        '  out {"level": "error", "message": "{\\"level\\":\\"error\\"}"}',
+        "transforms.by_level (route): 1 in",
+        '  errors {"level": "error", "message": "{\\"level\\":\\"error\\"}"}',
+        "  _unmatched (none)",
+        "sinks.loki_errors: 1 event(s)",
+        '  {"level": "error", "message": "{\\"level\\":\\"error\\"}"}',
+    ]
+    as_json = json.loads(portal("pipeline", "preview", "app-logs", root, "--event", "plain", "--format", "json").out)
+    assert as_json["sinks"] == {"sinks.loki_rest": [{"message": "plain"}]}
+    assert [s["component"] for s in as_json["steps"]] == ["transforms.parse", "transforms.by_level"]
+
+
+def test_preview_marks_what_is_not_simulated(tmp_path: Path, portal: Portal) -> None:
+    text = APP_LOGS.replace("      inputs: [parse]\n", "      inputs: [merge]\n").replace(
+        "    by_level:\n", "    merge:\n      type: reduce\n      inputs: [parse]\n    by_level:\n"
+    )
+    shown = portal("pipeline", "preview", "app-logs", repo(tmp_path, text), "--event", "x")
+    assert shown.code == 0, shown.out + shown.err
+    assert "transforms.merge (reduce): not simulated: `reduce` transforms are not simulated" in shown.lines
+    assert shown.lines[-1] == '  {"message": "x"} (not simulated on its way)'
+
+
+def test_preview_refuses_bad_input_with_its_place(tmp_path: Path, portal: Portal) -> None:
+    root = repo(tmp_path, WITH_TESTS)
+    bad = portal("pipeline", "preview", "app-logs", root, "--event", '{"message": ')
+    assert bad.code == 2 and "--event[0]:1:12: not valid JSON" in bad.err and "Traceback" not in bad.err
+    (tmp_path / "events.jsonl").write_text('{"a": 1}\n{"b": \n', encoding="utf-8")
+    bad_file = portal("pipeline", "preview", "app-logs", root, "--input", tmp_path / "events.jsonl")
+    assert bad_file.code == 2 and f"{tmp_path / 'events.jsonl'}:2:1:" in bad_file.err
+    unknown = portal("pipeline", "preview", "app-log", root, "--event", "x")
+    assert unknown.code == 2 and "did you mean 'app-logs'" in unknown.err
