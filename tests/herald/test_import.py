@@ -427,6 +427,6 @@ def test_a_program_file_that_cannot_be_read_is_an_error(tmp_path: Path, portal: 
 PROGRAM = ". = merge(., object!(parse_json!(.message)))\n"
 
 
-def PROGRAM_FILE(name: str) -> str:  # reads as the file it stands for
+def read_program(name: str) -> str:
     assert name == "programs/parse.vrl"
     return PROGRAM
