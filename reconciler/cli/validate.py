@@ -61,8 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--vector",
         action="store_true",
-        help="also run `vector validate --no-environment` on every compiled Vector config (needs vector on PATH: "
-        "exit 2 without)",
+        help="also run `vector validate --no-environment` on every compiled Vector config, and `vector test` on "
+        "every pipeline's tests (unless --no-tests) (needs vector on PATH: exit 2 without)",
     )
     parser.add_argument(
         "--no-tests",
@@ -88,16 +88,18 @@ def _summary(validation: Validation) -> str:
     )
 
 
-def _with_vector_findings(validation: Validation) -> Validation:
+def _with_vector_findings(validation: Validation, run_tests: bool) -> Validation:
     """Vector's own verdict on what the commit compiles to; without the binary, the check asked for cannot run."""
     from reconciler.build import build
-    from reconciler.build.vector_check import check_with_vector
+    from reconciler.build.vector_check import check_with_vector, vector_test_findings
     from reconciler.herald.vector_binary import VECTOR_MISSING, find_vector
 
     binary = find_vector()
     if binary is None:
         raise UsageError(VECTOR_MISSING)
     rejected = check_with_vector(build(validation).vector_configs, binary)
+    if run_tests:
+        rejected += vector_test_findings(validation.model, binary)
     findings = sorted((*validation.diagnostics, *rejected), key=Diagnostic.sort_key)
     return replace(validation, diagnostics=tuple(findings))
 
@@ -147,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_tests:
         validation = _with_test_findings(validation, state)
     if args.vector and not validation.errors:
-        validation = _with_vector_findings(validation)
+        validation = _with_vector_findings(validation, not args.no_tests)
     failed = bool(validation.errors) or (args.strict and bool(validation.warnings))
     report = fold(validation.diagnostics)
     if args.format == "json":

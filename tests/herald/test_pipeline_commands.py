@@ -126,3 +126,33 @@ def test_preview_refuses_bad_input_with_its_place(tmp_path: Path, portal: Portal
     assert bad_file.code == 2 and f"{tmp_path / 'events.jsonl'}:2:1:" in bad_file.err
     unknown = portal("pipeline", "preview", "app-log", root, "--event", "x")
     assert unknown.code == 2 and "did you mean 'app-logs'" in unknown.err
+
+
+# A stand-in for the vector binary: `validate` accepts everything; `test` fails a config with a test named
+# "… differs in vector", and refuses tests not in Vector's own format (the short form must be written as Vector's).
+FAKE_VECTOR = """#!/bin/sh
+[ "$1" = validate ] && exit 0
+[ "$1" = test ] || exit 2
+grep -q "into:" "$2" && { echo "unknown field into"; exit 78; }
+grep -q "insert_at: parse" "$2" || exit 2
+grep -q 'assert_eq!(."msg", "boom")' "$2" || exit 2
+if grep -q "differs in vector" "$2"; then echo "test differs in vector ... failed"; echo "  check[0] failed"; exit 1; fi
+echo "test errors are routed ... passed"
+"""
+
+
+def test_validate_vector_runs_vector_test_on_the_pipelines_tests(
+    tmp_path: Path, portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_files(tmp_path / "bin", {"vector": FAKE_VECTOR})
+    (tmp_path / "bin" / "vector").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    assert portal("validate", "--vector", repo(tmp_path, WITH_TESTS)).code == 0
+    text = WITH_TESTS.replace("name: the rest is unmatched", "name: differs in vector")
+    failed = portal("validate", "--vector", repo(tmp_path, text))
+    assert failed.code == 1
+    assert failed.lines == [
+        f"pipelines/app-logs.yaml:{line_of(text, '  tests:')}:3: error: Pipeline/app-logs: vector test fails: "
+        "test differs in vector ... failed; check[0] failed"
+    ]
+    assert portal("validate", "--vector", "--no-tests", repo(tmp_path, text)).code == 0
