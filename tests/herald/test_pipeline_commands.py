@@ -79,8 +79,8 @@ def test_results_are_remembered_by_compiled_config_and_tests(
     root = repo(tmp_path, FAILING)
     first = portal("validate", root)
     calls: list[str] = []
-    real = test_memo.run_pipeline_tests
-    monkeypatch.setattr(test_memo, "run_pipeline_tests", lambda p, c=None: calls.append(p.name) or real(p, c))
+    real = test_memo.pipeline_verdicts
+    monkeypatch.setattr(test_memo, "pipeline_verdicts", lambda p, c=None: calls.append(p.name) or real(p, c))
     again = portal("validate", root)
     assert (again.code, again.out) == (first.code, first.out) and calls == []
     # A change to what the tests see (the route's condition) runs them again.

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.herald.simulate.events import Event
-from reconciler.herald.simulate.vrl_runtime import Unrunnable, run
+from reconciler.herald.simulate.vrl_runtime import Job, Outcome, Unrunnable, judge
 from reconciler.herald.vrl import condition_program
 
 _KIND_CONDITIONS = {"is_log": "log", "is_metric": "metric", "is_trace": "trace"}
@@ -24,18 +24,42 @@ def describe(condition: Any) -> str:
     return repr(condition)
 
 
-def failures(condition: Any, events: Sequence[Event]) -> list[str | None]:
-    """Per event, None when the condition passes, else why it fails. Raises `Unrunnable` for a condition that
-    cannot be judged here (`datadog_search`, VRL the runtime cannot compile)."""
-    program = condition_program(condition)
-    if program is not None:
-        outcomes = run(program, [(e.vrl_view(), e.metadata) for e in events], condition=True)
-        return [_verdict(o.result, o.error, o.aborted) for o in outcomes]
-    kind = _KIND_CONDITIONS.get(condition.get("type")) if isinstance(condition, Mapping) else None
-    if kind is None:
-        name = condition.get("type") if isinstance(condition, Mapping) else condition
-        raise Unrunnable(f"conditions of type `{name}` are not simulated")
-    return [None if e.kind == kind else f"event is not a {kind}" for e in events]
+Verdicts = list[str | None]  # per event: None when the condition passes, else why it fails
+
+
+def judge_all(jobs: Sequence[tuple[Any, Sequence[Event]]]) -> list[Verdicts | Unrunnable]:
+    """Each condition's verdicts on its events, the VRL ones judged in one call to the runtime. A condition that
+    cannot be judged here (`datadog_search`, VRL the runtime cannot compile) gets `Unrunnable`."""
+    results: list[Verdicts | Unrunnable | None] = []
+    vrl_jobs: list[Job] = []
+    for condition, events in jobs:
+        program = condition_program(condition)
+        if program is not None:
+            vrl_jobs.append((program, [(e.vrl_view(), e.metadata) for e in events]))
+            results.append(None)
+            continue
+        kind = _KIND_CONDITIONS.get(condition.get("type")) if isinstance(condition, Mapping) else None
+        if kind is None:
+            name = condition.get("type") if isinstance(condition, Mapping) else condition
+            results.append(Unrunnable(f"conditions of type `{name}` are not simulated"))
+        else:
+            results.append([None if e.kind == kind else f"event is not a {kind}" for e in events])
+    judged = iter(judge(vrl_jobs))
+    return [r if r is not None else _verdicts(next(judged)) for r in results]
+
+
+def _verdicts(outcomes: list[Outcome] | Unrunnable) -> Verdicts | Unrunnable:
+    if isinstance(outcomes, Unrunnable):
+        return outcomes
+    return [_verdict(o.result, o.error, o.aborted) for o in outcomes]
+
+
+def failures(condition: Any, events: Sequence[Event]) -> Verdicts:
+    """One condition's verdicts; raises `Unrunnable` when it cannot be judged here."""
+    (verdicts,) = judge_all([(condition, events)])
+    if isinstance(verdicts, Unrunnable):
+        raise verdicts
+    return verdicts
 
 
 def _verdict(result: Any, error: str | None, aborted: str | None) -> str | None:

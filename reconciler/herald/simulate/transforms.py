@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler.herald.components import Component
-from reconciler.herald.simulate.conditions import passing
+from reconciler.herald.simulate.conditions import judge_all, passing
 from reconciler.herald.simulate.events import Event, Item
 from reconciler.herald.simulate.values import Timestamp
 from reconciler.herald.simulate.vrl_runtime import Unrunnable, run
@@ -122,20 +122,28 @@ def _filter(component: Component) -> Simulator:
     return simulate
 
 
+def _judged(conditions: Sequence[Any], items: Sequence[Item]) -> list[list[bool]]:
+    """Per condition, whether each event passes it: all judged in one call to the runtime."""
+    events = [e for _, e in items]
+    verdicts = judge_all([(condition, events) for condition in conditions])
+    for verdict in verdicts:
+        if isinstance(verdict, Unrunnable):
+            raise verdict
+    return [[reason is None for reason in v] for v in verdicts if not isinstance(v, Unrunnable)]
+
+
 def _route(component: Component) -> Simulator:
     routes = component.body.get("route") or {}
     unmatched = component.body.get("reroute_unmatched", True) is not False
 
     def simulate(items: list[Item]) -> Outputs:
-        events = [e for _, e in items]
-        outputs: Outputs = {}
-        matched = [False] * len(items)
-        for name, condition in routes.items():
-            verdicts = passing(condition, events)
-            outputs[str(name)] = [item for item, ok in zip(items, verdicts, strict=True) if ok]
-            matched = [m or ok for m, ok in zip(matched, verdicts, strict=True)]
+        verdicts = _judged(list(routes.values()), items)
+        outputs: Outputs = {
+            str(name): [item for item, ok in zip(items, passed, strict=True) if ok]
+            for name, passed in zip(routes, verdicts, strict=True)
+        }
         if unmatched:
-            outputs[UNMATCHED] = [item for item, m in zip(items, matched, strict=True) if not m]
+            outputs[UNMATCHED] = [item for index, item in enumerate(items) if not any(v[index] for v in verdicts)]
         return outputs
 
     return simulate
@@ -145,13 +153,12 @@ def _exclusive_route(component: Component) -> Simulator:
     routes = [r for r in component.body.get("routes") or [] if isinstance(r, Mapping)]
 
     def simulate(items: list[Item]) -> Outputs:
-        outputs: Outputs = {str(r.get("name")): [] for r in routes}
-        left = list(items)
-        for route in routes:  # the first route that matches takes the event
-            verdicts = passing(route.get("condition"), [e for _, e in left]) if left else []
-            outputs[str(route.get("name"))] = [item for item, ok in zip(left, verdicts, strict=True) if ok]
-            left = [item for item, ok in zip(left, verdicts, strict=True) if not ok]
-        outputs[UNMATCHED] = left
+        names = [str(r.get("name")) for r in routes]
+        outputs: Outputs = {name: [] for name in [*names, UNMATCHED]}
+        verdicts = _judged([r.get("condition") for r in routes], items)
+        for index, item in enumerate(items):  # the first route that matches takes the event
+            first = next((name for name, passed in zip(names, verdicts, strict=True) if passed[index]), UNMATCHED)
+            outputs[first].append(item)
         return outputs
 
     return simulate

@@ -103,8 +103,9 @@ def _quoted(text: str) -> str:
     return text.replace("\\", "\\\\").replace("'", "\\'")
 
 
-def prologue(regexes: list[str]) -> str:
-    """VRL that makes `.` and `%` the event and metadata `encode` wrote, with their tags made values again."""
+def prologue(regexes: list[str], metadata: bool = True) -> str:
+    """VRL that makes `.` and `%` the event and metadata `encode` wrote, with their tags made values again, and
+    `__portal_case` the case the event is for (see `vrl_runtime.judge`). Without `metadata`, `%` stays empty."""
     regex_values = " else ".join(f"if __portal_v.v == {i} {{ r'{_quoted(p)}' }}" for i, p in enumerate(regexes))
     regex_branch = f"{regex_values} else {{ __portal_v }}" if regexes else "__portal_v"
     untag = (
@@ -115,8 +116,10 @@ def prologue(regexes: list[str]) -> str:
         "else { __portal_v } }"
     )
     event = untag.replace("VALUE", "object(__portal_in.event) ?? {}")
-    metadata = untag.replace("VALUE", "object(__portal_in.metadata) ?? {}")
-    return f"__portal_in = .; . = {event}; % = {metadata}\n"
+    text = f"__portal_in = .; __portal_case = __portal_in.case; . = {event}"
+    if metadata:
+        text += "; % = " + untag.replace("VALUE", "object(__portal_in.metadata) ?? {}")
+    return text + "\n"
 
 
 def epilogue(result: str = "null") -> str:

@@ -19,6 +19,7 @@ from reconciler.herald.simulate.values import decode, encode, epilogue, prologue
 
 _OFFSETS = re.compile(r"at \((\d+):(\d+)\)")
 _OUTPUT = "@portal"
+_RESULT = "@portal_result"  # a condition's value: a boolean comes back as it is
 
 
 class Unrunnable(Exception):
@@ -62,35 +63,89 @@ def _why_not(program: str) -> str:
     return f"its VRL does not compile: {problem.message}"
 
 
-def run(program: str, events: Sequence[tuple[Any, Mapping[str, Any]]], *, condition: bool = False) -> list[Outcome]:
-    """Each (event, metadata) through `program`; `condition`: the program's value is the outcome's `result`."""
+def _inputs(events: Sequence[tuple[Any, Mapping[str, Any]]], cases: Sequence[int]) -> tuple[list[str], str]:
+    """The runtime's input data and the prologue that reads it."""
+    regexes: list[str] = []
+    data = [
+        json.dumps({"event": encode(e, regexes), "metadata": encode(dict(m), regexes), "case": case})
+        for (e, m), case in zip(events, cases, strict=True)
+    ]
+    return data, prologue(regexes, metadata=any(m for _, m in events))
+
+
+def _outcome(item: Mapping[str, Any], shift: int | None) -> Outcome:
+    """What the runtime returned for one event; `shift`: how far the user's program is into what ran (None:
+    one of several programs, whose offsets mean nothing to the user, so they are left out)."""
+    if _OUTPUT in item:
+        out = decode(json.loads(item[_OUTPUT]))
+        return Outcome(out["event"], out["metadata"], out.get("result"))
+    if _RESULT in item:
+        return Outcome(result=item[_RESULT])
+    error = str(item.get("error", "failed"))
+    message = _OFFSETS.sub("", error).replace("  ", " ") if shift is None else _shifted(error, shift)
+    if message.startswith("VRL aborted: "):
+        return Outcome(aborted=message.removeprefix("VRL aborted: "))
+    return Outcome(error=message.removeprefix("VRL error: "))
+
+
+def run(program: str, events: Sequence[tuple[Any, Mapping[str, Any]]]) -> list[Outcome]:
+    """Each (event, metadata) through `program`: the event and metadata it leaves, or why it stopped."""
     if not events:
         return []
     if "enrichment_table" in program:
         raise Unrunnable("it reads enrichment tables, whose rows are not loaded here")
     import vector_vrl
 
-    regexes: list[str] = []
-    data = [json.dumps({"event": encode(e, regexes), "metadata": encode(dict(m), regexes)}) for e, m in events]
-    head = prologue(regexes)
-    if condition:
-        head += "__portal_result = {\n"
-        body = head + program + "\n}" + epilogue("__portal_result")
-    else:
-        body = head + program + epilogue()
+    data, head = _inputs(events, [0] * len(events))
     try:
-        raw = vector_vrl.execute_vrl(body, data)
+        raw = vector_vrl.execute_vrl(head + program + epilogue(), data)
     except ValueError as exc:
         raise Unrunnable(_why_not(program)) from exc
-    outcomes = []
-    for item in raw:
-        if _OUTPUT in item:
-            out = decode(json.loads(item[_OUTPUT]))
-            outcomes.append(Outcome(out["event"], out["metadata"], out["result"]))
-            continue
-        message = _shifted(str(item.get("error", "failed")), len(head))
-        if message.startswith("VRL aborted: "):
-            outcomes.append(Outcome(aborted=message.removeprefix("VRL aborted: ")))
-        else:
-            outcomes.append(Outcome(error=message.removeprefix("VRL error: ")))
-    return outcomes
+    return [_outcome(item, len(head)) for item in raw]
+
+
+Job = tuple[str, Sequence[tuple[Any, Mapping[str, Any]]]]  # a condition and the events it judges
+
+
+def judge(jobs: Sequence[Job]) -> list[list[Outcome] | Unrunnable]:
+    """Each condition's value on each of its events (`Outcome.result`), all in one call to the runtime: a case
+    per distinct condition, chosen by the event's `case`. When the conditions do not compile together, each is
+    compiled alone, so one the runtime cannot compile spoils only its own jobs."""
+    programs = list(dict.fromkeys(program for program, events in jobs if events))
+    if not programs:
+        return [[] for _ in jobs]
+    if len(programs) > 1:
+        try:
+            return list(_judge_together(jobs, programs))
+        except Unrunnable:
+            pass
+    results: list[list[Outcome] | Unrunnable] = []
+    for program, events in jobs:
+        try:
+            results.append(_judge_together([(program, events)], [program])[0] if events else [])
+        except Unrunnable as exc:
+            results.append(exc)
+    return results
+
+
+def _judge_together(jobs: Sequence[Job], programs: list[str]) -> list[list[Outcome]]:
+    if any("enrichment_table" in p for p in programs):
+        raise Unrunnable("it reads enrichment tables, whose rows are not loaded here")
+    import vector_vrl
+
+    case_of = {program: case for case, program in enumerate(programs)}
+    events = [event for _, job_events in jobs for event in job_events]
+    cases = [case_of[program] for program, job_events in jobs for _ in job_events]
+    data, head = _inputs(events, cases)
+    branches = " else ".join(f"if __portal_case == {case} {{\n{program}\n}}" for case, program in enumerate(programs))
+    single = len(programs) == 1
+    body = head + (
+        f"__portal_result = {{\n{programs[0]}\n}}" if single else f"__portal_result = {branches} else {{ null }}"
+    )
+    try:
+        raw = vector_vrl.execute_vrl(body + f'\n. = {{"{_RESULT}": __portal_result}}\n', data)
+    except ValueError as exc:
+        raise Unrunnable(_why_not(programs[0]) if single else "the conditions do not compile together") from exc
+    shift = len(head) + len("__portal_result = {\n") if single else None
+    outcomes = iter(_outcome(item, shift) for item in raw)
+    return [[next(outcomes) for _ in job_events] for _, job_events in jobs]

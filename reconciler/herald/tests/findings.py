@@ -28,8 +28,10 @@ def pipeline_test_findings(model: RepoModel, diagnostics: Sequence[Diagnostic], 
     for pipeline in sorted(model.pipelines.values(), key=lambda p: p.name):
         if not pipeline.tests or pipeline.doc.subject in broken:
             continue
-        for result in memo.results(pipeline, catalog):
-            finding = result_finding(result, pipeline.doc.subject)
+        for verdict in memo.verdicts(pipeline, catalog):
+            if verdict.status == "passed":
+                continue  # placing a result reads its file's positions: only reported ones are placed
+            finding = result_finding(verdict.located(pipeline), pipeline.doc.subject)
             if finding is not None:
                 findings.append(finding)
     memo.save()

@@ -1,6 +1,6 @@
-"""Test results remembered in the state dir by what decides them: the pipeline's compiled Vector config and its
-tests (and this code), so an unchanged pipeline's tests are not run again. Results are stored without their
-file positions and placed again in the document they are read for."""
+"""Test verdicts remembered in the state dir by what decides them: the pipeline's compiled Vector config and its
+tests (and this code), so an unchanged pipeline's tests are not run again. Verdicts are stored without file
+positions: they are placed in the document they are read for."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from reconciler.herald.catalog import Catalog, default_catalog
 from reconciler.herald.compile import vector_config
-from reconciler.herald.tests.runner import Status, TestResult, run_pipeline_tests
+from reconciler.herald.tests.runner import Status, Verdict, pipeline_verdicts
 from reconciler.load.cache import code_fingerprint, read_dict, write_atomically
 from reconciler.model.kinds import Pipeline
 from reconciler.state_dir import StateDir
@@ -37,20 +37,17 @@ class TestMemo:
         self.changed = False
         self.ran = 0  # pipelines whose tests ran (not remembered)
 
-    def results(self, pipeline: Pipeline, catalog: Catalog | None = None) -> list[TestResult]:
+    def verdicts(self, pipeline: Pipeline, catalog: Catalog | None = None) -> list[Verdict]:
         catalog = catalog or default_catalog()
         key = results_key(pipeline, catalog)
         rows = self.entries.get(key)
         if rows is not None:
-            return [
-                TestResult(pipeline.name, test, _status(status), reason, pipeline.doc.location(*path), path)
-                for test, status, reason, path in rows
-            ]
-        results = run_pipeline_tests(pipeline, catalog)
+            return [Verdict(test, _status(status), reason, path) for test, status, reason, path in rows]
+        verdicts = pipeline_verdicts(pipeline, catalog)
         self.ran += 1
-        self.entries[key] = [(r.test, r.status, r.reason, tuple(r.path)) for r in results]
+        self.entries[key] = [(v.test, v.status, v.reason, tuple(v.path)) for v in verdicts]
         self.changed = True
-        return results
+        return verdicts
 
     def save(self) -> None:
         if self.file and self.changed:

@@ -5,12 +5,12 @@ in at transforms (`insert_at`); each output's conditions must each hold for at l
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from reconciler.herald.catalog import Catalog
-from reconciler.herald.simulate.conditions import describe, failures
+from reconciler.herald.simulate.conditions import Verdicts, describe, judge_all
 from reconciler.herald.simulate.events import Event
 from reconciler.herald.simulate.graph import PipelineGraph, Run, port_label
 from reconciler.herald.simulate.vrl_runtime import Unrunnable
@@ -34,7 +34,7 @@ class TestResult:
     status: Status
     reason: str
     location: Location
-    path: JsonPath = ()  # where `location` is, in the document (a cache re-locates results by it)
+    path: JsonPath = ()  # where `location` is, in the document
 
     @property
     def passed(self) -> bool:
@@ -108,19 +108,35 @@ def _fields_failures(condition: FieldsCondition, events: Sequence[Event]) -> lis
     return [verdict(e) for e in events]
 
 
-def _condition_failures(condition: Any, events: Sequence[Event]) -> list[str | None]:
-    if isinstance(condition, FieldsCondition):
-        return _fields_failures(condition, events)
-    return failures(condition, events)
-
-
 def _describe(condition: Any) -> str:
     if isinstance(condition, FieldsCondition):
         return "fields " + json.dumps(condition.fields, sort_keys=True, default=str)
     return describe(condition)
 
 
-def _output_errors(output: TestOutput, events: Sequence[Event]) -> list[str]:
+ConditionKey = tuple[int, int, int]  # (test, output, condition) by index
+
+
+def _judge_conditions(checked: Mapping[int, tuple[TestCase, Run]]) -> dict[ConditionKey, Verdicts | Unrunnable]:
+    """Every condition of every test on the events extracted for it, the VRL ones in one call to the runtime."""
+    judged: dict[ConditionKey, Verdicts | Unrunnable] = {}
+    keys: list[ConditionKey] = []
+    jobs: list[tuple[Any, Sequence[Event]]] = []
+    for test, (case, run) in checked.items():
+        for index, output in enumerate(case.outputs):
+            events = _extracted(run, output.extract_from)
+            for number, condition in enumerate(output.conditions if events else ()):
+                if isinstance(condition, FieldsCondition):
+                    judged[(test, index, number)] = _fields_failures(condition, events)
+                else:
+                    keys.append((test, index, number))
+                    jobs.append((condition, events))
+    judged.update(zip(keys, judge_all(jobs), strict=True))
+    return judged
+
+
+def _output_errors(output: TestOutput, events: Sequence[Event], verdicts: Sequence[Verdicts | Unrunnable]) -> list[str]:
+    """`verdicts`: each condition's, on `events`. Raises `Unrunnable` for a condition not judged here."""
     names = list(output.extract_from)
     errors: list[str] = []
     expected = output.expected_event_count
@@ -130,8 +146,9 @@ def _output_errors(output: TestOutput, events: Sequence[Event]) -> list[str]:
         if expected != 0:
             errors.append(f"checks for {names} failed: no events received")
         return errors
-    for index, condition in enumerate(output.conditions):
-        reasons = _condition_failures(condition, events)
+    for index, (condition, reasons) in enumerate(zip(output.conditions, verdicts, strict=True)):
+        if isinstance(reasons, Unrunnable):
+            raise reasons
         if all(reason is not None for reason in reasons):  # a condition holds when one event satisfies it
             why = "; ".join(dict.fromkeys(r for r in reasons if r))
             errors.append(f"condition[{index}] `{_describe(condition)}` failed: {why}")
@@ -147,14 +164,14 @@ def _unsimulated(run: Run, case: TestCase) -> list[str]:
     return list(dict.fromkeys(why for event in _extracted(run, names) for why in event.unsimulated))
 
 
-def _verdict(case: TestCase, run: Run) -> tuple[Status, str]:
-    crossed = _unsimulated(run, case)
-    if crossed:
-        return "not run", "; ".join(crossed)
+def _verdict(
+    test: int, case: TestCase, run: Run, judged: Mapping[ConditionKey, Verdicts | Unrunnable]
+) -> tuple[Status, str]:
     errors: list[str] = []
     try:
-        for output in case.outputs:
-            errors += _output_errors(output, _extracted(run, output.extract_from))
+        for index, output in enumerate(case.outputs):
+            verdicts = [judged.get((test, index, n), []) for n in range(len(output.conditions))]
+            errors += _output_errors(output, _extracted(run, output.extract_from), verdicts)
     except Unrunnable as exc:
         return "not run", f"a condition cannot be judged here: {exc}"
     for name in case.no_outputs_from:
@@ -164,10 +181,23 @@ def _verdict(case: TestCase, run: Run) -> tuple[Status, str]:
     return ("failed", "; ".join(errors)) if errors else ("passed", "")
 
 
-def run_pipeline_tests(pipeline: Pipeline, catalog: Catalog | None = None) -> list[TestResult]:
-    """Every test of the pipeline's `spec.tests`, in order, with its verdict: a pure function of the pipeline
-    (what `portal pipeline test`, `validate` and `check` report). All tests go through the simulator together."""
-    doc = pipeline.doc
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A test's result before it is placed in its file (placing needs the file's positions, which only
+    results that are reported need)."""
+
+    test: str
+    status: Status
+    reason: str
+    path: JsonPath
+
+    def located(self, pipeline: Pipeline) -> TestResult:
+        location = pipeline.doc.location(*self.path)
+        return TestResult(pipeline.name, self.test, self.status, self.reason, location, self.path)
+
+
+def pipeline_verdicts(pipeline: Pipeline, catalog: Catalog | None = None) -> list[Verdict]:
+    """Every test's verdict, in order; all tests go through the simulator together."""
     cases = read_test_cases(pipeline)
     if not cases:
         return []
@@ -183,13 +213,23 @@ def run_pipeline_tests(pipeline: Pipeline, catalog: Catalog | None = None) -> li
         [[(given.insert_at, given.event) for given in cases[i].inputs if given.event is not None] for i in runnable]
     )
     by_case = dict(zip(runnable, runs, strict=True))
-    results = []
+    crossed = {i: _unsimulated(run, cases[i]) for i, run in by_case.items()}
+    judged = _judge_conditions({i: (cases[i], run) for i, run in by_case.items() if not crossed[i]})
+    verdicts = []
     for index, case in enumerate(cases):
         problem = problems.get(index)
+        status: Status
         if problem is not None:
-            status: Status = "failed"
-            reason, path = str(problem), problem.path
+            status, reason, path = "failed", str(problem), problem.path
+        elif crossed[index]:
+            status, reason, path = "not run", "; ".join(crossed[index]), case.path
         else:
-            (status, reason), path = _verdict(case, by_case[index]), case.path
-        results.append(TestResult(pipeline.name, case.name, status, reason, doc.location(*path), path))
-    return results
+            (status, reason), path = _verdict(index, case, by_case[index], judged), case.path
+        verdicts.append(Verdict(case.name, status, reason, path))
+    return verdicts
+
+
+def run_pipeline_tests(pipeline: Pipeline, catalog: Catalog | None = None) -> list[TestResult]:
+    """Every test of the pipeline's `spec.tests`, in order, with its verdict and place: a pure function of the
+    pipeline (what `portal pipeline test`, `validate` and `check` report)."""
+    return [verdict.located(pipeline) for verdict in pipeline_verdicts(pipeline, catalog)]
