@@ -13,7 +13,6 @@ from reconciler.cli.options import UsageError, add_source_arguments, source_sett
 from reconciler.cli.source import load_repository
 from reconciler.herald.simulate.events import Event
 from reconciler.herald.simulate.graph import PipelineGraph, Run, port_label
-from reconciler.herald.simulate.values import from_yaml
 from reconciler.model import Severity
 from reconciler.model.kinds import Pipeline
 from reconciler.model.suggestions import did_you_mean
@@ -107,7 +106,7 @@ def _parse_event(text: str, where: str) -> Event:
         except json.JSONDecodeError as exc:
             raise UsageError(f"{where}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
         if isinstance(value, dict):
-            return Event("log", from_yaml(value))
+            return Event("log", value)
     return Event("log", {"message": text.rstrip("\n")})
 
 

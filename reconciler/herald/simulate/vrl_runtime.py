@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from reconciler.herald.simulate.values import decode, encode, epilogue, prologue
+from reconciler.herald.simulate.values import Encoder, decode, epilogue
 
 _OFFSETS = re.compile(r"at \((\d+):(\d+)\)")
 _OUTPUT = "@portal"
@@ -65,12 +65,12 @@ def _why_not(program: str) -> str:
 
 def _inputs(events: Sequence[tuple[Any, Mapping[str, Any]]], cases: Sequence[int]) -> tuple[list[str], str]:
     """The runtime's input data and the prologue that reads it."""
-    regexes: list[str] = []
+    encoder = Encoder()
     data = [
-        json.dumps({"event": encode(e, regexes), "metadata": encode(dict(m), regexes), "case": case})
+        json.dumps({"event": encoder.encode(e, "."), "metadata": encoder.encode(dict(m), "%"), "case": case})
         for (e, m), case in zip(events, cases, strict=True)
     ]
-    return data, prologue(regexes, metadata=any(m for _, m in events))
+    return data, encoder.prologue(metadata=any(m for _, m in events))
 
 
 def _outcome(item: Mapping[str, Any], shift: int | None) -> Outcome:

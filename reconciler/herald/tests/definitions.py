@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from reconciler.herald.simulate.events import Event
-from reconciler.herald.simulate.values import Timestamp, from_yaml
+from reconciler.herald.simulate.values import Timestamp
 from reconciler.herald.simulate.vrl_runtime import Unrunnable, run
 from reconciler.model import JsonPath
 from reconciler.model.kinds import Pipeline
@@ -94,14 +94,14 @@ def _vector_input(spec: Mapping[str, Any], path: JsonPath) -> TestInput:
         if isinstance(log_fields, Mapping):
             fields = _legacy_log("")
             for key, value in log_fields.items():
-                _insert(fields, str(key), from_yaml(value))
+                _insert(fields, str(key), value)
             event = Event("log", fields)
         else:
             problem = "input type 'log' requires the field 'log_fields'"
     elif kind == "metric":
         metric = spec.get("metric")
         if isinstance(metric, Mapping):
-            event = Event("metric", from_yaml(metric))
+            event = Event("metric", dict(metric))
         else:
             problem = "input type 'metric' requires the field 'metric'"
     elif kind == "vrl":
@@ -129,9 +129,9 @@ def _vrl_input(source: str) -> tuple[Event | None, str | None]:
 def _short_input(spec: Mapping[str, Any], path: JsonPath) -> TestInput:
     into = str(spec.get("into", ""))
     if isinstance(spec.get("metric"), Mapping):
-        return TestInput(into, "into", Event("metric", from_yaml(spec["metric"])), None, path)
+        return TestInput(into, "into", Event("metric", dict(spec["metric"])), None, path)
     fields = _legacy_log("")
-    fields.update(from_yaml(spec.get("log") or {}))
+    fields.update(spec.get("log") or {})
     return TestInput(into, "into", Event("log", fields), None, path)
 
 
@@ -152,7 +152,7 @@ def read_test_case(spec: Mapping[str, Any], path: JsonPath) -> TestCase:
     expect = spec.get("expect")
     if isinstance(expect, Mapping):
         fields = expect.get("fields")
-        conditions = (FieldsCondition(from_yaml(fields)),) if isinstance(fields, Mapping) and fields else ()
+        conditions = (FieldsCondition(fields),) if isinstance(fields, Mapping) and fields else ()
         outputs.append(TestOutput(_extract_from(expect.get("from")), conditions, None, (*path, "expect")))
     for index, item in enumerate(spec.get("outputs") or []):
         if isinstance(item, Mapping):
