@@ -106,6 +106,8 @@ def _with_vector_findings(validation: Validation, run_tests: bool) -> Validation
 
 def _with_test_findings(validation: Validation, state: StateDir) -> Validation:
     """Each pipeline's tests: a failing one is an error at the test."""
+    if not any(p.tests for p in validation.model.pipelines.values()):
+        return validation  # nothing to run: the simulator is not even loaded
     from reconciler.herald.tests.findings import pipeline_test_findings
     from reconciler.herald.tests.memo import TestMemo
 

@@ -73,6 +73,20 @@ def test_validate_reports_a_test_naming_a_missing_component(tmp_path: Path, port
     ]
 
 
+def test_a_test_in_the_wrong_shape_is_a_schema_error_at_its_field(tmp_path: Path, portal: Portal) -> None:
+    text = WITH_TESTS.replace("          type: log\n", "          type: logs\n").replace(
+        "conditions: ['.level == \"info\"']", "conditon: ['.level == \"info\"']"
+    )
+    validated = portal("validate", repo(tmp_path, text))
+    assert validated.code == 1
+    assert validated.lines == [
+        f"pipelines/app-logs.yaml:{line_of(text, 'type: logs')}:11: error: Pipeline/app-logs: "
+        'spec.tests[1].inputs[0].type: "logs" is not one of "raw", "log" or 2 other candidates',
+        f"pipelines/app-logs.yaml:{line_of(text, 'conditon:')}:11: error: Pipeline/app-logs: "
+        "spec.tests[1].outputs[0].conditon: unknown field 'conditon'; did you mean 'conditions'?",
+    ]
+
+
 def test_results_are_remembered_by_compiled_config_and_tests(
     tmp_path: Path, portal: Portal, monkeypatch: pytest.MonkeyPatch
 ) -> None:

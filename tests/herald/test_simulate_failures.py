@@ -203,3 +203,25 @@ def test_sampling_by_key_is_deterministic_for_a_seed() -> None:
     kept = [[e.fields["id"] for e in graph.send([events], seed=seed)[0].outputs[("s", None)]] for seed in (1, 1, 2)]
     assert kept[0] == kept[1] != kept[2]
     assert 5 < len(kept[0]) < 40
+
+
+def test_a_condition_that_does_not_compile_fails_the_test() -> None:
+    def broken(test: dict[str, Any]) -> None:
+        test["outputs"][0]["conditions"] = [".level =="]
+
+    failed = result(only(ROUTES, ROUTES["tests"][0]["name"], broken))
+    assert (failed.status, failed.reason) == ("failed", "a condition does not compile: syntax error")
+
+
+def test_input_problems_fail_the_test_with_vectors_words() -> None:
+    def raw_without_value(test: dict[str, Any]) -> None:
+        test["inputs"] = [{"insert_at": "only_errors", "type": "raw"}]
+
+    def aborting_vrl(test: dict[str, Any]) -> None:
+        test["inputs"] = [{"insert_at": "only_errors", "type": "vrl", "source": 'abort "no event"'}]
+
+    name = ROUTES["tests"][0]["name"]
+    assert result(only(ROUTES, name, raw_without_value)).reason == (
+        "inputs[0]: input type 'raw' requires the field 'value'"
+    )
+    assert result(only(ROUTES, name, aborting_vrl)).reason == "inputs[0]: input type 'vrl': no event"

@@ -109,8 +109,10 @@ class PipelineGraph:
         put_in: dict[str, list[Item]] = {}
         for stream, events in enumerate(runs):
             for target, event in events:
-                if self.components[target].kind == "source":
-                    emitted.setdefault((target, None), []).append((stream, event))
+                if self.components[target].kind == "source":  # its default output, else every named one
+                    ports = (None,) if None in self.ports[target] else self.ports[target]
+                    for port in ports:
+                        emitted.setdefault((target, port), []).append((stream, event))
                 else:
                     put_in.setdefault(target, []).append((stream, event))
         for cid in self.transforms_in_order():
@@ -123,8 +125,9 @@ class PipelineGraph:
             self._record(results, cid, items, outputs, why)
         for cid, component in self.components.items():
             if component.kind == "source":
-                for stream, event in emitted.get((cid, None), []):
-                    results[stream].outputs.setdefault((cid, None), []).append(event)
+                for port in self.ports[cid]:
+                    for stream, event in emitted.get((cid, port), []):
+                        results[stream].outputs.setdefault((cid, port), []).append(event)
             if component.kind == "sink":
                 for port in self.inputs[cid]:
                     for stream, event in emitted.get(port, []):

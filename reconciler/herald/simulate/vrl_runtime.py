@@ -23,7 +23,12 @@ _RESULT = "@portal_result"  # a condition's value: a boolean comes back as it is
 
 
 class Unrunnable(Exception):
-    """The program cannot run here (the runtime cannot compile it): the step is not simulated."""
+    """The program cannot run here (the runtime cannot compile it): the step is not simulated. `invalid`: it
+    would not compile for Vector either."""
+
+    def __init__(self, message: str, invalid: bool = False) -> None:
+        super().__init__(message)
+        self.invalid = invalid
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,16 +56,16 @@ def _shifted(message: str, by: int) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _why_not(program: str) -> str:
+def _why_not(program: str) -> Unrunnable:
     from reconciler.herald.vrl import judge
 
     problem = judge(program)
     if problem is None or not problem.message:
-        return "the VRL runtime used here cannot compile it"
+        return Unrunnable("the VRL runtime used here cannot compile it")
     lacking = re.match(r"not fully checked here: (calls .*?), which", problem.message)
     if lacking:  # functions Vector has and the wheel lacks
-        return f"its VRL {lacking.group(1)}, which the VRL runtime used here lacks"
-    return f"its VRL does not compile: {problem.message}"
+        return Unrunnable(f"its VRL {lacking.group(1)}, which the VRL runtime used here lacks")
+    return Unrunnable(f"its VRL does not compile: {problem.message}", invalid=problem.is_error)
 
 
 def _inputs(events: Sequence[tuple[Any, Mapping[str, Any]]], cases: Sequence[int]) -> tuple[list[str], str]:
@@ -100,7 +105,7 @@ def run(program: str, events: Sequence[tuple[Any, Mapping[str, Any]]]) -> list[O
     try:
         raw = vector_vrl.execute_vrl(head + program + epilogue(), data)
     except ValueError as exc:
-        raise Unrunnable(_why_not(program)) from exc
+        raise _why_not(program) from exc
     return [_outcome(item, len(head)) for item in raw]
 
 
@@ -145,7 +150,7 @@ def _judge_together(jobs: Sequence[Job], programs: list[str]) -> list[list[Outco
     try:
         raw = vector_vrl.execute_vrl(body + f'\n. = {{"{_RESULT}": __portal_result}}\n', data)
     except ValueError as exc:
-        raise Unrunnable(_why_not(programs[0]) if single else "the conditions do not compile together") from exc
+        raise _why_not(programs[0]) if single else Unrunnable("the conditions do not compile together") from exc
     shift = len(head) + len("__portal_result = {\n") if single else None
     outcomes = iter(_outcome(item, shift) for item in raw)
     return [[next(outcomes) for _ in job_events] for _, job_events in jobs]

@@ -173,6 +173,8 @@ def _verdict(
             verdicts = [judged.get((test, index, n), []) for n in range(len(output.conditions))]
             errors += _output_errors(output, _extracted(run, output.extract_from), verdicts)
     except Unrunnable as exc:
+        if exc.invalid:  # `vector test` would refuse to build the test
+            return "failed", f"a condition does not compile: {str(exc).removeprefix('its VRL does not compile: ')}"
         return "not run", f"a condition cannot be judged here: {exc}"
     for name in case.no_outputs_from:
         events = _extracted(run, [name])
