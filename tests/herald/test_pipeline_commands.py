@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -101,6 +102,8 @@ def test_results_are_remembered_by_compiled_config_and_tests(
     (root / "pipelines/app-logs.yaml").write_text(FAILING.replace('== "error"', '== "fatal"'), encoding="utf-8")
     changed = portal("validate", root)
     assert calls == ["app-logs"] and "no events received" in changed.out
+    (remembered,) = (tmp_path / ".portal-state" / "cache").glob("pipeline-tests-*.marshal")
+    assert len(marshal.loads(remembered.read_bytes())) == 1  # the results of the old text are not kept
 
 
 def test_preview_shows_every_step_and_what_reaches_each_sink(tmp_path: Path, portal: Portal) -> None:

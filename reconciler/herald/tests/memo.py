@@ -35,16 +35,16 @@ class TestMemo:
         self.file = StateDir(state_dir).cache / f"pipeline-tests-{code_fingerprint()}.marshal" if state_dir else None
         self.entries: dict[str, list[_Row]] = read_dict(self.file) if self.file else {}
         self.changed = False
-        self.ran = 0  # pipelines whose tests ran (not remembered)
+        self.used: set[str] = set()  # what this run asked for: all that is kept, so the file does not grow
 
     def verdicts(self, pipeline: Pipeline, catalog: Catalog | None = None) -> list[Verdict]:
         catalog = catalog or default_catalog()
         key = results_key(pipeline, catalog)
         rows = self.entries.get(key)
+        self.used.add(key)
         if rows is not None:
             return [Verdict(test, _status(status), reason, path) for test, status, reason, path in rows]
         verdicts = pipeline_verdicts(pipeline, catalog)
-        self.ran += 1
         self.entries[key] = [(v.test, v.status, v.reason, tuple(v.path)) for v in verdicts]
         self.changed = True
         return verdicts
@@ -54,7 +54,8 @@ class TestMemo:
             for stale in self.file.parent.glob("pipeline-tests-*.marshal"):
                 if stale != self.file:
                     stale.unlink(missing_ok=True)
-            write_atomically(self.file, marshal.dumps(self.entries))
+            kept = {key: rows for key, rows in self.entries.items() if key in self.used}
+            write_atomically(self.file, marshal.dumps(kept))
             self.changed = False
 
 
