@@ -97,10 +97,6 @@ class PipelineGraph:
             done.update(ready)
         return order
 
-    def has_port(self, label: str) -> bool:
-        cid, _, output = label.partition(".")
-        return cid in self.ports and (output or None) in self.ports[cid]
-
     def send(self, runs: Sequence[Sequence[tuple[str, Event]]], seed: int = 0) -> list[Run]:
         """Each run's events, put in where named (a source: as its output; a transform: as its input), carried
         through the pipeline."""

@@ -149,10 +149,10 @@ def _quoted(text: str) -> str:
     return text.replace("\\", "\\\\").replace("'", "\\'")
 
 
-def epilogue(result: str = "null") -> str:
-    """VRL that replaces the event by one field: the JSON of the event, its metadata and `result`, tagged."""
+def epilogue() -> str:
+    """VRL that replaces the event by one field: the JSON of the event and its metadata, tagged."""
     tag = (
-        'map_values({"event": ., "metadata": %, "result": ' + result + "}, recursive: true) -> |__portal_v| { "
+        'map_values({"event": ., "metadata": %}, recursive: true) -> |__portal_v| { '
         'if is_timestamp(__portal_v) { {"' + TAG + '": "timestamp", '
         '"v": format_timestamp!(timestamp!(__portal_v), "%+")} } '
         'else if is_regex(__portal_v) { {"' + TAG + '": "regex", "v": encode_json(__portal_v)} } '

@@ -83,7 +83,7 @@ def _outcome(item: Mapping[str, Any], shift: int | None) -> Outcome:
     one of several programs, whose offsets mean nothing to the user, so they are left out)."""
     if _OUTPUT in item:
         out = decode(json.loads(item[_OUTPUT]))
-        return Outcome(out["event"], out["metadata"], out.get("result"))
+        return Outcome(out["event"], out["metadata"])
     if _RESULT in item:
         return Outcome(result=item[_RESULT])
     error = str(item.get("error", "failed"))
