@@ -225,3 +225,28 @@ def test_input_problems_fail_the_test_with_vectors_words() -> None:
         "inputs[0]: input type 'raw' requires the field 'value'"
     )
     assert result(only(ROUTES, name, aborting_vrl)).reason == "inputs[0]: input type 'vrl': no event"
+
+
+def test_conditions_vector_refuses_to_build_fail_the_test() -> None:
+    """Vector compiles conditions read-only and wants a boolean (src/conditions/vrl.rs)."""
+    name = ROUTES["tests"][0]["name"]
+    for condition, reason in [
+        (
+            '.checked = true\n.level == "error"',
+            "a condition cannot change the event (Vector compiles conditions read-only)",
+        ),
+        ("del(.level)\ntrue", "a condition cannot change the event (Vector compiles conditions read-only)"),
+        (".level", "VRL conditions must return a boolean"),
+    ]:
+
+        def change(test: dict[str, Any], condition: str = condition) -> None:
+            test["outputs"][0]["conditions"] = [condition]
+
+        failed = result(only(ROUTES, name, change))
+        assert (failed.status, failed.reason) == ("failed", f"a condition does not compile: {reason}"), condition
+    for fine in ['x = .level\nx == "error"', '.level == "error" && .level != "x"', "exists(.level)"]:
+
+        def keep(test: dict[str, Any], condition: str = fine) -> None:
+            test["outputs"][0]["conditions"] = [condition]
+
+        assert result(only(ROUTES, name, keep)).passed, fine

@@ -4,14 +4,46 @@ or another value fails it, with the reason."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from reconciler.herald.simulate.events import Event
 from reconciler.herald.simulate.vrl_runtime import Job, Outcome, Unrunnable, judge
-from reconciler.herald.vrl import condition_program
+from reconciler.herald.vrl import code_only, condition_program
 
 _KIND_CONDITIONS = {"is_log": "log", "is_metric": "metric", "is_trace": "trace"}
+
+
+# An assignment operator (`=`, `|=`), not a comparison (`==`, `!=`, `<=`, `>=`) nor `=~`.
+_ASSIGNMENT = re.compile(r"(?<![=!<>|])\|?=(?![=~])")
+_DELETES = re.compile(r"\bdel\s*\(\s*[.%]")
+
+
+def _changes_the_event(program: str) -> bool:
+    """Whether the program assigns to, or deletes, a path of the event or its metadata."""
+    code = code_only(program)
+    for match in _ASSIGNMENT.finditer(code):
+        start = max(code.rfind(c, 0, match.start()) for c in "\n;{}") + 1
+        target = code[start : match.start()].strip()
+        if target.startswith((".", "%")) or re.search(r",\s*[.%]", target):
+            return True
+    return bool(_DELETES.search(code))
+
+
+@lru_cache(maxsize=4096)
+def condition_problem(program: str) -> str | None:
+    """Why Vector refuses to build a VRL condition that compiles on its own: conditions are compiled read-only,
+    and must resolve to a boolean (src/conditions/vrl.rs)."""
+    if _changes_the_event(program):
+        return "a condition cannot change the event (Vector compiles conditions read-only)"
+    import vector_vrl
+
+    wrapped = f"__portal_c = {{\n{program}\n}}\nif __portal_c {{ true }} else {{ false }}"
+    if vector_vrl.validate_vrl(wrapped).error == "non-boolean predicate":
+        return "VRL conditions must return a boolean"
+    return None
 
 
 def describe(condition: Any) -> str:
@@ -34,6 +66,10 @@ def judge_all(jobs: Sequence[tuple[Any, Sequence[Event]]]) -> list[Verdicts | Un
     vrl_jobs: list[Job] = []
     for condition, events in jobs:
         program = condition_program(condition)
+        problem = condition_problem(program) if program is not None and events else None
+        if problem is not None:
+            results.append(Unrunnable(problem, invalid=True))
+            continue
         if program is not None:
             vrl_jobs.append((program, [(e.vrl_view(), e.metadata) for e in events]))
             results.append(None)
