@@ -143,7 +143,11 @@ def _preview_json(run: Run) -> dict[str, Any]:
             }
             for step in run.steps
         ],
-        "sinks": {f"sinks.{cid}": [e.to_json() for e in events] for cid, events in sorted(run.sinks.items())},
+        # Each event that reaches a sink, with the transforms on its way that are not simulated (and why).
+        "sinks": {
+            f"sinks.{cid}": [{"event": e.to_json(), "not_simulated": list(e.unsimulated)} for e in events]
+            for cid, events in sorted(run.sinks.items())
+        },
     }
 
 

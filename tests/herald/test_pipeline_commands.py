@@ -120,7 +120,7 @@ def test_preview_shows_every_step_and_what_reaches_each_sink(tmp_path: Path, por
         '  {"level": "error", "message": "{\\"level\\":\\"error\\"}"}',
     ]
     as_json = json.loads(portal("pipeline", "preview", "app-logs", root, "--event", "plain", "--format", "json").out)
-    assert as_json["sinks"] == {"sinks.loki_rest": [{"message": "plain"}]}
+    assert as_json["sinks"] == {"sinks.loki_rest": [{"event": {"message": "plain"}, "not_simulated": []}]}
     assert [s["component"] for s in as_json["steps"]] == ["transforms.parse", "transforms.by_level"]
 
 
@@ -132,6 +132,15 @@ def test_preview_marks_what_is_not_simulated(tmp_path: Path, portal: Portal) -> 
     assert shown.code == 0, shown.out + shown.err
     assert "transforms.merge (reduce): not simulated: `reduce` transforms are not simulated" in shown.lines
     assert shown.lines[-1] == '  {"message": "x"} (not simulated on its way)'
+    as_json = json.loads(
+        portal("pipeline", "preview", "app-logs", repo(tmp_path, text), "--event", "x", "--format", "json").out
+    )
+    assert as_json["sinks"]["sinks.loki_rest"] == [
+        {
+            "event": {"message": "x"},
+            "not_simulated": ["transforms.merge is not simulated: `reduce` transforms are not simulated"],
+        }
+    ]
 
 
 def test_preview_refuses_bad_input_with_its_place(tmp_path: Path, portal: Portal) -> None:

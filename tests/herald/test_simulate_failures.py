@@ -193,18 +193,6 @@ def test_the_short_form_means_the_same_as_vectors() -> None:
     assert "did you mean 'by_level.errors'" in run_pipeline_tests(pipeline_of(config))[0].reason
 
 
-def test_sampling_by_key_is_deterministic_for_a_seed() -> None:
-    from reconciler.herald.simulate.events import Event
-    from reconciler.herald.simulate.graph import PipelineGraph
-
-    config = {"transforms": {"s": {"type": "sample", "inputs": [], "rate": 3, "key_field": "id"}}, "tests": []}
-    graph = PipelineGraph(pipeline_of(config))
-    events = [("s", Event("log", {"id": str(n)})) for n in range(60)]
-    kept = [[e.fields["id"] for e in graph.send([events], seed=seed)[0].outputs[("s", None)]] for seed in (1, 1, 2)]
-    assert kept[0] == kept[1] != kept[2]
-    assert 5 < len(kept[0]) < 40
-
-
 def test_a_condition_that_does_not_compile_fails_the_test() -> None:
     def broken(test: dict[str, Any]) -> None:
         test["outputs"][0]["conditions"] = [".level =="]

@@ -206,7 +206,7 @@ class _Sample:
         self.counters[(stream, group)] = count + 1
         if isinstance(rate, int):
             return count % max(rate, 1) == 0
-        return math.floor((count + 1) * ratio) > math.floor(count * ratio) or (count == 0 and ratio > 0)
+        return math.floor(count * ratio) != math.floor((count - 1) * ratio)  # the first, then every 1/ratio-th
 
 
 def _sample(component: Component, seed: int) -> Simulator:
