@@ -238,3 +238,26 @@ def test_conditions_vector_refuses_to_build_fail_the_test() -> None:
             test["outputs"][0]["conditions"] = [condition]
 
         assert result(only(ROUTES, name, keep)).passed, fine
+
+
+def test_a_transform_in_a_shape_vector_refuses_is_not_simulated_never_a_crash() -> None:
+    """run_pipeline_tests is a pure function other reports call: a malformed transform is reported, not raised."""
+    config = {
+        "transforms": {
+            "r": {"type": "route", "inputs": [], "route": ["not", "a", "mapping"]},
+            "d": {"type": "dedupe", "inputs": [], "fields": "message"},
+        },
+        "tests": [
+            {
+                "name": "t",
+                "inputs": [{"insert_at": "r", "value": "a"}, {"insert_at": "d", "value": "a"}],
+                "outputs": [{"extract_from": "r._unmatched"}, {"extract_from": "d"}],
+            }
+        ],
+    }
+    (skipped,) = run_pipeline_tests(pipeline_of(config))
+    assert skipped.status == "not run"
+    assert skipped.reason == (
+        "transforms.r is not simulated: its `route` is not a mapping of output names to conditions; "
+        "transforms.d is not simulated: its `fields` is not a mapping"
+    )

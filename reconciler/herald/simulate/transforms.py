@@ -134,6 +134,8 @@ def _judged(conditions: Sequence[Any], items: Sequence[Item]) -> list[list[bool]
 
 def _route(component: Component) -> Simulator:
     routes = component.body.get("route") or {}
+    if not isinstance(routes, Mapping):
+        raise Unrunnable("its `route` is not a mapping of output names to conditions")
     unmatched = component.body.get("reroute_unmatched", True) is not False
 
     def simulate(items: list[Item]) -> Outputs:
@@ -248,6 +250,8 @@ class _Dedupe:
 
     def __call__(self, items: list[Item]) -> Outputs:
         fields = self.component.body.get("fields") or {}
+        if not isinstance(fields, Mapping):
+            raise Unrunnable("its `fields` is not a mapping")
         match = fields.get("match")
         ignore = fields.get("ignore") or []
         if match is None and not fields.get("ignore"):
