@@ -68,7 +68,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--no-tests",
         action="store_true",
         help="do not run the Pipelines' spec.tests (by default they run on an in-process simulation of the "
-        "transforms; results are remembered in the state dir by each pipeline's compiled config and tests)",
+        "transforms; results are remembered in the state dir by what each pipeline's config compiles from and "
+        "its tests)",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.add_argument(

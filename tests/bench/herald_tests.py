@@ -114,6 +114,6 @@ def run() -> list[str]:
         f"{ours:.2f} s, of which the tests {ours - peer:.2f} s (budget {BUDGET_SECONDS:.1f} s)",
         f"herald tests: peer validate --no-tests of the same repo: {peer:.2f} s; with tests / without: "
         f"{ours / peer:.1f}x",
-        f"herald tests: rerun, results remembered by compiled config and tests: {cached:.2f} s "
+        f"herald tests: rerun, results remembered by what each config compiles from and its tests: {cached:.2f} s "
         f"({cached / peer:.2f}x the peer)",
     ]

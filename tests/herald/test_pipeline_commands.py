@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.herald.tests import memo as test_memo
+from reconciler.herald.tests import runner as test_runner
 from tests.conftest import PortalRun, write_files
 from tests.herald.builders import APP_LOGS, line_of, repo_files
 
@@ -88,14 +88,14 @@ def test_a_test_in_the_wrong_shape_is_a_schema_error_at_its_field(tmp_path: Path
     ]
 
 
-def test_results_are_remembered_by_compiled_config_and_tests(
+def test_results_are_remembered_by_what_decides_them(
     tmp_path: Path, portal: Portal, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = repo(tmp_path, FAILING)
     first = portal("validate", root)
     calls: list[str] = []
-    real = test_memo.pipeline_verdicts
-    monkeypatch.setattr(test_memo, "pipeline_verdicts", lambda p, c=None: calls.append(p.name) or real(p, c))
+    real = test_runner.pipeline_verdicts
+    monkeypatch.setattr(test_runner, "pipeline_verdicts", lambda p, c=None: calls.append(p.name) or real(p, c))
     again = portal("validate", root)
     assert (again.code, again.out) == (first.code, first.out) and calls == []
     # A change to what the tests see (the route's condition) runs them again.

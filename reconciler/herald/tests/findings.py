@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reconciler.herald.catalog import default_catalog
 from reconciler.herald.tests.memo import TestMemo
-from reconciler.herald.tests.runner import TestResult
+from reconciler.herald.tests.results import TestResult
 from reconciler.model import Diagnostic, Severity, error
 from reconciler.model.diagnostics import note
 from reconciler.model.kinds import RepoModel
@@ -23,12 +22,11 @@ def result_finding(result: TestResult, subject: str) -> Diagnostic | None:
 
 def pipeline_test_findings(model: RepoModel, diagnostics: Sequence[Diagnostic], memo: TestMemo) -> list[Diagnostic]:
     broken = {d.subject for d in diagnostics if d.severity is Severity.ERROR}
-    catalog = default_catalog()
     findings = []
     for pipeline in sorted(model.pipelines.values(), key=lambda p: p.name):
         if not pipeline.tests or pipeline.doc.subject in broken:
             continue
-        for verdict in memo.verdicts(pipeline, catalog):
+        for verdict in memo.verdicts(pipeline):
             if verdict.status == "passed":
                 continue  # placing a result reads its file's positions: only reported ones are placed
             finding = result_finding(verdict.located(pipeline), pipeline.doc.subject)

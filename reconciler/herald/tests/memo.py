@@ -1,6 +1,8 @@
-"""Test verdicts remembered in the state dir by what decides them: the pipeline's compiled Vector config and its
-tests (and this code), so an unchanged pipeline's tests are not run again. Verdicts are stored without file
-positions: they are placed in the document they are read for."""
+"""Test verdicts remembered in the state dir by what decides them: what the pipeline's Vector config is compiled
+from (its global options and components, which compile to the same config every time) and its tests, with this
+code, so an unchanged pipeline's tests are not run again. Finding them compiles nothing and loads neither the
+catalog nor the simulator. Verdicts are stored without file positions: they are placed in the document they are
+read for."""
 
 from __future__ import annotations
 
@@ -9,9 +11,7 @@ import json
 import marshal
 from pathlib import Path
 
-from reconciler.herald.catalog import Catalog, default_catalog
-from reconciler.herald.compile import vector_config
-from reconciler.herald.tests.runner import Status, Verdict, pipeline_verdicts
+from reconciler.herald.tests.results import Status, Verdict
 from reconciler.load.cache import code_fingerprint, read_dict, write_atomically
 from reconciler.model.kinds import Pipeline
 from reconciler.state_dir import StateDir
@@ -19,9 +19,15 @@ from reconciler.state_dir import StateDir
 _Row = tuple[str, str, str, tuple[str | int, ...]]  # test, status, reason, path
 
 
-def results_key(pipeline: Pipeline, catalog: Catalog) -> str:
-    """The pipeline's compiled config and its tests, hashed."""
-    decided_by = {"config": vector_config(pipeline, catalog), "tests": list(pipeline.tests)}
+def results_key(pipeline: Pipeline) -> str:
+    """What the pipeline's config is compiled from, and its tests, hashed."""
+    decided_by = [
+        pipeline.global_options,
+        pipeline.sources,
+        pipeline.transforms,
+        pipeline.sinks,
+        list(pipeline.tests),
+    ]
     text = json.dumps(decided_by, sort_keys=True, default=str)
     return hashlib.sha256(text.encode(), usedforsecurity=False).hexdigest()
 
@@ -37,14 +43,15 @@ class TestMemo:
         self.changed = False
         self.used: set[str] = set()  # what this run asked for: all that is kept, so the file does not grow
 
-    def verdicts(self, pipeline: Pipeline, catalog: Catalog | None = None) -> list[Verdict]:
-        catalog = catalog or default_catalog()
-        key = results_key(pipeline, catalog)
+    def verdicts(self, pipeline: Pipeline) -> list[Verdict]:
+        key = results_key(pipeline)
         rows = self.entries.get(key)
         self.used.add(key)
         if rows is not None:
             return [Verdict(test, _status(status), reason, path) for test, status, reason, path in rows]
-        verdicts = pipeline_verdicts(pipeline, catalog)
+        from reconciler.herald.tests.runner import pipeline_verdicts  # the simulator: only when tests must run
+
+        verdicts = pipeline_verdicts(pipeline)
         self.entries[key] = [(v.test, v.status, v.reason, tuple(v.path)) for v in verdicts]
         self.changed = True
         return verdicts

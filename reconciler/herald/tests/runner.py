@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 from reconciler.herald.catalog import Catalog
 from reconciler.herald.simulate.conditions import Verdicts, describe, judge_all
@@ -15,30 +14,10 @@ from reconciler.herald.simulate.events import Event
 from reconciler.herald.simulate.graph import PipelineGraph, Run, port_label
 from reconciler.herald.simulate.vrl_runtime import Unrunnable
 from reconciler.herald.tests.definitions import FieldsCondition, TestCase, TestOutput, read_test_cases
-from reconciler.model import JsonPath, Location
+from reconciler.herald.tests.results import Status, TestResult, Verdict
+from reconciler.model import JsonPath
 from reconciler.model.kinds import Pipeline
 from reconciler.model.suggestions import did_you_mean
-
-Status = Literal["passed", "failed", "not run"]
-
-
-@dataclass(frozen=True, slots=True)
-class TestResult:
-    """One test's verdict. `reason` says why it failed or was not run ("" when it passed); `location` is the
-    test in its file, or the exact field of a definition error (a component that does not exist)."""
-
-    __test__: ClassVar[bool] = False  # not a pytest class
-
-    pipeline: str
-    test: str
-    status: Status
-    reason: str
-    location: Location
-    path: JsonPath = ()  # where `location` is, in the document
-
-    @property
-    def passed(self) -> bool:
-        return self.status == "passed"
 
 
 class _Problem(Exception):
@@ -181,21 +160,6 @@ def _verdict(
         if events:
             errors.append(f"expected no outputs from `{name}`, received {len(events)}: {_events_json(events)}")
     return ("failed", "; ".join(errors)) if errors else ("passed", "")
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """A test's result before it is placed in its file (placing needs the file's positions, which only
-    results that are reported need)."""
-
-    test: str
-    status: Status
-    reason: str
-    path: JsonPath
-
-    def located(self, pipeline: Pipeline) -> TestResult:
-        location = pipeline.doc.location(*self.path)
-        return TestResult(pipeline.name, self.test, self.status, self.reason, location, self.path)
 
 
 def pipeline_verdicts(pipeline: Pipeline, catalog: Catalog | None = None) -> list[Verdict]:
