@@ -12,7 +12,8 @@ from typing import Any
 from reconciler.cli.options import UsageError, add_source_arguments, source_settings, state_dir
 from reconciler.cli.source import load_repository
 from reconciler.herald.simulate.events import Event
-from reconciler.herald.simulate.graph import PipelineGraph, Run, port_label
+from reconciler.herald.simulate.graph import PipelineGraph, Run
+from reconciler.herald.topology import output_label
 from reconciler.model import Severity
 from reconciler.model.kinds import Pipeline
 from reconciler.model.suggestions import did_you_mean
@@ -138,7 +139,7 @@ def _preview_json(run: Run) -> dict[str, Any]:
                 "reason": step.unsimulated,
                 "received": [e.to_json() for e in step.received],
                 "outputs": {
-                    port_label((step.component.id, o)): [e.to_json() for e in evs] for o, evs in step.outputs.items()
+                    output_label(step.component.id, o): [e.to_json() for e in evs] for o, evs in step.outputs.items()
                 },
             }
             for step in run.steps

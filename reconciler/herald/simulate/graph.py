@@ -13,6 +13,7 @@ from reconciler.herald.components import Component, pipeline_components
 from reconciler.herald.simulate.events import Event, Item
 from reconciler.herald.simulate.transforms import Simulator, simulator
 from reconciler.herald.simulate.vrl_runtime import Unrunnable
+from reconciler.herald.topology import output_label
 from reconciler.model.kinds import Pipeline
 
 Port = tuple[str, str | None]  # (component id, named output or None)
@@ -22,11 +23,6 @@ def _port_order(output: str | None) -> tuple[bool, bool]:
     """The default output first, then the named ones as written, then those Vector adds (`_unmatched`,
     `dropped`)."""
     return output is not None, output is not None and (output.startswith("_") or output == "dropped")
-
-
-def port_label(port: Port) -> str:
-    cid, output = port
-    return cid if output is None else f"{cid}.{output}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +69,7 @@ class PipelineGraph:
                     for cid, outs in self.ports.items()
                     if cid != component.id
                     for out in outs
-                    if fnmatch.fnmatchcase(port_label((cid, out)), name)
+                    if fnmatch.fnmatchcase(output_label(cid, out), name)
                 ]
             else:
                 cid, _, output = name.partition(".")

@@ -11,10 +11,11 @@ from typing import Any
 from reconciler.herald.catalog import Catalog
 from reconciler.herald.simulate.conditions import Verdicts, describe, judge_all
 from reconciler.herald.simulate.events import Event
-from reconciler.herald.simulate.graph import PipelineGraph, Run, port_label
+from reconciler.herald.simulate.graph import PipelineGraph, Run
 from reconciler.herald.simulate.vrl_runtime import Unrunnable
 from reconciler.herald.tests.definitions import FieldsCondition, TestCase, TestOutput, read_test_cases
 from reconciler.herald.tests.results import Status, TestResult, Verdict
+from reconciler.herald.topology import output_label
 from reconciler.model import JsonPath
 from reconciler.model.kinds import Pipeline
 from reconciler.model.suggestions import did_you_mean
@@ -48,7 +49,7 @@ def _check_references(case: TestCase, graph: PipelineGraph) -> None:
             )
         if given.problem is not None:
             raise _Problem(f"inputs[{index}]: {given.problem}", given.path)
-    ports = [port_label((cid, output)) for cid in transforms for output in graph.ports[cid]]
+    ports = [output_label(cid, output) for cid in transforms for output in graph.ports[cid]]
     for output in case.outputs:
         for name in output.extract_from:
             if name not in ports:
