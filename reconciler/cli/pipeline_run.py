@@ -152,10 +152,6 @@ def _preview_json(run: Run) -> dict[str, Any]:
     }
 
 
-def _shown(event: Event) -> str:
-    return json.dumps(event.to_json(), sort_keys=True, default=str)
-
-
 def _print_text(run: Run) -> None:
     for step in run.steps:
         status = f"not simulated: {step.unsimulated}" if step.unsimulated else f"{len(step.received)} in"
@@ -163,14 +159,14 @@ def _print_text(run: Run) -> None:
         for output, events in step.outputs.items():
             name = "out" if output is None else output
             for event in events:
-                print(f"  {name} {_shown(event)}")
+                print(f"  {name} {event.json_text()}")
             if not events:
                 print(f"  {name} (none)")
     for cid, events in sorted(run.sinks.items()):
         print(f"sinks.{cid}: {len(events)} event(s)")
         for event in events:
             marked = " (not simulated on its way)" if event.unsimulated else ""
-            print(f"  {_shown(event)}{marked}")
+            print(f"  {event.json_text()}{marked}")
 
 
 def _targets(graph: PipelineGraph, into: str | None) -> Sequence[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -45,6 +46,10 @@ class Event:
     def to_json(self) -> dict[str, Any]:
         """As Vector prints events in its test reports: a log's fields, or the metric."""
         return to_json(dict(self.fields))
+
+    def json_text(self) -> str:
+        """`to_json` on one line, keys sorted."""
+        return json.dumps(self.to_json(), sort_keys=True, default=str)
 
 
 # An event and the run it belongs to: the simulator runs many independent runs (tests) at once.

@@ -30,7 +30,7 @@ class _Problem(Exception):
 
 
 def _events_json(events: Sequence[Event]) -> str:
-    return " ".join(json.dumps(e.to_json(), sort_keys=True, default=str) for e in events) or "none"
+    return " ".join(e.json_text() for e in events) or "none"
 
 
 def _check_references(case: TestCase, graph: PipelineGraph) -> None:
