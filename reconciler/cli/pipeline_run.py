@@ -14,7 +14,6 @@ from reconciler.cli.source import load_repository
 from reconciler.herald.simulate.events import Event
 from reconciler.herald.simulate.graph import PipelineGraph, Run
 from reconciler.herald.topology import output_label
-from reconciler.model import Severity
 from reconciler.model.kinds import Pipeline
 from reconciler.model.suggestions import did_you_mean
 from reconciler.validate import Validation
@@ -65,35 +64,40 @@ def _broken(validation: Validation) -> set[str]:
     return {d.subject for d in validation.errors if d.subject}
 
 
-def run_tests(args: argparse.Namespace) -> int:
+def _print_results(pipeline: Pipeline, counts: dict[str, int]) -> None:
     from reconciler.herald.tests import run_pipeline_tests
 
+    for result in run_pipeline_tests(pipeline):
+        counts[result.status] += 1
+        label = f"{result.pipeline}/{result.test}"
+        if result.status == "passed":
+            print(f"PASS {label}")
+        elif result.status == "failed":
+            print(f"FAIL {label}: {result.reason}")
+        else:
+            print(f"SKIP {label}: {result.reason}")
+
+
+def run_tests(args: argparse.Namespace) -> int:
     validation = load_repository(source_settings(args), state_dir(args))
-    pipelines = sorted(validation.model.pipelines.values(), key=lambda p: p.name)
+    # Every Pipeline document, valid or not: one with errors (its schema's too) is never silently left out.
+    documents = {d.name: d for d in validation.documents if d.kind == "Pipeline"}
     if args.pipeline:
-        unknown = sorted(set(args.pipeline) - {p.name for p in pipelines})
+        unknown = sorted(set(args.pipeline) - set(documents))
         if unknown:
-            raise UsageError(f"no Pipeline {unknown[0]!r}{did_you_mean(unknown[0], [p.name for p in pipelines])}")
-        pipelines = [p for p in pipelines if p.name in args.pipeline]
-    counts = {"passed": 0, "failed": 0, "not run": 0}
+            raise UsageError(f"no Pipeline {unknown[0]!r}{did_you_mean(unknown[0], sorted(documents))}")
     broken = _broken(validation)
-    for pipeline in pipelines:
-        if pipeline.tests and pipeline.doc.subject in broken:
-            for diagnostic in validation.errors:
-                if diagnostic.subject == pipeline.doc.subject:
-                    print(diagnostic.format(), file=sys.stderr)
-            print(f"FAIL {pipeline.name}: not tested: the pipeline has errors")
-            counts["failed"] += 1
+    counts = {"passed": 0, "failed": 0, "not run": 0}
+    for name, doc in sorted(documents.items()):
+        if args.pipeline and name not in args.pipeline:
             continue
-        for result in run_pipeline_tests(pipeline):
-            counts[result.status] += 1
-            label = f"{result.pipeline}/{result.test}"
-            if result.status == "passed":
-                print(f"PASS {label}")
-            elif result.status == "failed":
-                print(f"FAIL {label}: {result.reason}")
-            else:
-                print(f"SKIP {label}: {result.reason}")
+        pipeline = validation.model.pipelines.get(name)
+        if pipeline is not None and doc.subject not in broken:
+            _print_results(pipeline, counts)
+        elif doc.spec.get("tests"):
+            _print_errors(validation, doc.subject)
+            print(f"FAIL {name}: not tested: the pipeline has errors")
+            counts["failed"] += 1
     summary = f"{counts['passed']} passed, {counts['failed']} failed"
     print(summary + (f", {counts['not run']} not run" if counts["not run"] else ""))
     return 1 if counts["failed"] else 0
@@ -121,11 +125,22 @@ def _events(args: argparse.Namespace) -> list[Event]:
     return [_parse_event(line, f"{args.input}:{n}") for n, line in enumerate(text.splitlines(), 1) if line.strip()]
 
 
-def _pipeline(validation: Validation, name: str) -> Pipeline:
+def _print_errors(validation: Validation, subject: str) -> None:
+    for diagnostic in validation.errors:
+        if diagnostic.subject == subject:
+            print(diagnostic.format(), file=sys.stderr)
+
+
+def _pipeline(validation: Validation, name: str) -> Pipeline | None:
+    """The pipeline to preview; None (its errors printed) when it has errors."""
+    doc = next((d for d in validation.documents if d.kind == "Pipeline" and d.name == name), None)
+    if doc is None:
+        names = sorted(d.name for d in validation.documents if d.kind == "Pipeline")
+        raise UsageError(f"no Pipeline {name!r} in {validation.source.description}{did_you_mean(name, names)}")
     pipeline = validation.model.pipelines.get(name)
-    if pipeline is None:
-        names = sorted(validation.model.pipelines)
-        raise UsageError(f"no valid Pipeline {name!r} in {validation.source.description}{did_you_mean(name, names)}")
+    if pipeline is None or doc.subject in _broken(validation):
+        _print_errors(validation, doc.subject)
+        return None
     return pipeline
 
 
@@ -183,10 +198,7 @@ def run_preview(args: argparse.Namespace) -> int:
     events = _events(args)
     validation = load_repository(source_settings(args), state_dir(args))
     pipeline = _pipeline(validation, args.pipeline)
-    if pipeline.doc.subject in _broken(validation):
-        for diagnostic in validation.diagnostics:
-            if diagnostic.subject == pipeline.doc.subject and diagnostic.severity is Severity.ERROR:
-                print(diagnostic.format(), file=sys.stderr)
+    if pipeline is None:
         return 1
     graph = PipelineGraph(pipeline)
     targets = _targets(graph, args.into)

@@ -182,3 +182,17 @@ def test_validate_vector_runs_vector_test_on_the_pipelines_tests(
         "test differs in vector ... failed; check[0] failed"
     ]
     assert portal("validate", "--vector", "--no-tests", repo(tmp_path, text)).code == 0
+
+
+def test_pipeline_test_names_a_pipeline_it_cannot_test(tmp_path: Path, portal: Portal) -> None:
+    text = WITH_TESTS.replace("type: route", "type: rout")
+    broken = portal("pipeline", "test", repo(tmp_path, text))
+    assert broken.code == 1
+    assert broken.lines == ["FAIL app-logs: not tested: the pipeline has errors", "0 passed, 1 failed"]
+    assert "unknown transform type `rout`" in broken.err
+    only = portal("pipeline", "test", repo(tmp_path, WITH_TESTS), "--pipeline", "app-logs")
+    assert only.code == 0 and only.lines[-1] == "2 passed, 0 failed"
+    not_shown = portal("pipeline", "preview", "app-logs", repo(tmp_path, text), "--event", "x")
+    assert (not_shown.code, not_shown.out) == (1, "") and "unknown transform type `rout`" in not_shown.err
+    unknown = portal("pipeline", "test", repo(tmp_path, WITH_TESTS), "--pipeline", "app-log")
+    assert unknown.code == 2 and "no Pipeline 'app-log'; did you mean 'app-logs'?" in unknown.err
