@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -54,3 +54,7 @@ class Event:
 
 # An event and the run it belongs to: the simulator runs many independent runs (tests) at once.
 Item = tuple[int, Event]
+# A transform's events by output (None: the default one), and a simulated transform: what it emits from what
+# it receives.
+Outputs = dict[str | None, list[Item]]
+Simulator = Callable[[list[Item]], Outputs]

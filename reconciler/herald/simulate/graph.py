@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from reconciler.herald.catalog import Catalog, default_catalog
 from reconciler.herald.components import Component, pipeline_components
-from reconciler.herald.simulate.events import Event, Item
-from reconciler.herald.simulate.transforms import Simulator, simulator
+from reconciler.herald.simulate.events import Event, Item, Simulator
+from reconciler.herald.simulate.transforms import simulator
 from reconciler.herald.simulate.vrl_runtime import Unrunnable
 from reconciler.herald.topology import output_label
 from reconciler.model.kinds import Pipeline
