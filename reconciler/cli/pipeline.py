@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from reconciler.cli import COMMANDS
 from reconciler.cli.options import UsageError
+from reconciler.cli.pipeline_run import register_actions
 from reconciler.herald.importer import PREFIX, ImportFailure, ImportRequest, import_pipeline
 from reconciler.validate.names import name_uses
 
@@ -27,8 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Read a Vector config (TOML, YAML or JSON: by the file's suffix, else by its content), Helm values "
             "with customConfig, or a Flux HelmRelease holding them, and print a Pipeline document (or write it "
             "with -o). customConfig is rendered as the chart's tpl renders it ({{`{{ field }}`}} becomes "
-            "{{ field }}). Every ${VAR} becomes an env entry read from the Secret <name>-env; data_dir and "
-            "Vector's unit tests are left out (with a note on stderr). With --prefix P, component ids become "
+            "{{ field }}). Every ${VAR} becomes an env entry read from the Secret <name>-env; data_dir is left out "
+            "(with a note on stderr); Vector's unit tests become spec.tests, and a remap's `file` program is read "
+            "(relative to FILE) into its source. With --prefix P, component ids become "
             "P_<id> (inputs too) and variables P_<VAR>, so that imports written with the same ids can share a "
             "cluster. Exit status: 0 done, 1 the file is not a Vector config, 2 usage error."
         ),
@@ -48,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     importing.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
     importing.set_defaults(func=run_import)
+    register_actions(actions)
 
 
 def _read(path: Path) -> str:
@@ -57,6 +61,12 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {path}: {exc}") from exc
+
+
+def _file_reader(imported: Path) -> Callable[[str], str]:
+    """Files the config names, read relative to the imported file (to the current directory for stdin)."""
+    folder = Path() if str(imported) == "-" else imported.parent
+    return lambda name: (folder / name).read_text(encoding="utf-8")
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -71,7 +81,7 @@ def run_import(args: argparse.Namespace) -> int:
         raise UsageError(f"--prefix {args.prefix!r}: use letters, digits, '_' and '-', starting with a letter")
     request = ImportRequest(args.name, args.team, args.target, args.role or "agent", args.prefix)
     try:
-        text, left_out = import_pipeline(_read(args.file), request, str(args.file))
+        text, left_out = import_pipeline(_read(args.file), request, str(args.file), _file_reader(args.file))
     except ImportFailure as exc:
         print(f"{exc.location or args.file}: error: {exc}", file=sys.stderr)
         return 1

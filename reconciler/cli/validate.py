@@ -61,8 +61,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--vector",
         action="store_true",
-        help="also run `vector validate --no-environment` on every compiled Vector config (needs vector on PATH: "
-        "exit 2 without)",
+        help="also run `vector validate --no-environment` on every compiled Vector config, and `vector test` on "
+        "every pipeline's tests (unless --no-tests) (needs vector on PATH: exit 2 without)",
+    )
+    parser.add_argument(
+        "--no-tests",
+        action="store_true",
+        help="do not run the Pipelines' spec.tests (by default they run on an in-process simulation of the "
+        "transforms; results are remembered in the state dir by what each pipeline's config compiles from and "
+        "its tests)",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.add_argument(
@@ -82,18 +89,33 @@ def _summary(validation: Validation) -> str:
     )
 
 
-def _with_vector_findings(validation: Validation) -> Validation:
+def _with_vector_findings(validation: Validation, run_tests: bool) -> Validation:
     """Vector's own verdict on what the commit compiles to; without the binary, the check asked for cannot run."""
     from reconciler.build import build
-    from reconciler.build.vector_check import check_with_vector
+    from reconciler.build.vector_check import check_with_vector, vector_test_findings
     from reconciler.herald.vector_binary import VECTOR_MISSING, find_vector
 
     binary = find_vector()
     if binary is None:
         raise UsageError(VECTOR_MISSING)
     rejected = check_with_vector(build(validation).vector_configs, binary)
+    if run_tests:
+        rejected += vector_test_findings(validation.model, binary)
     findings = sorted((*validation.diagnostics, *rejected), key=Diagnostic.sort_key)
     return replace(validation, diagnostics=tuple(findings))
+
+
+def _with_test_findings(validation: Validation, state: StateDir) -> Validation:
+    """Each pipeline's tests: a failing one is an error at the test."""
+    if not any(p.tests for p in validation.model.pipelines.values()):
+        return validation  # nothing to run: the simulator is not even loaded
+    from reconciler.herald.tests.findings import pipeline_test_findings
+    from reconciler.herald.tests.memo import TestMemo
+
+    found = pipeline_test_findings(validation.model, validation.diagnostics, TestMemo(state.root))
+    if not found:
+        return validation
+    return replace(validation, diagnostics=tuple(sorted((*validation.diagnostics, *found), key=Diagnostic.sort_key)))
 
 
 def _recorded_registry(args: argparse.Namespace, state: StateDir) -> RecordedRegistry | None:
@@ -127,8 +149,10 @@ def run(args: argparse.Namespace) -> int:
         base = validate_source(read_base(source, state, args.base), state_dir=state.root, memo=memo)
     recorded = _recorded_registry(args, state)
     validation = load_repository(source, state, base=base, actor=args.actor, recorded=recorded, memo=memo)
+    if not args.no_tests:
+        validation = _with_test_findings(validation, state)
     if args.vector and not validation.errors:
-        validation = _with_vector_findings(validation)
+        validation = _with_vector_findings(validation, not args.no_tests)
     failed = bool(validation.errors) or (args.strict and bool(validation.warnings))
     report = fold(validation.diagnostics)
     if args.format == "json":

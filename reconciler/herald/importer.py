@@ -6,13 +6,15 @@ read by the loader every YAML input goes through, with its limits. Top-level opt
 become `spec.global` (but `data_dir`: each cluster's Vector has its own); every `${VAR}` the config uses is
 declared in `spec.env` from a Secret named after the pipeline, because the importer cannot know which values are
 safe to write into Git. A prefix renames component ids and variables, so that two imports of configs written
-with the same ids can run in one Vector on a shared cluster.
+with the same ids can run in one Vector on a shared cluster. Vector's unit tests (`tests`) become `spec.tests`,
+and a remap's `file:` program is read at import time (relative to the imported file) and written as its
+`source`, since the cluster's Vector has no such file.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,10 +30,9 @@ from reconciler.model import Document, Location
 SCHEMA_HEADER = "# yaml-language-server: $schema=https://butlerlabs.dev/schemas/portal/v1alpha1/pipeline.schema.json\n"
 # Parts of a Vector config the Pipeline does not carry, and why.
 _LEFT_OUT = {
-    "tests": "Vector's unit tests are not part of a Pipeline",
     "data_dir": "each cluster's Vector config sets its own",
 }
-_NOT_GLOBAL = frozenset({*SECTIONS, *_LEFT_OUT})
+_NOT_GLOBAL = frozenset({*SECTIONS, *_LEFT_OUT, "tests"})
 # What a prefix may be: it starts component ids (letters, digits, '_', '-') and, upper-cased with '-' as '_',
 # variable names (upper-case letters, digits, '_'; no digit first).
 PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -192,10 +193,32 @@ def _env(config: Mapping[str, Any], pipeline: str, renaming: Renaming) -> list[d
     return [{"name": renaming.variable(name), "secretRef": {"name": secret, "key": name}} for name in names]
 
 
-def _components(section: Mapping[str, Any], renaming: Renaming) -> dict[str, Any]:
+# Reads a file named in the config (a remap's `file`), relative to the imported file: its text, or raises OSError.
+ReadFile = Callable[[str], str]
+
+
+def _inline_program(component: dict[str, Any], label: str, read_file: ReadFile | None) -> None:
+    """A remap's `file:` program written into `source`."""
+    file_name = component.get("file")
+    if component.get("type") != "remap" or not isinstance(file_name, str) or "source" in component:
+        return
+    if read_file is None:
+        raise ImportFailure(f"{label}.file: cannot read {file_name}: no files are read here")
+    try:
+        component["source"] = read_file(file_name)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ImportFailure(f"{label}.file: cannot read {file_name}: {reason}") from exc
+    del component["file"]
+
+
+def _components(
+    section_name: str, section: Mapping[str, Any], renaming: Renaming, read_file: ReadFile | None
+) -> dict[str, Any]:
     result = {}
     for cid, body in section.items():
         component = dict(body) if isinstance(body, Mapping) else {"type": body}
+        _inline_program(component, f"{section_name}.{cid}", read_file)
         inputs = component.get("inputs")
         if isinstance(inputs, str):
             inputs = [inputs]
@@ -205,7 +228,43 @@ def _components(section: Mapping[str, Any], renaming: Renaming) -> dict[str, Any
     return result
 
 
-def pipeline_document(config: Mapping[str, Any], request: ImportRequest) -> dict[str, Any]:
+def _references(value: Any, renaming: Renaming) -> Any:
+    if isinstance(value, str):
+        return renaming.component(value)
+    if isinstance(value, list):
+        return [renaming.component(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _tests(tests: list[Any], renaming: Renaming) -> list[Any]:
+    """Vector's unit tests, with the components they name renamed as the components are."""
+    renamed = []
+    for test in tests:
+        if not isinstance(test, Mapping):
+            renamed.append(test)
+            continue
+        test = dict(test)
+        inputs = [test["input"]] if isinstance(test.get("input"), Mapping) else []
+        inputs += [i for i in test.get("inputs") or [] if isinstance(i, Mapping)]
+        renamed_inputs = {id(i): {**i, "insert_at": _references(i.get("insert_at"), renaming)} for i in inputs}
+        if isinstance(test.get("input"), Mapping):
+            test["input"] = renamed_inputs[id(test["input"])]
+        if isinstance(test.get("inputs"), list):
+            test["inputs"] = [renamed_inputs.get(id(i), i) for i in test["inputs"]]
+        if isinstance(test.get("outputs"), list):
+            test["outputs"] = [
+                {**o, "extract_from": _references(o.get("extract_from"), renaming)} if isinstance(o, Mapping) else o
+                for o in test["outputs"]
+            ]
+        if "no_outputs_from" in test:
+            test["no_outputs_from"] = _references(test["no_outputs_from"], renaming)
+        renamed.append(test)
+    return renamed
+
+
+def pipeline_document(
+    config: Mapping[str, Any], request: ImportRequest, read_file: ReadFile | None = None
+) -> dict[str, Any]:
     renaming = Renaming(request.prefix)
     spec: dict[str, Any] = {"team": request.team}
     if request.target:
@@ -219,7 +278,10 @@ def pipeline_document(config: Mapping[str, Any], request: ImportRequest) -> dict
     for section in SECTIONS:
         entries = config.get(section)
         if isinstance(entries, Mapping) and entries:
-            spec[section] = _components(entries, renaming)
+            spec[section] = _components(section, entries, renaming, read_file)
+    tests = config.get("tests")
+    if isinstance(tests, list) and tests:
+        spec["tests"] = _tests(tests, renaming)
     return {"apiVersion": API_VERSION, "kind": "Pipeline", "metadata": {"name": request.name}, "spec": spec}
 
 
@@ -234,8 +296,10 @@ def left_out(config: Mapping[str, Any]) -> list[tuple[str, str]]:
     return sorted((key, _LEFT_OUT[key]) for key in config if key in _LEFT_OUT)
 
 
-def import_pipeline(text: str, request: ImportRequest, path: str = "-") -> tuple[str, list[tuple[str, str]]]:
+def import_pipeline(
+    text: str, request: ImportRequest, path: str = "-", read_file: ReadFile | None = None
+) -> tuple[str, list[tuple[str, str]]]:
     """The Pipeline document's YAML, and the top-level keys that were left out (with why); `path` names the
-    input in messages."""
+    input in messages, `read_file` reads the files the config names (None: there are none to read)."""
     config = find_vector_config(text, path)
-    return render_document(pipeline_document(config, request)), left_out(config)
+    return render_document(pipeline_document(config, request, read_file)), left_out(config)

@@ -28,7 +28,7 @@ def _kinds_text(kinds: EventKinds) -> str:
     return ", ".join(sorted(kinds)) or "nothing"
 
 
-def _output_text(cid: str, output: str | None) -> str:
+def output_label(cid: str, output: str | None) -> str:
     return cid if output is None else f"{cid}.{output}"
 
 
@@ -95,7 +95,7 @@ class _Graph:
                 for cid, other in self.by_id.items()
                 if other is not component
                 for out in self.outputs(other)
-                if fnmatch.fnmatchcase(_output_text(cid, out), name)
+                if fnmatch.fnmatchcase(output_label(cid, out), name)
             ]
             if not matches:
                 self.fail(f"{component.label}: input `{name}` matches no component", *where)
@@ -105,7 +105,7 @@ class _Graph:
         output = output_name or None
         upstream = self.by_id.get(cid)
         if upstream is None:
-            known = [_output_text(c, o) for c, u in self.by_id.items() for o in self.outputs(u)]
+            known = [output_label(c, o) for c, u in self.by_id.items() for o in self.outputs(u)]
             hint = did_you_mean(name, known)
             self.fail(f"{component.label}: input `{name}` does not exist in this pipeline{hint}", *where)
             return
@@ -117,7 +117,7 @@ class _Graph:
             return
         outputs = self.outputs(upstream)
         if output not in outputs:
-            available = ", ".join(f"`{_output_text(cid, o)}`" for o in outputs) or "none"
+            available = ", ".join(f"`{output_label(cid, o)}`" for o in outputs) or "none"
             if output is None:
                 message = f"input `{name}`: {upstream.label} has no default output; use one of {available}"
             else:
@@ -178,7 +178,7 @@ class _Graph:
                 if ctype is not None and carried and not carried & accepted:
                     self.fail(
                         f"{component.label}: {ctype.name} accepts {_kinds_text(accepted)} only, but input "
-                        f"`{_output_text(edge.upstream, edge.output)}` carries {_kinds_text(carried)}",
+                        f"`{output_label(edge.upstream, edge.output)}` carries {_kinds_text(carried)}",
                         *component.input_path(edge.input_index),
                     )
                 kinds |= carried

@@ -1,4 +1,5 @@
-"""`vector validate --no-environment` on compiled configs, when a `vector` binary is installed.
+"""`vector validate --no-environment` on compiled configs, and `vector test` on pipelines' tests, when a `vector`
+binary is installed.
 
 Our own checks mirror Vector's rules; the binary, when present, is the last word. `--no-environment` skips
 the checks that need the sinks to be reachable, so this works in CI.
@@ -24,10 +25,23 @@ def find_vector() -> str | None:
     return shutil.which("vector")
 
 
-def _summary(output: str) -> str:
+def _summary(output: str, command: str = "validate") -> str:
     lines = [line.strip() for line in _ANSI.sub("", output).splitlines()]
-    meaningful = [line for line in lines if line and not line.startswith(("√", "~", "-", "Validated"))]
-    return "; ".join(meaningful[:10]) or "vector validate failed without a message"
+    meaningful = [line for line in lines if line and not line.startswith(("√", "~", "-", "Validated", "Running"))]
+    return "; ".join(meaningful[:10]) or f"vector {command} failed without a message"
+
+
+def run_vector_test(path: Path, binary: str) -> str | None:
+    """`vector test` on one config with tests: None when they pass, else what Vector said."""
+    try:
+        result = subprocess.run(
+            [binary, "test", str(path)], capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"vector test could not run: {exc}"
+    if result.returncode == 0:
+        return None
+    return f"vector test fails: {_summary(result.stdout + result.stderr, 'test')}"
 
 
 def vector_validate(paths: Sequence[Path], binary: str) -> list[Diagnostic]:

@@ -61,7 +61,7 @@ class VrlProblem:
     column: int | None = None
 
 
-def _code_only(program: str) -> str:
+def code_only(program: str) -> str:
     """The program with comments and string, raw-string, regex and timestamp literals blanked out (newlines and
     offsets kept), so the words left are code at their original places."""
     chars = list(program)
@@ -107,7 +107,7 @@ def _position(program: str, offset: int) -> tuple[int, int]:
 def function_calls(program: str) -> list[tuple[str, int]]:
     """Each function call of the program (name, offset), in order; words in comments, strings and regexes are
     not calls."""
-    return [(m.group(1), m.start(1)) for m in _CALL.finditer(_code_only(program))]
+    return [(m.group(1), m.start(1)) for m in _CALL.finditer(code_only(program))]
 
 
 _registered: EnrichmentTables | None = None  # what the wheel's process-wide table registry holds
@@ -170,7 +170,7 @@ def _locate(program: str, message: str, tables: EnrichmentTables) -> tuple[int, 
     removal makes the syntax right; None when no single line does.
     """
     lines = program.split("\n")
-    code_lines = _code_only(program).split("\n")
+    code_lines = code_only(program).split("\n")
     if len(lines) > _MAX_LOCATED_LINES:
         return None
     for number in range(1, len(lines) + 1):

@@ -24,6 +24,7 @@ NAMES = "names"
 DUPLICATES = "duplicates"
 REGISTRY_KEYS = "registry-keys"
 VECTOR = "vector"
+PIPELINE_TESTS = "pipeline-tests"
 # Findings made outside the declared checks, which carry no rule of their own.
 OTHER = "other"
 
@@ -52,6 +53,7 @@ RULES: dict[str, str] = {
     "identities": "No two documents compile to the same Kubernetes object",
     "keeper": "Artifacts across the commit: approvals, policies, version transitions and registry keys",
     VECTOR: "`vector validate` accepts every compiled config",
+    PIPELINE_TESTS: "A Pipeline's spec.tests pass on the simulated transforms, as `vector test` would judge them",
     # `portal check --reviews`: an approval in YAML counts only with a real review behind it.
     "reviews": "Every approval a change adds matches an approving review of the head commit by that member",
 }

@@ -21,6 +21,7 @@ BENCHMARKS = (
     "daemon",
     "shards",
     "terminal",
+    "herald_tests",
 )
 
 

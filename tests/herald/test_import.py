@@ -97,7 +97,8 @@ def test_plain_vector_yaml_imports_with_its_variables_from_a_secret() -> None:
         {"name": "COLLECTOR_TOKEN", "secretRef": {"name": "app-env", "key": "COLLECTOR_TOKEN"}},
         {"name": "COLLECTOR_URL", "secretRef": {"name": "app-env", "key": "COLLECTOR_URL"}},
     ]
-    assert [key for key, _ in left_out] == ["data_dir", "tests"]
+    assert [key for key, _ in left_out] == ["data_dir"]
+    assert spec["tests"] == [{"name": "parses", "inputs": [], "outputs": []}]
 
 
 def test_json_and_helm_values_are_read_too() -> None:
@@ -369,3 +370,63 @@ def test_a_prefix_that_would_make_bad_ids_or_variables_is_a_usage_error(
     run = portal("pipeline", "import", tmp_path / "vector.yaml", "--name", "app", "--team", "payments",
                  "--prefix", prefix)  # fmt: skip
     assert run.code == 2 and f"--prefix {prefix!r}" in run.err and run.out == ""
+
+
+WITH_TESTS_AND_FILE = """\
+sources:
+  app: {type: file, include: [/var/log/app.log]}
+transforms:
+  parse: {type: remap, inputs: [app], file: programs/parse.vrl}
+  by_level:
+    type: route
+    inputs: [parse]
+    route: {errors: '.level == "error"'}
+sinks:
+  out: {type: blackhole, inputs: [by_level.errors]}
+tests:
+  - name: errors are routed
+    inputs:
+      - {insert_at: parse, type: log, log_fields: {message: '{"level":"error"}'}}
+    outputs:
+      - extract_from: [by_level.errors]
+        conditions: ['.level == "error"']
+    no_outputs_from: [by_level._unmatched]
+"""
+
+
+def test_tests_are_kept_and_a_file_program_inlined(tmp_path: Path, portal: Callable[..., PortalRun]) -> None:
+    config = write_files(tmp_path / "in", {"vector.yaml": WITH_TESTS_AND_FILE, "programs/parse.vrl": PROGRAM})
+    imported = portal("pipeline", "import", config / "vector.yaml", "--name", "app", "--team", "payments")
+    assert imported.code == 0, imported.err
+    spec = yaml.safe_load(imported.out)["spec"]
+    assert spec["transforms"]["parse"] == {"type": "remap", "inputs": ["app"], "source": PROGRAM}
+    assert spec["tests"] == yaml.safe_load(WITH_TESTS_AND_FILE)["tests"]
+    write_files(tmp_path / "repo", repo_files(("app", imported.out)))
+    tested = portal("pipeline", "test", tmp_path / "repo")
+    assert tested.lines == ["PASS app/errors are routed", "1 passed, 0 failed"]
+
+
+def test_a_prefix_renames_what_the_tests_name_too() -> None:
+    text, _ = import_pipeline(WITH_TESTS_AND_FILE, ImportRequest("app", "payments", prefix="a"), "v.yaml", read_program)
+    (test,) = yaml.safe_load(text)["spec"]["tests"]
+    assert test["inputs"][0]["insert_at"] == "a_parse"
+    assert test["outputs"][0]["extract_from"] == ["a_by_level.errors"]
+    assert test["no_outputs_from"] == ["a_by_level._unmatched"]
+
+
+def test_a_program_file_that_cannot_be_read_is_an_error(tmp_path: Path, portal: Callable[..., PortalRun]) -> None:
+    config = write_files(tmp_path / "in", {"vector.yaml": WITH_TESTS_AND_FILE})
+    imported = portal("pipeline", "import", config / "vector.yaml", "--name", "app", "--team", "payments")
+    assert imported.code == 1 and imported.out == ""
+    assert imported.err == (
+        f"{config / 'vector.yaml'}: error: transforms.parse.file: cannot read programs/parse.vrl: "
+        "No such file or directory\n"
+    )
+
+
+PROGRAM = ". = merge(., object!(parse_json!(.message)))\n"
+
+
+def read_program(name: str) -> str:
+    assert name == "programs/parse.vrl"
+    return PROGRAM
