@@ -24,6 +24,8 @@ NAMES = "names"
 DUPLICATES = "duplicates"
 REGISTRY_KEYS = "registry-keys"
 VECTOR = "vector"
+# `portal check --reviews`: an approval in YAML counts only with a real review behind it.
+REVIEWS = "reviews"
 # Findings made outside the declared checks, which carry no rule of their own.
 OTHER = "other"
 
@@ -52,8 +54,7 @@ RULES: dict[str, str] = {
     "identities": "No two documents compile to the same Kubernetes object",
     "keeper": "Artifacts across the commit: approvals, policies, version transitions and registry keys",
     VECTOR: "`vector validate` accepts every compiled config",
-    # `portal check --reviews`: an approval in YAML counts only with a real review behind it.
-    "reviews": "Every approval a change adds matches an approving review of the head commit by that member",
+    REVIEWS: "Every approval a change adds matches an approving review of the head commit by that member",
 }
 
 
