@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from reconciler import __version__
 from reconciler.build import BuildSettings
 from reconciler.check.report import CheckReport, check_change
 from reconciler.check.reviews import Reviews, ReviewsError, member_of_login, parse_reviews
@@ -147,7 +148,6 @@ def _live(report: CheckReport, head: Validation, args: argparse.Namespace, setti
 def render(report: CheckReport, form: str, *, strict: bool, documents: Sequence[Document]) -> str:
     """`report` in `form`; `documents` are the head's, JUnit's testcases."""
     if form == "sarif":
-        from reconciler import __version__
         from reconciler.check.formats.sarif import render_sarif
 
         return render_sarif(report.findings, tool_version=__version__)
