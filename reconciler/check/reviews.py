@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.model import rules
 from reconciler.model.diagnostics import Diagnostic, Location, error
 from reconciler.model.kinds import GitHost, RepoModel
 
@@ -163,6 +164,7 @@ def review_findings(added: Sequence[AddedApproval], refused: Mapping[Location, s
             f"{refused[a.location]}",
             a.location,
             a.subject,
+            rule=rules.REVIEWS,
         )
         for a in added
         if a.location in refused

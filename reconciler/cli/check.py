@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from reconciler import __version__
 from reconciler.build import BuildSettings
 from reconciler.check.report import CheckReport, check_change
 from reconciler.check.reviews import Reviews, ReviewsError, member_of_login, parse_reviews
@@ -23,13 +25,13 @@ from reconciler.cli.options import (
     state_dir,
 )
 from reconciler.cli.source import load_repository, read_base
+from reconciler.model import Document
 from reconciler.settings import SourceSettings
 from reconciler.validate import Validation, validate_source
 from reconciler.validate.memo import ValidationMemo
 
-# The formats rendered here; sarif, junit, github and gitlab render the findings alone, from
-# reconciler/check/formats/, and join this list where that package is.
-FORMATS = ("text", "markdown", "json")
+# The whole report (text, markdown, json), then the findings alone as CI tools read them (reconciler/check/formats/).
+FORMATS = ("text", "markdown", "json", "sarif", "junit", "github", "gitlab")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,7 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "head is validated with authority read from the base (as validate --base), and the report says what "
             "merging would do: findings (errors first), per cluster the objects to create, update (field-level "
             "diff) and prune, Keeper's versions, approvals and policies, Herald's compiled Vector configs, "
-            "Chambers' workspaces and quotas. Exit status: 0 no errors (warnings too, unless --strict), "
+            "Chambers' workspaces and quotas; --format sarif, junit, github or gitlab writes the findings alone, "
+            "for CI. Exit status: 0 no errors (warnings too, unless --strict), "
             "1 errors, 2 usage or environment error (unknown ref, not a repository, unreadable --reviews)."
         ),
     )
@@ -68,7 +71,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "GitLab's merge request approvals with the merge request's `sha`: every approval the change adds must "
         "then match an APPROVED review of the head commit by that user's login (github/gitlab in the base's Teams)",
     )
-    parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="output format: text, markdown (a pull-request comment) or json print the whole report; sarif (code "
+        "scanning), junit (test reports, a testcase per document of the head), github (workflow-command "
+        "annotations) and gitlab (a Code Quality report) print its findings alone (default: text)",
+    )
     parser.add_argument("--output", metavar="FILE", type=Path, help="write the report to FILE instead of stdout")
     parser.add_argument(
         "--live",
@@ -135,7 +145,24 @@ def _live(report: CheckReport, head: Validation, args: argparse.Namespace, setti
     return replace(report, live=tuple(reports))
 
 
-def render(report: CheckReport, form: str, strict: bool) -> str:
+def render(report: CheckReport, form: str, *, strict: bool, documents: Sequence[Document]) -> str:
+    """`report` in `form`; `documents` are the head's, JUnit's testcases."""
+    if form == "sarif":
+        from reconciler.check.formats.sarif import render_sarif
+
+        return render_sarif(report.findings, tool_version=__version__)
+    if form == "junit":
+        from reconciler.check.formats.junit import render_junit
+
+        return render_junit(report.findings, documents)
+    if form == "github":
+        from reconciler.check.formats.github import render_github
+
+        return render_github(report.findings)
+    if form == "gitlab":
+        from reconciler.check.formats.gitlab import render_gitlab
+
+        return render_gitlab(report.findings)
     if form == "json":
         from reconciler.check.json_report import render_json
 
@@ -161,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
     report = check_change(base, head, actor=actor, reviews=reviews, settings=settings)
     if args.live:
         report = _live(report, head, args, settings)
-    text = render(report, args.format, args.strict)
+    text = render(report, args.format, strict=args.strict, documents=head.documents)
     if args.output is None:
         sys.stdout.write(text)
     else:

@@ -25,6 +25,8 @@ DUPLICATES = "duplicates"
 REGISTRY_KEYS = "registry-keys"
 VECTOR = "vector"
 PIPELINE_TESTS = "pipeline-tests"
+# `portal check --reviews`: an approval in YAML counts only with a real review behind it.
+REVIEWS = "reviews"
 # Findings made outside the declared checks, which carry no rule of their own.
 OTHER = "other"
 
@@ -55,7 +57,7 @@ RULES: dict[str, str] = {
     VECTOR: "`vector validate` accepts every compiled config",
     PIPELINE_TESTS: "A Pipeline's spec.tests pass on the simulated transforms, as `vector test` would judge them",
     # `portal check --reviews`: an approval in YAML counts only with a real review behind it.
-    "reviews": "Every approval a change adds matches an approving review of the head commit by that member",
+    REVIEWS: "Every approval a change adds matches an approving review of the head commit by that member",
 }
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.check.builders import PIPELINE, PIPELINE_PATH, change
 from tests.foundation.repos import TENANT
 
@@ -31,6 +33,36 @@ def test_output_writes_the_report_to_a_file(tmp_path: Path, portal) -> None:
     assert (result.code, result.out) == (0, "")
     assert out.read_text(encoding="utf-8").startswith("<!-- portal-check -->\n")
     assert f"report written to {out}" in result.err
+
+
+@pytest.mark.parametrize(
+    ("form", "starts"),
+    [
+        ("sarif", '{\n  "$schema": "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/'),
+        ("junit", '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>'),
+        ("github", "::warning file=pipelines/app-logs.yaml,"),
+        ("gitlab", '[\n  {\n    "description": "Pipeline/app-logs: '),
+    ],
+)
+def test_ci_formats_write_the_findings_and_keep_the_exit_status(tmp_path: Path, portal, form: str, starts: str) -> None:
+    repo, base, _ = change(tmp_path, {PIPELINE_PATH: UNMATCHED})
+    out = tmp_path / f"report.{form}"
+    result = portal("check", "--repo", repo, "--base", base, "--format", form, "--output", out, "--strict")
+    assert (result.code, result.out) == (1, "")  # the warning fails under --strict, whatever the format
+    assert out.read_text(encoding="utf-8").startswith(starts)
+    assert f"0 error(s), 1 warning(s): report written to {out}" in result.err
+    relaxed = portal("check", "--repo", repo, "--base", base, "--format", form)
+    assert relaxed.code == 0
+    assert relaxed.out == out.read_text(encoding="utf-8")  # the same bytes, to stdout or to a file
+
+
+def test_an_unknown_format_is_a_usage_error_naming_the_formats(tmp_path: Path, portal) -> None:
+    repo, base, _ = change(tmp_path, {})
+    result = portal("check", "--repo", repo, "--base", base, "--format", "checkstyle")
+    assert (result.code, result.out) == (2, "")
+    assert "invalid choice: 'checkstyle'" in result.err
+    assert "'sarif', 'junit', 'github', 'gitlab'" in result.err
+    assert "Traceback" not in result.err
 
 
 def test_output_into_a_missing_folder_is_a_usage_error(tmp_path: Path, portal) -> None:
@@ -86,3 +118,4 @@ def test_help_names_every_option(portal) -> None:
         "--strict",
     ):
         assert option in result.out
+    assert "{text,markdown,json,sarif,junit,github,gitlab}" in result.out

@@ -101,6 +101,7 @@ def test_an_approval_without_the_members_approving_review_of_the_head_is_an_erro
     assert result.code == 1
     expected = f"{WHERE} approving review of the head commit: {why.format(**commits)}"
     assert messages(report) == [expected]
+    assert [f["rule"] for f in report["findings"]] == ["reviews"]  # its own kind, for SARIF, JUnit and GitLab
     assert [(a["valid"], a["why"]) for a in report["keeper"]["approvals"]] == [(False, why.format(**commits))]
     assert report["keeper"]["changes"] == [], "an unbacked approval still shows the version approved"
 

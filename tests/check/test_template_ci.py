@@ -4,7 +4,11 @@ no secret and no way into a script."""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import io
 import re
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -14,8 +18,10 @@ from typing import Any
 import pytest
 import yaml
 
+from reconciler.cli import build_parser
+from reconciler.cli.check import FORMATS
 from reconciler.resources import template_dir
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, run_portal_in_process
 
 TEMPLATE = template_dir()
 WORKFLOWS = TEMPLATE / ".github" / "workflows"
@@ -23,6 +29,8 @@ CHECK = WORKFLOWS / "portal-check.yaml"
 COMMENT = WORKFLOWS / "portal-check-comment.yaml"
 GITLAB = TEMPLATE / ".gitlab-ci.yml"
 MARKER = "<!-- portal-check -->"
+# A shell array assigned or extended (`args=(…)`, `args+=(…)`) and the positional parameters set (`set -- …`).
+_ARRAY = re.compile(r"^(\w+)(\+?)=\((.*)\)$")
 
 
 def _check_jsonschema(schema: str, *files: Path) -> subprocess.CompletedProcess[str]:
@@ -80,6 +88,90 @@ def test_the_pull_request_job_checks_and_keeps_markdown_and_sarif() -> None:
     sarif = _step(workflow, "check", "github/codeql-action/upload-sarif@")["with"]["sarif_file"]
     assert sarif == "reports/portal-check.sarif" and "../reports/portal-check.sarif" in script
     assert "../reports/portal-check.md" in script
+
+
+def _portal_check_arguments(script: str) -> list[list[str]]:
+    """The arguments of each `portal check` in `script`, with the shell arrays and positional parameters it uses
+    expanded to everything any branch of the script puts in them (`--live` included). Variables stay unexpanded:
+    `"$BASE"` is one argument, as the shell passes it."""
+    arrays: dict[str, list[str]] = {"@": []}
+    invocations: list[list[str]] = []
+    for line in script.replace("\\\n", " ").splitlines():
+        line = line.strip()
+        if (array := _ARRAY.match(line)) is not None:
+            name, extend, items = array.groups()
+            arrays[name] = (arrays[name] if extend else []) + shlex.split(items)
+        elif line.startswith("set -- "):
+            words = shlex.split(line)[2:]
+            arrays["@"] = [w for word in words for w in (arrays["@"] if word == "$@" else [word])]
+        elif line.startswith("portal check"):
+            words = shlex.split(line.split("||")[0])[2:]
+            expanded = {f"${{{name}[@]}}": items for name, items in arrays.items()} | {"$@": arrays["@"]}
+            invocations.append([w for word in words for w in expanded.get(word, [word])])
+    return invocations
+
+
+def _parse_check(arguments: list[str]) -> argparse.Namespace:
+    """`arguments` read by the real `portal check` parser; a usage error fails the test with argparse's message."""
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):
+            return build_parser(only="check").parse_args(["check", *arguments])
+    except SystemExit:
+        pytest.fail(f"portal check {shlex.join(arguments)}: {err.getvalue()}")
+
+
+def _ci_invocations() -> dict[str, list[list[str]]]:
+    """Every `portal check` of the template's CI, by file."""
+    gitlab = "\n".join(
+        line for job in _load(GITLAB).values() if isinstance(job, dict) for line in job.get("script", [])
+    )
+    invocations = {
+        path.name: [args for script in _scripts(_load(path)) for args in _portal_check_arguments(script)]
+        for path in (CHECK, COMMENT)
+    }
+    return invocations | {GITLAB.name: _portal_check_arguments(gitlab)}
+
+
+def test_the_ci_calls_portal_check_only_as_the_command_accepts() -> None:
+    invocations = _ci_invocations()
+    parsed = {name: [_parse_check(args) for args in calls] for name, calls in invocations.items()}
+    formats = {name: [(args.format, str(args.output)) for args in calls] for name, calls in parsed.items()}
+    assert formats == {
+        CHECK.name: [("markdown", "../reports/portal-check.md"), ("sarif", "../reports/portal-check.sarif")],
+        COMMENT.name: [],
+        GITLAB.name: [("gitlab", "gl-code-quality-report.json"), ("markdown", "portal-check.md")],
+    }
+    for calls in parsed.values():
+        for args in calls:
+            assert args.base is not None and args.actor_login is not None and args.reviews is not None
+            assert args.live and args.kubeconfig  # the branch that adds them is read too
+
+
+def test_the_invocation_check_is_real() -> None:
+    """A script calling `portal check` with what it does not accept fails the check above."""
+    script = 'args=(--base "$BASE")\nargs+=(--live)\nportal check "${args[@]}" --format checkstyle || true\n'
+    assert _portal_check_arguments(script) == [["--base", "$BASE", "--live", "--format", "checkstyle"]]
+    with pytest.raises(pytest.fail.Exception, match="invalid choice: 'checkstyle'"):
+        _parse_check(_portal_check_arguments(script)[0])
+    with pytest.raises(pytest.fail.Exception, match="unrecognized arguments: --sarif"):
+        _parse_check(["--base", "main", "--sarif"])
+
+
+def test_the_readme_describes_portal_check_as_the_command_accepts() -> None:
+    """The README's synopsis names the options the parser has and the formats it renders, and its format
+    sections describe each of them."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    synopsis = re.search(r"^\| `(portal check [^`]*)` \|", readme, re.M)
+    assert synopsis is not None
+    written = synopsis.group(1).replace("\\|", "|")
+    usage = " ".join(run_portal_in_process("check").err.split())  # the usage line of a usage error, unwrapped
+    assert usage.startswith("usage: portal check ")
+    assert set(re.findall(r"--[a-z][a-z-]*", written)) <= set(re.findall(r"--[a-z][a-z-]*", usage))
+    assert "{" + ",".join(FORMATS) + "}" in usage
+    assert re.search(r"--format ([a-z|]+)", written).group(1).split("|") == list(FORMATS)  # type: ignore[union-attr]
+    for form in FORMATS:
+        assert f"`{form}`" in readme, form
 
 
 def test_the_state_dir_is_cached_by_the_base_commit_outside_the_checkout() -> None:

@@ -3,47 +3,12 @@ its command's line nor start a command of its own. Read back here the way the Ac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.check.formats.github import escape_data, escape_property, render_github
 from reconciler.model import Diagnostic, rules
+from tests.check.formats.readers import Command, runner_commands
 from tests.check.formats.samples import HOSTILE, validated
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    properties: dict[str, str]
-    data: str
-
-
-def _unescape_data(text: str) -> str:
-    return text.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
-
-
-def _unescape_property(text: str) -> str:
-    return text.replace("%0D", "\r").replace("%0A", "\n").replace("%3A", ":").replace("%2C", ",").replace("%25", "%")
-
-
-def runner_commands(output: str) -> list[Command | None]:
-    """Each line of `output` as the runner takes it (lines end at \\r, \\n or \\r\\n): the command it starts,
-    or None for a line that is no command. After `::`, the command name runs to a space or the next `::`; the
-    properties (`k=v` split at `,`) run to that `::`; the rest is the data."""
-    commands: list[Command | None] = []
-    for line in output.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:-1]:
-        end = line.find("::", 2)
-        if not line.startswith("::") or end < 0:
-            commands.append(None)
-            continue
-        head = line[2:end]
-        name, _, written = head.partition(" ")
-        properties = {}
-        for item in filter(None, written.strip().split(",")):
-            key, _, value = item.partition("=")
-            properties[key] = _unescape_property(value)
-        commands.append(Command(name, properties, _unescape_data(line[end + 2 :])))
-    return commands
 
 
 def _expected(finding: Diagnostic) -> Command:

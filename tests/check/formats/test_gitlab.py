@@ -6,33 +6,11 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
 
 from reconciler.check.formats.gitlab import REPOSITORY, render_gitlab
 from reconciler.model import Location, rules
+from tests.check.formats.readers import assert_documented
 from tests.check.formats.samples import HOSTILE, validated
-
-# GitLab's documented facts of a Code Quality issue (docs: ci/testing/code_quality, "Code Quality report format"),
-# and those of the schema GitLab validates each issue with (gitlabhq app/validators/json_schemas/codeclimate.json:
-# description, fingerprint, severity and location required; strings; location.lines.begin an integer). GitLab's
-# parser stops at the first issue that fails it and keeps one issue per fingerprint, so every issue must pass and
-# no two may share a fingerprint, or findings are lost without a word.
-SEVERITIES = {"info", "minor", "major", "critical", "blocker"}
-FIELDS = {"description", "check_name", "fingerprint", "severity", "location"}
-
-
-def _assert_documented(issue: dict[str, Any]) -> None:
-    assert set(issue) == FIELDS
-    assert isinstance(issue["description"], str) and issue["description"]
-    assert isinstance(issue["check_name"], str) and issue["check_name"]
-    assert isinstance(issue["fingerprint"], str) and issue["fingerprint"]
-    assert issue["severity"] in SEVERITIES
-    location = issue["location"]
-    assert set(location) == {"path", "lines"}
-    path = location["path"]
-    assert isinstance(path, str) and path and not path.startswith(("/", "./"))  # relative, not prefixed with ./
-    assert set(location["lines"]) == {"begin"}
-    assert isinstance(location["lines"]["begin"], int) and location["lines"]["begin"] >= 1
 
 
 def test_a_report_has_the_documented_shape(tmp_path: Path) -> None:
@@ -41,7 +19,7 @@ def test_a_report_has_the_documented_shape(tmp_path: Path) -> None:
     issues = json.loads(render_gitlab(findings))
     assert isinstance(issues, list) and len(issues) == len(findings)
     for finding, issue in zip(findings, issues, strict=True):
-        _assert_documented(issue)
+        assert_documented(issue)
         assert issue["check_name"] == rules.rule_of(finding)
         assert finding.message in issue["description"]
         assert issue["severity"] == {"error": "major", "warning": "minor", "note": "info"}[str(finding.severity)]

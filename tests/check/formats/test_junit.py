@@ -11,17 +11,13 @@ from junitparser import Failure, JUnitXml, SystemOut, TestSuite
 
 from reconciler.check.formats.junit import FILES_SUITE, render_junit
 from reconciler.model import Diagnostic, Severity
+from tests.check.formats.readers import junit_schema
 from tests.check.formats.samples import HOSTILE, validated
-from tests.conftest import UPSTREAM
-
-JUNIT_SCHEMA = UPSTREAM / "junit" / "JUnit.xsd"
 
 
 @pytest.fixture(scope="module")
 def schema() -> xmlschema.XMLSchema:
-    if not JUNIT_SCHEMA.is_file():
-        pytest.skip(f"{JUNIT_SCHEMA} is absent")
-    return xmlschema.XMLSchema(str(JUNIT_SCHEMA))
+    return junit_schema()
 
 
 def _suites(xml: str) -> dict[str, TestSuite]:

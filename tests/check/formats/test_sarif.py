@@ -11,21 +11,13 @@ import pytest
 
 from reconciler.check.formats.sarif import REPO_ROOT, render_sarif
 from reconciler.model import rules
+from tests.check.formats.readers import sarif_errors, sarif_validator
 from tests.check.formats.samples import HOSTILE, validated
-from tests.conftest import UPSTREAM
-
-SARIF_SCHEMA = UPSTREAM / "sarif" / "sarif-2.1.0.schema.json"
 
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft7Validator:
-    if not SARIF_SCHEMA.is_file():
-        pytest.skip(f"{SARIF_SCHEMA} is absent")
-    return jsonschema.Draft7Validator(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))
-
-
-def _errors(validator: jsonschema.Draft7Validator, log: Any) -> list[str]:
-    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(log)]
+    return sarif_validator()
 
 
 def test_a_report_validates_with_a_rule_for_each_kind_of_finding(
@@ -34,7 +26,7 @@ def test_a_report_validates_with_a_rule_for_each_kind_of_finding(
     findings, _ = validated(tmp_path / "repo")
     findings += HOSTILE
     log = json.loads(render_sarif(findings, tool_version="1.2.3"))
-    assert _errors(validator, log) == []
+    assert sarif_errors(validator, log) == []
     run = log["runs"][0]
     driver = run["tool"]["driver"]
     assert (driver["name"], driver["version"]) == ("portal", "1.2.3")
@@ -61,7 +53,7 @@ def test_places_are_relative_to_the_repo_root(tmp_path: Path, validator: jsonsch
     ]
     assert "locations" not in log["runs"][0]["results"][-1]  # the finding about no file
     assert REPO_ROOT in log["runs"][0]["originalUriBaseIds"]
-    assert _errors(validator, log) == []
+    assert sarif_errors(validator, log) == []
 
 
 def run_uris(log: dict[str, Any]) -> list[tuple[str, int, int]]:
@@ -81,7 +73,7 @@ def test_output_is_deterministic_and_empty_reports_are_valid(
     findings, _ = validated(tmp_path / "repo")
     assert render_sarif(findings, tool_version="1") == render_sarif(list(findings), tool_version="1")
     empty = json.loads(render_sarif([], tool_version="1"))
-    assert _errors(validator, empty) == []
+    assert sarif_errors(validator, empty) == []
     assert empty["runs"][0]["results"] == [] and empty["runs"][0]["tool"]["driver"]["rules"] == []
 
 
@@ -90,4 +82,4 @@ def test_the_schema_check_is_real(validator: jsonschema.Draft7Validator) -> None
     log = json.loads(render_sarif(HOSTILE, tool_version="0"))
     log["runs"][0]["results"][0]["level"] = "fatal"
     log["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0
-    assert len(_errors(validator, log)) == 2
+    assert len(sarif_errors(validator, log)) == 2
