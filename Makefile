@@ -48,8 +48,8 @@ bench: $(STAMP)
 	$(PY) -m tests.bench
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check reconciler tests scripts
-	$(VENV)/bin/ruff format --check reconciler tests scripts
+	$(VENV)/bin/ruff check reconciler sitegen tests scripts
+	$(VENV)/bin/ruff format --check reconciler sitegen tests scripts
 
 clean:
 	rm -rf $(VENV) .portal build dist

@@ -27,6 +27,7 @@ COMMANDS = {
     "plan": "show what reconcile would create, update and prune on each cluster",
     "db": "migrate, inspect, sync or stop the PostgreSQL metadata store",
     "versions": "ask how the registry parses and orders version strings",
+    "site": "build or serve the static catalog of a commit: pages, indexes and search",
 }
 
 

@@ -1,0 +1,42 @@
+"""Where each page lives. URLs are directory URLs relative to the site root ("" is the home page)."""
+
+from __future__ import annotations
+
+import posixpath
+from urllib.parse import quote
+
+# kind → the index listing it; per-entity pages live under the singular (`team/<name>/`).
+INDEXES = {
+    "Team": "teams/",
+    "Cluster": "clusters/",
+    "Workspace": "workspaces/",
+    "Artifact": "artifacts/",
+    "Pipeline": "pipelines/",
+    "Policy": "policies/",
+}
+SEARCH = "search/"
+
+
+def _segment(name: str) -> str:
+    return quote(name, safe="")
+
+
+def entity_url(kind: str, *names: str) -> str:
+    """`workspace/<team>/<name>/` for workspaces, `<kind>/<name>/` for the others."""
+    return "/".join([kind.lower(), *(_segment(n) for n in names)]) + "/"
+
+
+def terminal_url(team: str, name: str) -> str:
+    return f"terminal/{_segment(team)}/{_segment(name)}/"
+
+
+def doc_path(url: str) -> str:
+    """The Markdown file MkDocs turns into `url` (directory URLs)."""
+    return "index.md" if url == "" else url.rstrip("/") + ".md"
+
+
+def relative(target: str, page: str) -> str:
+    """A link from the page at `page` to `target` that works from any base path and from files on disk."""
+    path = posixpath.relpath("/" + target, "/" + page) if page else target or "."
+    path = "./" if path == "." else path
+    return path if path.endswith("/") else path + "/"
