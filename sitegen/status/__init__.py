@@ -10,21 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from reconciler.db.status import ClusterStatus, cluster_statuses
+
 if TYPE_CHECKING:
     import psycopg
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterStatus:
-    cluster: str
-    commit: str | None
-    result: str  # applied, failed, skipped
-    applied: int
-    pruned: int
-    drifted: int
-    health: str
-    message: str
-    at: str  # ISO time of the reconcile
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +42,11 @@ def read_status(conn: psycopg.Connection) -> StatusSnapshot:
         row = cur.fetchone()
         taken_at = _iso(row[0] if row else None)
         cur.execute(
-            "SELECT cluster, last_commit, result, objects_applied, objects_pruned, objects_drifted, health, "
-            "message, updated_at FROM cluster_status ORDER BY cluster"
-        )
-        clusters = {r[0]: ClusterStatus(*r[:8], at=_iso(r[8])) for r in cur.fetchall()}
-        cur.execute(
             "SELECT p.name, v.version, v.commit_sha, v.created_at, v.change_summary, v.config_hash "
             "FROM pipeline_versions v JOIN pipelines p ON p.id = v.pipeline_id ORDER BY p.name, v.version DESC"
         )
         versions: dict[str, list[PipelineVersion]] = {}
         for name, version, commit, at, summary, config_hash in cur.fetchall():
             versions.setdefault(name, []).append(PipelineVersion(version, commit, _iso(at), summary, config_hash))
+    clusters = {status.cluster: status for status in cluster_statuses(conn)}
     return StatusSnapshot(taken_at, clusters, {k: tuple(v) for k, v in versions.items()})
