@@ -88,6 +88,7 @@ def pipeline_svg(pipeline: Pipeline) -> Markup:
         f'width="{width}" height="{height}" role="img" aria-labelledby="graph-title">'
         f'<title id="graph-title">Pipeline {escape(pipeline.name)}: {len(nodes)} components</title>'
     ]
+    labels_at: dict[str, int] = {}  # labelled edges into each target so far: their labels stack upwards
     for e in edges:
         x1, y1 = place[e.source][0] + NODE_WIDTH, place[e.source][1] + NODE_HEIGHT // 2
         x2, y2 = place[e.target][0], place[e.target][1] + NODE_HEIGHT // 2
@@ -97,7 +98,10 @@ def pipeline_svg(pipeline: Pipeline) -> Markup:
             f'data-to="{escape(e.target)}"/>'
         )
         if e.output:
-            parts.append(f'<text class="portal-edge-label" x="{x1 + 4}" y="{y1 - 4}">{escape(e.output)}</text>')
+            stacked = labels_at.get(e.target, 0)
+            labels_at[e.target] = stacked + 1
+            y = y2 - 4 - 11 * stacked
+            parts.append(f'<text class="portal-edge-label" x="{x2 - 6}" y="{y}">{escape(e.output)}</text>')
     for node in nodes:
         x, y = place[node.id]
         radius = 4 if node.section == "transform" else 18  # sources and sinks rounded, transforms square

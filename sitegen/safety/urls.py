@@ -20,4 +20,6 @@ def safe_url(url: str) -> str | None:
     scheme = _SCHEME.match(compact)
     if scheme and scheme.group(1).lower() not in ALLOWED_SCHEMES:
         return None
+    if not scheme and ":" in compact.split("/", 1)[0]:
+        return None  # not a relative path either (git@host:repo): shown as text, never linked
     return shown_url(url.strip())
