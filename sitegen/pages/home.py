@@ -32,4 +32,4 @@ def home_page(site: SiteInputs, site_name: str) -> Page:
         ],
         commit=site.build.commit_label,
     )
-    return Page("", site_name, body)
+    return Page("", "Home", body)

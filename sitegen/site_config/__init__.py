@@ -16,9 +16,10 @@ from typing import Any
 
 import yaml
 
+from reconciler.load.sources import SITE_CONFIG
 from reconciler.model.diagnostics import Diagnostic, Location, error
 
-FRAGMENT = "site/mkdocs.yml"
+FRAGMENT = SITE_CONFIG
 DEFAULT_SITE_NAME = "Platform catalog"
 _PLAIN_TEXT = re.compile(r"^[\w .,:;!?'()&+/@-]{1,80}$")
 _ICON = re.compile(r"^[a-z0-9-]+/[a-z0-9-]+$")
