@@ -50,8 +50,9 @@ def edit_document(root: Path, path: str, edit: Edit) -> None:
     file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
 
 
-def build_site(source: Path, out: Path, *extra: str) -> Any:
-    return run_portal_in_process("site", "build", source, "--out", out, *extra)
+def build_site(source: Path | None, out: Path, *extra: str | Path) -> Any:
+    """`portal site build` of the working tree `source`, or of `--repo …` given in `extra`."""
+    return run_portal_in_process("site", "build", *([source] if source else []), "--out", out, *extra)
 
 
 def _secret_url(user: str, host: str) -> str:
