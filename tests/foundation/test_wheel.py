@@ -40,6 +40,9 @@ def test_wheel_installs_and_runs_from_a_clean_venv(tmp_path: Path) -> None:
     (wheel,) = dist.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "reconciler/_data/repo-template/.portalignore" in names
+    # the site generator with its templates and theme files, which are not Python
+    assert "sitegen/render/templates/artifact.html" in names
+    assert "sitegen/theme/overrides/main.html" in names
     assert not [name for name in names if ".portal/" in name]  # local state is never packaged
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
