@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pg import database_url, embedded_pg, pg_server, server_tmp_path  # noqa: F401  (fixtures)
 from tests.site.builders import TEMPLATE, build_site, copy_template, plant_canaries
 
 

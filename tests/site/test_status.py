@@ -7,7 +7,6 @@ from pathlib import Path
 import psycopg
 
 from reconciler.db.status import ClusterOutcome, finish_reconcile_run, start_reconcile_run
-from tests.pg import database_url, embedded_pg, pg_server, server_tmp_path  # noqa: F401  (fixtures)
 from tests.site.builders import TEMPLATE, build_site
 from tests.site.test_pages import content
 
