@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTHON_VERSION := $(shell cat .python-version 2>/dev/null)
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint venv clean
+.PHONY: run test bench lint venv clean frontend
 
 venv: $(STAMP)
 
@@ -31,6 +31,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'; \
 	$(PY) -m compileall -q reconciler; \
 	touch $(STAMP)
+
+# The browser-side packages (axe-core for the accessibility tests), exactly as frontend/package-lock.json pins them.
+frontend: frontend/node_modules/.package-lock.json
+
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	npm ci --prefix frontend --no-audit --no-fund
 
 # The whole job on embedded defaults: validate the starter repo, reconcile it (with no cluster configured the
 # compiled manifests are exported to build/export/), sync it into the embedded PostgreSQL of its state dir and show

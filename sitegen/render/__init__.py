@@ -35,11 +35,9 @@ def _markdown(text: str | None) -> Markup:
     return Markup(render_markdown(scrub_text(text or "")))
 
 
-def _yaml(value: Mapping[str, Any] | list[Any]) -> str:
-    if not value:
-        return ""
-    data = redact(value)
-    return dump_yaml(data if isinstance(data, dict) else {"items": data})
+def _yaml(value: Mapping[str, Any]) -> str:
+    """Document data as YAML, with secret-named values and URL passwords hidden."""
+    return dump_yaml(redact(value)) if value else ""
 
 
 @cache
