@@ -108,6 +108,7 @@ def test_a_filter_narrows_an_index_and_without_it_the_full_list_shows(browser: B
     assert 0 < len(visible) < total
     assert all("payments/" in row for row in visible)
     assert page.locator(".portal-filter-count").inner_text() == f"{len(visible)} shown"
+    assert errors == []
     page.context.close()
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
