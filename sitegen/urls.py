@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from urllib.parse import quote
 
 # kind → the index listing it; per-entity pages live under the singular (`team/<name>/`).
@@ -36,7 +35,6 @@ def doc_path(url: str) -> str:
 
 
 def relative(target: str, page: str) -> str:
-    """A link from the page at `page` to `target` that works from any base path and from files on disk."""
-    path = posixpath.relpath("/" + target, "/" + page) if page else target or "."
-    path = "./" if path == "." else path
-    return path if path.endswith("/") else path + "/"
+    """A link from the page at `page` to `target` that works from any base path and from files on disk: up to the
+    root, then down (every URL here is a directory URL, so the page's depth is its count of slashes)."""
+    return "../" * page.count("/") + target or "./"

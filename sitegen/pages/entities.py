@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from reconciler.build import Build
 from reconciler.herald.compile import render_config
-from reconciler.keeper.policy import binding_scopes
 from reconciler.model.kinds import Cluster, Pipeline, Policy, Team, Workspace
 from sitegen.pages.inputs import SiteInputs
 from sitegen.pages.page import Page
@@ -21,16 +20,14 @@ def _link(kind: str, *names: str) -> tuple[str, str]:
 
 
 def team_page(team: Team, site: SiteInputs) -> Page:
-    model = site.model
     url = entity_url("Team", team.name)
+    owned = site.owned.get(team.name, {})
     owns = {
-        "Clusters": [_link("Cluster", c.name) for c in model.clusters.values() if c.team == team.name],
-        "Workspaces": [_link("Workspace", *key) for key in sorted(model.workspaces) if key[0] == team.name],
-        "Artifacts": [_link("Artifact", a.name) for a in model.artifacts.values() if a.team == team.name],
-        "Pipelines": [_link("Pipeline", p.name) for p in model.pipelines.values() if p.team == team.name],
+        f"{kind}s": [_link(kind, *names) for names in owned.get(kind, [])]
+        for kind in ("Cluster", "Workspace", "Artifact", "Pipeline")
     }
     members = [("user", m) for m in team.users] + [("group", m) for m in team.groups]
-    body = render("team.html", url, team=team, members=members, owns={k: sorted(v) for k, v in owns.items()})
+    body = render("team.html", url, team=team, members=members, owns=owns)
     return Page(url, f"Team {team.name}", body)
 
 
@@ -49,13 +46,9 @@ def _connection(cluster: Cluster) -> str:
 
 def cluster_page(cluster: Cluster, site: SiteInputs) -> Page:
     url = entity_url("Cluster", cluster.name)
-    workspaces = sorted(w.key for w in site.model.workspaces.values() if w.cluster == cluster.name)
-    pipelines = sorted(
-        (entity_url("Pipeline", name), f"{name} ({role})")
-        for name, placed in site.pipeline_clusters.items()
-        for placed_cluster, role in placed
-        if placed_cluster == cluster.name
-    )
+    on_it = site.on_cluster.get(cluster.name, {})
+    workspaces = on_it.get("Workspace", [])
+    pipelines = [(entity_url("Pipeline", name), f"{name} ({role})") for name, role in on_it.get("Pipeline", [])]
     status = site.status.clusters.get(cluster.name) if site.status else None
     body = render(
         "cluster.html",
@@ -155,6 +148,6 @@ def pipeline_page(pipeline: Pipeline, build: Build, site: SiteInputs) -> Page:
 
 def policy_page(policy: Policy, site: SiteInputs) -> Page:
     url = entity_url("Policy", policy.name)
-    bound = sorted(a.name for a in site.model.artifacts.values() if binding_scopes(policy, a))
+    bound = site.policy_artifacts.get(policy.name, [])
     body = render("policy.html", url, policy=policy, artifacts=[_link("Artifact", name) for name in bound])
     return Page(url, f"Policy {policy.name}", body)

@@ -30,6 +30,8 @@ def _converter() -> markdown.Markdown:
     return converter
 
 
+_CONVERTER = _converter()  # built once: building one costs more than converting a README
+
 def sanitize_html(html: str) -> str:
     # Images only from the site itself: a remote one would be a request leaving it.
     return nh3.clean(
@@ -50,4 +52,4 @@ def _local_images_only(tag: str, attribute: str, value: str) -> str | None:
 
 def render_markdown(text: str) -> str:
     """Safe HTML for Markdown written by anyone who can open a pull request."""
-    return sanitize_html(_converter().convert(text))
+    return sanitize_html(_CONVERTER.reset().convert(text))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import time
 from collections.abc import Sequence
+from typing import IO
 from dataclasses import dataclass
 
 
@@ -16,12 +18,16 @@ class Measurement:
     cpu_seconds: float
     returncode: int
     stdout: str
+    stderr: str = ""  # kept only when asked for
 
 
-def run_process(argv: Sequence[str], *, cwd: str | None = None) -> Measurement:
+def run_process(argv: Sequence[str], *, cwd: str | None = None, keep_stderr: bool = False) -> Measurement:
     """Run `argv` to completion; peak RSS is the process's own (children it forks report separately)."""
     started = time.perf_counter()
-    process = subprocess.Popen(list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    errors = tempfile.TemporaryFile() if keep_stderr else None  # a file: a full pipe would stall the process
+    process = subprocess.Popen(
+        list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=errors or subprocess.DEVNULL, text=True
+    )
     assert process.stdout is not None
     out = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
@@ -33,4 +39,13 @@ def run_process(argv: Sequence[str], *, cwd: str | None = None) -> Measurement:
         cpu_seconds=usage.ru_utime + usage.ru_stime,
         returncode=process.returncode,
         stdout=out,
+        stderr=_read(errors),
     )
+
+
+def _read(file: IO[bytes] | None) -> str:
+    if file is None:
+        return ""
+    with file:
+        file.seek(0)
+        return file.read().decode("utf-8", "replace")
