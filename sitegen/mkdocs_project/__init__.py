@@ -27,6 +27,7 @@ from sitegen.theme import OVERRIDES
 from sitegen.urls import INDEXES, SEARCH
 
 CONFIG_FILE = "mkdocs.yml"
+HOOKS = Path(__file__).with_name("hooks.py")
 DOCS = "docs"
 
 
@@ -59,6 +60,7 @@ def mkdocs_config(site: SiteConfig, out: Path, csp: str, base_url: str | None) -
         "use_directory_urls": True,
         "theme": theme,
         "plugins": [],
+        "hooks": [str(HOOKS)],
         "markdown_extensions": [],
         "nav": nav,
         "extra": {"portal": {"csp": csp}, "generator": False},

@@ -32,6 +32,7 @@ def _converter() -> markdown.Markdown:
 
 _CONVERTER = _converter()  # built once: building one costs more than converting a README
 
+
 def sanitize_html(html: str) -> str:
     # Images only from the site itself: a remote one would be a request leaving it.
     return nh3.clean(
