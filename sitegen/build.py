@@ -24,7 +24,7 @@ from sitegen.search import index_site
 from sitegen.site_config import SiteConfig
 from sitegen.status import StatusSnapshot
 
-Progress = Callable[[int], None]  # called with the number of pages rendered so far
+Progress = Callable[[str], None]  # told what the build is doing, a line at a time (rewritten on a terminal)
 
 
 @dataclass
@@ -49,7 +49,7 @@ def all_pages(site: SiteInputs, config: SiteConfig) -> Iterator[Page]:
 def _counted(pages: Iterator[Page], progress: Progress | None) -> Iterator[Page]:
     for count, page in enumerate(pages, 1):
         if progress and count % 100 == 0:
-            progress(count)
+            progress(f"rendering pages: {count}")
         yield page
 
 
@@ -71,9 +71,13 @@ def build_site(
     change = write_project(project, pages, mkdocs_config(config, out, csp, site.options.base_url))
     seconds["render"] = time.perf_counter() - start
     start = time.perf_counter()
+    if progress:
+        progress(f"building {len(change.written)} changed page(s) of {len(pages)} with MkDocs")
     run_mkdocs(project, change, out, epoch)
     seconds["mkdocs"] = time.perf_counter() - start
     if search:
+        if progress:
+            progress("indexing for search with Pagefind")
         start = time.perf_counter()
         index_site(out)
         seconds["pagefind"] = time.perf_counter() - start

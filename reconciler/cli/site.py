@@ -106,8 +106,8 @@ def _project_dir(state: StateDir, out: Path) -> Path:
     return state.root / "site" / key
 
 
-def _progress(count: int) -> None:
-    sys.stderr.write(f"\r\x1b[Krendered {count} pages")
+def _progress(step: str) -> None:
+    sys.stderr.write(f"\r\x1b[K{step}")  # one status line, rewritten in place
     sys.stderr.flush()
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import reconciler
 
-BENCHMARKS = ("foundation", "startup", "herald", "keeper", "apply", "metadata")
+BENCHMARKS = ("foundation", "startup", "herald", "keeper", "apply", "metadata", "site")
 
 
 def main(names: list[str]) -> int:
