@@ -91,9 +91,10 @@ def test_each_page_kind_renders_without_errors_or_requests_leaving_the_host(brow
 
 def test_search_finds_a_workspace_by_name(browser: Browser, site_url: str) -> None:
     page, errors, requests = open_page(browser, site_url + "search/")
-    page.locator(".pagefind-ui__search-input").fill("dana-notebooks")
-    result = page.locator('.pagefind-ui__result-link[href*="workspace/data/dana-notebooks"]')
+    page.locator("#search-input").fill("dana-notebooks")
+    result = page.locator('#search-results a[href$="/workspace/data/dana-notebooks/"]')
     result.first.wait_for(timeout=10_000)
+    assert result.first.inner_text() == "Workspace data/dana-notebooks"
     assert errors == []
     assert {urlsplit(r).hostname for r in requests} == {"127.0.0.1"}
     page.context.close()
