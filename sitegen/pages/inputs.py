@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cached_property
 
 from reconciler.build import Build
@@ -19,8 +19,7 @@ class SiteOptions:
     base_url: str | None = None
 
 
-# An extra section of the artifact page, filled by the install snippets where they exist: (title, language,
-# text) triples. See sitegen/pages/snippets.py.
+# An install snippet of the artifact page: (title, language, text). See sitegen/pages/snippets.py.
 Snippet = tuple[str, str, str]
 
 
@@ -31,7 +30,6 @@ class SiteInputs:
     options: SiteOptions = SiteOptions()
     history: tuple[Change, ...] = ()
     status: StatusSnapshot | None = None
-    snippets: Callable[[ArtifactState], list[Snippet]] = field(default=lambda _state: [])
 
     @property
     def model(self) -> RepoModel:
