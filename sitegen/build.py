@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from reconciler.build import Build
@@ -16,7 +17,7 @@ from sitegen.history import Change
 from sitegen.mkdocs_project import ProjectChange, mkdocs_config, run_mkdocs, site_page, write_project
 from sitegen.pages import site_pages
 from sitegen.pages.inputs import SiteInputs, SiteOptions
-from sitegen.pages.page import Page
+from sitegen.pages.page import PageJob
 from sitegen.safety.csp import content_security_policy
 from sitegen.safety.markdown import render_markdown
 from sitegen.safety.secrets import scrub_text
@@ -40,17 +41,19 @@ def site_inputs(
     return SiteInputs(build, derive(build.model), options, history, status)
 
 
-def all_pages(site: SiteInputs, config: SiteConfig) -> Iterator[Page]:
+def all_pages(site: SiteInputs, config: SiteConfig) -> Iterator[PageJob]:
     yield from site_pages(site, config.site_name)
     for entry in config.nav:
-        yield site_page(entry.page, render_markdown(scrub_text(config.pages[entry.page])), entry.title)
+        page = partial(site_page, entry.page, render_markdown(scrub_text(config.pages[entry.page])), entry.title)
+        yield PageJob(page().url, "", page)
 
 
-def _counted(pages: Iterator[Page], progress: Progress | None) -> Iterator[Page]:
-    for count, page in enumerate(pages, 1):
+def _counted(jobs: Iterator[PageJob], progress: Progress | None, counted: list[int]) -> Iterator[PageJob]:
+    for count, job in enumerate(jobs, 1):
         if progress and count % 100 == 0:
             progress(f"rendering pages: {count}")
-        yield page
+        counted[0] = count
+        yield job
 
 
 def build_site(
@@ -66,13 +69,15 @@ def build_site(
     """Render, write what changed, build with MkDocs into `out`, and index it for search."""
     seconds: dict[str, float] = {}
     start = time.perf_counter()
-    pages = list(_counted(all_pages(site, config), progress))
     csp = content_security_policy(site.options.terminal_url)
-    change = write_project(project, pages, mkdocs_config(config, out, csp, site.options.base_url))
+    counted = [0]
+    jobs = _counted(all_pages(site, config), progress, counted)
+    change = write_project(project, jobs, mkdocs_config(config, out, csp, site.options.base_url))
+    pages = counted[0]
     seconds["render"] = time.perf_counter() - start
     start = time.perf_counter()
     if progress:
-        progress(f"building {len(change.written)} changed page(s) of {len(pages)} with MkDocs")
+        progress(f"building {len(change.written)} changed page(s) of {pages} with MkDocs")
     run_mkdocs(project, change, out, epoch)
     seconds["mkdocs"] = time.perf_counter() - start
     if search:
@@ -81,4 +86,4 @@ def build_site(
         start = time.perf_counter()
         index_site(out)
         seconds["pagefind"] = time.perf_counter() - start
-    return BuildReport(len(pages), change, seconds)
+    return BuildReport(pages, change, seconds)

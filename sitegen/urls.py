@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 # kind → the index listing it; per-entity pages live under the singular (`team/<name>/`).
@@ -16,8 +17,11 @@ INDEXES = {
 SEARCH = "search/"
 
 
+_PLAIN = re.compile(r"[a-z0-9.-]+")  # DNS names, as the schemas require: nothing to quote
+
+
 def _segment(name: str) -> str:
-    return quote(name, safe="")
+    return name if _PLAIN.fullmatch(name) else quote(name, safe="")
 
 
 def entity_url(kind: str, *names: str) -> str:

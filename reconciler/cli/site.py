@@ -156,7 +156,11 @@ def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir
     if sys.stderr.isatty():
         sys.stderr.write("\r\x1b[K")
     split = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in report.seconds.items())
-    print(f"built {report.pages} pages into {out} ({len(report.change.written)} rewritten; {split})", file=sys.stderr)
+    print(
+        f"built {report.pages} pages into {out} ({report.change.rendered} rendered, {len(report.change.written)} "
+        f"rewritten; {split})",
+        file=sys.stderr,
+    )
     return report
 
 

@@ -21,12 +21,13 @@ from typing import Any
 import yaml
 
 from sitegen.pages.indexes import TITLES
-from sitegen.pages.page import Page
+from sitegen.pages.page import Page, PageJob
 from sitegen.site_config import SiteConfig
 from sitegen.theme import OVERRIDES
 from sitegen.urls import INDEXES, SEARCH
 
 CONFIG_FILE = "mkdocs.yml"
+FINGERPRINTS = "fingerprints.json"  # page file → the digest of what it showed when it was written
 HOOKS = Path(__file__).with_name("hooks.py")
 DOCS = "docs"
 
@@ -36,6 +37,7 @@ class ProjectChange:
     written: tuple[str, ...]  # page files rewritten (docs-relative)
     removed: tuple[str, ...]  # page files of entities that are gone
     config_changed: bool
+    rendered: int  # pages rendered (the others showed what they showed at the last build)
 
 
 def _page_file(page: Page) -> str:
@@ -80,15 +82,29 @@ def site_page(path: str, markdown_html: str, title: str) -> Page:
     )
 
 
-def write_project(project: Path, pages: Iterable[Page], config: dict[str, Any]) -> ProjectChange:
-    """Write the project, touching only the files whose text changed; delete pages that are gone."""
+def write_project(project: Path, jobs: Iterable[PageJob], config: dict[str, Any]) -> ProjectChange:
+    """Write the project: render the pages whose digest changed since the last build (and those without one),
+    touch only the files whose text changed, delete pages that are gone."""
     docs = project / DOCS
     docs.mkdir(parents=True, exist_ok=True)
     before = {str(p.relative_to(docs)) for p in docs.rglob("*.md")}
-    written: list[str] = []
+    digests_file = project / FINGERPRINTS
+    try:
+        previous: dict[str, str] = json.loads(digests_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = {}
+    digests: dict[str, str] = {}
     wanted: set[str] = set()
-    for page in pages:
-        wanted.add(page.path)
+    written: list[str] = []
+    rendered = 0
+    for job in jobs:
+        wanted.add(job.path)
+        if job.fingerprint:
+            digests[job.path] = job.fingerprint
+            if previous.get(job.path) == job.fingerprint and job.path in before:
+                continue
+        page = job.render()
+        rendered += 1
         target = docs / page.path
         text = _page_file(page)
         if page.path in before and target.read_text(encoding="utf-8") == text:
@@ -99,12 +115,13 @@ def write_project(project: Path, pages: Iterable[Page], config: dict[str, Any]) 
     removed = sorted(before - wanted)
     for path in removed:
         (docs / path).unlink()
+    digests_file.write_text(json.dumps(digests, sort_keys=True), encoding="utf-8")
     config_text = yaml.safe_dump(config, sort_keys=True, allow_unicode=True)
     config_path = project / CONFIG_FILE
     config_changed = not config_path.exists() or config_path.read_text(encoding="utf-8") != config_text
     if config_changed:
         config_path.write_text(config_text, encoding="utf-8")
-    return ProjectChange(tuple(sorted(written)), tuple(removed), config_changed)
+    return ProjectChange(tuple(sorted(written)), tuple(removed), config_changed, rendered)
 
 
 @contextmanager

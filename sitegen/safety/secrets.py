@@ -19,7 +19,7 @@ _REFERENCE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 
 def scrub_text(text: str) -> str:
     """`text` with the password of every URL in it hidden."""
-    if "://" not in text and "password" not in text.lower():
+    if "://" not in text:  # the common case, on every string of every page
         return text
     return _URL.sub(lambda match: shown_url(match.group(0)), text)
 

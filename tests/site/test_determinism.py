@@ -48,5 +48,28 @@ def test_a_rebuild_after_one_change_rewrites_only_the_pages_it_touches(tmp_path:
     # the workspace and the home page (which names the commit); its index shows nothing that changed
     assert changed == [".", "workspace/data/dana-notebooks"]
     assert "idleTimeout: 7h" in (out / "workspace/data/dana-notebooks/index.html").read_text()
-    assert "(2 rewritten;" in run.err
+    assert "(9 rendered, 2 rewritten;" in run.err  # home, search, 6 indexes and the workspace
     assert os.path.isdir(out / "pagefind")
+
+
+def test_a_change_elsewhere_re_renders_every_page_that_shows_it(tmp_path: Path, monkeypatch) -> None:
+    """Pages are rendered again when a document they are derived from changes, not only their own."""
+    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
+    repo = tmp_path / "repo"
+    files = template_files()
+    commit(repo, files)
+    out = tmp_path / "out"
+    assert build_site(None, out, "--repo", repo).code == 0
+    artifact = out / "artifact/rds-postgres/index.html"
+    assert "<td><code>minApprovers</code></td><td><code>1</code></td>" in artifact.read_text()
+    files["policies/baseline.yaml"] = files["policies/baseline.yaml"].replace(b"minApprovers: 1", b"minApprovers: 2")
+    files["artifacts/rds-postgres/README.md"] = b"# Moved\n"
+    commit(repo, files)
+    run = build_site(None, out, "--repo", repo)
+    assert run.code == 0, run.out + run.err
+    page = artifact.read_text()
+    assert "<td><code>minApprovers</code></td><td><code>2</code></td>" in page  # the policy changed
+    assert "<h1>Moved</h1>" in page  # the README changed
+    assert (
+        "<td><code>minApprovers</code></td><td><code>2</code></td>" in (out / "policy/baseline/index.html").read_text()
+    )
