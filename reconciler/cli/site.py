@@ -201,8 +201,10 @@ def run_serve(args: argparse.Namespace) -> int:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"serving {out} on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)", file=sys.stderr)
     root = Path(source.path or ".")
+    # Its own output and state, when they lie inside the watched tree, would rebuild it forever.
+    own = (str(out.resolve()), str(state.root.resolve()))
     try:
-        for _changes in watchfiles.watch(root, watch_filter=lambda _change, path: "/.portal" not in path):
+        for _changes in watchfiles.watch(root, watch_filter=lambda _change, path: not path.startswith(own)):
             build_once(args, source, state, out)
     finally:
         server.shutdown()

@@ -22,7 +22,8 @@ def test_serve_rebuilds_the_changed_pages_on_change(tmp_path: Path) -> None:
     repo = copy_template(tmp_path / "repo")
     env = {**os.environ, "PORTAL_STATE_DIR": str(tmp_path / "state")}
     server = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "site", "serve", str(repo), "--port", "0", "--out", str(tmp_path / "out")],
+        # the output inside the watched tree: its own writes must not trigger rebuilds
+        [sys.executable, "-m", "reconciler", "site", "serve", str(repo), "--port", "0", "--out", str(repo / "out")],
         stderr=subprocess.PIPE,
         text=True,
         env=env,
@@ -43,6 +44,9 @@ def test_serve_rebuilds_the_changed_pages_on_change(tmp_path: Path) -> None:
         while "idleTimeout: 9h" not in fetch(base + "workspace/data/dana-notebooks/"):
             assert time.monotonic() < deadline, "the change was not rebuilt"
             time.sleep(0.2)
+        time.sleep(3)  # time enough for a loop of rebuilds to show
     finally:
         server.terminate()
         server.wait(timeout=10)
+    rest = server.stderr.read()
+    assert 1 <= rest.count("built ") <= 2, rest
