@@ -115,7 +115,7 @@ def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir
     """Validate and build; None (with the findings printed) when the commit or its site/ is refused."""
     from reconciler.build import build
     from sitegen.build import build_site, site_inputs
-    from sitegen.history import added_workspaces, recent_changes, registry_changes
+    from sitegen.history import added_workspaces, history_source, recent_changes, registry_changes
     from sitegen.pages.inputs import SiteOptions
     from sitegen.safety.csp import terminal_origin
     from sitegen.site_config import read_site_config
@@ -137,7 +137,7 @@ def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir
     compiled = build(validation)
     site = site_inputs(compiled, SiteOptions(args.terminal_url, args.base_url), status=status)
     changes = list(registry_changes(site.states))
-    git_dir, commit = _history_source(source, validation.source.commit)
+    git_dir, commit = history_source(source.repo or source.path or ".", validation.source.commit)
     if git_dir and commit:
         changes += added_workspaces(git_dir, commit, site.model)
     site = site_inputs(compiled, site.options, recent_changes(changes), status)
@@ -162,22 +162,6 @@ def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir
         file=sys.stderr,
     )
     return report
-
-
-def _history_source(source: SourceSettings, commit: str | None) -> tuple[str | None, str | None]:
-    """The local git repository whose history the home page's recent workspaces come from, and its commit."""
-    import pygit2
-
-    location = source.repo or source.path or "."
-    if "://" in location:
-        return None, None
-    git_dir = pygit2.discover_repository(location)
-    if git_dir is None:
-        return None, None
-    if commit is None:
-        repo = pygit2.Repository(git_dir)
-        commit = None if repo.head_is_unborn else str(repo.head.target)
-    return git_dir, commit
 
 
 def run_build(args: argparse.Namespace) -> int:
