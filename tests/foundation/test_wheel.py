@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 def _project_with_local_state(tmp_path: Path) -> Path:
     """A copy of the project in which `portal` was once run with `--state-dir .portal` in two places."""
     project = tmp_path / "project"
-    for name in ("reconciler", "schemas", "repo-template"):
+    for name in ("reconciler", "sitegen", "schemas", "repo-template"):
         shutil.copytree(REPO_ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO_ROOT / name, project / name)
