@@ -5,6 +5,8 @@ When `sitegen.registry.snippets.install_snippets` exists, `install_snippets` bel
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from reconciler.keeper.state import ArtifactState
 from sitegen.pages.inputs import SiteOptions, Snippet
 
@@ -15,7 +17,8 @@ def install_snippets(state: ArtifactState, options: SiteOptions) -> list[Snippet
         return []
     storage = state.artifact.doc.spec.get("storage") or {}
     oci = storage.get("oci") if isinstance(storage, dict) else None
-    host = (options.base_url or "https://portal.example").split("://", 1)[-1].rstrip("/")
+    base = (options.base_url or "https://portal.example").rstrip("/")
+    host = urlsplit(base).netloc  # Terraform finds the registry's paths by service discovery on the host
     version = latest.version
     if state.type == "terraform-module":
         source = f"{host}/{state.namespace}/{state.registry_name}/{state.provider or ''}".rstrip("/")
@@ -34,7 +37,7 @@ def install_snippets(state: ArtifactState, options: SiteOptions) -> list[Snippet
             (
                 "Helm",
                 "shell",
-                f"helm repo add {state.namespace} https://{host}/helm/{state.namespace}\n"
+                f"helm repo add {state.namespace} {base}/helm/{state.namespace}\n"
                 f"helm install {state.registry_name} {state.namespace}/{state.registry_name} --version {version}",
             )
         ]

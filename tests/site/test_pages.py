@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.site.builders import TEMPLATE, build_site
+
 
 def page(site: Path, url: str) -> str:
     return (site / url / "index.html").read_text(encoding="utf-8")
@@ -98,3 +100,15 @@ def test_entity_pages_stay_out_of_the_global_nav(template_site: Path) -> None:
     nav = nav[: nav.index("</nav>")]
     assert 'href="teams/"' in nav and 'href="artifacts/"' in nav
     assert "artifact/rds-postgres" not in nav and "team/data" not in nav
+
+
+def test_with_a_base_url_install_snippets_name_its_host_and_pages_their_canonical_url(
+    tmp_path: Path, module_state: Path
+) -> None:
+    out = tmp_path / "out"
+    run = build_site(TEMPLATE, out, "--base-url", "https://catalog.acme.dev/portal/")
+    assert run.code == 0, run.out + run.err
+    artifact = page(out, "artifact/rds-postgres")
+    # a Terraform registry address is host/namespace/name/system: the path comes from service discovery
+    assert "source  = &#34;catalog.acme.dev/data/rds-postgres/aws&#34;" in artifact
+    assert '<link rel="canonical" href="https://catalog.acme.dev/portal/artifact/rds-postgres/">' in artifact
