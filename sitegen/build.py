@@ -14,7 +14,15 @@ from pathlib import Path
 from reconciler.build import Build
 from reconciler.keeper.state import derive
 from sitegen.history import Change
-from sitegen.mkdocs_project import ProjectChange, mkdocs_config, run_mkdocs, site_page, write_project
+from sitegen.mkdocs_project import (
+    ProjectChange,
+    check_output_folder,
+    mark_output_folder,
+    mkdocs_config,
+    run_mkdocs,
+    site_page,
+    write_project,
+)
 from sitegen.pages import site_pages
 from sitegen.pages.inputs import SiteInputs, SiteOptions
 from sitegen.pages.page import PageJob
@@ -67,6 +75,7 @@ def build_site(
     progress: Progress | None = None,
 ) -> BuildReport:
     """Render, write what changed, build with MkDocs into `out`, and index it for search."""
+    check_output_folder(out)
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     csp = content_security_policy(site.options.terminal_url)
@@ -79,6 +88,7 @@ def build_site(
     if progress:
         progress(f"building {len(change.written)} changed page(s) of {pages} with MkDocs")
     run_mkdocs(project, change, out, epoch)
+    mark_output_folder(out)
     seconds["mkdocs"] = time.perf_counter() - start
     if search:
         if progress:

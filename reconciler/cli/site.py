@@ -116,6 +116,7 @@ def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir
     from reconciler.build import build
     from sitegen.build import build_site, site_inputs
     from sitegen.history import added_workspaces, history_source, recent_changes, registry_changes
+    from sitegen.mkdocs_project import OutputFolderError, check_output_folder
     from sitegen.pages.inputs import SiteOptions
     from sitegen.safety.csp import terminal_origin
     from sitegen.site_config import read_site_config
@@ -125,6 +126,10 @@ def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir
             terminal_origin(args.terminal_url)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+    try:
+        check_output_folder(out)
+    except OutputFolderError as exc:
+        raise UsageError(str(exc)) from None
     validation = load_repository(source, state)
     config, refused = read_site_config(validation.source.read_text)
     findings = [*validation.diagnostics, *refused]

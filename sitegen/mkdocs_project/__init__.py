@@ -32,6 +32,29 @@ HOOKS = Path(__file__).with_name("hooks.py")
 DOCS = "docs"
 
 
+MARKER = ".portal-site"  # in an output folder: a site built here, which a full build may empty and refill
+
+
+class OutputFolderError(Exception):
+    """The output folder holds something else: a build, which empties it first, would delete it."""
+
+
+def check_output_folder(out: Path) -> None:
+    """Refuse a folder that is neither new, nor empty, nor a site built here before: MkDocs empties its output
+    folder on a full build, and `--out .` must never delete a repository."""
+    if out.exists() and not out.is_dir():
+        raise OutputFolderError(f"{out} is not a folder")
+    if out.is_dir() and not (out / MARKER).is_file() and any(out.iterdir()):
+        raise OutputFolderError(
+            f"{out} is not empty and holds no site built by `portal site build`: a build empties its output "
+            "folder first, so give a new or empty folder"
+        )
+
+
+def mark_output_folder(out: Path) -> None:
+    (out / MARKER).write_text("built by portal site build: its next build empties and refills this folder\n")
+
+
 @dataclass(frozen=True, slots=True)
 class ProjectChange:
     written: tuple[str, ...]  # page files rewritten (docs-relative)

@@ -79,3 +79,19 @@ def test_a_bad_terminal_url_is_a_usage_error(tmp_path: Path, module_state: Path)
     assert run.code == 2
     assert "--terminal-url must be" in run.err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_that_is_not_a_site_is_never_emptied(tmp_path: Path, module_state: Path) -> None:
+    """A full build empties its output folder: `--out` naming the repo itself, or any folder with other files in
+    it, is refused before anything is written, and every file stays."""
+    repo = copy_template(tmp_path / "repo")
+    before = sorted(str(p.relative_to(repo)) for p in repo.rglob("*"))
+    for out in (repo, repo / "teams", tmp_path / "repo/README.md"):
+        run = build_site(repo, out)
+        assert run.code == 2, run.err
+        assert "portal: error:" in run.err and str(out) in run.err
+    assert sorted(str(p.relative_to(repo)) for p in repo.rglob("*")) == before
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert build_site(repo, empty).code == 0
+    assert build_site(repo, empty).code == 0  # its own earlier site: rebuilt in place
