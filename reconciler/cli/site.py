@@ -48,7 +48,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
     build = actions.add_parser("build", help="build the site into --out", description="Build the site into --out.")
     add_source_arguments(build)
-    build.add_argument("--out", "-o", type=Path, required=True, metavar="DIR", help="where to write the site")
+    build.add_argument(
+        "--out",
+        "-o",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="where to write the site: a new or empty folder, or an earlier site (a full build empties it)",
+    )
     _add_site_arguments(build)
     build.set_defaults(func=run_build)
     serve = actions.add_parser(
