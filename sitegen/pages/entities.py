@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from reconciler.build import Build
 from reconciler.herald.compile import render_config
 from reconciler.model.kinds import Cluster, Pipeline, Policy, Team, Workspace
 from sitegen.pages.inputs import SiteInputs
 from sitegen.pages.page import Page
 from sitegen.pages.snippets import install_snippets
-from sitegen.pipeline_graph import pipeline_svg
+from sitegen.pipeline_graph import graph, pipeline_svg
 from sitegen.render import render
 from sitegen.urls import entity_url, terminal_url
 
@@ -117,27 +115,17 @@ def _source_url(source: str) -> str | None:
     return entity_url("Policy", name) if kind == "Policy" else None
 
 
-def _component_rows(pipeline: Pipeline) -> Iterator[tuple[str, str, str, str]]:
-    for section, components in (
-        ("source", pipeline.sources),
-        ("transform", pipeline.transforms),
-        ("sink", pipeline.sinks),
-    ):
-        for cid, body in components.items():
-            inputs = body.get("inputs") or []
-            yield section, cid, str(body.get("type", "")), ", ".join([inputs] if isinstance(inputs, str) else inputs)
-
-
 def pipeline_page(pipeline: Pipeline, build: Build, site: SiteInputs) -> Page:
     url = entity_url("Pipeline", pipeline.name)
     config = render_config(build.pipeline_config(pipeline.name), [pipeline.name]).text
+    nodes, edges = graph(pipeline)
     history = site.status.pipeline_versions.get(pipeline.name, ()) if site.status else None
     body = render(
         "pipeline.html",
         url,
         pipeline=pipeline,
-        svg=pipeline_svg(pipeline),
-        components=list(_component_rows(pipeline)),
+        svg=pipeline_svg(nodes, edges, pipeline.name),
+        components=nodes,
         config=config,
         clusters=[(entity_url("Cluster", c), f"{c} ({role})") for c, role in site.pipeline_clusters[pipeline.name]],
         history=history,

@@ -22,6 +22,7 @@ class Node:
     id: str
     section: str  # source, transform, sink
     type: str
+    inputs: tuple[str, ...]  # as written: ids, `id.output`s, globs
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,19 +34,18 @@ class Edge:
 
 def graph(pipeline: Pipeline) -> tuple[list[Node], list[Edge]]:
     nodes: list[Node] = []
-    raw: list[tuple[str, str]] = []  # (target, input as written)
     for section, components in (
         ("source", pipeline.sources),
         ("transform", pipeline.transforms),
         ("sink", pipeline.sinks),
     ):
         for cid, body in components.items():
-            nodes.append(Node(cid, section, str(body.get("type", ""))))
             inputs = body.get("inputs") or []
-            raw += [(cid, str(i)) for i in ([inputs] if isinstance(inputs, str) else inputs)]
+            written = tuple(str(i) for i in ([inputs] if isinstance(inputs, str) else inputs))
+            nodes.append(Node(cid, section, str(body.get("type", "")), written))
     ids = [n.id for n in nodes]
     edges: list[Edge] = []
-    for target, written in raw:
+    for target, written in ((node.id, written) for node in nodes for written in node.inputs):
         if written in ids:
             edges.append(Edge(written, target, None))
         elif any(ch in written for ch in "*?["):
@@ -71,8 +71,7 @@ def _columns(nodes: list[Node], edges: list[Edge]) -> dict[str, int]:
     return column
 
 
-def pipeline_svg(pipeline: Pipeline) -> Markup:
-    nodes, edges = graph(pipeline)
+def pipeline_svg(nodes: list[Node], edges: list[Edge], name: str) -> Markup:
     column = _columns(nodes, edges)
     rows: dict[int, int] = {}
     place: dict[str, tuple[int, int]] = {}
@@ -86,7 +85,7 @@ def pipeline_svg(pipeline: Pipeline) -> Markup:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="portal-graph" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-labelledby="graph-title">'
-        f'<title id="graph-title">Pipeline {escape(pipeline.name)}: {len(nodes)} components</title>'
+        f'<title id="graph-title">Pipeline {escape(name)}: {len(nodes)} components</title>'
     ]
     labels_at: dict[str, int] = {}  # labelled edges into each target so far: their labels stack upwards
     for e in edges:
