@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTHON_VERSION := $(shell cat .python-version 2>/dev/null)
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint venv clean
+.PHONY: run test bench lint venv clean frontend
 
 venv: $(STAMP)
 
@@ -32,13 +32,22 @@ $(STAMP): pyproject.toml constraints.txt frontend/package-lock.json hatch_build.
 	$(PY) -m compileall -q reconciler sitegen; \
 	touch $(STAMP)
 
+# The browser-side packages (xterm.js, axe-core for the accessibility tests), exactly as frontend/package-lock.json pins
+# them; `make venv` installs them too, through the build hook.
+frontend: frontend/node_modules/.package-lock.json
+
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	npm ci --prefix frontend --no-audit --no-fund
+
 # The whole job on embedded defaults: validate the starter repo, reconcile it (with no cluster configured the
 # compiled manifests are exported to build/export/), sync it into the embedded PostgreSQL of its state dir and show
-# the rows per table. The server keeps running for later commands.
+# the rows per table, then build its static catalog into build/site/. The server keeps running for later commands.
 run: $(STAMP)
 	$(VENV)/bin/portal validate repo-template
 	$(VENV)/bin/portal reconcile repo-template --export build/export
 	$(VENV)/bin/portal db status repo-template
+	$(VENV)/bin/portal site build repo-template --out build/site
+	@echo "The catalog is in build/site/ (static files: any web server serves them). Browse it, rebuilt on every change, with: $(VENV)/bin/portal site serve repo-template --out build/site"
 	@echo "The embedded PostgreSQL named above keeps running for later commands; stop it with: $(VENV)/bin/portal db stop repo-template"
 
 test: $(STAMP)

@@ -1,2 +1,5 @@
-"""The catalog site generator: pages, search and machine-readable outputs generated from one commit, and
-the services that ship with the built site (the live-terminal sidecar)."""
+"""The static catalog: a commit rendered into a browsable, searchable site (MkDocs with Material, Pagefind), its
+machine-readable outputs (JSON API, feed, registry protocol files), and the live-terminal sidecar served beside it.
+
+`sitegen` may import `reconciler`; `reconciler` never imports `sitegen` except its `site` command.
+"""

@@ -29,6 +29,7 @@ COMMANDS = {
     "daemon": "keep the clusters and the database at a branch continuously: poll, webhooks, drift, metrics",
     "db": "migrate, inspect, sync or stop the PostgreSQL metadata store",
     "versions": "ask how the registry parses and orders version strings",
+    "site": "build or serve the static catalog of a commit: pages, indexes and search",
     "terminal": "serve the live-terminal sidecar, or make a one-time terminal token",
 }
 

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 IGNORE_FILE = ".portalignore"
 DOCUMENT_SUFFIXES = (".yaml", ".yml")
+# The static catalog's settings (`portal site`): a file of the repo, never a document.
+SITE_CONFIG = "site/mkdocs.yml"
 MAX_FILE_BYTES = 1024 * 1024
 # A remote that accepts the connection and then says nothing must not hang a command (or the daemon) forever.
 GIT_CONNECT_TIMEOUT_MS = 15_000
@@ -68,6 +70,8 @@ def git_blob_id(content: bytes) -> str:
 
 def is_document_path(path: str, ignore: pathspec.PathSpec | None) -> bool:
     if not path.endswith(DOCUMENT_SUFFIXES) or any(p.startswith(".") for p in path.split("/")):
+        return False
+    if path == SITE_CONFIG:
         return False
     return not (ignore and ignore.match_file(path))
 
@@ -116,9 +120,9 @@ def _walk(directory: str, prefix: str, ignore: pathspec.PathSpec | None, known: 
         if entry.is_dir(follow_symlinks=False):
             if not (ignore and ignore.match_file(rel + "/")):
                 yield from _walk(entry.path, rel + "/", ignore, known)
-        # No part of `rel` starts with a dot (those were skipped above): only the suffix and the ignore file
-        # are left of `is_document_path`.
-        elif name.endswith(DOCUMENT_SUFFIXES) and not (ignore and ignore.match_file(rel)):
+        # No part of `rel` starts with a dot (those were skipped above): only the suffix, the site settings and
+        # the ignore file are left of `is_document_path`.
+        elif name.endswith(DOCUMENT_SUFFIXES) and rel != SITE_CONFIG and not (ignore and ignore.match_file(rel)):
             yield _disk_file(entry, rel, known)
 
 

@@ -22,6 +22,7 @@ BENCHMARKS = (
     "shards",
     "terminal",
     "herald_tests",
+    "site",
 )
 
 

@@ -1,4 +1,4 @@
-"""The import graph of `reconciler`: one engine under a thin CLI.
+"""The import graph of `reconciler`: one engine under a thin CLI; `sitegen` beside it, on top.
 
 Below `cli/` nothing sees command-line arguments or a command; no import hides behind a string (importlib is
 for loading the command being run, lazily); no module imports itself back through others; and the engine's
@@ -147,3 +147,25 @@ def test_no_import_hides_behind_a_string_except_the_lazy_commands() -> None:
 def test_the_lazy_command_loader_is_seen() -> None:
     """The check above would pass on a file it cannot read: it must see the one loader there is."""
     assert _string_imports(MODULES["reconciler.cli"])
+
+
+SITEGEN = REPO_ROOT / "sitegen"
+
+
+def test_sitegen_uses_the_engine_and_the_engine_never_uses_sitegen_but_for_its_site_command() -> None:
+    offenders = [
+        f"{name} imports {module}"
+        for name, path in MODULES.items()
+        for module, _ in imported(path)
+        if (module == "sitegen" or module.startswith("sitegen.")) and name != "reconciler.cli.site"
+    ]
+    assert offenders == []
+    assert any(module.startswith("sitegen.") for module, _ in imported(MODULES["reconciler.cli.site"]))
+    below_the_cli = [
+        f"{path.relative_to(REPO_ROOT)} imports {module}"
+        for path in sorted(SITEGEN.rglob("*.py"))
+        for module, _ in imported(path)
+        if module in ("argparse", "reconciler.cli") or module.startswith("reconciler.cli.")
+    ]
+    assert below_the_cli == []
+    assert any(m.startswith("reconciler.") for p in SITEGEN.rglob("*.py") for m, _ in imported(p))

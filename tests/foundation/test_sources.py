@@ -36,6 +36,15 @@ def test_dot_paths_and_portalignore_are_skipped(tmp_path: Path, portal) -> None:
     assert "4 document(s) from 4 file(s)" in result.err
 
 
+def test_the_site_settings_file_is_not_a_document(tmp_path: Path, portal) -> None:
+    """site/mkdocs.yml configures `portal site`; any other YAML file under site/ is still a document."""
+    write_files(tmp_path, valid_repo() | {"site/mkdocs.yml": "site_name: Acme\n", "site/team.yaml": "::: not yaml"})
+    result = portal("validate", tmp_path)
+    assert result.code == 1
+    assert "site/mkdocs.yml" not in result.out
+    assert "site/team.yaml:" in result.out
+
+
 def test_symlinks_are_refused_in_a_working_tree(tmp_path: Path, portal) -> None:
     write_files(tmp_path, valid_repo())
     os.symlink(tmp_path / "teams/payments.yaml", tmp_path / "teams/link.yaml")

@@ -71,6 +71,9 @@ def test_wheel_installs_and_runs_from_a_clean_venv(tmp_path: Path) -> None:
     assert "reconciler/_data/repo-template/.portalignore" in names
     assert "sitegen/registry/terraform.py" in names  # the site generator ships in the same wheel
     assert "reconciler/_data/schemas/api/artifact.schema.json" in names
+    # the site generator with its templates and theme files, which are not Python
+    assert "sitegen/render/templates/artifact.html" in names
+    assert "sitegen/theme/overrides/main.html" in names
     assert not [name for name in names if ".portal/" in name]  # local state is never packaged
     assert not [name for name in names if "node_modules" in name]
     env_dir = tmp_path / "venv"

@@ -1,0 +1,207 @@
+"""`portal site`: the static catalog of a commit (sitegen), built once or served and rebuilt on change.
+
+The only module of `reconciler` that imports `sitegen`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reconciler.cli import COMMANDS
+from reconciler.cli.options import (
+    UsageError,
+    add_database_argument,
+    add_source_arguments,
+    source_settings,
+    state_dir,
+)
+from reconciler.cli.source import load_repository
+from reconciler.db import DATABASE_URL_VARIABLE
+
+if TYPE_CHECKING:
+    from reconciler.settings import SourceSettings
+    from reconciler.state_dir import StateDir
+    from sitegen.build import BuildReport
+    from sitegen.status import StatusSnapshot
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "site",
+        help=COMMANDS["site"],
+        description=(
+            "Render a commit as a static site: a page per entity, an index per kind with filters, search that "
+            "runs in the browser (Pagefind), built with MkDocs and Material. The repo's site/ folder may set "
+            "site_name, theme.palette, theme.icon.logo and nav pages (site/mkdocs.yml); nothing else of it is read. "
+            "Exit status: 0 built, 1 the commit has errors or its site/ configuration is refused (nothing "
+            "written), 2 usage error."
+        ),
+    )
+    actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
+    build = actions.add_parser("build", help="build the site into --out", description="Build the site into --out.")
+    add_source_arguments(build)
+    build.add_argument(
+        "--out",
+        "-o",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="where to write the site: a new or empty folder, or an earlier site (a full build empties it)",
+    )
+    _add_site_arguments(build)
+    build.set_defaults(func=run_build)
+    serve = actions.add_parser(
+        "serve",
+        help="serve the site of a working tree on 127.0.0.1 and rebuild it on change",
+        description="Build the site of a working tree, serve it on 127.0.0.1 and rebuild the changed pages "
+        "whenever a file changes (search catches up a few seconds later).",
+    )
+    add_source_arguments(serve)
+    serve.add_argument("--port", type=int, default=8000, help="the port on 127.0.0.1 (default: 8000)")
+    serve.add_argument("--out", "-o", type=Path, metavar="DIR", help="where to build (default: in the state dir)")
+    _add_site_arguments(serve)
+    serve.set_defaults(func=run_serve)
+
+
+def _add_site_arguments(parser: argparse.ArgumentParser) -> None:
+    add_database_argument(
+        parser,
+        f"show the last reconcile per cluster and pipeline versions from this PostgreSQL metadata store (default: "
+        f"${DATABASE_URL_VARIABLE}; without either, no database is read)",
+    )
+    parser.add_argument(
+        "--terminal-url",
+        metavar="URL",
+        help="the terminal sidecar: workspaces get an Open terminal link, and pages may connect to its origin",
+    )
+    parser.add_argument("--base-url", metavar="URL", help="the URL the site is served from (for absolute links)")
+
+
+def _status(args: argparse.Namespace, state: StateDir) -> StatusSnapshot | None:
+    url = args.database_url or os.environ.get(DATABASE_URL_VARIABLE)
+    if not url:
+        return None
+    import psycopg
+
+    from reconciler.db.connection import open_database
+    from reconciler.db.errors import DatabaseUnavailable, SchemaTooNew
+    from sitegen.status import read_status
+
+    try:
+        conn = open_database(url, state.root)
+    except (DatabaseUnavailable, SchemaTooNew) as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        return read_status(conn)
+    except psycopg.Error as exc:
+        raise UsageError(f"cannot read the database: {str(exc).strip()}") from None
+    finally:
+        conn.close()
+
+
+def _project_dir(state: StateDir, out: Path) -> Path:
+    """The MkDocs project kept for `out` between builds, so a rebuild rewrites only what changed."""
+    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
+    return state.root / "site" / key
+
+
+def _progress(step: str) -> None:
+    sys.stderr.write(f"\r\x1b[K{step}")  # one status line, rewritten in place
+    sys.stderr.flush()
+
+
+def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir, out: Path) -> BuildReport | None:
+    """Validate and build; None (with the findings printed) when the commit or its site/ is refused."""
+    from reconciler.build import build
+    from sitegen.build import build_site, site_inputs
+    from sitegen.history import added_workspaces, history_source, recent_changes, registry_changes
+    from sitegen.mkdocs_project import OutputFolderError, check_output_folder
+    from sitegen.pages.inputs import SiteOptions
+    from sitegen.safety.csp import terminal_origin
+    from sitegen.site_config import read_site_config
+
+    if args.terminal_url:
+        try:
+            terminal_origin(args.terminal_url)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    try:
+        check_output_folder(out)
+    except OutputFolderError as exc:
+        raise UsageError(str(exc)) from None
+    validation = load_repository(source, state)
+    config, refused = read_site_config(validation.source.read_text)
+    findings = [*validation.diagnostics, *refused]
+    for diagnostic in findings:
+        print(diagnostic.format())
+    if validation.errors or refused:
+        print(f"{len(validation.errors) + len(refused)} error(s): nothing written", file=sys.stderr)
+        return None
+    status = _status(args, state)
+    compiled = build(validation)
+    site = site_inputs(compiled, SiteOptions(args.terminal_url, args.base_url), status=status)
+    changes = list(registry_changes(site.states))
+    git_dir, commit = history_source(source.repo or source.path or ".", validation.source.commit)
+    if git_dir and commit:
+        changes += added_workspaces(git_dir, commit, site.model)
+    site = site_inputs(compiled, site.options, recent_changes(changes), status)
+    committed = validation.source.committed_at
+    try:
+        report = build_site(
+            site,
+            config,
+            out,
+            _project_dir(state, out),
+            epoch=int(committed.timestamp()) if committed else 0,
+            progress=_progress if sys.stderr.isatty() else None,
+        )
+    except OSError as exc:
+        raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from exc
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[K")
+    split = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in report.seconds.items())
+    print(
+        f"built {report.pages} pages into {out} ({report.change.rendered} rendered, {len(report.change.written)} "
+        f"rewritten; {split})",
+        file=sys.stderr,
+    )
+    return report
+
+
+def run_build(args: argparse.Namespace) -> int:
+    return 0 if build_once(args, source_settings(args), state_dir(args), args.out) else 1
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import watchfiles
+
+    source = source_settings(args)
+    if source.repo:
+        raise UsageError("serve watches a working tree: give PATH, not --repo")
+    state = state_dir(args)
+    out = args.out or state.root / "site-serve"
+    build_once(args, source, state, out)
+    handler = partial(SimpleHTTPRequestHandler, directory=str(out))
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}") from None
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(f"serving {out} on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)", file=sys.stderr)
+    root = Path(source.path or ".")
+    # Its own output and state, when they lie inside the watched tree, would rebuild it forever.
+    own = (str(out.resolve()), str(state.root.resolve()))
+    try:
+        for _changes in watchfiles.watch(root, watch_filter=lambda _change, path: not path.startswith(own)):
+            build_once(args, source, state, out)
+    finally:
+        server.shutdown()
+    return 0

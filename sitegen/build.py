@@ -1,0 +1,99 @@
+"""A site from a validated commit: pages rendered, the MkDocs project updated, MkDocs run, search indexed.
+
+The steps are timed apart so that a slow build says which step is slow.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from reconciler.build import Build
+from reconciler.keeper.state import derive
+from sitegen.history import Change
+from sitegen.mkdocs_project import (
+    ProjectChange,
+    check_output_folder,
+    mark_output_folder,
+    mkdocs_config,
+    run_mkdocs,
+    site_page,
+    write_project,
+)
+from sitegen.pages import site_pages
+from sitegen.pages.inputs import SiteInputs, SiteOptions
+from sitegen.pages.page import PageJob
+from sitegen.safety.csp import content_security_policy
+from sitegen.safety.markdown import render_markdown
+from sitegen.safety.secrets import scrub_text
+from sitegen.search import index_site
+from sitegen.site_config import SiteConfig
+from sitegen.status import StatusSnapshot
+
+Progress = Callable[[str], None]  # told what the build is doing, a line at a time (rewritten on a terminal)
+
+
+@dataclass
+class BuildReport:
+    pages: int
+    change: ProjectChange
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def site_inputs(
+    build: Build, options: SiteOptions, history: tuple[Change, ...] = (), status: StatusSnapshot | None = None
+) -> SiteInputs:
+    return SiteInputs(build, derive(build.model), options, history, status)
+
+
+def all_pages(site: SiteInputs, config: SiteConfig) -> Iterator[PageJob]:
+    yield from site_pages(site, config.site_name)
+    for entry in config.nav:
+        page = partial(site_page, entry.page, render_markdown(scrub_text(config.pages[entry.page])), entry.title)
+        yield PageJob(page().url, "", page)
+
+
+def _counted(jobs: Iterator[PageJob], progress: Progress | None, counted: list[int]) -> Iterator[PageJob]:
+    for count, job in enumerate(jobs, 1):
+        if progress and count % 100 == 0:
+            progress(f"rendering pages: {count}")
+        counted[0] = count
+        yield job
+
+
+def build_site(
+    site: SiteInputs,
+    config: SiteConfig,
+    out: Path,
+    project: Path,
+    *,
+    epoch: int = 0,
+    search: bool = True,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Render, write what changed, build with MkDocs into `out`, and index it for search."""
+    check_output_folder(out)
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    csp = content_security_policy(site.options.terminal_url)
+    counted = [0]
+    jobs = _counted(all_pages(site, config), progress, counted)
+    change = write_project(project, jobs, mkdocs_config(config, out, csp, site.options.base_url))
+    pages = counted[0]
+    seconds["render"] = time.perf_counter() - start
+    start = time.perf_counter()
+    if progress:
+        progress(f"building {len(change.written)} changed page(s) of {pages} with MkDocs")
+    run_mkdocs(project, change, out, epoch)
+    mark_output_folder(out)
+    seconds["mkdocs"] = time.perf_counter() - start
+    if search:
+        if progress:
+            progress("indexing for search with Pagefind")
+        start = time.perf_counter()
+        index_site(out)
+        seconds["pagefind"] = time.perf_counter() - start
+    return BuildReport(pages, change, seconds)

@@ -1,0 +1,1 @@
+"""What keeps a document's text from becoming code or leaking a secret on a page."""
