@@ -35,12 +35,27 @@ def with_test_findings(validation: Validation, memo: TestMemo) -> Validation:
     return _with_findings(validation, pipeline_test_findings(validation.model, validation.diagnostics, memo))
 
 
+def _untested(validation: Validation) -> tuple[str, ...]:
+    """Pipelines with tests that have errors of their own (invalid ones too, which the model leaves out)."""
+    broken = {d.subject for d in validation.errors}
+    return tuple(
+        sorted(
+            {
+                doc.name
+                for doc in validation.documents
+                if doc.kind == "Pipeline" and doc.spec.get("tests") and doc.subject in broken
+            }
+        )
+    )
+
+
 def test_results(validation: Validation, memo: TestMemo) -> PipelineTests:
     """Every test's result, placed, and the pipelines whose tests are not run (they have errors of their own)."""
     from reconciler.herald.tests.results import PipelineTests
 
     if not _has_tests(validation):
-        return PipelineTests()
+        return PipelineTests((), _untested(validation))
     from reconciler.herald.tests.findings import pipeline_test_results
 
-    return pipeline_test_results(validation.model, validation.diagnostics, memo)
+    results = pipeline_test_results(validation.model, validation.diagnostics, memo)
+    return PipelineTests(results, _untested(validation))

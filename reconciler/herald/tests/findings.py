@@ -28,16 +28,17 @@ def result_finding(result: TestResult) -> Diagnostic | None:
     return None
 
 
-def _with_tests(model: RepoModel, diagnostics: Sequence[Diagnostic]) -> tuple[list[Pipeline], list[str]]:
-    """The pipelines whose tests run, by name; and the names of those with tests that have errors of their own."""
+def _tested(model: RepoModel, diagnostics: Sequence[Diagnostic]) -> list[Pipeline]:
+    """The pipelines with tests and no errors of their own, by name."""
     broken = {d.subject for d in diagnostics if d.severity is Severity.ERROR}
-    pipelines = sorted((p for p in model.pipelines.values() if p.tests), key=lambda p: p.name)
-    return [p for p in pipelines if p.doc.subject not in broken], [p.name for p in pipelines if p.doc.subject in broken]
+    return sorted(
+        (p for p in model.pipelines.values() if p.tests and p.doc.subject not in broken), key=lambda p: p.name
+    )
 
 
 def pipeline_test_findings(model: RepoModel, diagnostics: Sequence[Diagnostic], memo: TestMemo) -> list[Diagnostic]:
     findings = []
-    for pipeline in _with_tests(model, diagnostics)[0]:
+    for pipeline in _tested(model, diagnostics):
         for verdict in memo.verdicts(pipeline):
             if verdict.status == "passed":
                 continue  # placing a result reads its file's positions: only reported ones are placed
@@ -48,12 +49,14 @@ def pipeline_test_findings(model: RepoModel, diagnostics: Sequence[Diagnostic], 
     return findings
 
 
-def pipeline_test_results(model: RepoModel, diagnostics: Sequence[Diagnostic], memo: TestMemo) -> PipelineTests:
-    """Every test's result, placed (a report lists them all), and the pipelines whose tests are not run."""
-    tested, untested = _with_tests(model, diagnostics)
+def pipeline_test_results(
+    model: RepoModel, diagnostics: Sequence[Diagnostic], memo: TestMemo
+) -> tuple[TestResult, ...]:
+    """Every test's result, placed (a report lists them all)."""
+    tested = _tested(model, diagnostics)
     results = tuple(verdict.located(pipeline) for pipeline in tested for verdict in memo.verdicts(pipeline))
     memo.save()
-    return PipelineTests(results, tuple(untested))
+    return results
 
 
 def results_findings(tests: PipelineTests) -> list[Diagnostic]:
