@@ -1,14 +1,16 @@
-"""Herald's part of the check: pipelines added or removed, and each compiled Vector config — per pipeline and
-merged per cluster and role — whose text the change moves, as a unified diff."""
+"""Herald's part of the check: pipelines added or removed, each compiled Vector config — per pipeline and
+merged per cluster and role — whose text the change moves, as a unified diff, and each pipeline test's result on
+the head, with the base's result of the same test when it differs."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from reconciler.build import Build, VectorConfigFile
 from reconciler.check.changed import changed_names
+from reconciler.herald.tests.results import PipelineTests, Status, TestResult
 from reconciler.kube.diff import text_diff
 
 ConfigChangeKind = Literal["added", "removed", "changed"]
@@ -22,14 +24,38 @@ class ConfigChange:
 
 
 @dataclass(frozen=True, slots=True)
+class TestOutcome:
+    """A pipeline test's result on the head, and the same test's (by pipeline and name) on the base."""
+
+    __test__: ClassVar[bool] = False  # not a pytest class
+
+    result: TestResult
+    base: Status | None  # None: the base has no such test, or did not run it
+
+    @property
+    def changed(self) -> bool:
+        return self.base is not None and self.base != self.result.status
+
+
+@dataclass(frozen=True, slots=True)
 class HeraldPart:
     added: tuple[str, ...]  # pipelines, by name
     removed: tuple[str, ...]
     configs: tuple[ConfigChange, ...]  # each pipeline's config first, then the merged ones
+    tests: tuple[TestOutcome, ...] = ()  # by pipeline, each in its order
+    untested: tuple[str, ...] = ()  # pipelines whose tests are not run: they have errors of their own
+    tests_run: bool = False  # False with --no-tests
 
     @property
     def empty(self) -> bool:
         return not (self.added or self.removed or self.configs)
+
+
+def test_outcomes(base: PipelineTests, head: PipelineTests) -> tuple[TestOutcome, ...]:
+    before = base.by_test()
+    return tuple(
+        TestOutcome(r, old.status if (old := before.get((r.pipeline, r.test))) else None) for r in head.results
+    )
 
 
 def _texts(build: Build, files: Collection[VectorConfigFile], unchanged: Mapping[str, Any]) -> dict[str, str]:
@@ -54,9 +80,16 @@ def _declared(build: Build) -> set[str]:
     return {d.name for d in build.validation.documents if d.kind == "Pipeline"}
 
 
-def herald_part(base: Build, head: Build, clusters: Collection[str], *, compiled: bool) -> HeraldPart:
+def herald_part(
+    base: Build,
+    head: Build,
+    clusters: Collection[str],
+    *,
+    compiled: bool,
+    tests: tuple[PipelineTests, PipelineTests] | None = None,
+) -> HeraldPart:
     """`clusters`: those whose merged configs may change; `compiled`: whether both commits compile (neither
-    has errors), otherwise no config is compared."""
+    has errors), otherwise no config is compared; `tests`: the base's and the head's (None: not run)."""
     before, after = _declared(base), _declared(head)
     configs: tuple[ConfigChange, ...] = ()
     if compiled:
@@ -64,4 +97,8 @@ def herald_part(base: Build, head: Build, clusters: Collection[str], *, compiled
         old, new = base.vector_configs_on(pipelines, clusters), head.vector_configs_on(pipelines, clusters)
         old_configs, new_configs = {f.path: f.config for f in old}, {f.path: f.config for f in new}
         configs = config_changes(_texts(base, old, new_configs), _texts(head, new, old_configs))
-    return HeraldPart(tuple(sorted(after - before)), tuple(sorted(before - after)), configs)
+    outcomes = test_outcomes(*tests) if tests else ()
+    untested = tests[1].untested if tests else ()
+    return HeraldPart(
+        tuple(sorted(after - before)), tuple(sorted(before - after)), configs, outcomes, untested, tests is not None
+    )

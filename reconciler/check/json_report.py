@@ -62,6 +62,22 @@ def report_document(report: CheckReport, *, strict: bool = False) -> dict[str, A
             "added": list(herald.added),
             "removed": list(herald.removed),
             "configs": [{"path": c.path, "change": c.change, "diff": list(c.diff)} for c in herald.configs],
+            "testsRun": herald.tests_run,
+            "tests": [
+                {
+                    "pipeline": o.result.pipeline,
+                    "test": o.result.test,
+                    "status": o.result.status,
+                    "reason": o.result.reason or None,
+                    "path": o.result.location.path,
+                    "line": o.result.location.line,
+                    "column": o.result.location.column,
+                    "base": o.base,
+                    "changed": o.changed,
+                }
+                for o in herald.tests
+            ],
+            "untested": list(herald.untested),
         },
         "chambers": {
             "workspaces": [

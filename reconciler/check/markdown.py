@@ -134,7 +134,7 @@ def _sections(report: CheckReport) -> list[Section]:
         ),
         Section("Objects per cluster" + (" (live)" if report.live is not None else ""), tuple(cluster_lines(report))),
         Section("Keeper: versions, approvals, policies", tuple(keeper_lines(report.keeper))),
-        Section("Herald: pipelines and Vector configs", tuple(herald_lines(report.herald, report.not_compiled))),
+        Section("Herald: pipelines, Vector configs and tests", tuple(herald_lines(report.herald, report.not_compiled))),
         Section("Chambers: workspaces and quotas", tuple(chambers_lines(report.chambers))),
     ]
 

@@ -1,8 +1,9 @@
 """The report of a change: findings, then per cluster the objects, then Keeper's, Herald's and Chambers' parts.
 
 A pure function of the base's and the head's validations (the head validated with authority from the base, as
-`validate --base` does) and, optionally, the pull request's reviews. What needs a compiled commit (objects,
-Vector configs) is left out while either commit has errors, and the report says so.
+`validate --base` does) and, optionally, their pipeline tests' results and the pull request's reviews. What needs
+a compiled commit (objects, Vector configs) is left out while either commit has errors (a failing test is not
+one: it judges the config, it does not prevent it), and the report says so.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from reconciler.check.herald import HeraldPart, herald_part
 from reconciler.check.keeper import KeeperPart, added_approvals, changed_artifacts, keeper_part
 from reconciler.check.objects import ClusterObjects, affected_clusters, cluster_objects
 from reconciler.check.reviews import Reviews, approval_refusals, review_findings
+from reconciler.herald.tests.findings import results_findings
+from reconciler.herald.tests.results import PipelineTests
 from reconciler.model.diagnostics import Diagnostic, Severity
 from reconciler.validate import Validation
 
@@ -85,13 +88,17 @@ def check_change(
     actor: str | None = None,
     reviews: Reviews | None = None,
     settings: BuildSettings | None = None,
+    tests: tuple[PipelineTests, PipelineTests] | None = None,
 ) -> CheckReport:
+    """`tests`: the pipeline tests' results of the base and of the head (None: not run); a failing test of the
+    head is an error."""
     settings = settings or BuildSettings()
     declared = _declared(head)
     artifacts = changed_artifacts(base.model, head.model, declared["Artifact"])
     added = added_approvals(base.model, head.model, artifacts)
     refused = approval_refusals(added, base.model, reviews, head.source.commit or "") if reviews else {}
-    findings = ordered([*head.diagnostics, *review_findings(added, refused)])
+    tested = results_findings(tests[1]) if tests else []
+    findings = ordered([*head.diagnostics, *tested, *review_findings(added, refused)])
     not_compiled = _not_compiled(base, head)
     base_build, head_build = Build(base, settings), Build(head, settings)
     affected = affected_clusters(base.model, head.model)
@@ -111,7 +118,7 @@ def check_change(
         keeper=keeper_part(
             base.model, head.model, artifacts, actor=actor, now=head.source.committed_at, added=added, refused=refused
         ),
-        herald=herald_part(base_build, head_build, affected, compiled=not not_compiled),
+        herald=herald_part(base_build, head_build, affected, compiled=not not_compiled, tests=tests),
         chambers=chambers_part(base.model, head.model, declared["Workspace"]),
         not_compiled=not_compiled,
     )

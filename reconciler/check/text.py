@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from reconciler.check.chambers import ChambersPart
-from reconciler.check.herald import HeraldPart
+from reconciler.check.herald import HeraldPart, TestOutcome
 from reconciler.check.keeper import KeeperPart, PolicyApplied
 from reconciler.check.report import CheckReport
 from reconciler.kube.diff import show
@@ -60,14 +61,42 @@ def keeper_lines(part: KeeperPart) -> list[str]:
     return lines
 
 
+_TEST_MARKS = {"passed": "PASS", "failed": "FAIL", "not run": "SKIP"}
+
+
+def test_line(outcome: TestOutcome) -> str:
+    """As `portal pipeline test` prints it, placed, and with the base's result when it differs."""
+    result = outcome.result
+    line = f"{result.location}: {_TEST_MARKS[result.status]} {result.pipeline}/{result.test}"
+    if result.reason:
+        line += f": {result.reason}"
+    return line + (f" ({outcome.base} on the base)" if outcome.changed else "")
+
+
+def test_lines(part: HeraldPart) -> list[str]:
+    if not part.tests_run:
+        return ["pipeline tests: not run (--no-tests)"]
+    if not (part.tests or part.untested):
+        return ["pipeline tests: none"]
+    counts = Counter(o.result.status for o in part.tests)
+    changed = sum(o.changed for o in part.tests)
+    lines = [
+        f"pipeline tests: {counts['passed']} passed, {counts['failed']} failed, {counts['not run']} not run"
+        + (f", {changed} changed from the base" if changed else "")
+    ]
+    lines.extend(f"  {test_line(outcome)}" for outcome in part.tests)
+    lines.extend(f"  SKIP {name}/*: not tested: the pipeline has errors" for name in part.untested)
+    return lines
+
+
 def herald_lines(part: HeraldPart, not_compiled: str = "") -> list[str]:
     if part.empty:
-        return [not_compiled or "no pipeline changes"]
+        return [not_compiled or "no pipeline changes", *test_lines(part)]
     lines = [f"+ Pipeline/{name}" for name in part.added] + [f"- Pipeline/{name}" for name in part.removed]
     for config in part.configs:
         lines.append(f"{_MARKS[config.change]} {config.path}")
         lines.extend(f"    {line}" for line in config.diff)
-    return lines
+    return [*lines, *test_lines(part)]
 
 
 def chambers_lines(part: ChambersPart) -> list[str]:

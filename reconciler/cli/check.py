@@ -25,10 +25,12 @@ from reconciler.cli.options import (
     state_dir,
 )
 from reconciler.cli.source import load_repository, read_base
+from reconciler.herald.tests.memo import TestMemo
 from reconciler.model import Document
 from reconciler.settings import SourceSettings
 from reconciler.validate import Validation, validate_source
 from reconciler.validate.memo import ValidationMemo
+from reconciler.validate.pipeline_tests import test_results
 
 # The whole report (text, markdown, json), then the findings alone as CI tools read them (reconciler/check/formats/).
 FORMATS = ("text", "markdown", "json", "sarif", "junit", "github", "gitlab")
@@ -42,9 +44,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Check a change (a pull request) from --base to --head, both read from git without a checkout: the "
             "head is validated with authority read from the base (as validate --base), and the report says what "
             "merging would do: findings (errors first), per cluster the objects to create, update (field-level "
-            "diff) and prune, Keeper's versions, approvals and policies, Herald's compiled Vector configs, "
-            "Chambers' workspaces and quotas; --format sarif, junit, github or gitlab writes the findings alone, "
-            "for CI. Exit status: 0 no errors (warnings too, unless --strict), "
+            "diff) and prune, Keeper's versions, approvals and policies, Herald's compiled Vector configs and "
+            "pipeline tests (each test's result, and those that changed from the base), Chambers' workspaces and "
+            "quotas; --format sarif, junit, github or gitlab writes the findings alone, for CI. "
+            "Exit status: 0 no errors (warnings too, unless --strict), "
             "1 errors, 2 usage or environment error (unknown ref, not a repository, unreadable --reviews)."
         ),
     )
@@ -76,8 +79,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=FORMATS,
         default="text",
         help="output format: text, markdown (a pull-request comment) or json print the whole report; sarif (code "
-        "scanning), junit (test reports, a testcase per document of the head), github (workflow-command "
-        "annotations) and gitlab (a Code Quality report) print its findings alone (default: text)",
+        "scanning), junit (test reports, a testcase per document and per pipeline test of the head), github "
+        "(workflow-command annotations) and gitlab (a Code Quality report) print its findings alone (default: text)",
     )
     parser.add_argument("--output", metavar="FILE", type=Path, help="write the report to FILE instead of stdout")
     parser.add_argument(
@@ -92,6 +95,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_instance_argument(parser)
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument(
+        "--no-tests",
+        action="store_true",
+        help="do not run the Pipelines' spec.tests (by default the head's and the base's run, as validate runs "
+        "them: a failing test of the head is an error, and Herald's part lists each test's result and those that "
+        "changed from the base; results are remembered in the state dir)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -146,7 +156,7 @@ def _live(report: CheckReport, head: Validation, args: argparse.Namespace, setti
 
 
 def render(report: CheckReport, form: str, *, strict: bool, documents: Sequence[Document]) -> str:
-    """`report` in `form`; `documents` are the head's, JUnit's testcases."""
+    """`report` in `form`; `documents` are the head's, JUnit's testcases (with the pipeline tests)."""
     if form == "sarif":
         from reconciler.check.formats.sarif import render_sarif
 
@@ -154,7 +164,7 @@ def render(report: CheckReport, form: str, *, strict: bool, documents: Sequence[
     if form == "junit":
         from reconciler.check.formats.junit import render_junit
 
-        return render_junit(report.findings, documents)
+        return render_junit(report.findings, documents, [o.result for o in report.herald.tests])
     if form == "github":
         from reconciler.check.formats.github import render_github
 
@@ -185,7 +195,11 @@ def run(args: argparse.Namespace) -> int:
     base = validate_source(read_base(source, state, args.base), state_dir=state.root, memo=memo)
     actor = _actor(args, base)
     head = load_repository(source, state, base=base, actor=actor, memo=memo)
-    report = check_change(base, head, actor=actor, reviews=reviews, settings=settings)
+    tests = None
+    if not args.no_tests:
+        results = TestMemo(state.root)  # the base and the head share it: one file keeps both commits' results
+        tests = (test_results(base, results), test_results(head, results))
+    report = check_change(base, head, actor=actor, reviews=reviews, settings=settings, tests=tests)
     if args.live:
         report = _live(report, head, args, settings)
     text = render(report, args.format, strict=args.strict, documents=head.documents)

@@ -19,10 +19,12 @@ from reconciler.cli.options import (
 )
 from reconciler.cli.source import load_repository, read_base
 from reconciler.db import DATABASE_URL_VARIABLE
+from reconciler.herald.tests.memo import TestMemo
 from reconciler.model import Diagnostic
 from reconciler.validate import Validation, validate_source
 from reconciler.validate.folding import fold
 from reconciler.validate.memo import ValidationMemo
+from reconciler.validate.pipeline_tests import with_test_findings
 
 if TYPE_CHECKING:
     from reconciler.model.recorded import RecordedRegistry
@@ -105,19 +107,6 @@ def _with_vector_findings(validation: Validation, run_tests: bool) -> Validation
     return replace(validation, diagnostics=tuple(findings))
 
 
-def _with_test_findings(validation: Validation, state: StateDir) -> Validation:
-    """Each pipeline's tests: a failing one is an error at the test."""
-    if not any(p.tests for p in validation.model.pipelines.values()):
-        return validation  # nothing to run: the simulator is not even loaded
-    from reconciler.herald.tests.findings import pipeline_test_findings
-    from reconciler.herald.tests.memo import TestMemo
-
-    found = pipeline_test_findings(validation.model, validation.diagnostics, TestMemo(state.root))
-    if not found:
-        return validation
-    return replace(validation, diagnostics=tuple(sorted((*validation.diagnostics, *found), key=Diagnostic.sort_key)))
-
-
 def _recorded_registry(args: argparse.Namespace, state: StateDir) -> RecordedRegistry | None:
     """What a configured database holds (never the embedded one: validation starts no server)."""
     url = args.database_url or os.environ.get(DATABASE_URL_VARIABLE)
@@ -150,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     recorded = _recorded_registry(args, state)
     validation = load_repository(source, state, base=base, actor=args.actor, recorded=recorded, memo=memo)
     if not args.no_tests:
-        validation = _with_test_findings(validation, state)
+        validation = with_test_findings(validation, TestMemo(state.root))
     if args.vector and not validation.errors:
         validation = _with_vector_findings(validation, not args.no_tests)
     failed = bool(validation.errors) or (args.strict and bool(validation.warnings))

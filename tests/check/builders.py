@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.foundation.repos import HEADER, valid_repo
 from tests.gitrepo import commit
-from tests.herald.builders import APP_LOGS
+from tests.herald.builders import APP_LOGS, APP_LOGS_TESTS
 from tests.keeper.builders import artifact
 
 TEAM = (
@@ -54,7 +54,7 @@ APPROVED = """\
 """
 ARTIFACT_PATH = "artifacts/vpc.yaml"
 PIPELINE_PATH = "pipelines/app-logs.yaml"
-PIPELINE = APP_LOGS.replace("env: prd", "env: dev")
+PIPELINE = APP_LOGS.replace("env: prd", "env: dev") + APP_LOGS_TESTS
 
 
 def approved_by(*approvers: str) -> str:

@@ -116,6 +116,7 @@ def test_help_names_every_option(portal) -> None:
         "--live",
         "--kubeconfig",
         "--strict",
+        "--no-tests",
     ):
         assert option in result.out
     assert "{text,markdown,json,sarif,junit,github,gitlab}" in result.out

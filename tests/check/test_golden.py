@@ -1,4 +1,4 @@
-"""`portal check` on six kinds of change, in every format it renders, against golden files; each CI format read
+"""`portal check` on eight kinds of change, in every format it renders, against golden files; each CI format read
 by what its consumers read it with, and carrying the findings of the JSON report.
 
 Set PORTAL_UPDATE_GOLDEN=1 to rewrite the golden files (then read the diff before committing it)."""
@@ -15,6 +15,7 @@ import pytest
 from junitparser import JUnitXml
 
 from reconciler import __version__
+from reconciler.check.formats.junit import TESTS_SUITE
 from reconciler.cli.check import FORMATS as CLI_FORMATS
 from reconciler.load.sources import working_tree
 from reconciler.model import Document, rules
@@ -47,6 +48,9 @@ SCENARIOS: dict[str, tuple[dict[str, str | None], int]] = {
     ),
     "prune": ({"workspaces/alice-ledger.yaml": None, PIPELINE_PATH: None}, 0),
     "no-documents": ({"README.md": "# platform\n\nNow with a README.\n"}, 0),
+    # A test that passes on the base fails on the head: an expected value changed to nonsense.
+    "failing-pipeline-test": ({PIPELINE_PATH: PIPELINE.replace("msg: boom}}", "msg: nonsense}}")}, 1),
+    "test-of-a-missing-component": ({PIPELINE_PATH: PIPELINE.replace("insert_at: parse", "insert_at: prase")}, 1),
 }
 # Format: the golden file's suffix.
 FORMATS = {
@@ -62,7 +66,10 @@ FORMATS = {
 
 @pytest.mark.parametrize("form", FORMATS)
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_report_matches_its_golden_file(scenario: str, form: str, tmp_path: Path, portal) -> None:
+def test_report_matches_its_golden_file(
+    scenario: str, form: str, tmp_path: Path, portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # the time a failing pipeline test's events show
     edits, status = SCENARIOS[scenario]
     repo, base, _ = change(tmp_path, edits)
     result = portal("check", "--repo", repo, "--base", base, "--format", form)
@@ -141,6 +148,7 @@ def test_junit_reports_validate_with_a_testcase_per_document_of_the_head(scenari
     xml = _golden(scenario, "junit")
     assert list(schema.iter_errors(xml)) == []
     suites = {suite.name: list(suite) for suite in JUnitXml.fromstring(xml)}
+    suites.pop(TESTS_SUITE, None)
     documents = _head_documents(scenario, tmp_path / "head")
     assert {kind: sorted(case.name for case in cases) for kind, cases in suites.items()} == {
         kind: sorted(d.subject for d in documents if d.kind == kind) for kind in {d.kind for d in documents}
@@ -148,6 +156,22 @@ def test_junit_reports_validate_with_a_testcase_per_document_of_the_head(scenari
     failing = {(case.classname, case.name) for cases in suites.values() for case in cases if not case.is_passed}
     errors = [f for f in _findings(scenario) if f["severity"] == "error"]
     assert failing == {(f["path"], f["subject"]) for f in errors}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_junit_reports_have_a_testcase_per_pipeline_test_of_the_head(scenario: str) -> None:
+    """As the JSON report's Herald part lists them: a failing test fails, one not run is skipped."""
+    (suite,) = [s for s in JUnitXml.fromstring(_golden(scenario, "junit")) if s.name == TESTS_SUITE] or [None]
+    tests = json.loads(_golden(scenario, "json"))["herald"]["tests"]
+    cases = list(suite) if suite is not None else []
+    verdicts = {"passed": "passed", "failed": "failure", "not run": "skipped"}
+
+    def verdict(case: Any) -> str:
+        return "passed" if case.is_passed else type(case.result[0]).__name__.lower()
+
+    assert [(c.classname, c.name, verdict(c)) for c in cases] == [
+        (t["path"], f"{t['pipeline']}/{t['test']}", verdicts[t["status"]]) for t in tests
+    ]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

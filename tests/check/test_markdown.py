@@ -20,6 +20,8 @@ HOSTILE_PIPELINE = PIPELINE.replace(
     f"        # {HOSTILE}\n        . = merge(., object!(parse_json!(.message)))\n",
 )
 # The schema's message quotes a refused value: the change's text reaches the findings.
+# A test's name is shown with its result in Herald's part.
+HOSTILE_TEST = PIPELINE.replace("name: errors are routed", f"name: '{HOSTILE.replace(chr(39), chr(39) * 2)}'")
 HOSTILE_TEAM = TEAM.replace("role: viewer, github: vic-gh", f"role: '{HOSTILE.replace(chr(39), chr(39) * 2)}'")
 PARTS = 5  # findings, objects, keeper, herald, chambers
 
@@ -37,8 +39,8 @@ def comment(tmp_path: Path, portal, edits: dict[str, str | None]) -> str:
 
 @pytest.mark.parametrize(
     "edits",
-    [{PIPELINE_PATH: HOSTILE_PIPELINE}, {"teams/payments.yaml": HOSTILE_TEAM}],
-    ids=["in-a-diff", "in-a-finding"],
+    [{PIPELINE_PATH: HOSTILE_PIPELINE}, {"teams/payments.yaml": HOSTILE_TEAM}, {PIPELINE_PATH: HOSTILE_TEST}],
+    ids=["in-a-diff", "in-a-finding", "in-a-test-name"],
 )
 def test_the_changes_text_cannot_forge_or_hide_a_part(tmp_path: Path, portal, edits: dict[str, str | None]) -> None:
     markdown = comment(tmp_path, portal, edits)

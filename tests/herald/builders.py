@@ -67,6 +67,22 @@ spec:
 """
 )
 
+# spec.tests of APP_LOGS, to append to it: one in the short form, one in Vector's own (both pass).
+APP_LOGS_TESTS = """\
+  tests:
+    - name: errors are routed
+      input: {into: parse, log: {message: '{"level":"error","msg":"boom"}'}}
+      expect: {from: by_level.errors, fields: {level: error, msg: boom}}
+    - name: the rest is unmatched
+      inputs:
+        - insert_at: parse
+          type: log
+          log_fields: {message: '{"level":"info"}'}
+      outputs:
+        - extract_from: by_level._unmatched
+          conditions: ['.level == "info"']
+"""
+
 PRD_CLUSTER = (
     HEADER
     + """\

@@ -11,23 +11,9 @@ import pytest
 
 from reconciler.herald.tests import runner as test_runner
 from tests.conftest import PortalRun, write_files
-from tests.herald.builders import APP_LOGS, line_of, repo_files
+from tests.herald.builders import APP_LOGS, APP_LOGS_TESTS, line_of, repo_files
 
-TESTS = """\
-  tests:
-    - name: errors are routed
-      input: {into: parse, log: {message: '{"level":"error","msg":"boom"}'}}
-      expect: {from: by_level.errors, fields: {level: error, msg: boom}}
-    - name: the rest is unmatched
-      inputs:
-        - insert_at: parse
-          type: log
-          log_fields: {message: '{"level":"info"}'}
-      outputs:
-        - extract_from: by_level._unmatched
-          conditions: ['.level == "info"']
-"""
-WITH_TESTS = APP_LOGS + TESTS
+WITH_TESTS = APP_LOGS + APP_LOGS_TESTS
 FAILING = WITH_TESTS.replace("fields: {level: error, msg: boom}", "fields: {level: error, msg: bang}")
 
 Portal = Callable[..., PortalRun]
@@ -62,6 +48,17 @@ def test_validate_reports_a_failing_test_at_the_test(tmp_path: Path, portal: Por
     )
     assert len(validated.lines) == 1
     assert portal("validate", root, "--no-tests").code == 0
+
+
+def test_source_date_epoch_sets_the_time_a_failing_tests_events_show(
+    tmp_path: Path, portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """So that a report quoting them is reproducible; without it, they show the time now, as in Vector."""
+    root = repo(tmp_path, FAILING)
+    assert '"timestamp": "2026-01-01T00:00:00Z"' not in portal("validate", root).out
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    (tmp_path / ".portal-state").rename(tmp_path / "old-state")  # the remembered result holds the time it ran
+    assert '"timestamp": "2026-01-01T00:00:00Z"}' in portal("validate", root).out
 
 
 def test_validate_reports_a_test_naming_a_missing_component(tmp_path: Path, portal: Portal) -> None:

@@ -1,7 +1,9 @@
 """JUnit XML (Ant's schema, which CI test reports read): one testsuite per kind of document, one testcase per
 document. A document with errors fails; its warnings and notes, and those of documents that pass, are listed in
 the suite's `system-out` (Ant's schema gives a testcase no output of its own). Findings about no document (a file
-that holds none, a path refused unread) are testcases of a suite of their own, one per file."""
+that holds none, a path refused unread) are testcases of a suite of their own, one per file. The pipelines'
+tests, last, are the suite `pipeline-tests`: a testcase per test, named `<pipeline>/<test>` as `portal pipeline
+test` names it, with its file as class (viewers group by it); one that fails fails, one not run is skipped."""
 
 from __future__ import annotations
 
@@ -10,10 +12,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from reconciler.herald.tests.results import TestResult
 from reconciler.model import Diagnostic, Document, Severity, rules
 
 # The suite of findings that are about no document.
 FILES_SUITE = "files"
+# The suite of the pipelines' tests.
+TESTS_SUITE = "pipeline-tests"
 # The report describes a commit, not a moment: a fixed time keeps the output a function of the findings.
 TIMESTAMP = "1970-01-01T00:00:00"
 # XML 1.0 cannot hold these characters, not even escaped, and a parser turns CR into LF: they are written as
@@ -60,8 +65,9 @@ def _cases(
     return by_kind, files
 
 
-def _suite(parent: ET.Element, name: str, index: int, cases: list[_Case]) -> None:
-    failed = sum(1 for case in cases if case.errors)
+def _suite_element(
+    parent: ET.Element, name: str, index: int, tests: int, failures: int, skipped: int = 0
+) -> ET.Element:
     suite = ET.SubElement(
         parent,
         "testsuite",
@@ -70,12 +76,18 @@ def _suite(parent: ET.Element, name: str, index: int, cases: list[_Case]) -> Non
         id=str(index),
         timestamp=TIMESTAMP,
         hostname="localhost",
-        tests=str(len(cases)),
-        failures=str(failed),
+        tests=str(tests),
+        failures=str(failures),
         errors="0",
+        **({"skipped": str(skipped)} if skipped else {}),
         time="0",
     )
     ET.SubElement(suite, "properties")
+    return suite
+
+
+def _suite(parent: ET.Element, name: str, index: int, cases: list[_Case]) -> None:
+    suite = _suite_element(parent, name, index, len(cases), sum(1 for case in cases if case.errors))
     other: list[Diagnostic] = []
     for case in cases:
         testcase = ET.SubElement(
@@ -92,12 +104,39 @@ def _suite(parent: ET.Element, name: str, index: int, cases: list[_Case]) -> Non
     ET.SubElement(suite, "system-err")
 
 
-def render_junit(findings: Sequence[Diagnostic], documents: Sequence[Document]) -> str:
-    """A `<testsuites>` report: suites by kind (sorted), then the suite of findings about no document."""
+def _tests_suite(parent: ET.Element, index: int, results: Sequence[TestResult]) -> None:
+    failed = sum(r.status == "failed" for r in results)
+    suite = _suite_element(
+        parent, TESTS_SUITE, index, len(results), failed, sum(r.status == "not run" for r in results)
+    )
+    for result in results:
+        testcase = ET.SubElement(
+            suite,
+            "testcase",
+            name=_xml_safe(f"{result.pipeline}/{result.test}"),
+            classname=_xml_safe(result.location.path),
+            time="0",
+        )
+        if result.status == "failed":
+            failure = ET.SubElement(testcase, "failure", message=_xml_safe(result.reason), type=rules.PIPELINE_TESTS)
+            failure.text = _xml_safe(f"{result.location}: {result.reason}")
+        elif result.status == "not run":
+            ET.SubElement(testcase, "skipped", message=_xml_safe(result.reason))
+    ET.SubElement(suite, "system-out")
+    ET.SubElement(suite, "system-err")
+
+
+def render_junit(
+    findings: Sequence[Diagnostic], documents: Sequence[Document], tests: Sequence[TestResult] = ()
+) -> str:
+    """A `<testsuites>` report: suites by kind (sorted), then the suite of findings about no document, then the
+    suite of the pipelines' tests (when there are any)."""
     by_kind, files = _cases(findings, documents)
     root = ET.Element("testsuites")
     suites = [*sorted(by_kind.items()), *([(FILES_SUITE, [files[k] for k in sorted(files)])] if files else [])]
     for index, (name, cases) in enumerate(suites):
         _suite(root, name, index, cases)
+    if tests:
+        _tests_suite(root, len(suites), tests)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,7 +1,8 @@
 """A Pipeline's `spec.tests`, run on the in-process simulator (`reconciler.herald.simulate`) with the semantics
 of `vector test`: `definitions` reads both forms of a test, `runner` judges them (`run_pipeline_tests`, the pure
 function every report uses), `results` holds what they report, `memo` remembers verdicts by what decides them,
-`findings` turns them into `validate`'s findings and `vector_form` writes them for `vector test`."""
+`findings` turns them into the findings of `validate` and `check` (through `reconciler.validate.pipeline_tests`)
+and `vector_form` writes them for `vector test`."""
 
 from __future__ import annotations
 

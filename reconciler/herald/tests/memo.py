@@ -39,9 +39,15 @@ class TestMemo:
 
     def __init__(self, state_dir: Path | None) -> None:
         self.file = StateDir(state_dir).cache / f"pipeline-tests-{code_fingerprint()}.marshal" if state_dir else None
-        self.entries: dict[str, list[_Row]] = read_dict(self.file) if self.file else {}
+        self._entries: dict[str, list[_Row]] | None = None  # read on first use: a commit may have no tests
         self.changed = False
         self.used: set[str] = set()  # what this run asked for: all that is kept, so the file does not grow
+
+    @property
+    def entries(self) -> dict[str, list[_Row]]:
+        if self._entries is None:
+            self._entries = read_dict(self.file) if self.file else {}
+        return self._entries
 
     def verdicts(self, pipeline: Pipeline) -> list[Verdict]:
         key = results_key(pipeline)

@@ -43,3 +43,17 @@ class Verdict:
     def located(self, pipeline: Pipeline) -> TestResult:
         location = pipeline.doc.location(*self.path)
         return TestResult(pipeline.name, self.test, self.status, self.reason, location, self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineTests:
+    """The tests of a commit: each test's result (by pipeline, in its order), and the pipelines whose tests are
+    not run because they have errors of their own (their simulation would mislead)."""
+
+    __test__: ClassVar[bool] = False  # not a pytest class
+
+    results: tuple[TestResult, ...] = ()
+    untested: tuple[str, ...] = ()
+
+    def by_test(self) -> dict[tuple[str, str], TestResult]:
+        return {(r.pipeline, r.test): r for r in self.results}
