@@ -62,6 +62,7 @@ class Daemon:
         self._stop = threading.Event()
         self._pending: Trigger = "interval"
         self._turned = threading.Condition()
+        cycle.coordinator.on_gain(lambda: self.wake("takeover"))
 
     # ----- control, from any thread
 
