@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -136,3 +138,14 @@ def test_the_lease_timing_defaults_in_help_are_client_gos(portal) -> None:
     assert f"Lease keeps its holder (default: {defaults.lease_duration:g}s)" in text
     assert f"without a renewal (default: {defaults.renew_deadline:g}s)" in text
     assert f"take or renew a Lease (default: {defaults.retry_period:g}s)" in text
+
+
+def test_a_daemon_that_records_nothing_and_watches_nothing_loads_neither_driver_nor_watcher(tmp_path: Path) -> None:
+    """Memory is the daemon's budget: psycopg only when it records (not --no-db), watchfiles only with --watch."""
+    probe = (
+        "import sys\n"
+        "import reconciler.cli.daemon, reconciler.daemon.assemble, reconciler.daemon.service\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('psycopg', 'watchfiles')))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert run.stdout.strip() == "[]", run.stdout
