@@ -145,6 +145,9 @@ def test_a_daemon_that_records_nothing_and_watches_nothing_loads_neither_driver_
     probe = (
         "import sys\n"
         "import reconciler.cli.daemon, reconciler.daemon.assemble, reconciler.daemon.service\n"
+        "from reconciler.daemon.metrics import DaemonMetrics\n"
+        "from reconciler.kube.cluster_reconcile import ClusterReport\n"
+        "DaemonMetrics().cluster_reports([ClusterReport('c', 'ok')])  # what every cycle that applied counts\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('psycopg', 'watchfiles')))\n"
     )
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, check=True)
