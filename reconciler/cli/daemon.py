@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from reconciler.cli import COMMANDS
@@ -103,12 +104,69 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="let kubeconfigs read from Secrets run their exec and auth-provider plugins (commands on this host)",
     )
+    _add_replica_arguments(parser)
     parser.set_defaults(func=run)
 
 
-def make_coordinator(_args: argparse.Namespace) -> Coordinator:
-    """Who this replica is among several: the one place high availability (--identity, --shards) plugs in."""
-    return SoloCoordinator()
+def _add_replica_arguments(parser: argparse.ArgumentParser) -> None:
+    replicas = parser.add_argument_group(
+        "replicas",
+        "Several replicas share the work through coordination.k8s.io Leases on the cluster the daemon runs in: "
+        "in-cluster config when available, else the current context of --kubeconfig. The Leases are in "
+        "POD_NAMESPACE, else the pod's own namespace, else `default`.",
+    )
+    replicas.add_argument(
+        "--leader-elect",
+        action="store_true",
+        help="take the Lease portal-<instance>-leader before writing; the other replicas stand by "
+        "(implied by --shards N>1)",
+    )
+    replicas.add_argument(
+        "--shards",
+        type=int,
+        default=1,
+        metavar="N",
+        help="split the clusters into N shards, each owned by one replica through its Lease (default: 1)",
+    )
+    replicas.add_argument(
+        "--identity", metavar="NAME", help="this replica's name in the Leases (default: $POD_NAME, else host_pid)"
+    )
+    # The defaults are LeaseTiming's (client-go's), spelled out so that --help needs no Kubernetes client.
+    for option, default, meaning in (
+        ("--leader-elect-lease-duration", "15s", "how long an unrenewed Lease keeps its holder"),
+        ("--leader-elect-renew-deadline", "10s", "how long the holder keeps writing without a renewal"),
+        ("--leader-elect-retry-period", "2s", "how often replicas try to take or renew a Lease"),
+    ):
+        replicas.add_argument(option, default=default, metavar="DURATION", help=f"{meaning} (default: {default})")
+
+
+def make_coordinator(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> Coordinator:
+    """Who this replica is among several: alone by default; with --leader-elect or --shards N>1, one of the
+    replicas electing over Leases on the cluster the daemon runs in."""
+    if args.shards < 1:
+        raise UsageError(f"--shards {args.shards}: give a number of shards of 1 or more")
+    if not args.leader_elect and args.shards == 1:
+        return SoloCoordinator()
+    from reconciler.daemon.identity import lease_namespace, replica_identity
+    from reconciler.daemon.lease import LeaseTiming
+    from reconciler.daemon.replicas import HomeClusterError, coordinator_for, home_cluster_client
+    from reconciler.kube.connect import find_kubeconfig
+
+    try:
+        timing = LeaseTiming(
+            lease_duration=parse_duration(args.leader_elect_lease_duration),
+            renew_deadline=parse_duration(args.leader_elect_renew_deadline),
+            retry_period=parse_duration(args.leader_elect_retry_period),
+        )
+    except ValueError as exc:
+        raise UsageError(f"--leader-elect-*: {exc}") from None
+    try:
+        client = home_cluster_client(find_kubeconfig(args.kubeconfig, environ), environ)
+    except HomeClusterError as exc:
+        raise UsageError(str(exc)) from None
+    identity = replica_identity(args.identity, environ)
+    namespace = lease_namespace(environ)
+    return coordinator_for(client, namespace, identity, args.shards, instance=args.instance, timing=timing)
 
 
 def run(args: argparse.Namespace) -> int:

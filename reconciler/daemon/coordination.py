@@ -9,7 +9,7 @@ work through Leases (`replicas.coordinator_for`: one leader, or shards).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from reconciler.db.fencing import Fence
@@ -19,6 +19,11 @@ class Coordinator(Protocol):
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
+
+    def on_gain(self, listener: Callable[[], None]) -> None:
+        """Call `listener` (from the election's thread) whenever this replica gains clusters to write: it took
+        the leader Lease or a shard, so the daemon applies them at once rather than at the next interval."""
+        ...
 
     def owned_clusters(self, clusters: Sequence[str]) -> set[str]:
         """Those of `clusters` this replica may write to."""
@@ -50,6 +55,9 @@ class SoloCoordinator:
     def stop(self) -> None:
         return None
 
+    def on_gain(self, listener: Callable[[], None]) -> None:
+        return None  # it owns every cluster from the start
+
     def owned_clusters(self, clusters: Sequence[str]) -> set[str]:
         return set(clusters)
 
@@ -64,3 +72,18 @@ class SoloCoordinator:
 
     def fences(self, clusters: Iterable[str] = (), *, metadata: bool = False) -> list[Fence]:
         return []  # nobody else writes
+
+
+class GainListeners:
+    """The listeners of `Coordinator.on_gain`, told when the set of what a replica may write grows."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[], None]] = []
+
+    def add(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def compare(self, before: set[int], after: set[int]) -> None:
+        if after - before:
+            for listener in self._listeners:
+                listener()

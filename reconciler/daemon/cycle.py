@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from reconciler.db.rows import RowCache
     from reconciler.model.recorded import RecordedRegistry
 
-Trigger = Literal["start", "interval", "webhook", "watch", "retry"]
+Trigger = Literal["start", "interval", "webhook", "watch", "retry", "takeover"]
 Result = Literal["applied", "invalid", "drift", "fetch failed"]
 MAX_RECORDED_FINDINGS = 200
 
@@ -68,6 +68,7 @@ class Cycle:
     backoff: ClusterBackoff = field(default_factory=ClusterBackoff)
     applied: Build | None = None  # the last valid revision's build: what the clusters are kept at
     judged: str | None = None  # the last revision judged, valid or not
+    owned: frozenset[str] = frozenset()  # the clusters this replica owned when it last applied
     _memo: ValidationMemo | None = None
     _row_cache: RowCache | None = None
 
@@ -97,6 +98,9 @@ class Cycle:
             return self._new_revision(revision, trigger)
         if self.applied is None:  # the revision judged was invalid, and none was ever applied
             return CycleResult("invalid", revision)
+        gained = self._owned(self.applied) - self.owned
+        if gained:
+            return self._take_over(gained, trigger)
         return self._keep_in_place(trigger)
 
     def _new_revision(self, revision: str, trigger: Trigger) -> CycleResult:
@@ -134,6 +138,15 @@ class Cycle:
             extra=fields(revision=revision, failed=[r.cluster for r in reports if r.failed]),
         )
         return CycleResult("applied", revision, tuple(reports))
+
+    def _take_over(self, gained: frozenset[str], trigger: Trigger) -> CycleResult:
+        """Clusters another replica owned until now (it died, paused or handed them over) may be half-applied:
+        apply the commit to them as if it were new, and record it."""
+        assert self.applied is not None
+        self.log.info("took over %s", ", ".join(sorted(gained)), extra=fields(trigger=trigger, clusters=sorted(gained)))
+        reports = self._apply(self.applied, every_cluster=True, only=gained)
+        self._record(self.applied, reports, trigger)
+        return CycleResult("applied", self.judged, tuple(reports))
 
     def _keep_in_place(self, trigger: Trigger) -> CycleResult:
         """No new revision: re-plan the last applied build against the clusters and act per drift mode."""
@@ -199,11 +212,23 @@ class Cycle:
             self._keep_in_place(trigger)
         return CycleResult("invalid", revision, findings=findings)
 
-    def _apply(self, built: Build, every_cluster: bool) -> list[ClusterReport]:
-        """Reconcile the owned clusters (those backing off only when `every_cluster`, for a new revision)."""
+    def _owned(self, built: Build) -> frozenset[str]:
+        names = [c.name for c in select_clusters(built.model, self.settings.clusters.names)]
+        return frozenset(self.coordinator.owned_clusters(names))
+
+    def _apply(self, built: Build, every_cluster: bool, only: frozenset[str] | None = None) -> list[ClusterReport]:
+        """Reconcile the owned clusters (those backing off only when `every_cluster`, for a new revision), or
+        those of them in `only`."""
         clusters = select_clusters(built.model, self.settings.clusters.names)
-        owned = self.coordinator.owned_clusters([c.name for c in clusters])
-        chosen = [c for c in clusters if c.name in owned and (every_cluster or self.backoff.due(c.name))]
+        owned = frozenset(self.coordinator.owned_clusters([c.name for c in clusters]))
+        # Only a full apply makes a cluster this replica's: one gained meanwhile is left for `_take_over`.
+        fully = (owned if only is None else owned & only) if every_cluster else frozenset()
+        self.owned = (self.owned & owned) | fully
+        chosen = [
+            c
+            for c in clusters
+            if c.name in owned and (only is None or c.name in only) and (every_cluster or self.backoff.due(c.name))
+        ]
         if not chosen:
             return []
         reports = run_clusters(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import kubernetes
 
+from reconciler.daemon.coordination import GainListeners
 from reconciler.daemon.lease import Clock, LeaseElector, LeaseTiming, lease_name
 from reconciler.daemon.ticker import Ticker
 from reconciler.db.fencing import Fence
@@ -31,9 +32,18 @@ class LeaderCoordinator:
         name = lease_name(instance, "leader")
         self.elector = LeaseElector(api, namespace, name, identity, timing, clock=clock)
         self._ticker = Ticker(f"lease {namespace}/{name}", self.step, timing.retry_period)
+        self._gains = GainListeners()
 
     def step(self) -> None:
+        before = self._writable()
         self.elector.try_acquire_or_renew()
+        self._gains.compare(before, self._writable())
+
+    def _writable(self) -> set[int]:
+        return {0} if self.may_write() else set()
+
+    def on_gain(self, listener: Callable[[], None]) -> None:
+        self._gains.add(listener)
 
     def start(self) -> None:
         self._ticker.start()

@@ -56,7 +56,7 @@ class DaemonMetrics:
         self.commit_applied.labels(commit).set(1)
 
     def cluster_reports(self, reports: Sequence[ClusterReport]) -> None:
-        from reconciler.db.record import cluster_outcome  # the outcome counts the database keeps, counted alike
+        from reconciler.db.outcome import cluster_outcome  # the outcome counts the database keeps, counted alike
 
         for report in reports:
             outcome = cluster_outcome(report)

@@ -20,7 +20,6 @@ from reconciler.daemon.cycle import Cycle, Trigger
 from reconciler.daemon.health import Readiness
 from reconciler.daemon.log import fields
 from reconciler.daemon.metrics import DaemonMetrics
-from reconciler.daemon.watch import watch_tree
 from reconciler.daemon.webhooks import MAX_BODY_BYTES, Webhooks
 
 Address = tuple[str, int]
@@ -62,6 +61,7 @@ class Daemon:
         self._stop = threading.Event()
         self._pending: Trigger = "interval"
         self._turned = threading.Condition()
+        cycle.coordinator.on_gain(lambda: self.wake("takeover"))
 
     # ----- control, from any thread
 
@@ -142,6 +142,8 @@ class Daemon:
             self.listening.set()
             watcher = None
             if self.watch is not None:
+                from reconciler.daemon.watch import watch_tree  # watchfiles, for --watch alone
+
                 watcher = threading.Thread(
                     target=watch_tree, args=(self.watch, lambda: self.wake("watch"), self._stop), daemon=True
                 )

@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import kubernetes
 
+from reconciler.daemon.coordination import GainListeners
 from reconciler.daemon.lease import LEASE_ERRORS, Clock, LeaseElector, LeaseObserver, LeaseTiming, lease_name
 from reconciler.daemon.ticker import Ticker
 from reconciler.db.fencing import Fence
@@ -76,6 +77,7 @@ class ShardCoordinator:
         self._members: dict[str, LeaseObserver] = {}
         self._clock = clock
         self._ticker = Ticker(f"shard leases {namespace}/{instance}", self.step, self.timing.retry_period)
+        self._gains = GainListeners()
 
     # ----- the protocol
 
@@ -119,7 +121,15 @@ class ShardCoordinator:
         seen = {o.live_holder() for o in [*self._members.values(), *(e.seen for e in self.electors)]}
         return sorted((seen | {self.identity}) - {""})
 
+    def on_gain(self, listener: Callable[[], None]) -> None:
+        self._gains.add(listener)
+
     def step(self) -> None:
+        before = self.writable_shards()
+        self._share()
+        self._gains.compare(before, self.writable_shards())
+
+    def _share(self) -> None:
         """One round: heartbeat, look at the group's Leases, keep this replica's share and take or hand back."""
         self.member.try_acquire_or_renew()
         self._observe_group()

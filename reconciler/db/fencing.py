@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import psycopg
-from psycopg.types.json import Jsonb
+if TYPE_CHECKING:  # the coordinators hand out Fences in daemons that record nothing (--no-db): no driver for them
+    import psycopg
+    from psycopg.types.json import Jsonb
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,8 @@ def claim_terms(conn: psycopg.Connection, fences: Sequence[Fence]) -> None:
 
 def terms_column(fences: Sequence[Fence]) -> Jsonb | None:
     """What a run's `terms` column keeps of its fences: each scope's term, or NULL for a run outside a daemon."""
+    from psycopg.types.json import Jsonb
+
     return Jsonb({f.scope: f.term for f in fences}) if fences else None
 
 

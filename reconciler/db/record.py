@@ -17,8 +17,9 @@ from reconciler.build import Build
 from reconciler.db.connection import open_database
 from reconciler.db.errors import DatabaseUnavailable, InvalidCommit, SchemaTooNew
 from reconciler.db.fencing import Fence, StaleTerm
+from reconciler.db.outcome import cluster_outcome
 from reconciler.db.rows import RowCache
-from reconciler.db.status import ClusterOutcome, Health, finish_reconcile_run, start_reconcile_run
+from reconciler.db.status import finish_reconcile_run, start_reconcile_run
 from reconciler.db.sync import read_recorded_registry, sync_commit
 from reconciler.settings import DatabaseSettings
 from reconciler.state_dir import StateDir
@@ -26,33 +27,6 @@ from reconciler.state_dir import StateDir
 if TYPE_CHECKING:  # the kube package is only needed for its types here
     from reconciler.kube.cluster_reconcile import ClusterReport
     from reconciler.model.recorded import RecordedRegistry
-
-APPLIED = frozenset({"created", "configured", "drift corrected"})
-DRIFTED = frozenset({"drift corrected", "drift reported"})
-
-
-def cluster_health(report: ClusterReport) -> Health:
-    states = {h.state for h in report.health}
-    if not states:
-        return "unknown"
-    if "failed" in states:
-        return "degraded"
-    return "progressing" if "progressing" in states else "healthy"
-
-
-def cluster_outcome(report: ClusterReport) -> ClusterOutcome:
-    """What cluster_status keeps of one cluster's report."""
-    return ClusterOutcome(
-        cluster=report.cluster,
-        result="failed" if report.failed else "applied",
-        objects_applied=sum(1 for o in report.outcomes if o.result in APPLIED),
-        objects_pruned=sum(1 for o in report.outcomes if o.result == "pruned"),
-        objects_drifted=sum(1 for o in report.outcomes if o.result in DRIFTED),
-        health=cluster_health(report),
-        message=report.error
-        or next((o.message for o in report.outcomes if o.failed and o.message), "")
-        or next(iter(report.plan.errors if report.plan else ()), ""),
-    )
 
 
 def record_reconcile(

@@ -10,26 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
 from reconciler.db.fencing import Fence, claim_terms, terms_column
-
-ClusterResult = Literal["applied", "failed", "skipped"]
-Health = Literal["healthy", "progressing", "degraded", "unknown"]
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterOutcome:
-    cluster: str
-    result: ClusterResult
-    objects_applied: int = 0
-    objects_pruned: int = 0
-    objects_drifted: int = 0
-    health: Health = "unknown"
-    message: str = ""
+from reconciler.db.outcome import ClusterOutcome, ClusterResult, Health
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -25,6 +25,8 @@ FIELD_MANAGER = "portal"
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 LIST_PAGE_SIZE = 500
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FENCED = "not written: this replica may no longer write (its lease could not be renewed)"
 
 
 class KubeError(Exception):
@@ -38,6 +40,16 @@ class KubeError(Exception):
 
     def __str__(self) -> str:
         return f"{self.status} {self.reason}: {self.message}"
+
+
+class Fenced(KubeError):
+    """Not sent: the replica may no longer write (its `fence` said no)."""
+
+    def __init__(self) -> None:
+        super().__init__(0, "Fenced", FENCED)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class Unreachable(Exception):
@@ -69,6 +81,9 @@ class KubeClient:
         self.api_client = api_client
         self.retry = retry or RetryPolicy()
         self.timeout = urllib3.Timeout(connect=min(timeout, 5.0), read=timeout)
+        # Asked right before each write request (each attempt): a daemon replica that lost its lease while in the
+        # middle of a cluster — paused, cut off — sends nothing more once it wakes up.
+        self.fence: Callable[[], bool] | None = None
 
     @property
     def server(self) -> str:
@@ -93,6 +108,8 @@ class KubeClient:
         for attempt in range(self.retry.attempts):
             if attempt:
                 time.sleep(self.retry.delay(attempt - 1, retry_after))
+            if method in WRITE_METHODS and self.fence is not None and not self.fence():
+                raise Fenced()
             try:
                 _, url, header_params, _, _ = self.api_client.param_serialize(
                     method, url_path, header_params=dict(headers), auth_settings=["BearerToken"]

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from reconciler.kube.client import KubeClient
+from reconciler.kube.client import FENCED, KubeClient
 from reconciler.kube.cluster_reconcile import ClusterReport, Progress, reconcile_cluster
 from reconciler.kube.connect import ConnectError, connect, context_servers
 from reconciler.kube.objects import key_of
@@ -18,7 +18,6 @@ from reconciler.model.kinds import Cluster, RepoModel
 from reconciler.settings import ApplyOptions, ClusterSettings
 
 MAX_CONNECTIONS_AT_ONCE = 8
-FENCED = "not written: this replica may no longer write (its lease could not be renewed)"
 
 
 class UnknownCluster(ValueError):
@@ -95,8 +94,10 @@ def run_clusters(
         client = clients[cluster.name]
         if isinstance(client, ConnectError):
             return ClusterReport(cluster.name, "unreachable", f"cannot connect: {client}")
-        if may_write is not None and not options.dry_run and not may_write():
-            return ClusterReport(cluster.name, "failed", FENCED)
+        if may_write is not None and not options.dry_run:
+            if not may_write():
+                return ClusterReport(cluster.name, "failed", FENCED)
+            client.fence = may_write
         desired = manifests.get(cluster.name, [])
         return reconcile_cluster(
             cluster.name, client, desired, cluster.drift, options, progress or Progress(), contested.get(cluster.name)

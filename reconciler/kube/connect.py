@@ -62,7 +62,7 @@ def _from_context(kubeconfig: str | None, context: str, pool_size: int) -> kuber
     try:
         contexts, _ = kubernetes.config.list_kube_config_contexts(config_file=kubeconfig)
     except (kubernetes.config.ConfigException, yaml.YAMLError, OSError, ValueError, TypeError) as exc:
-        raise ConnectError(f"kubeconfig {kubeconfig}: {_first_line(exc)}") from None
+        raise ConnectError(f"kubeconfig {kubeconfig}: {first_line(exc)}") from None
     if context not in {c.get("name") for c in contexts or ()}:
         raise ConnectError(f"kubeconfig {kubeconfig} has no context {context!r}")
     configuration = _configuration(pool_size)
@@ -71,7 +71,7 @@ def _from_context(kubeconfig: str | None, context: str, pool_size: int) -> kuber
             config_file=kubeconfig, context=context, client_configuration=configuration, persist_config=False
         )
     except (kubernetes.config.ConfigException, yaml.YAMLError, OSError, ValueError, TypeError) as exc:
-        raise ConnectError(f"context {context!r} in kubeconfig {kubeconfig}: {_first_line(exc)}") from None
+        raise ConnectError(f"context {context!r} in kubeconfig {kubeconfig}: {first_line(exc)}") from None
     return kubernetes.client.ApiClient(configuration)
 
 
@@ -104,7 +104,7 @@ def _in_cluster(pool_size: int) -> kubernetes.client.ApiClient:
     try:
         kubernetes.config.load_incluster_config(client_configuration=configuration)
     except kubernetes.config.ConfigException as exc:
-        raise ConnectError(f"in-cluster configuration: {_first_line(exc)}") from None
+        raise ConnectError(f"in-cluster configuration: {first_line(exc)}") from None
     return kubernetes.client.ApiClient(configuration)
 
 
@@ -228,6 +228,6 @@ def connect(
     raise ConnectError("spec.connection names no way to reach it")
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__

@@ -51,7 +51,7 @@ def test_an_entry_is_dropped_only_once_its_object_is_confirmed_gone(platform: Pl
 
 
 def test_a_kind_error_is_recorded_as_the_clusters_failure() -> None:
-    from reconciler.db.record import cluster_outcome  # psycopg: imported only here
+    from reconciler.db.outcome import cluster_outcome
 
     plan = ClusterPlan((), (), (), {}, errors=("Workspace (butler.butlerlabs.dev/v1alpha1): discovery failed",))
     outcome = cluster_outcome(ClusterReport("mgmt", "ok", plan=plan))

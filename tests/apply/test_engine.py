@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.kube.client import KubeClient
+from reconciler.kube.client import FENCED, KubeClient
 from reconciler.kube.cluster_reconcile import reconcile_cluster
 from reconciler.kube.connect import ConnectError, connect, find_kubeconfig
 from reconciler.model.kinds import Cluster, ClusterWorkspaces, Connection, SecretKeyRef
@@ -85,3 +85,18 @@ def test_credentials_fail_with_a_plain_message(monkeypatch: pytest.MonkeyPatch) 
 def test_the_kubeconfig_is_the_flag_then_the_environment() -> None:
     assert find_kubeconfig("given", {"KUBECONFIG": "env"}) == "given"
     assert find_kubeconfig(None, {"KUBECONFIG": "env"}) == "env"
+
+
+def test_a_fenced_client_sends_no_write_once_its_fence_says_no(
+    kube_emulators: EmulatorCluster, kube_emulator: EmulatorThread
+) -> None:
+    """A daemon replica that lost its lease in the middle of a cluster: the writes after that are not sent."""
+    client = KubeClient(kube_emulators.api_client("cluster"))
+    client.fence = lambda: kube_emulator.requests.count("PATCH", "/namespaces/ns-") == 0  # lost after one object
+    namespaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"ns-{i}"}} for i in range(3)]
+    report = reconcile_cluster(
+        "cluster", client, namespaces, "correct", ApplyOptions(instance="default", concurrency=1)
+    )
+    assert kube_emulator.requests.count("PATCH", "/namespaces/ns-") == 1
+    assert sorted(o.result for o in report.outcomes) == ["created", "failed", "failed"]
+    assert all(o.message == FENCED for o in report.outcomes if o.result == "failed")

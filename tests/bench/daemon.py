@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import pygit2
@@ -54,15 +55,22 @@ def _free_port() -> int:
 
 
 class Daemon:
-    def __init__(self, repo: Path, kubeconfig: Path, state: Path, interval: str, *extra: str) -> None:
+    def __init__(
+        self,
+        repo: Path,
+        kubeconfig: Path,
+        state: Path,
+        interval: str,
+        *extra: str,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.port, self.metrics_port = _free_port(), _free_port()
         branch = pygit2.Repository(str(repo)).head.shorthand
         command = [str(PORTAL), "daemon", "--repo", str(repo), "--branch", branch, "--kubeconfig", str(kubeconfig)]
         command += ["--state-dir", str(state), "--no-db", "--interval", interval, *extra]
         command += ["--listen", f"127.0.0.1:{self.port}", "--metrics-listen", f"127.0.0.1:{self.metrics_port}"]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={"PORTAL_WEBHOOK_SECRET": SECRET}
-        )
+        environ = {**(environ or {}), "PORTAL_WEBHOOK_SECRET": SECRET}
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environ)
 
     def metrics(self) -> str:
         url = f"http://127.0.0.1:{self.metrics_port}/metrics"

@@ -6,66 +6,13 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
-
-import pygit2
-import urllib3
 
 from tests.apply.conftest import CLUSTERS, Platform
 from tests.apply.test_crash import _ours_live
-from tests.conftest import REPO_ROOT
 from tests.daemon.conftest import assert_live_matches
+from tests.daemon.process import START_TIMEOUT, DaemonProcess
 from tests.db.conftest import TemplateRepo, edited, without
-
-START_TIMEOUT = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class DaemonProcess:
-    def __init__(self, platform: Platform, repo: TemplateRepo, state: Path) -> None:
-        self.port = _free_port()
-        branch = pygit2.Repository(str(repo.path)).head.shorthand
-        command = [sys.executable, "-m", "reconciler", "daemon", "--repo", str(repo.path), "--branch", branch]
-        command += ["--kubeconfig", str(platform.kubeconfig), "--state-dir", str(state), "--no-db"]
-        command += ["--listen", f"127.0.0.1:{self.port}", "--metrics-listen", f"127.0.0.1:{_free_port()}"]
-        command += ["--interval", "1h", "--log-format", "json"]
-        self.log = state.parent / f"daemon-{self.port}.log"
-        with self.log.open("wb") as sink:
-            self.process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=sink, stderr=sink)
-
-    def ready(self) -> bool:
-        try:
-            return (
-                urllib3.request("GET", f"http://127.0.0.1:{self.port}/readyz", timeout=2, retries=False).status == 200
-            )
-        except urllib3.exceptions.HTTPError:
-            return False
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not self.ready():
-            assert self.process.poll() is None, self.log.read_text()
-            assert time.monotonic() < deadline, self.log.read_text()
-            time.sleep(0.05)
-
-    def signal_after_writes(self, platform: Platform, writes: int, signum: int) -> bool:
-        """Send `signum` once `writes` write requests reached the clusters; False if the cycle ended first."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline and not self.ready():
-            if platform.writes() >= writes:
-                self.process.send_signal(signum)
-                return True
-            time.sleep(0.0005)
-        return False
 
 
 def test_sigterm_finishes_the_cycle_in_flight_and_exits_0(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from reconciler.cli.daemon import parse_duration
 from reconciler.cli.options import UsageError
 from reconciler.daemon.backoff import ClusterBackoff
+from reconciler.daemon.lease import LeaseTiming
 from reconciler.daemon.secrets import SecretError, read_secret
 from reconciler.daemon.signatures import generic_signature_valid, github_signature_valid, gitlab_token_valid
 from tests.daemon.conftest import signature
@@ -91,3 +94,61 @@ def test_an_unreadable_secret_file_is_a_usage_error(portal, tmp_path: Path, monk
     result = portal("daemon", "--repo", ".", "--kubeconfig", kubeconfig)
     assert result.code == 2
     assert "PORTAL_WEBHOOK_SECRET_FILE" in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--shards", "0"], "--shards 0: give a number of shards of 1 or more"),
+        (["--leader-elect", "--leader-elect-renew-deadline", "20s"], "renew deadline < lease duration"),
+        (["--leader-elect", "--leader-elect-retry-period", "soon"], "not a duration"),
+    ],
+)
+def test_replica_usage_errors(portal, tmp_path: Path, args: list[str], message: str) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+    result = portal("daemon", "--repo", ".", "--kubeconfig", kubeconfig, *args)
+    assert result.code == 2
+    assert message in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("election", [["--leader-elect"], ["--shards", "2"]])
+def test_leases_without_a_cluster_to_hold_them_are_refused(
+    portal, tmp_path: Path, monkeypatch, election: list[str]
+) -> None:
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.kube/config
+    result = portal("daemon", "--repo", ".", *election)
+    assert result.code == 2
+    assert "neither in-cluster config nor a kubeconfig" in result.err and "Traceback" not in result.err
+
+
+def test_a_kubeconfig_without_a_current_context_cannot_hold_the_leases(portal, tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+    result = portal("daemon", "--repo", ".", "--kubeconfig", kubeconfig, "--leader-elect")
+    assert result.code == 2
+    assert f"the current context of kubeconfig {kubeconfig}" in result.err and "Traceback" not in result.err
+
+
+def test_the_lease_timing_defaults_in_help_are_client_gos(portal) -> None:
+    text = " ".join(portal("daemon", "--help").out.split())
+    defaults = LeaseTiming()
+    assert f"Lease keeps its holder (default: {defaults.lease_duration:g}s)" in text
+    assert f"without a renewal (default: {defaults.renew_deadline:g}s)" in text
+    assert f"take or renew a Lease (default: {defaults.retry_period:g}s)" in text
+
+
+def test_a_daemon_that_records_nothing_and_watches_nothing_loads_neither_driver_nor_watcher(tmp_path: Path) -> None:
+    """Memory is the daemon's budget: psycopg only when it records (not --no-db), watchfiles only with --watch."""
+    probe = (
+        "import sys\n"
+        "import reconciler.cli.daemon, reconciler.daemon.assemble, reconciler.daemon.service\n"
+        "from reconciler.daemon.metrics import DaemonMetrics\n"
+        "from reconciler.kube.cluster_reconcile import ClusterReport\n"
+        "DaemonMetrics().cluster_reports([ClusterReport('c', 'ok')])  # what every cycle that applied counts\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('psycopg', 'watchfiles')))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert run.stdout.strip() == "[]", run.stdout

@@ -10,6 +10,7 @@ import kubernetes
 import pytest
 import yaml
 
+from reconciler.cli import build_parser
 from reconciler.daemon.replicas import coordinator_for
 from reconciler.daemon.sharding import FORGET_AFTER_LEASE_DURATIONS
 from reconciler.model.ownership import INSTANCE_LABEL
@@ -129,6 +130,17 @@ def test_the_parts_of_deploy_fit_together() -> None:
     bound = {(b["roleRef"]["kind"], b["roleRef"]["name"]) for b in by_kind(documents, "RoleBinding")}
     bound |= {(b["roleRef"]["kind"], b["roleRef"]["name"]) for b in by_kind(documents, "ClusterRoleBinding")}
     assert roles == bound
+
+
+def test_the_replicas_of_deploy_elect_a_leader_as_their_pods() -> None:
+    """Two replicas without an election would both write: the Deployment's args must ask for one, and the
+    identity must come from the pod's name (POD_NAME), not be the same fixed name in both."""
+    (deployment,) = by_kind(rendered(), "Deployment")
+    daemon = deployment["spec"]["template"]["spec"]["containers"][0]
+    args = build_parser("daemon").parse_args(daemon["args"])
+    assert deployment["spec"]["replicas"] > 1
+    assert args.leader_elect or args.shards > 1
+    assert args.identity is None and "POD_NAME" in {e["name"] for e in daemon["env"]}
 
 
 def what_the_daemon_calls(platform: Platform) -> tuple[set[Permission], set[Permission]]:
