@@ -1,4 +1,5 @@
-"""A site from a validated commit: pages rendered, the MkDocs project updated, MkDocs run, search indexed.
+"""A site from a validated commit: pages rendered, the MkDocs project updated, MkDocs run, the machine-readable
+files written beside the pages, search indexed.
 
 The steps are timed apart so that a slow build says which step is slow.
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from reconciler.build import Build
 from reconciler.keeper.state import derive
+from reconciler.model.diagnostics import Diagnostic
 from sitegen.history import Change
 from sitegen.mkdocs_project import (
     ProjectChange,
@@ -23,6 +25,7 @@ from sitegen.mkdocs_project import (
     site_page,
     write_project,
 )
+from sitegen.outputs import machine_files, write_machine_files
 from sitegen.pages import site_pages
 from sitegen.pages.inputs import SiteInputs, SiteOptions
 from sitegen.pages.page import PageJob
@@ -41,6 +44,7 @@ class BuildReport:
     pages: int
     change: ProjectChange
     seconds: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[Diagnostic, ...] = ()  # from the machine-readable files: versions they leave out, and why
 
 
 def site_inputs(
@@ -56,11 +60,11 @@ def all_pages(site: SiteInputs, config: SiteConfig) -> Iterator[PageJob]:
         yield PageJob(page().url, "", page)
 
 
-def _counted(jobs: Iterator[PageJob], progress: Progress | None, counted: list[int]) -> Iterator[PageJob]:
+def _counted(jobs: Iterator[PageJob], progress: Progress | None, urls: list[str]) -> Iterator[PageJob]:
     for count, job in enumerate(jobs, 1):
         if progress and count % 100 == 0:
             progress(f"rendering pages: {count}")
-        counted[0] = count
+        urls.append(job.url)
         yield job
 
 
@@ -74,21 +78,26 @@ def build_site(
     search: bool = True,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Render, write what changed, build with MkDocs into `out`, and index it for search."""
+    """Render, write what changed, build with MkDocs into `out`, write the machine-readable files, and index it
+    for search. ValueError (before anything is written to `out`) for a base URL that is not absolute."""
     check_output_folder(out)
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     csp = content_security_policy(site.options.terminal_url)
-    counted = [0]
-    jobs = _counted(all_pages(site, config), progress, counted)
+    urls: list[str] = []
+    jobs = _counted(all_pages(site, config), progress, urls)
     change = write_project(project, jobs, mkdocs_config(config, out, csp, site.options.base_url))
-    pages = counted[0]
+    pages = len(urls)
     seconds["render"] = time.perf_counter() - start
+    start = time.perf_counter()
+    produced = machine_files(site, urls)
+    seconds["files"] = time.perf_counter() - start
     start = time.perf_counter()
     if progress:
         progress(f"building {len(change.written)} changed page(s) of {pages} with MkDocs")
     run_mkdocs(project, change, out, epoch)
     mark_output_folder(out)
+    write_machine_files(out, project, produced)
     seconds["mkdocs"] = time.perf_counter() - start
     if search:
         if progress:
@@ -96,4 +105,4 @@ def build_site(
         start = time.perf_counter()
         index_site(out)
         seconds["pagefind"] = time.perf_counter() - start
-    return BuildReport(pages, change, seconds)
+    return BuildReport(pages, change, seconds, produced.warnings)

@@ -39,8 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=COMMANDS["site"],
         description=(
             "Render a commit as a static site: a page per entity, an index per kind with filters, search that "
-            "runs in the browser (Pagefind), built with MkDocs and Material. The repo's site/ folder may set "
-            "site_name, theme.palette, theme.icon.logo and nav pages (site/mkdocs.yml); nothing else of it is read. "
+            "runs in the browser (Pagefind), built with MkDocs and Material; beside the pages the JSON API (api/), "
+            "Terraform's and Helm's registry files, feed.xml and, with --base-url, sitemap.xml. The repo's site/ "
+            "folder may set site_name, theme.palette, theme.icon.logo and nav pages (site/mkdocs.yml); nothing else "
+            "of it is read. "
             "Exit status: 0 built, 1 the commit has errors or its site/ configuration is refused (nothing "
             "written), 2 usage error."
         ),
@@ -82,7 +84,12 @@ def _add_site_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="the terminal sidecar: workspaces get an Open terminal link, and pages may connect to its origin",
     )
-    parser.add_argument("--base-url", metavar="URL", help="the URL the site is served from (for absolute links)")
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the absolute http(s) URL the site is served from: absolute links, sitemap.xml (written only with it) "
+        "and the Atom feed's links",
+    )
 
 
 def _status(args: argparse.Namespace, state: StateDir) -> StatusSnapshot | None:
@@ -127,7 +134,13 @@ def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir
     from sitegen.pages.inputs import SiteOptions
     from sitegen.safety.csp import terminal_origin
     from sitegen.site_config import read_site_config
+    from sitegen.sitemap import absolute_base
 
+    if args.base_url:
+        try:
+            absolute_base(args.base_url)
+        except ValueError as exc:
+            raise UsageError(f"--base-url: {exc}") from None
     if args.terminal_url:
         try:
             terminal_origin(args.terminal_url)
@@ -167,6 +180,8 @@ def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir
         raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from exc
     if sys.stderr.isatty():
         sys.stderr.write("\r\x1b[K")
+    for diagnostic in report.warnings:
+        print(diagnostic.format())
     split = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in report.seconds.items())
     print(
         f"built {report.pages} pages into {out} ({report.change.rendered} rendered, {len(report.change.written)} "
