@@ -1,12 +1,11 @@
 """`portal site`: the static catalog of a commit (sitegen), built once or served and rebuilt on change.
-
-The only module of `reconciler` that imports `sitegen`.
+With `reconciler.cli.site_writer` (the build, shared with `portal daemon --site-out`) and `reconciler.cli.terminal`
+(the sidecar), the only modules of `reconciler` that import `sitegen`.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import sys
 import threading
@@ -23,6 +22,7 @@ from reconciler.cli.options import (
     source_settings,
     state_dir,
 )
+from reconciler.cli.site_writer import check_site_out, site_status, write_site
 from reconciler.cli.source import load_repository
 from reconciler.db import DATABASE_URL_VARIABLE
 
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from reconciler.settings import SourceSettings
     from reconciler.state_dir import StateDir
     from sitegen.build import BuildReport
-    from sitegen.status import StatusSnapshot
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -92,34 +91,6 @@ def _add_site_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _status(args: argparse.Namespace, state: StateDir) -> StatusSnapshot | None:
-    url = args.database_url or os.environ.get(DATABASE_URL_VARIABLE)
-    if not url:
-        return None
-    import psycopg
-
-    from reconciler.db.connection import open_database
-    from reconciler.db.errors import DatabaseUnavailable, SchemaTooNew
-    from sitegen.status import read_status
-
-    try:
-        conn = open_database(url, state.root)
-    except (DatabaseUnavailable, SchemaTooNew) as exc:
-        raise UsageError(str(exc)) from None
-    try:
-        return read_status(conn)
-    except psycopg.Error as exc:
-        raise UsageError(f"cannot read the database: {str(exc).strip()}") from None
-    finally:
-        conn.close()
-
-
-def _project_dir(state: StateDir, out: Path) -> Path:
-    """The MkDocs project kept for `out` between builds, so a rebuild rewrites only what changed."""
-    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
-    return state.root / "site" / key
-
-
 def _progress(step: str) -> None:
     sys.stderr.write(f"\r\x1b[K{step}")  # one status line, rewritten in place
     sys.stderr.flush()
@@ -128,9 +99,6 @@ def _progress(step: str) -> None:
 def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir, out: Path) -> BuildReport | None:
     """Validate and build; None (with the findings printed) when the commit or its site/ is refused."""
     from reconciler.build import build
-    from sitegen.build import build_site, site_inputs
-    from sitegen.history import added_workspaces, history_source, recent_changes, registry_changes
-    from sitegen.mkdocs_project import OutputFolderError, check_output_folder
     from sitegen.pages.inputs import SiteOptions
     from sitegen.safety.csp import terminal_origin
     from sitegen.site_config import read_site_config
@@ -146,10 +114,7 @@ def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir
             terminal_origin(args.terminal_url)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    try:
-        check_output_folder(out)
-    except OutputFolderError as exc:
-        raise UsageError(str(exc)) from None
+    check_site_out(out)
     validation = load_repository(source, state)
     config, refused = read_site_config(validation.source.read_text)
     findings = [*validation.diagnostics, *refused]
@@ -158,22 +123,16 @@ def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir
     if validation.errors or refused:
         print(f"{len(validation.errors) + len(refused)} error(s): nothing written", file=sys.stderr)
         return None
-    status = _status(args, state)
-    compiled = build(validation)
-    site = site_inputs(compiled, SiteOptions(args.terminal_url, args.base_url), status=status)
-    changes = list(registry_changes(site.states))
-    git_dir, commit = history_source(source.repo or source.path or ".", validation.source.commit)
-    if git_dir and commit:
-        changes += added_workspaces(git_dir, commit, site.model)
-    site = site_inputs(compiled, site.options, recent_changes(changes), status)
-    committed = validation.source.committed_at
+    url = args.database_url or os.environ.get(DATABASE_URL_VARIABLE)
     try:
-        report = build_site(
-            site,
+        report = write_site(
+            build(validation),
             config,
+            SiteOptions(args.terminal_url, args.base_url),
+            site_status(url, state) if url else None,
+            source.repo or source.path or ".",
+            state,
             out,
-            _project_dir(state, out),
-            epoch=int(committed.timestamp()) if committed else 0,
             progress=_progress if sys.stderr.isatty() else None,
         )
     except OSError as exc:

@@ -76,12 +76,18 @@ def test_usage_errors(portal, args: list[str], message: str) -> None:
     assert "Traceback" not in result.err
 
 
-def test_site_out_without_the_site_generator_is_a_usage_error(portal, tmp_path: Path) -> None:
+def test_a_site_out_holding_something_else_is_a_usage_error_and_left_as_it_is(portal, tmp_path: Path) -> None:
+    """A site build empties its folder: --site-out at a repository would delete it."""
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
-    result = portal("daemon", "--repo", ".", "--kubeconfig", kubeconfig, "--site-out", tmp_path / "site")
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.md").write_text("keep me")
+    result = portal("daemon", "--repo", ".", "--kubeconfig", kubeconfig, "--site-out", precious)
     assert result.code == 2
-    assert "the site generator is not installed" in result.err
+    assert "is not empty and holds no site built by `portal site build`" in result.err
+    assert "Traceback" not in result.err
+    assert (precious / "notes.md").read_text() == "keep me"
 
 
 def test_an_unreadable_secret_file_is_a_usage_error(portal, tmp_path: Path, monkeypatch) -> None:
