@@ -29,12 +29,13 @@ from sitegen.outputs import machine_files, write_machine_files
 from sitegen.pages import site_pages
 from sitegen.pages.inputs import SiteInputs, SiteOptions
 from sitegen.pages.page import PageJob
-from sitegen.safety.csp import content_security_policy
+from sitegen.safety.csp import content_security_policy, terminal_view_policy
 from sitegen.safety.markdown import render_markdown
 from sitegen.safety.secrets import scrub_text
 from sitegen.search import index_site
 from sitegen.site_config import SiteConfig
 from sitegen.status import StatusSnapshot
+from sitegen.terminal.assets import SITE_PATH, copy_assets
 
 Progress = Callable[[str], None]  # told what the build is doing, a line at a time (rewritten on a terminal)
 
@@ -83,10 +84,12 @@ def build_site(
     check_output_folder(out)
     seconds: dict[str, float] = {}
     start = time.perf_counter()
-    csp = content_security_policy(site.options.terminal_url)
+    terminal_url = site.options.terminal_url
+    csp = content_security_policy(terminal_url)
+    terminal_csp = terminal_view_policy(terminal_url) if terminal_url else None
     urls: list[str] = []
     jobs = _counted(all_pages(site, config), progress, urls)
-    change = write_project(project, jobs, mkdocs_config(config, out, csp, site.options.base_url))
+    change = write_project(project, jobs, mkdocs_config(config, out, csp, site.options.base_url, terminal_csp))
     pages = len(urls)
     seconds["render"] = time.perf_counter() - start
     start = time.perf_counter()
@@ -98,6 +101,8 @@ def build_site(
     run_mkdocs(project, change, out, epoch)
     mark_output_folder(out)
     write_machine_files(out, project, produced)
+    if terminal_url:
+        copy_assets(out / SITE_PATH)
     seconds["mkdocs"] = time.perf_counter() - start
     if search:
         if progress:

@@ -68,7 +68,10 @@ def _page_file(page: Page) -> str:
     return f"---\ntitle: {json.dumps(page.title)}\n---\n\n{page.body}"
 
 
-def mkdocs_config(site: SiteConfig, out: Path, csp: str, base_url: str | None) -> dict[str, Any]:
+def mkdocs_config(
+    site: SiteConfig, out: Path, csp: str, base_url: str | None, terminal_csp: str | None = None
+) -> dict[str, Any]:
+    """`terminal_csp`: the policy of the terminal pages (with `--terminal-url`), which load the terminal view."""
     nav: list[Any] = [{"Home": "index.md"}]
     nav += [{TITLES[kind]: url.rstrip("/") + ".md"} for kind, url in INDEXES.items()]
     nav += [{entry.title: f"pages/{entry.page}"} for entry in site.nav]
@@ -88,7 +91,7 @@ def mkdocs_config(site: SiteConfig, out: Path, csp: str, base_url: str | None) -
         "hooks": [str(HOOKS)],
         "markdown_extensions": [],
         "nav": nav,
-        "extra": {"portal": {"csp": csp}, "generator": False},
+        "extra": {"portal": {"csp": csp, "terminal_csp": terminal_csp}, "generator": False},
         "validation": {"nav": {"omitted_files": "ignore"}, "links": {"unrecognized_links": "ignore"}},
     }
     if base_url:

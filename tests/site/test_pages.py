@@ -56,7 +56,11 @@ def test_a_workspace_page_shows_its_spec_with_template_defaults_and_the_terminal
     terminal = page(template_site, "terminal/payments/alice-ledger")
     assert 'data-terminal-url="https://term.acme.dev:8443"' in terminal
     assert 'data-workspace="payments/alice-ledger"' in terminal
-    assert '<div id="terminal"></div>' in terminal
+    assert '<div id="terminal" class="terminal"' in terminal
+    # the terminal view's files, from the site itself, on terminal pages only
+    assert '<script src="../../../static/terminal/terminal.js" defer></script>' in terminal
+    assert "static/terminal/" not in page(template_site, "workspace/payments/alice-ledger")
+    assert (template_site / "static/terminal/vendor/xterm.js").is_file()
 
 
 def test_an_artifact_page_shows_versions_with_states_policy_changelog_readme_and_install(template_site: Path) -> None:
