@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from reconciler.load.sources import BUILT_SITE_MARKER
 from sitegen.pages.indexes import TITLES
 from sitegen.pages.page import Page, PageJob
 from sitegen.site_config import SiteConfig
@@ -32,7 +33,7 @@ HOOKS = Path(__file__).with_name("hooks.py")
 DOCS = "docs"
 
 
-MARKER = ".portal-site"  # in an output folder: a site built here, which a full build may empty and refill
+MARKER = BUILT_SITE_MARKER  # in an output folder: a site built here, which a full build may empty and refill
 
 
 class OutputFolderError(Exception):
