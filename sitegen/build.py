@@ -93,17 +93,19 @@ def build_site(
     pages = len(urls)
     seconds["render"] = time.perf_counter() - start
     start = time.perf_counter()
-    produced = machine_files(site, urls)
-    seconds["files"] = time.perf_counter() - start
+    produced = machine_files(site, urls)  # before MkDocs: a bad base URL stops the build with `out` untouched
+    files_seconds = time.perf_counter() - start
     start = time.perf_counter()
     if progress:
         progress(f"building {len(change.written)} changed page(s) of {pages} with MkDocs")
     run_mkdocs(project, change, out, epoch)
     mark_output_folder(out)
+    seconds["mkdocs"] = time.perf_counter() - start
+    start = time.perf_counter()
     write_machine_files(out, project, produced)
     if terminal_url:
         copy_assets(out / SITE_PATH)
-    seconds["mkdocs"] = time.perf_counter() - start
+    seconds["files"] = files_seconds + time.perf_counter() - start
     if search:
         if progress:
             progress("indexing for search with Pagefind")
