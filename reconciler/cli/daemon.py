@@ -89,6 +89,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="build the catalog site here after each applied commit (as `portal site build --out`)",
     )
+    parser.add_argument(
+        "--terminal-url",
+        metavar="URL",
+        help="with --site-out: the terminal sidecar, so that workspace pages get an Open terminal link",
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="with --site-out: the absolute http(s) URL the site is served from (absolute links, sitemap.xml)",
+    )
     parser.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines as text or JSON")
     add_instance_argument(parser)
     parser.add_argument("--no-db", action="store_true", help="record nothing in PostgreSQL")
@@ -117,7 +127,7 @@ def make_coordinator(_args: argparse.Namespace) -> Coordinator:
 
 
 def run(args: argparse.Namespace) -> int:
-    from reconciler.cli.site_writer import check_site_out, daemon_site_builder
+    from reconciler.cli.site_writer import check_site_out, daemon_site_builder, site_options
     from reconciler.daemon.assemble import DaemonOptions, SetupError, assemble
     from reconciler.daemon.service import ListenError
 
@@ -132,8 +142,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--watch {args.watch}: not a directory")
     if args.kubeconfig and not Path(args.kubeconfig).is_file():
         raise UsageError(f"--kubeconfig {args.kubeconfig}: no such file")
+    site_builder = None
     if args.site_out is not None:
         check_site_out(args.site_out)
+        site_builder = daemon_site_builder(site_options(args.terminal_url, args.base_url))
+    elif args.terminal_url or args.base_url:
+        raise UsageError("--terminal-url and --base-url are options of the site: give --site-out too")
     options = DaemonOptions(
         repo=args.repo,
         branch=args.branch,
@@ -160,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
             make_coordinator(args),
             os.environ,
             no_cluster=NO_CLUSTER,
-            site_builder=daemon_site_builder() if args.site_out is not None else None,
+            site_builder=site_builder,
         )
         daemon.cycle.coordinator.start()
         try:

@@ -22,7 +22,7 @@ from reconciler.cli.options import (
     source_settings,
     state_dir,
 )
-from reconciler.cli.site_writer import check_site_out, site_status, write_site
+from reconciler.cli.site_writer import check_site_out, site_options, site_status, write_site
 from reconciler.cli.source import load_repository
 from reconciler.db import DATABASE_URL_VARIABLE
 
@@ -99,21 +99,9 @@ def _progress(step: str) -> None:
 def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir, out: Path) -> BuildReport | None:
     """Validate and build; None (with the findings printed) when the commit or its site/ is refused."""
     from reconciler.build import build
-    from sitegen.pages.inputs import SiteOptions
-    from sitegen.safety.csp import terminal_origin
     from sitegen.site_config import read_site_config
-    from sitegen.sitemap import absolute_base
 
-    if args.base_url:
-        try:
-            absolute_base(args.base_url)
-        except ValueError as exc:
-            raise UsageError(f"--base-url: {exc}") from None
-    if args.terminal_url:
-        try:
-            terminal_origin(args.terminal_url)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+    options = site_options(args.terminal_url, args.base_url)
     check_site_out(out)
     validation = load_repository(source, state)
     config, refused = read_site_config(validation.source.read_text)
@@ -128,7 +116,7 @@ def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir
         report = write_site(
             build(validation),
             config,
-            SiteOptions(args.terminal_url, args.base_url),
+            options,
             site_status(url, state) if url else None,
             source.repo or source.path or ".",
             state,

@@ -78,6 +78,25 @@ def write_site(
     )
 
 
+def site_options(terminal_url: str | None, base_url: str | None) -> SiteOptions:
+    """The site's options from `--terminal-url` and `--base-url`, or a UsageError saying which is wrong."""
+    from sitegen.pages.inputs import SiteOptions
+    from sitegen.safety.csp import terminal_origin
+    from sitegen.sitemap import absolute_base
+
+    if base_url:
+        try:
+            absolute_base(base_url)
+        except ValueError as exc:
+            raise UsageError(f"--base-url: {exc}") from None
+    if terminal_url:
+        try:
+            terminal_origin(terminal_url)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    return SiteOptions(terminal_url, base_url)
+
+
 def check_site_out(out: Path) -> None:
     """UsageError for an output folder a build would refuse (its check, asked before anything runs)."""
     from sitegen.mkdocs_project import OutputFolderError, check_output_folder
@@ -88,12 +107,11 @@ def check_site_out(out: Path) -> None:
         raise UsageError(str(exc)) from None
 
 
-def daemon_site_builder() -> SiteBuilder:
+def daemon_site_builder(options: SiteOptions) -> SiteBuilder:
     """What `portal daemon --site-out` runs after each applied commit: the site of its build, with the status of the
     database the daemon records to (when it records). A refused site/ configuration fails the build, reported."""
 
     def build(compiled: Build, settings: Settings, out: Path) -> None:
-        from sitegen.pages.inputs import SiteOptions
         from sitegen.site_config import read_site_config
 
         config, refused = read_site_config(compiled.validation.source.read_text)
@@ -101,8 +119,6 @@ def daemon_site_builder() -> SiteBuilder:
             raise ValueError("; ".join(diagnostic.format() for diagnostic in refused))
         state = settings.state_dir
         status = site_status(settings.database.url, state) if settings.database.enabled else None
-        write_site(
-            compiled, config, SiteOptions(), status, settings.source.repo or settings.source.path or ".", state, out
-        )
+        write_site(compiled, config, options, status, settings.source.repo or settings.source.path or ".", state, out)
 
     return build

@@ -24,6 +24,7 @@ from reconciler.cli.site_writer import daemon_site_builder
 from reconciler.daemon.assemble import DaemonOptions, assemble
 from reconciler.daemon.coordination import Coordinator, SoloCoordinator
 from reconciler.daemon.service import Daemon
+from sitegen.pages.inputs import SiteOptions
 from tests.apply.conftest import CLUSTERS, Platform, start_platform
 from tests.apply.test_crash import _expected, _ours_live
 from tests.db.conftest import TemplateRepo
@@ -143,7 +144,7 @@ def start_daemon(
         environ,
         no_cluster="no cluster",
         log_stream=log,
-        site_builder=daemon_site_builder() if site_out else None,
+        site_builder=daemon_site_builder(SiteOptions(terminal_url="https://portal.example")) if site_out else None,
     )
     errors: list[BaseException] = []
 

@@ -76,6 +76,8 @@ def test_the_site_of_each_applied_commit_is_built_with_the_database_status(run_d
     first = running.repo.head
     alice = site / "workspace/payments/alice-ledger/index.html"
     assert "alice@laptop" in alice.read_text()
+    assert ">Open terminal</a>" in alice.read_text()  # the daemon's --terminal-url reached the site
+    assert (site / "terminal/payments/alice-ledger/index.html").is_file()
     assert json.loads((site / "api/index.json").read_text())["counts"]["Workspace"] == 5
     cluster = (site / "cluster/prd-eu-1/index.html").read_text()
     assert first in cluster and "Status as of" in cluster  # the status the daemon just recorded
