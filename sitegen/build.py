@@ -1,4 +1,5 @@
-"""A site from a validated commit: pages rendered, the MkDocs project updated, MkDocs run, search indexed.
+"""A site from a validated commit: pages rendered, the MkDocs project updated, MkDocs run, the machine-readable
+files written beside the pages, search indexed.
 
 The steps are timed apart so that a slow build says which step is slow.
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from reconciler.build import Build
 from reconciler.keeper.state import derive
+from reconciler.model.diagnostics import Diagnostic
 from sitegen.history import Change
 from sitegen.mkdocs_project import (
     ProjectChange,
@@ -23,15 +25,17 @@ from sitegen.mkdocs_project import (
     site_page,
     write_project,
 )
+from sitegen.outputs import machine_files, write_machine_files
 from sitegen.pages import site_pages
 from sitegen.pages.inputs import SiteInputs, SiteOptions
 from sitegen.pages.page import PageJob
-from sitegen.safety.csp import content_security_policy
+from sitegen.safety.csp import content_security_policy, terminal_view_policy
 from sitegen.safety.markdown import render_markdown
 from sitegen.safety.secrets import scrub_text
 from sitegen.search import index_site
 from sitegen.site_config import SiteConfig
 from sitegen.status import StatusSnapshot
+from sitegen.terminal.assets import SITE_PATH, copy_assets
 
 Progress = Callable[[str], None]  # told what the build is doing, a line at a time (rewritten on a terminal)
 
@@ -41,6 +45,7 @@ class BuildReport:
     pages: int
     change: ProjectChange
     seconds: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[Diagnostic, ...] = ()  # from the machine-readable files: versions they leave out, and why
 
 
 def site_inputs(
@@ -56,11 +61,11 @@ def all_pages(site: SiteInputs, config: SiteConfig) -> Iterator[PageJob]:
         yield PageJob(page().url, "", page)
 
 
-def _counted(jobs: Iterator[PageJob], progress: Progress | None, counted: list[int]) -> Iterator[PageJob]:
+def _counted(jobs: Iterator[PageJob], progress: Progress | None, urls: list[str]) -> Iterator[PageJob]:
     for count, job in enumerate(jobs, 1):
         if progress and count % 100 == 0:
             progress(f"rendering pages: {count}")
-        counted[0] = count
+        urls.append(job.url)
         yield job
 
 
@@ -74,26 +79,37 @@ def build_site(
     search: bool = True,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Render, write what changed, build with MkDocs into `out`, and index it for search."""
+    """Render, write what changed, build with MkDocs into `out`, write the machine-readable files, and index it
+    for search. ValueError (before anything is written to `out`) for a base URL that is not absolute."""
     check_output_folder(out)
     seconds: dict[str, float] = {}
     start = time.perf_counter()
-    csp = content_security_policy(site.options.terminal_url)
-    counted = [0]
-    jobs = _counted(all_pages(site, config), progress, counted)
-    change = write_project(project, jobs, mkdocs_config(config, out, csp, site.options.base_url))
-    pages = counted[0]
+    terminal_url = site.options.terminal_url
+    csp = content_security_policy(terminal_url)
+    terminal_csp = terminal_view_policy(terminal_url) if terminal_url else None
+    urls: list[str] = []
+    jobs = _counted(all_pages(site, config), progress, urls)
+    change = write_project(project, jobs, mkdocs_config(config, out, csp, site.options.base_url, terminal_csp))
+    pages = len(urls)
     seconds["render"] = time.perf_counter() - start
+    start = time.perf_counter()
+    produced = machine_files(site, urls)  # before MkDocs: a bad base URL stops the build with `out` untouched
+    files_seconds = time.perf_counter() - start
     start = time.perf_counter()
     if progress:
         progress(f"building {len(change.written)} changed page(s) of {pages} with MkDocs")
     run_mkdocs(project, change, out, epoch)
     mark_output_folder(out)
     seconds["mkdocs"] = time.perf_counter() - start
+    start = time.perf_counter()
+    write_machine_files(out, project, produced)
+    if terminal_url:
+        copy_assets(out / SITE_PATH)
+    seconds["files"] = files_seconds + time.perf_counter() - start
     if search:
         if progress:
             progress("indexing for search with Pagefind")
         start = time.perf_counter()
         index_site(out)
         seconds["pagefind"] = time.perf_counter() - start
-    return BuildReport(pages, change, seconds)
+    return BuildReport(pages, change, seconds, produced.warnings)

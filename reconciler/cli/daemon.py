@@ -84,7 +84,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     prune = parser.add_mutually_exclusive_group()
     prune.add_argument("--no-prune", action="store_true", help="never delete (pruning is on by default with --repo)")
     prune.add_argument("--prune", action="store_true", help="with --watch: prune too (off by default there)")
-    parser.add_argument("--site-out", type=Path, metavar="DIR", help="rebuild the site here after each commit")
+    parser.add_argument(
+        "--site-out",
+        type=Path,
+        metavar="DIR",
+        help="build the catalog site here after each applied commit (as `portal site build --out`)",
+    )
+    parser.add_argument(
+        "--terminal-url",
+        metavar="URL",
+        help="with --site-out: the terminal sidecar, so that workspace pages get an Open terminal link",
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="with --site-out: the absolute http(s) URL the site is served from (absolute links, sitemap.xml)",
+    )
     parser.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines as text or JSON")
     add_instance_argument(parser)
     parser.add_argument("--no-db", action="store_true", help="record nothing in PostgreSQL")
@@ -170,6 +185,7 @@ def make_coordinator(args: argparse.Namespace, environ: Mapping[str, str] = os.e
 
 
 def run(args: argparse.Namespace) -> int:
+    from reconciler.cli.site_writer import check_site_out, daemon_site_builder, site_options
     from reconciler.daemon.assemble import DaemonOptions, SetupError, assemble
     from reconciler.daemon.service import ListenError
 
@@ -184,6 +200,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--watch {args.watch}: not a directory")
     if args.kubeconfig and not Path(args.kubeconfig).is_file():
         raise UsageError(f"--kubeconfig {args.kubeconfig}: no such file")
+    site_builder = None
+    if args.site_out is not None:
+        check_site_out(args.site_out)
+        site_builder = daemon_site_builder(site_options(args.terminal_url, args.base_url))
+    elif args.terminal_url or args.base_url:
+        raise UsageError("--terminal-url and --base-url are options of the site: give --site-out too")
     options = DaemonOptions(
         repo=args.repo,
         branch=args.branch,
@@ -205,7 +227,13 @@ def run(args: argparse.Namespace) -> int:
         allow_kubeconfig_exec=args.allow_kubeconfig_exec,
     )
     try:
-        daemon = assemble(options, make_coordinator(args), os.environ, no_cluster=NO_CLUSTER)
+        daemon = assemble(
+            options,
+            make_coordinator(args),
+            os.environ,
+            no_cluster=NO_CLUSTER,
+            site_builder=site_builder,
+        )
         daemon.cycle.coordinator.start()
         try:
             asyncio.run(daemon.serve())

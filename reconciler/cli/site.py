@@ -1,12 +1,11 @@
 """`portal site`: the static catalog of a commit (sitegen), built once or served and rebuilt on change.
-
-The only module of `reconciler` that imports `sitegen`.
+With `reconciler.cli.site_writer` (the build, shared with `portal daemon --site-out`) and `reconciler.cli.terminal`
+(the sidecar), the only modules of `reconciler` that import `sitegen`.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import sys
 import threading
@@ -23,6 +22,7 @@ from reconciler.cli.options import (
     source_settings,
     state_dir,
 )
+from reconciler.cli.site_writer import check_site_out, site_options, site_status, write_site
 from reconciler.cli.source import load_repository
 from reconciler.db import DATABASE_URL_VARIABLE
 
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from reconciler.settings import SourceSettings
     from reconciler.state_dir import StateDir
     from sitegen.build import BuildReport
-    from sitegen.status import StatusSnapshot
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,8 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=COMMANDS["site"],
         description=(
             "Render a commit as a static site: a page per entity, an index per kind with filters, search that "
-            "runs in the browser (Pagefind), built with MkDocs and Material. The repo's site/ folder may set "
-            "site_name, theme.palette, theme.icon.logo and nav pages (site/mkdocs.yml); nothing else of it is read. "
+            "runs in the browser (Pagefind), built with MkDocs and Material; beside the pages the JSON API (api/), "
+            "Terraform's and Helm's registry files, feed.xml and, with --base-url, sitemap.xml. The repo's site/ "
+            "folder may set site_name, theme.palette, theme.icon.logo and nav pages (site/mkdocs.yml); nothing else "
+            "of it is read. "
             "Exit status: 0 built, 1 the commit has errors or its site/ configuration is refused (nothing "
             "written), 2 usage error."
         ),
@@ -82,35 +83,12 @@ def _add_site_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="the terminal sidecar: workspaces get an Open terminal link, and pages may connect to its origin",
     )
-    parser.add_argument("--base-url", metavar="URL", help="the URL the site is served from (for absolute links)")
-
-
-def _status(args: argparse.Namespace, state: StateDir) -> StatusSnapshot | None:
-    url = args.database_url or os.environ.get(DATABASE_URL_VARIABLE)
-    if not url:
-        return None
-    import psycopg
-
-    from reconciler.db.connection import open_database
-    from reconciler.db.errors import DatabaseUnavailable, SchemaTooNew
-    from sitegen.status import read_status
-
-    try:
-        conn = open_database(url, state.root)
-    except (DatabaseUnavailable, SchemaTooNew) as exc:
-        raise UsageError(str(exc)) from None
-    try:
-        return read_status(conn)
-    except psycopg.Error as exc:
-        raise UsageError(f"cannot read the database: {str(exc).strip()}") from None
-    finally:
-        conn.close()
-
-
-def _project_dir(state: StateDir, out: Path) -> Path:
-    """The MkDocs project kept for `out` between builds, so a rebuild rewrites only what changed."""
-    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
-    return state.root / "site" / key
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the absolute http(s) URL the site is served from: absolute links, sitemap.xml (written only with it) "
+        "and the Atom feed's links",
+    )
 
 
 def _progress(step: str) -> None:
@@ -121,22 +99,10 @@ def _progress(step: str) -> None:
 def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir, out: Path) -> BuildReport | None:
     """Validate and build; None (with the findings printed) when the commit or its site/ is refused."""
     from reconciler.build import build
-    from sitegen.build import build_site, site_inputs
-    from sitegen.history import added_workspaces, history_source, recent_changes, registry_changes
-    from sitegen.mkdocs_project import OutputFolderError, check_output_folder
-    from sitegen.pages.inputs import SiteOptions
-    from sitegen.safety.csp import terminal_origin
     from sitegen.site_config import read_site_config
 
-    if args.terminal_url:
-        try:
-            terminal_origin(args.terminal_url)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-    try:
-        check_output_folder(out)
-    except OutputFolderError as exc:
-        raise UsageError(str(exc)) from None
+    options = site_options(args.terminal_url, args.base_url)
+    check_site_out(out)
     validation = load_repository(source, state)
     config, refused = read_site_config(validation.source.read_text)
     findings = [*validation.diagnostics, *refused]
@@ -145,28 +111,24 @@ def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir
     if validation.errors or refused:
         print(f"{len(validation.errors) + len(refused)} error(s): nothing written", file=sys.stderr)
         return None
-    status = _status(args, state)
-    compiled = build(validation)
-    site = site_inputs(compiled, SiteOptions(args.terminal_url, args.base_url), status=status)
-    changes = list(registry_changes(site.states))
-    git_dir, commit = history_source(source.repo or source.path or ".", validation.source.commit)
-    if git_dir and commit:
-        changes += added_workspaces(git_dir, commit, site.model)
-    site = site_inputs(compiled, site.options, recent_changes(changes), status)
-    committed = validation.source.committed_at
+    url = args.database_url or os.environ.get(DATABASE_URL_VARIABLE)
     try:
-        report = build_site(
-            site,
+        report = write_site(
+            build(validation),
             config,
+            options,
+            site_status(url, state) if url else None,
+            source.repo or source.path or ".",
+            state,
             out,
-            _project_dir(state, out),
-            epoch=int(committed.timestamp()) if committed else 0,
             progress=_progress if sys.stderr.isatty() else None,
         )
     except OSError as exc:
         raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from exc
     if sys.stderr.isatty():
         sys.stderr.write("\r\x1b[K")
+    for diagnostic in report.warnings:
+        print(diagnostic.format())
     split = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in report.seconds.items())
     print(
         f"built {report.pages} pages into {out} ({report.change.rendered} rendered, {len(report.change.written)} "

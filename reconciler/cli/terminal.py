@@ -51,13 +51,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     limits = Limits()
     serve = actions.add_parser(
         "serve",
-        help="serve the terminal WebSocket (and, with --site, the built site)",
+        help="serve the terminal WebSocket, Terraform's module downloads (and, with --site, the built site)",
         description=(
             "Serve GET /ws/terminal/workspace/<team>/<workspace> as a WebSocket (subprotocol portal.terminal.v1), "
-            "/healthz and /metrics. Identity comes from a trusted proxy's header or a token made by `portal "
-            f"terminal token` (key from ${KEY_VARIABLE} or ${KEY_FILE_VARIABLE}); the workspace's owner and its "
-            "team's admins and operators may connect. The repo is re-read every --refresh-interval and on SIGHUP; "
-            "sessions of users who lost access end."
+            "/healthz, /metrics and Terraform's GET /v1/modules/<ns>/<name>/<system>/<version>/download (204 with "
+            "X-Terraform-Get for approved, non-yanked versions). Identity comes from a trusted proxy's header or a "
+            f"token made by `portal terminal token` (key from ${KEY_VARIABLE} or ${KEY_FILE_VARIABLE}); the "
+            "workspace's owner and its team's admins and operators may connect. The repo is re-read every "
+            "--refresh-interval and on SIGHUP; sessions of users who lost access end."
         ),
     )
     add_source_arguments(serve)

@@ -13,7 +13,7 @@ from reconciler.daemon.log import LogFormat, daemon_logger
 from reconciler.daemon.metrics import DaemonMetrics
 from reconciler.daemon.secrets import SecretError
 from reconciler.daemon.service import Daemon, Listeners
-from reconciler.daemon.site_hook import SITE_MISSING, site_builder
+from reconciler.daemon.site_hook import SiteBuilder
 from reconciler.daemon.source import BranchSource, CredentialsError, GitCredentials, Source, WorkingTreeSource
 from reconciler.daemon.webhooks import Webhooks, WebhookSecrets
 from reconciler.kube.connect import find_kubeconfig, in_cluster_available
@@ -38,7 +38,7 @@ class DaemonOptions:
     clusters: tuple[str, ...] = ()
     state_dir: Path | None = None
     prune: bool = True
-    site_out: Path | None = None
+    site_out: Path | None = None  # with site_builder: the site of each applied commit is built here
     log_format: LogFormat = "text"
     database_url: str | None = None
     record: bool = True
@@ -53,13 +53,9 @@ def assemble(
     environ: Mapping[str, str],
     no_cluster: str,
     log_stream: Any = None,
+    site_builder: SiteBuilder | None = None,
 ) -> Daemon:
-    site = None
-    if options.site_out is not None:
-        build_site = site_builder()
-        if build_site is None:
-            raise SetupError(SITE_MISSING)
-        site = (build_site, options.site_out)
+    site = (site_builder, options.site_out) if site_builder is not None and options.site_out is not None else None
     try:
         state = resolve_state_dir(
             options.state_dir, options.repo, str(options.watch) if options.watch else None, environ

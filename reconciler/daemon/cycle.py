@@ -287,7 +287,7 @@ class Cycle:
             return
         build_site, out = self.site
         try:
-            build_site(built, out)
+            build_site(built, self.settings, out)
         except Exception as exc:  # the site is a by-product: a failure is reported, the clusters stay applied
             self.metrics.error("site")
             self.log.error("the site was not rebuilt: %s: %s", type(exc).__name__, exc)

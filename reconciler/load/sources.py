@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     import pygit2
 
 IGNORE_FILE = ".portalignore"
+# In a folder `portal site build` wrote: its YAML files (Helm repository indexes) are the site's, never documents.
+BUILT_SITE_MARKER = ".portal-site"
 DOCUMENT_SUFFIXES = (".yaml", ".yml")
 # The static catalog's settings (`portal site`): a file of the repo, never a document.
 SITE_CONFIG = "site/mkdocs.yml"
@@ -112,6 +114,8 @@ def _walk(directory: str, prefix: str, ignore: pathspec.PathSpec | None, known: 
         entries = list(os.scandir(directory))
     except OSError as exc:
         raise SourceError(f"{directory}: {exc.strerror}") from exc
+    if prefix and any(entry.name == BUILT_SITE_MARKER for entry in entries):
+        return
     for entry in entries:
         name = entry.name
         if name.startswith("."):
@@ -256,6 +260,8 @@ def _walk_tree(
     ignore: pathspec.PathSpec | None,
     out: list[SourceFile],
 ) -> None:
+    if prefix and BUILT_SITE_MARKER in tree:
+        return
     for entry in tree:
         name = entry.name or ""
         if name.startswith("."):

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from reconciler.load.sources import BUILT_SITE_MARKER
 from sitegen.pages.indexes import TITLES
 from sitegen.pages.page import Page, PageJob
 from sitegen.site_config import SiteConfig
@@ -32,7 +33,7 @@ HOOKS = Path(__file__).with_name("hooks.py")
 DOCS = "docs"
 
 
-MARKER = ".portal-site"  # in an output folder: a site built here, which a full build may empty and refill
+MARKER = BUILT_SITE_MARKER  # in an output folder: a site built here, which a full build may empty and refill
 
 
 class OutputFolderError(Exception):
@@ -68,7 +69,10 @@ def _page_file(page: Page) -> str:
     return f"---\ntitle: {json.dumps(page.title)}\n---\n\n{page.body}"
 
 
-def mkdocs_config(site: SiteConfig, out: Path, csp: str, base_url: str | None) -> dict[str, Any]:
+def mkdocs_config(
+    site: SiteConfig, out: Path, csp: str, base_url: str | None, terminal_csp: str | None = None
+) -> dict[str, Any]:
+    """`terminal_csp`: the policy of the terminal pages (with `--terminal-url`), which load the terminal view."""
     nav: list[Any] = [{"Home": "index.md"}]
     nav += [{TITLES[kind]: url.rstrip("/") + ".md"} for kind, url in INDEXES.items()]
     nav += [{entry.title: f"pages/{entry.page}"} for entry in site.nav]
@@ -88,7 +92,7 @@ def mkdocs_config(site: SiteConfig, out: Path, csp: str, base_url: str | None) -
         "hooks": [str(HOOKS)],
         "markdown_extensions": [],
         "nav": nav,
-        "extra": {"portal": {"csp": csp}, "generator": False},
+        "extra": {"portal": {"csp": csp, "terminal_csp": terminal_csp}, "generator": False},
         "validation": {"nav": {"omitted_files": "ignore"}, "links": {"unrecognized_links": "ignore"}},
     }
     if base_url:

@@ -7,8 +7,8 @@ from reconciler.herald.compile import render_config
 from reconciler.model.kinds import Cluster, Pipeline, Policy, Team, Workspace
 from sitegen.pages.inputs import SiteInputs
 from sitegen.pages.page import Page
-from sitegen.pages.snippets import install_snippets
 from sitegen.pipeline_graph import graph, pipeline_svg
+from sitegen.registry.snippets import install_snippets
 from sitegen.render import render
 from sitegen.urls import entity_url, terminal_url
 
@@ -104,7 +104,7 @@ def artifact_page(name: str, site: SiteInputs) -> Page:
         spec=state.artifact.doc.spec,
         origins=origins,
         readme=readme,
-        snippets=install_snippets(state, site.options),
+        snippets=install_snippets(state, state.latest, site.options.base_url or "") if state.latest else [],
     )
     return Page(url, f"Artifact {name}", body)
 

@@ -19,10 +19,6 @@ class SiteOptions:
     base_url: str | None = None
 
 
-# An install snippet of the artifact page: (title, language, text). See sitegen/pages/snippets.py.
-Snippet = tuple[str, str, str]
-
-
 @dataclass(frozen=True)
 class SiteInputs:
     build: Build

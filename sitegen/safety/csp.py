@@ -35,3 +35,9 @@ def content_security_policy(terminal_url: str | None) -> str:
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
         f"connect-src {connect}; object-src 'none'; base-uri 'self'"
     )
+
+
+def terminal_view_policy(terminal_url: str) -> str:
+    """The terminal pages' policy: the site's, plus inline styles, which xterm.js writes its theme and cell sizes
+    into (scripts stay files only)."""
+    return content_security_policy(terminal_url) + "; style-src 'self' 'unsafe-inline'"

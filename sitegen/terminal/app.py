@@ -1,4 +1,5 @@
-"""The sidecar's routes: the terminal WebSocket, `/healthz`, `/metrics`, and the built site (with `site`).
+"""The sidecar's routes: the terminal WebSocket, `/healthz`, `/metrics`, the `download` step of Terraform's module
+protocol (a 204 with `X-Terraform-Get`, which static files cannot answer), and the built site (with `site`).
 
 Every upgrade is checked in this order, each refusal before the upgrade and audited: a WebSocket request
 offering the subprotocol `portal.terminal.v1` (400), an allowed Origin (a missing one is refused too: 403), an
@@ -24,6 +25,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from reconciler.model.kinds import RepoModel
+from sitegen.registry.terraform import module_download_url
 from sitegen.terminal.access import decide
 from sitegen.terminal.audit import AuditLog
 from sitegen.terminal.backend import PtyProcess, render, spawn, uses
@@ -35,6 +37,7 @@ from sitegen.terminal.site import COMMON_HEADERS, site_handler
 from sitegen.terminal.spent import MemorySpent, SpentStore, SpentStoreUnavailable, spend
 
 TERMINAL_ROUTE = "/ws/terminal/workspace/{team}/{name}"
+MODULE_DOWNLOAD_ROUTE = "/v1/modules/{namespace}/{name}/{system}/{version}/download"
 # The variables a session's program inherits from the sidecar: never its signing key or database URL.
 INHERITED_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "USER", "LOGNAME", "TZ")
 MAX_TERMINAL_SIDE = 1000
@@ -334,6 +337,16 @@ class Sidecar:
                 return
             await asyncio.sleep(min(idle_left, session_left) + 0.01)
 
+    async def module_download(self, request: web.Request) -> web.Response:
+        """Where Terraform fetches a module version from, for approved, non-yanked versions of the served commit."""
+        wanted = request.match_info
+        source = module_download_url(
+            self.repo.model, wanted["namespace"], wanted["name"], wanted["system"], wanted["version"]
+        )
+        if source is None:
+            raise web.HTTPNotFound(text="no such module version in the registry\n", headers=COMMON_HEADERS)
+        return web.Response(status=204, headers={**COMMON_HEADERS, "X-Terraform-Get": source})
+
     async def healthz(self, _request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "commit": self.repo.commit, "sessions": len(self.sessions)})
 
@@ -374,6 +387,7 @@ def build_app(sidecar: Sidecar) -> web.Application:
     app.router.add_get(TERMINAL_ROUTE, sidecar.terminal)
     app.router.add_get("/healthz", sidecar.healthz)
     app.router.add_get("/metrics", sidecar.metrics_page)
+    app.router.add_get(MODULE_DOWNLOAD_ROUTE, sidecar.module_download)
     if sidecar.config.site is not None:
         app.router.add_route("*", "/{tail:.*}", site_handler(sidecar.config.site))
 

@@ -52,6 +52,11 @@ def resolve(root: Path, request_path: str) -> Path | None:
     return candidate
 
 
+def _registry_type(relative: Path) -> str:
+    """Terraform's registry files (`v1/…/versions`, `…/download/<os>/<arch>`) are JSON without an extension."""
+    return "application/json" if relative.parts[:1] == ("v1",) and not relative.suffix else "application/octet-stream"
+
+
 def site_handler(root: Path) -> web.Handler:
     resolved_root = root.resolve()
 
@@ -67,7 +72,7 @@ def site_handler(root: Path) -> web.Handler:
             headers["Content-Security-Policy"] = page_policy(text)
             headers["X-Frame-Options"] = "SAMEORIGIN"
             return web.Response(text=text, content_type="text/html", headers=headers)
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        content_type = mimetypes.guess_type(path.name)[0] or _registry_type(path.relative_to(resolved_root))
         headers["Content-Type"] = content_type
         return web.FileResponse(path, headers=headers)
 

@@ -20,9 +20,11 @@ import pygit2
 import pytest
 import urllib3
 
+from reconciler.cli.site_writer import daemon_site_builder
 from reconciler.daemon.assemble import DaemonOptions, assemble
 from reconciler.daemon.coordination import Coordinator, SoloCoordinator
 from reconciler.daemon.service import Daemon
+from sitegen.pages.inputs import SiteOptions
 from tests.apply.conftest import CLUSTERS, Platform, start_platform
 from tests.apply.test_crash import _expected, _ours_live
 from tests.db.conftest import TemplateRepo
@@ -115,8 +117,10 @@ def start_daemon(
     prune: bool = True,
     watch: Path | None = None,
     coordinator: Coordinator | None = None,
+    site_out: Path | None = None,
 ) -> RunningDaemon:
-    """A daemon following `repo`'s branch, or with `watch`, reconciling that working tree."""
+    """A daemon following `repo`'s branch, or with `watch`, reconciling that working tree; with `site_out`, building
+    the site of each applied commit there."""
     branch = pygit2.Repository(str(repo.path)).head.shorthand
     log = io.StringIO()
     options = DaemonOptions(
@@ -132,8 +136,16 @@ def start_daemon(
         prune=prune,
         log_format="json",
         database_url=database,
+        site_out=site_out,
     )
-    daemon = assemble(options, coordinator or SoloCoordinator(), environ, no_cluster="no cluster", log_stream=log)
+    daemon = assemble(
+        options,
+        coordinator or SoloCoordinator(),
+        environ,
+        no_cluster="no cluster",
+        log_stream=log,
+        site_builder=daemon_site_builder(SiteOptions(terminal_url="https://portal.example")) if site_out else None,
+    )
     errors: list[BaseException] = []
 
     def serve() -> None:

@@ -69,6 +69,28 @@ def test_commits_are_applied_pruned_and_an_invalid_one_refused(run_daemon, tmp_p
     running.stop()
 
 
+def test_the_site_of_each_applied_commit_is_built_with_the_database_status(run_daemon, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    running: RunningDaemon = run_daemon(site_out=site)
+    running.wait_cycles(1)
+    first = running.repo.head
+    alice = site / "workspace/payments/alice-ledger/index.html"
+    assert "alice@laptop" in alice.read_text()
+    assert ">Open terminal</a>" in alice.read_text()  # the daemon's --terminal-url reached the site
+    assert (site / "terminal/payments/alice-ledger/index.html").is_file()
+    assert json.loads((site / "api/index.json").read_text())["counts"]["Workspace"] == 5
+    cluster = (site / "cluster/prd-eu-1/index.html").read_text()
+    assert first in cluster and "Status as of" in cluster  # the status the daemon just recorded
+
+    second = running.repo.commit(edited(running.repo.files, WORKSPACE, "alice@laptop", "alice@desktop"))
+    assert running.github_push("delivery-site") == 202
+    running.wait_cycles(2)
+    assert "alice@desktop" in alice.read_text() and "alice@laptop" not in alice.read_text()
+    assert second in (site / "cluster/prd-eu-1/index.html").read_text()
+    assert running.metric("portal_errors_total", cluster="", reason="site") == 0
+    running.stop()
+
+
 def test_a_direct_push_is_held_to_the_rules_of_a_pull_request(run_daemon) -> None:
     """An approved version's changelog may not change against the last applied commit (`validate --base`)."""
     running: RunningDaemon = run_daemon()

@@ -79,12 +79,36 @@ def test_usage_errors(portal, args: list[str], message: str) -> None:
     assert "Traceback" not in result.err
 
 
-def test_site_out_without_the_site_generator_is_a_usage_error(portal, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--terminal-url", "https://term.acme.dev"], "--terminal-url and --base-url are options of the site"),
+        (["--site-out", "SITE", "--base-url", "/portal/"], "--base-url: a sitemap needs an absolute http(s) base URL"),
+        (["--site-out", "SITE", "--terminal-url", "javascript:alert(1)"], "--terminal-url must be an http(s)"),
+    ],
+)
+def test_bad_site_options_are_usage_errors(portal, tmp_path: Path, args: list[str], message: str) -> None:
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
-    result = portal("daemon", "--repo", ".", "--kubeconfig", kubeconfig, "--site-out", tmp_path / "site")
+    args = [str(tmp_path / "site") if arg == "SITE" else arg for arg in args]
+    result = portal("daemon", "--repo", ".", "--kubeconfig", kubeconfig, *args)
     assert result.code == 2
-    assert "the site generator is not installed" in result.err
+    assert message in result.err and "Traceback" not in result.err
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_site_out_holding_something_else_is_a_usage_error_and_left_as_it_is(portal, tmp_path: Path) -> None:
+    """A site build empties its folder: --site-out at a repository would delete it."""
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.md").write_text("keep me")
+    result = portal("daemon", "--repo", ".", "--kubeconfig", kubeconfig, "--site-out", precious)
+    assert result.code == 2
+    assert "is not empty and holds no site built by `portal site build`" in result.err
+    assert "Traceback" not in result.err
+    assert (precious / "notes.md").read_text() == "keep me"
 
 
 def test_an_unreadable_secret_file_is_a_usage_error(portal, tmp_path: Path, monkeypatch) -> None:

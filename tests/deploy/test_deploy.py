@@ -92,6 +92,9 @@ def test_the_parts_of_deploy_fit_together() -> None:
     daemon, terminal = pod["spec"]["containers"]
     assert daemon["args"][0] == "daemon" and terminal["args"][:2] == ["terminal", "serve"]
     assert "--site-out=/srv/site" in daemon["args"] and "--site=/srv/site" in terminal["args"]
+    # one origin: the site's terminal links and the sidecar's allowed origin are the same public URL
+    assert "--terminal-url=$(PORTAL_PUBLIC_URL)" in daemon["args"]
+    assert "--allowed-origin=$(PORTAL_PUBLIC_URL)" in terminal["args"]
     volumes = {v["name"]: v for v in pod["spec"]["volumes"]}
     for container in (daemon, terminal):
         site = next(m for m in container["volumeMounts"] if m["mountPath"] == "/srv/site")

@@ -150,8 +150,9 @@ def test_the_lazy_command_loader_is_seen() -> None:
 
 
 SITEGEN = REPO_ROOT / "sitegen"
-# The commands that are the site generator's front doors: building the site and serving its terminal sidecar.
-SITEGEN_COMMANDS = ("reconciler.cli.site", "reconciler.cli.terminal")
+# sitegen's front ends: the site command, the site build it shares with `portal daemon --site-out`, and the
+# terminal sidecar.
+SITEGEN_COMMANDS = ("reconciler.cli.site", "reconciler.cli.site_writer", "reconciler.cli.terminal")
 
 
 def test_sitegen_uses_the_engine_and_the_engine_never_uses_sitegen_but_for_its_commands() -> None:
@@ -163,7 +164,11 @@ def test_sitegen_uses_the_engine_and_the_engine_never_uses_sitegen_but_for_its_c
     ]
     assert offenders == []
     for command in SITEGEN_COMMANDS:
-        assert any(module.startswith("sitegen.") for module, _ in imported(MODULES[command]))
+        assert any(module.startswith("sitegen.") for module, _ in imported(MODULES[command])), command
+    # The daemon reaches the site generator only through the builder its command hands it.
+    edges = graph()
+    assert "reconciler.cli.site_writer" in edges["reconciler.cli.daemon"]
+    assert not any(name.startswith("reconciler.cli") for name in edges["reconciler.daemon.cycle"])
     below_the_cli = [
         f"{path.relative_to(REPO_ROOT)} imports {module}"
         for path in sorted(SITEGEN.rglob("*.py"))

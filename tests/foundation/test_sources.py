@@ -36,6 +36,18 @@ def test_dot_paths_and_portalignore_are_skipped(tmp_path: Path, portal) -> None:
     assert "4 document(s) from 4 file(s)" in result.err
 
 
+def test_a_built_site_inside_the_tree_is_not_read_as_documents(tmp_path: Path, portal) -> None:
+    """`portal site build --out public` inside the repo writes Helm indexes (YAML) that are no documents."""
+    site = {"public/.portal-site": "built\n", "public/helm/platform/index.yaml": "apiVersion: v1\nentries: {}\n"}
+    write_files(tmp_path, valid_repo() | site)
+    result = portal("validate", tmp_path)
+    assert result.code == 0, result.out
+    assert "4 document(s) from 4 file(s)" in result.err
+    repo = tmp_path / "repo"
+    commit(repo, valid_repo() | site)
+    assert portal("validate", "--repo", repo).code == 0
+
+
 def test_the_site_settings_file_is_not_a_document(tmp_path: Path, portal) -> None:
     """site/mkdocs.yml configures `portal site`; any other YAML file under site/ is still a document."""
     write_files(tmp_path, valid_repo() | {"site/mkdocs.yml": "site_name: Acme\n", "site/team.yaml": "::: not yaml"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -109,19 +110,21 @@ def test_a_site_built_from_the_installed_wheel_carries_xterm(tmp_path: Path) -> 
     assert not (project / "sitegen/terminal/static/vendor").exists()
     python = install_in_clean_venv(build_wheel(project, tmp_path / "dist"), tmp_path / "venv")
     site = tmp_path / "site"
-    script = (
-        "import sys, pathlib\n"
-        "from sitegen.terminal.page import copy_assets, page_path, terminal_page\n"
-        "site = pathlib.Path(sys.argv[1])\n"
-        "page = site / page_path('payments', 'alice-ledger')\n"
-        "page.parent.mkdir(parents=True)\n"
-        "page.write_text(terminal_page('payments', 'alice-ledger', 'https://portal.example/'))\n"
-        "copy_assets(site / 'static' / 'terminal')\n"
-        "import sitegen; print(sitegen.__file__)\n"
+    built = subprocess.run(
+        [
+            *(str(python), "-m", "reconciler", "site", "build", str(REPO_ROOT / "repo-template")),
+            *("--out", str(site), "--terminal-url", "https://portal.example/"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PORTAL_STATE_DIR": str(tmp_path / "state")},
     )
-    built = subprocess.run([str(python), "-c", script, str(site)], capture_output=True, text=True, cwd=tmp_path)
     assert built.returncode == 0, built.stderr
-    assert str(tmp_path / "venv") in built.stdout  # the installed package, not the source tree
+    where = subprocess.run(
+        [str(python), "-c", "import sitegen; print(sitegen.__file__)"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert str(tmp_path / "venv") in where.stdout  # the installed package, not the source tree
     html = (site / "terminal/payments/alice-ledger/index.html").read_text()
     assert 'src="../../../static/terminal/vendor/xterm.js"' in html
     xterm = (site / "static/terminal/vendor/xterm.js").read_text()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from tests.site.builders import TEMPLATE, build_site
+from tests.site.builders import TEMPLATE, build_site, copy_template, edit_document
 
 
 def page(site: Path, url: str) -> str:
@@ -55,7 +56,11 @@ def test_a_workspace_page_shows_its_spec_with_template_defaults_and_the_terminal
     terminal = page(template_site, "terminal/payments/alice-ledger")
     assert 'data-terminal-url="https://term.acme.dev:8443"' in terminal
     assert 'data-workspace="payments/alice-ledger"' in terminal
-    assert '<div id="terminal"></div>' in terminal
+    assert '<div id="terminal" class="terminal"' in terminal
+    # the terminal view's files, from the site itself, on terminal pages only
+    assert '<script src="../../../static/terminal/terminal.js" defer></script>' in terminal
+    assert "static/terminal/" not in page(template_site, "workspace/payments/alice-ledger")
+    assert (template_site / "static/terminal/vendor/xterm.js").is_file()
 
 
 def test_an_artifact_page_shows_versions_with_states_policy_changelog_readme_and_install(template_site: Path) -> None:
@@ -71,7 +76,8 @@ def test_an_artifact_page_shows_versions_with_states_policy_changelog_readme_and
     readme = (Path(__file__).parents[2] / "repo-template/artifacts/rds-postgres/README.md").read_text()
     first_heading = re.search(r"^# (.+)$", readme, re.M)
     assert first_heading and f"<h1>{first_heading.group(1)}</h1>" in artifact
-    assert "version = &#34;2.1.0&#34;" in artifact  # the install snippet pins the latest approved version
+    # without --base-url there is no registry host to name: the snippet pins the latest approved version's tag
+    assert "source = &#34;git::https://github.com/acme/terraform-aws-rds-postgres?ref=v2.1.0&#34;" in artifact
 
 
 def test_a_pipeline_page_draws_every_component_and_shows_config_tests_and_targets(template_site: Path) -> None:
@@ -112,3 +118,21 @@ def test_with_a_base_url_install_snippets_name_its_host_and_pages_their_canonica
     # a Terraform registry address is host/namespace/name/system: the path comes from service discovery
     assert "source  = &#34;catalog.acme.dev/data/rds-postgres/aws&#34;" in artifact
     assert '<link rel="canonical" href="https://catalog.acme.dev/portal/artifact/rds-postgres/">' in artifact
+
+
+def test_an_artifact_stored_at_a_url_unsafe_to_paste_gets_no_install_snippet(
+    tmp_path: Path, module_state: Path
+) -> None:
+    """A file:// storage URL passes validation, but a snippet would have the reader clone from their own disk."""
+    source = copy_template(tmp_path / "repo")
+
+    def hostile(doc: dict[str, Any]) -> None:
+        doc["spec"]["storage"] = {"git": {"repositoryUrl": "file:///home/attacker/rds.git"}}
+
+    edit_document(source, "artifacts/rds-postgres/artifact.yaml", hostile)
+    out = tmp_path / "out"
+    assert build_site(source, out).code == 0
+    artifact = content(out, "artifact/rds-postgres")
+    install = artifact.split("<h2>Install</h2>")[1].split("<h2>")[0]
+    assert "No install snippet" in install
+    assert "file://" not in install

@@ -1,29 +1,31 @@
-"""The terminal view in Chromium, served with the built site by the sidecar (`--site`), and the site's headers."""
+"""The terminal view in Chromium: the template's site built with `--terminal-url`, served with the sidecar
+(`--site`), and the site's headers."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from reconciler.model.kinds import RepoModel
-from sitegen.terminal.page import copy_assets, page_path, terminal_page
 from sitegen.terminal.tokens import issue
-from tests.terminal.builders import KEY_BYTES, serving
+from tests.gitrepo import commit
+from tests.site.builders import build_site
+from tests.site.test_determinism import template_files
+from tests.terminal.builders import KEY_BYTES, load_model, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _site(root: Path, terminal_url: str = "/") -> Path:
-    page = root / page_path("payments", "alice-ledger")
-    page.parent.mkdir(parents=True)
-    page.write_text(terminal_page("payments", "alice-ledger", terminal_url))
-    copy_assets(root / "static" / "terminal")
-    (root / "index.html").write_text("<!doctype html><title>Portal</title><p>catalog</p>")
-    (root / "notes.txt").write_text("plain")
-    return root
+VIEW = "terminal/payments/alice-ledger/"
+WORKSPACE = "workspace/payments/alice-ledger/"
+OWNER = "alice@acme.dev"  # alice-ledger's owner in the template
 
 
 def _free_port() -> int:
@@ -32,20 +34,32 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def test_site_pages_carry_the_security_headers(model: RepoModel, tmp_path: Path) -> None:
-    site = _site(tmp_path / "site")
+def _template_site(root: Path, terminal_url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, RepoModel]:
+    """The template as a git repo, its site built with `terminal_url`, and its model."""
+    monkeypatch.setenv("PORTAL_STATE_DIR", str(root / "state"))
+    repo = root / "repo"
+    commit(repo, template_files())
+    site = root / "site"
+    run = build_site(None, site, "--repo", repo, "--terminal-url", terminal_url)
+    assert run.code == 0, run.out + run.err
+    return repo, site, load_model(repo, root / "state")[0]
+
+
+async def test_site_pages_carry_the_security_headers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, site, model = _template_site(tmp_path, "http://127.0.0.1:8443", monkeypatch)
     (tmp_path / "secret.txt").write_text("outside the site")
     (site / "escape").symlink_to(tmp_path / "secret.txt")
     async with serving(model, site=site) as harness:
-        response = await harness.client.get(f"{harness.base}/{page_path('payments', 'alice-ledger')}")
+        response = await harness.client.get(f"{harness.base}/{VIEW}")
         assert response.status == 200
         policy = response.headers["Content-Security-Policy"]
-        assert policy.startswith("default-src 'self'; script-src 'self';")
-        assert "connect-src 'self'" in policy and policy.endswith("frame-ancestors 'self'")
+        assert policy.startswith("default-src 'self'; script-src 'self' 'wasm-unsafe-eval';")
+        assert "connect-src 'self' ws://127.0.0.1:8443 http://127.0.0.1:8443" in policy
+        assert "style-src 'self' 'unsafe-inline'" in policy and policy.endswith("frame-ancestors 'self'")
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"
         index = await harness.client.get(f"{harness.base}/")
-        assert index.headers["Content-Security-Policy"] == "default-src 'self'; frame-ancestors 'self'"
+        assert "'unsafe-inline'" not in index.headers["Content-Security-Policy"]  # only terminal pages allow it
         script = await harness.client.get(f"{harness.base}/static/terminal/vendor/xterm.js")
         assert script.status == 200 and "javascript" in script.headers["Content-Type"]
         assert script.headers["X-Content-Type-Options"] == "nosniff"
@@ -54,14 +68,84 @@ async def test_site_pages_carry_the_security_headers(model: RepoModel, tmp_path:
         assert (await harness.client.post(f"{harness.base}/index.html")).status == 405
 
 
+@pytest.fixture
+def sidecar_port() -> int:
+    return _free_port()
+
+
+@pytest.fixture
+def served_template(
+    sidecar_port: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+    """`portal terminal serve --site` of the template's site, built with --terminal-url pointing at that server;
+    a loopback proxy may name the user, and a session runs a harmless local shell."""
+    origin = f"http://127.0.0.1:{sidecar_port}"
+    repo, site, _ = _template_site(tmp_path, origin, monkeypatch)
+    environment = {**os.environ, "PORTAL_STATE_DIR": str(tmp_path / "state")}
+    environment.pop("PORTAL_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "reconciler", "terminal", "serve", "--repo", str(repo), "--site", str(site)),
+            *("--listen", f"127.0.0.1:{sidecar_port}", "--allowed-origin", origin, "--trusted-proxy", "127.0.0.1/32"),
+            *("--exec-template", '["/bin/sh", "-i"]'),
+        ],
+        env=environment,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", sidecar_port), timeout=1):
+                break
+        except OSError:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            time.sleep(0.2)
+    try:
+        yield process, site
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install -y chromium)")
-async def test_the_view_connects_and_shows_a_command_s_output(model: RepoModel, tmp_path: Path) -> None:
+async def test_open_terminal_on_a_workspace_page_connects_and_shows_a_command_s_output(
+    served_template: tuple[subprocess.Popen[str], Path], sidecar_port: int
+) -> None:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-background-networking"]
+        )
+        try:
+            page = await browser.new_page(extra_http_headers={"X-Forwarded-Email": OWNER})
+            errors: list[str] = []
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            await page.goto(f"http://127.0.0.1:{sidecar_port}/{WORKSPACE}")
+            await page.click("text=Open terminal")
+            await page.wait_for_url(f"**/{VIEW}")
+            await page.locator("#terminal-status").filter(has_text="Connected").wait_for(timeout=15000)
+            await page.locator(".xterm-helper-textarea").focus()
+            await page.keyboard.type("echo site''wired\n")
+            await page.locator(".xterm-rows").filter(has_text="sitewired").wait_for(timeout=15000)
+            assert await page.locator("header.md-header").count() == 1  # a page of the site, with its navigation
+        finally:
+            await browser.close()
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install -y chromium)")
+async def test_without_a_proxy_a_pasted_token_connects_and_the_view_fits_the_pty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from playwright.async_api import async_playwright
 
     port = _free_port()
     origin = f"http://127.0.0.1:{port}"
-    site = _site(tmp_path / "site")
-    token = issue(KEY_BYTES, "alice@acme.dev", "payments/alice-ledger", 60)
+    _, site, model = _template_site(tmp_path, origin, monkeypatch)
+    token = issue(KEY_BYTES, OWNER, "payments/alice-ledger", 60)
     async with (
         serving(model, site=site, port=port, origins=(origin,), trusted=()) as harness,
         async_playwright() as playwright,
@@ -73,7 +157,7 @@ async def test_the_view_connects_and_shows_a_command_s_output(model: RepoModel, 
             page = await browser.new_page()
             errors: list[str] = []
             page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-            await page.goto(f"{origin}/{page_path('payments', 'alice-ledger')}")
+            await page.goto(f"{origin}/{VIEW}")
             status = page.locator("#terminal-status")
             # No proxy in front: the first attempt is refused and the token form appears.
             await status.filter(has_text="Could not connect").wait_for(timeout=15000)
@@ -97,12 +181,12 @@ async def test_the_view_connects_and_shows_a_command_s_output(model: RepoModel, 
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install -y chromium)")
-async def test_the_view_does_not_run_in_another_origin_s_frame(model: RepoModel, tmp_path: Path) -> None:
+async def test_the_view_does_not_run_in_another_origin_s_frame(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from playwright.async_api import async_playwright
 
     port = _free_port()
-    site = _site(tmp_path / "site")
-    view = f"http://127.0.0.1:{port}/{page_path('payments', 'alice-ledger')}"
+    _, site, model = _template_site(tmp_path, f"http://127.0.0.1:{port}", monkeypatch)
+    view = f"http://127.0.0.1:{port}/{VIEW}"
     (site / "framing.html").write_text(f'<!doctype html><title>elsewhere</title><iframe src="{view}"></iframe>')
     origins = (f"http://127.0.0.1:{port}", f"http://localhost:{port}")
     async with (
@@ -113,7 +197,7 @@ async def test_the_view_does_not_run_in_another_origin_s_frame(model: RepoModel,
             executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-background-networking"]
         )
         try:
-            page = await browser.new_page(extra_http_headers={"X-Forwarded-Email": "alice@acme.dev"})
+            page = await browser.new_page(extra_http_headers={"X-Forwarded-Email": OWNER})
             await page.goto(f"http://localhost:{port}/framing.html")  # another origin: another host name
             await page.wait_for_timeout(2000)
             (frame,) = page.main_frame.child_frames
