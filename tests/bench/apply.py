@@ -18,110 +18,22 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import urllib3
-
+from tests.bench.fleet import fleet_documents, start_fleet, stop_fleet
 from tests.bench.measure import Measurement, run_process
-from tests.bench.synthetic import HEADER, KEY
-from tests.kube_emulator import EmulatorThread, write_kubeconfig
 
 CLUSTERS = ("mgmt", "tenant-1", "tenant-2")
 TEMPLATES = 4
 PIPELINE_OBJECTS_PER_CLUSTER = 6  # Namespace, ServiceAccount, ClusterRole, ClusterRoleBinding, ConfigMap, DaemonSet
 WORKSPACES = 1_000 - TEMPLATES - PIPELINE_OBJECTS_PER_CLUSTER * len(CLUSTERS)
-TEAM_NAMESPACE = "team-bench"
 TARGETS = {"writes per object cold": 1.05, "no-op wall s": 1.5, "peak RSS MiB": 200.0}
 
 
-def _documents() -> dict[str, str]:
-    files = {
-        "teams/bench.yaml": HEADER
-        + "kind: Team\nmetadata:\n  name: bench\nspec:\n  access:\n    users:\n"
-        + "      - {name: admin@acme.dev, role: admin}\n      - {name: dev@acme.dev, role: operator}\n",
-        "clusters/mgmt.yaml": HEADER
-        + "kind: Cluster\nmetadata:\n  name: mgmt\n  labels: {bench: 'yes'}\n"
-        + "spec:\n  role: management\n  connection: {context: mgmt}\n",
-        "pipelines/logs.yaml": HEADER
-        + """kind: Pipeline
-metadata:
-  name: logs
-spec:
-  team: bench
-  targets:
-    - clusters: {matchLabels: {bench: "yes"}}
-      role: agent
-  env:
-    - {name: LOKI_ENDPOINT, value: "http://loki.observability:3100"}
-  sources:
-    pods: {type: kubernetes_logs}
-  sinks:
-    loki:
-      type: loki
-      inputs: [pods]
-      endpoint: ${LOKI_ENDPOINT}
-      encoding: {codec: json}
-      labels: {cluster: bench}
-""",
-    }
-    for tenant in CLUSTERS[1:]:
-        files[f"clusters/{tenant}.yaml"] = (
-            HEADER
-            + f"""kind: Cluster
-metadata:
-  name: {tenant}
-  labels: {{bench: "yes"}}
-spec:
-  role: tenant
-  team: bench
-  connection: {{context: {tenant}}}
-  tenantClusterRef: {{namespace: {TEAM_NAMESPACE}, name: {tenant}}}
-  workspaces:
-    enabled: true
-    maxWorkspaces: 1000
-    resourceQuota: {{maxCPU: "2000", maxMemory: 4000Gi, maxStorage: 50000Gi}}
-"""
-        )
-    for i in range(TEMPLATES):
-        files[f"templates/t{i}.yaml"] = (
-            HEADER
-            + f"kind: WorkspaceTemplate\nmetadata:\n  name: template-{i}\nspec:\n  displayName: Template {i}\n"
-            + f"  scope: team\n  team: bench\n  template:\n    image: golang:1.2{i}\n    storageSize: 20Gi\n"
-        )
-    for i in range(WORKSPACES):
-        template = f"  template: template-{i % TEMPLATES}\n" if i % 2 else ""
-        files[f"workspaces/ws-{i:04d}.yaml"] = (
-            HEADER
-            + f"kind: Workspace\nmetadata:\n  name: ws-{i:04d}\nspec:\n  team: bench\n  owner: dev@acme.dev\n"
-            + f"  cluster: {CLUSTERS[1 + i % 2]}\n{template}"
-            + f"  repositories:\n    - {{url: https://github.com/acme/service-{i}, branch: main}}\n"
-            + f'  resources: {{cpu: "1", memory: 2Gi}}\n  sshPublicKeys: ["{KEY}"]\n'
-        )
-    return files
-
-
 def _write_repo(root: Path) -> Path:
-    for relative, text in _documents().items():
+    for relative, text in fleet_documents(CLUSTERS, WORKSPACES, TEMPLATES).items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return root
-
-
-def _start(kubeconfig: Path) -> dict[str, EmulatorThread]:
-    emulators = {name: EmulatorThread(name).start() for name in CLUSTERS}
-    write_kubeconfig(kubeconfig, {name: e.url for name, e in emulators.items()})
-    # Butler creates team namespaces on the management cluster; here the bench does.
-    body = json.dumps({"metadata": {"name": TEAM_NAMESPACE}}).encode()
-    created = urllib3.request("POST", f"{emulators['mgmt'].url}/api/v1/namespaces", body=body, timeout=10)
-    assert created.status == 201, created.data
-    for emulator in emulators.values():
-        emulator.requests.reset()
-    return emulators
-
-
-def _stop(emulators: dict[str, EmulatorThread]) -> None:
-    # Last started, first stopped: each emulator's server unwinds a process-wide resolver hook of kmock.
-    for emulator in reversed(emulators.values()):
-        emulator.stop()
 
 
 def _reconcile(repo: Path, kubeconfig: Path, state: Path) -> Measurement:
@@ -166,7 +78,7 @@ def run() -> list[str]:
     with tempfile.TemporaryDirectory(prefix="bench-apply-") as tmp:
         root = Path(tmp)
         repo = _write_repo(root / "repo")
-        emulators = _start(root / "kubeconfig.yaml")
+        emulators = start_fleet(CLUSTERS, root / "kubeconfig.yaml")
         try:
             cold = _reconcile(repo, root / "kubeconfig.yaml", root / "state")
             if cold.returncode != 0:
@@ -181,7 +93,7 @@ def run() -> list[str]:
             noop = _reconcile(repo, root / "kubeconfig.yaml", root / "state")
             noop_writes = sum(e.requests.writes for e in emulators.values())
         finally:
-            _stop(emulators)
+            stop_fleet(emulators)
         desired = 1_000
         lines.append(f"objects desired: {desired} over {len(CLUSTERS)} clusters; created: {objects}")
         per_object = cold_writes / desired
@@ -199,12 +111,12 @@ def run() -> list[str]:
         compiled = run_process([portal, "compile", str(repo), "--out", str(export), "--state-dir", str(root / "state")])
         if compiled.returncode != 0:
             raise RuntimeError("portal compile failed")
-        peer_emulators = _start(root / "peer-kubeconfig.yaml")
+        peer_emulators = start_fleet(CLUSTERS, root / "peer-kubeconfig.yaml")
         try:
             peer_seconds = _kubectl_peer(root / "peer-kubeconfig.yaml", _objects_in(export))
             peer_writes = sum(e.requests.writes for e in peer_emulators.values())
         finally:
-            _stop(peer_emulators)
+            stop_fleet(peer_emulators)
         ok = (
             per_object <= TARGETS["writes per object cold"]
             and noop_writes == 0

@@ -24,89 +24,16 @@ import urllib3
 
 from reconciler.daemon.sharding import shard_of
 from tests.bench.daemon import Daemon
-from tests.bench.synthetic import HEADER, KEY
+from tests.bench.fleet import TEAM_NAMESPACE, fleet_documents, start_fleet, stop_fleet
 from tests.gitrepo import commit
-from tests.kube_emulator import EmulatorThread, write_kubeconfig
+from tests.kube_emulator import EmulatorThread
 
 CLUSTERS = ("mgmt", "tenant-1", "tenant-2", "tenant-3", "tenant-4", "tenant-5")
 WORKSPACES = 300
-TEAM_NAMESPACE = "team-bench"
 LEASE_NAMESPACE = "portal"
 LEASES = f"/apis/coordination.k8s.io/v1/namespaces/{LEASE_NAMESPACE}/leases"
 # Shorter than client-go's defaults, so that the replicas split the shards in seconds.
 ELECTION = ("--leader-elect-lease-duration=6s", "--leader-elect-renew-deadline=4s", "--leader-elect-retry-period=1s")
-
-
-def _documents() -> dict[str, str]:
-    files = {
-        "teams/bench.yaml": HEADER
-        + "kind: Team\nmetadata:\n  name: bench\nspec:\n  access:\n    users:\n"
-        + "      - {name: admin@acme.dev, role: admin}\n      - {name: dev@acme.dev, role: operator}\n",
-        "clusters/mgmt.yaml": HEADER
-        + "kind: Cluster\nmetadata:\n  name: mgmt\n  labels: {bench: 'yes'}\n"
-        + "spec:\n  role: management\n  connection: {context: mgmt}\n",
-        "pipelines/logs.yaml": HEADER
-        + """kind: Pipeline
-metadata:
-  name: logs
-spec:
-  team: bench
-  targets:
-    - clusters: {matchLabels: {bench: "yes"}}
-      role: agent
-  sources:
-    pods: {type: kubernetes_logs}
-  sinks:
-    loki:
-      type: loki
-      inputs: [pods]
-      endpoint: http://loki.observability:3100
-      encoding: {codec: json}
-      labels: {cluster: bench}
-""",
-    }
-    for tenant in CLUSTERS[1:]:
-        files[f"clusters/{tenant}.yaml"] = (
-            HEADER
-            + f"""kind: Cluster
-metadata:
-  name: {tenant}
-  labels: {{bench: "yes"}}
-spec:
-  role: tenant
-  team: bench
-  connection: {{context: {tenant}}}
-  tenantClusterRef: {{namespace: {TEAM_NAMESPACE}, name: {tenant}}}
-  workspaces:
-    enabled: true
-    maxWorkspaces: 1000
-    resourceQuota: {{maxCPU: "2000", maxMemory: 4000Gi, maxStorage: 50000Gi}}
-"""
-        )
-    for i in range(WORKSPACES):
-        files[f"workspaces/ws-{i:04d}.yaml"] = (
-            HEADER
-            + f"kind: Workspace\nmetadata:\n  name: ws-{i:04d}\nspec:\n  team: bench\n  owner: dev@acme.dev\n"
-            + f"  cluster: {CLUSTERS[1 + i % 5]}\n"
-            + f"  repositories:\n    - {{url: https://github.com/acme/service-{i}, branch: main}}\n"
-            + f'  resources: {{cpu: "1", memory: 2Gi}}\n  sshPublicKeys: ["{KEY}"]\n'
-        )
-    return files
-
-
-def _start(kubeconfig: Path) -> dict[str, EmulatorThread]:
-    emulators = {name: EmulatorThread(name).start() for name in CLUSTERS}
-    write_kubeconfig(kubeconfig, {name: e.url for name, e in emulators.items()}, current="mgmt")
-    for namespace in (TEAM_NAMESPACE, LEASE_NAMESPACE):
-        body = json.dumps({"metadata": {"name": namespace}}).encode()
-        created = urllib3.request("POST", f"{emulators['mgmt'].url}/api/v1/namespaces", body=body, timeout=10)
-        assert created.status == 201, created.data
-    return emulators
-
-
-def _stop(emulators: dict[str, EmulatorThread]) -> None:
-    for emulator in reversed(emulators.values()):  # last started, first stopped (kmock's resolver hook)
-        emulator.stop()
 
 
 def _object_writes(emulators: dict[str, EmulatorThread]) -> int:
@@ -140,9 +67,9 @@ def _cycle_seconds(daemon: Daemon, trigger: str) -> float:
 def _run(root: Path, replicas: int) -> tuple[float, list[float], list[str]]:
     """Wall seconds from the push until every replica's cycle ended, each replica's cycle, and who holds what."""
     repo, kubeconfig = root / f"repo-{replicas}", root / f"kubeconfig-{replicas}.yaml"
-    files = _documents()
+    files = fleet_documents(CLUSTERS, WORKSPACES)
     commit(repo, {p: t for p, t in files.items() if p.startswith(("teams/", "clusters/"))}, "the clusters")
-    emulators = _start(kubeconfig)
+    emulators = start_fleet(CLUSTERS, kubeconfig, (TEAM_NAMESPACE, LEASE_NAMESPACE))
     try:
         options = [*ELECTION, "--shards=2"] if replicas > 1 else []
         environ = {"POD_NAMESPACE": LEASE_NAMESPACE, "PATH": os.environ.get("PATH", "")}
@@ -175,7 +102,7 @@ def _run(root: Path, replicas: int) -> tuple[float, list[float], list[str]]:
             for daemon in daemons:
                 daemon.stop()
     finally:
-        _stop(emulators)
+        stop_fleet(emulators)
     return wall, cycles, holders
 
 

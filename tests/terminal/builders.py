@@ -5,8 +5,13 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,3 +181,37 @@ def group_members(pgid: int) -> list[int]:
         if group == pgid and state != "Z":
             members.append(int(entry.name))
     return members
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def sidecar_process(
+    arguments: Sequence[str], port: int, environment: Mapping[str, str]
+) -> Iterator[subprocess.Popen[str]]:
+    """`portal terminal serve --listen 127.0.0.1:PORT ARGUMENTS` in a process of its own, once it listens; ended
+    with SIGTERM."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "terminal", "serve", "--listen", f"127.0.0.1:{port}", *arguments],
+        env=dict(environment),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            time.sleep(0.2)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)

@@ -7,10 +7,7 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,7 +17,7 @@ import pytest
 from sitegen.terminal.tokens import KEY_VARIABLE, issue
 from tests.conftest import PortalRun
 from tests.gitrepo import commit
-from tests.terminal.builders import ORIGIN, platform_files, read_until
+from tests.terminal.builders import ORIGIN, free_port, platform_files, read_until, sidecar_process
 
 KEY = "0123456789abcdef0123456789abcdef"
 SHELL_TEMPLATE = '["/bin/sh", "-i"]'
@@ -60,12 +57,6 @@ def test_serve_refuses_an_origin_that_is_not_one(portal: Callable[..., PortalRun
     assert run.code == 2 and "--allowed-origin 'https://portal.example/app': expected scheme://host" in run.err
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def served(
     request: pytest.FixtureRequest, platform_repo: Path, tmp_path: Path
@@ -73,33 +64,12 @@ def served(
     """`portal terminal serve` of the platform repo; a test's `serve_args` marker adds options."""
     marker = request.node.get_closest_marker("serve_args")
     extra = tuple(marker.args) if marker else ()
-    port = _free_port()
+    port = free_port()
     environment = {**os.environ, KEY_VARIABLE: KEY, "PORTAL_STATE_DIR": str(tmp_path / "state")}
     environment.pop("PORTAL_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "reconciler", "terminal", "serve", "--repo", str(platform_repo)),
-            *("--listen", f"127.0.0.1:{port}", "--allowed-origin", ORIGIN, "--exec-template", SHELL_TEMPLATE),
-            *extra,
-        ],
-        env=environment,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            time.sleep(0.2)
-    try:
+    arguments = ("--repo", str(platform_repo), "--allowed-origin", ORIGIN, "--exec-template", SHELL_TEMPLATE, *extra)
+    with sidecar_process(arguments, port, environment) as process:
         yield process, port
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 async def test_sighup_rereads_the_repo_and_ends_sessions_that_lost_access(

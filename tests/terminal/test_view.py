@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,18 +16,12 @@ from sitegen.terminal.tokens import issue
 from tests.gitrepo import commit
 from tests.site.builders import build_site
 from tests.site.test_determinism import template_files
-from tests.terminal.builders import KEY_BYTES, load_model, serving
+from tests.terminal.builders import KEY_BYTES, free_port, load_model, serving, sidecar_process
 
 CHROMIUM = Path("/usr/bin/chromium")
 VIEW = "terminal/payments/alice-ledger/"
 WORKSPACE = "workspace/payments/alice-ledger/"
 OWNER = "alice@acme.dev"  # alice-ledger's owner in the template
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _template_site(root: Path, terminal_url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, RepoModel]:
@@ -70,7 +60,7 @@ async def test_site_pages_carry_the_security_headers(tmp_path: Path, monkeypatch
 
 @pytest.fixture
 def sidecar_port() -> int:
-    return _free_port()
+    return free_port()
 
 
 @pytest.fixture
@@ -83,30 +73,12 @@ def served_template(
     repo, site, _ = _template_site(tmp_path, origin, monkeypatch)
     environment = {**os.environ, "PORTAL_STATE_DIR": str(tmp_path / "state")}
     environment.pop("PORTAL_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "reconciler", "terminal", "serve", "--repo", str(repo), "--site", str(site)),
-            *("--listen", f"127.0.0.1:{sidecar_port}", "--allowed-origin", origin, "--trusted-proxy", "127.0.0.1/32"),
-            *("--exec-template", '["/bin/sh", "-i"]'),
-        ],
-        env=environment,
-        stderr=subprocess.PIPE,
-        text=True,
+    arguments = (
+        *("--repo", str(repo), "--site", str(site), "--allowed-origin", origin, "--trusted-proxy", "127.0.0.1/32"),
+        *("--exec-template", '["/bin/sh", "-i"]'),
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", sidecar_port), timeout=1):
-                break
-        except OSError:
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            time.sleep(0.2)
-    try:
+    with sidecar_process(arguments, sidecar_port, environment) as process:
         yield process, site
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install -y chromium)")
@@ -142,7 +114,7 @@ async def test_without_a_proxy_a_pasted_token_connects_and_the_view_fits_the_pty
 ) -> None:
     from playwright.async_api import async_playwright
 
-    port = _free_port()
+    port = free_port()
     origin = f"http://127.0.0.1:{port}"
     _, site, model = _template_site(tmp_path, origin, monkeypatch)
     token = issue(KEY_BYTES, OWNER, "payments/alice-ledger", 60)
@@ -184,7 +156,7 @@ async def test_without_a_proxy_a_pasted_token_connects_and_the_view_fits_the_pty
 async def test_the_view_does_not_run_in_another_origin_s_frame(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from playwright.async_api import async_playwright
 
-    port = _free_port()
+    port = free_port()
     _, site, model = _template_site(tmp_path, f"http://127.0.0.1:{port}", monkeypatch)
     view = f"http://127.0.0.1:{port}/{VIEW}"
     (site / "framing.html").write_text(f'<!doctype html><title>elsewhere</title><iframe src="{view}"></iframe>')
