@@ -32,8 +32,9 @@ import pygit2
 import urllib3
 
 from tests.bench.apply import CLUSTERS as APPLY_CLUSTERS
-from tests.bench.apply import _documents as apply_documents
-from tests.bench.apply import _start, _stop
+from tests.bench.apply import TEMPLATES as APPLY_TEMPLATES
+from tests.bench.apply import WORKSPACES as APPLY_WORKSPACES
+from tests.bench.fleet import fleet_documents, start_fleet, stop_fleet
 from tests.bench.measure import run_process
 from tests.bench.synthetic import write_repo
 from tests.gitrepo import commit
@@ -130,9 +131,9 @@ def _percentile(values: list[float], share: float) -> float:
 
 def _latency(root: Path) -> list[str]:
     repo, kubeconfig = root / "repo", root / "kubeconfig.yaml"
-    base = apply_documents()
+    base = fleet_documents(APPLY_CLUSTERS, APPLY_WORKSPACES, APPLY_TEMPLATES)
     commit(repo, base, "start")
-    emulators = _start(kubeconfig)
+    emulators = start_fleet(APPLY_CLUSTERS, kubeconfig)
     try:
         daemon = Daemon(repo, kubeconfig, root / "state", "1h")
         try:
@@ -155,7 +156,7 @@ def _latency(root: Path) -> list[str]:
                 raise RuntimeError("portal reconcile failed")
             peer.append(measured.seconds)
     finally:
-        _stop(emulators)
+        stop_fleet(emulators)
     p50, p95 = statistics.median(latencies), _percentile(latencies, 0.95)
     peer_p50 = statistics.median(peer)
     return [
