@@ -13,13 +13,15 @@ from reconciler.cli import COMMANDS
 from reconciler.cli.cluster_run import NO_CLUSTER
 from reconciler.cli.options import (
     UsageError,
+    add_concurrency_argument,
+    add_connection_arguments,
     add_database_argument,
     add_instance_argument,
     add_state_dir_argument,
     check_instance,
+    cluster_settings,
 )
 from reconciler.daemon.coordination import Coordinator, SoloCoordinator
-from reconciler.settings import DEFAULT_CONCURRENCY, DEFAULT_REQUEST_TIMEOUT
 
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?")
 DEFAULT_INTERVAL = "60s"
@@ -71,14 +73,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--listen", default="127.0.0.1:8080", metavar="HOST:PORT", help="webhooks, /healthz and /readyz"
     )
     parser.add_argument("--metrics-listen", default="127.0.0.1:9090", metavar="HOST:PORT", help="/metrics")
-    parser.add_argument(
-        "--kubeconfig",
-        metavar="FILE",
-        help="kubeconfig with the clusters' contexts (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)",
-    )
-    parser.add_argument(
-        "--cluster", action="append", default=[], metavar="NAME", help="only this Cluster (repeatable; default: all)"
-    )
+    add_connection_arguments(parser, "default: $KUBECONFIG, else ~/.kube/config, else in-cluster")
+    add_concurrency_argument(parser)
     add_state_dir_argument(parser)
     parser.add_argument("--watch", type=Path, metavar="PATH", help="reconcile this working tree on each change")
     prune = parser.add_mutually_exclusive_group()
@@ -104,21 +100,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_instance_argument(parser)
     parser.add_argument("--no-db", action="store_true", help="record nothing in PostgreSQL")
     add_database_argument(parser)
-    parser.add_argument(
-        "--request-timeout",
-        type=float,
-        default=DEFAULT_REQUEST_TIMEOUT,
-        metavar="S",
-        help="how long one request to a cluster may take (seconds)",
-    )
-    parser.add_argument(
-        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N", help="parallel writes per cluster"
-    )
-    parser.add_argument(
-        "--allow-kubeconfig-exec",
-        action="store_true",
-        help="let kubeconfigs read from Secrets run their exec and auth-provider plugins (commands on this host)",
-    )
     _add_replica_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -194,12 +175,11 @@ def run(args: argparse.Namespace) -> int:
     if args.prune and not args.watch:
         raise UsageError("--prune is for --watch; with --repo pruning is on unless --no-prune")
     interval = parse_duration(args.interval)
-    if interval <= 0 or args.request_timeout <= 0 or args.concurrency < 1:
-        raise UsageError("--interval, --request-timeout and --concurrency must be positive")
+    if interval <= 0:
+        raise UsageError("--interval must be positive")
+    clusters = cluster_settings(args)
     if args.watch is not None and not args.watch.is_dir():
         raise UsageError(f"--watch {args.watch}: not a directory")
-    if args.kubeconfig and not Path(args.kubeconfig).is_file():
-        raise UsageError(f"--kubeconfig {args.kubeconfig}: no such file")
     site_builder = None
     if args.site_out is not None:
         check_site_out(args.site_out)
@@ -213,8 +193,7 @@ def run(args: argparse.Namespace) -> int:
         interval=interval,
         listen=parse_address("--listen", args.listen),
         metrics_listen=parse_address("--metrics-listen", args.metrics_listen),
-        kubeconfig=args.kubeconfig,
-        clusters=tuple(args.cluster),
+        clusters=clusters,
         state_dir=args.state_dir,
         prune=bool(args.watch and args.prune) or bool(args.repo and not args.no_prune),
         site_out=args.site_out,
@@ -222,9 +201,6 @@ def run(args: argparse.Namespace) -> int:
         instance=check_instance(args.instance),
         database_url=args.database_url,
         record=not args.no_db,
-        request_timeout=args.request_timeout,
-        concurrency=args.concurrency,
-        allow_kubeconfig_exec=args.allow_kubeconfig_exec,
     )
     try:
         daemon = assemble(

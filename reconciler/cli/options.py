@@ -97,16 +97,20 @@ def add_instance_argument(parser: argparse.ArgumentParser) -> None:
 def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
     """What `reconcile` and `plan` share: where the repo and the clusters are, which clusters, whose objects."""
     add_source_arguments(parser)
+    add_connection_arguments(parser, "default: $KUBECONFIG, else ~/.kube/config")
+    add_instance_argument(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser, kubeconfig_default: str) -> None:
+    """How clusters are reached and which of them: what `cluster_settings` reads (with `add_concurrency_argument`
+    for the commands that write)."""
     parser.add_argument(
-        "--kubeconfig",
-        metavar="FILE",
-        help="kubeconfig with the clusters' contexts (default: $KUBECONFIG, else ~/.kube/config)",
+        "--kubeconfig", metavar="FILE", help=f"kubeconfig with the clusters' contexts ({kubeconfig_default})"
     )
     parser.add_argument(
         "--cluster", action="append", default=[], metavar="NAME", help="only this Cluster (repeatable; default: all)"
     )
-    add_instance_argument(parser)
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     parser.add_argument(
         "--request-timeout",
         type=float,
@@ -118,6 +122,12 @@ def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
         "--allow-kubeconfig-exec",
         action="store_true",
         help="let kubeconfigs read from Secrets run their exec and auth-provider plugins (commands on this host)",
+    )
+
+
+def add_concurrency_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N", help="parallel writes per cluster"
     )
 
 

@@ -17,10 +17,10 @@ from pathlib import Path
 from reconciler.build.outputs import write_outputs
 from reconciler.cli import COMMANDS
 from reconciler.cli.cluster_run import NO_CLUSTER, ClusterRun, cluster_kubeconfig, plan_status, prepare, run_selected
-from reconciler.cli.options import UsageError, add_cluster_arguments, add_database_argument
+from reconciler.cli.options import UsageError, add_cluster_arguments, add_concurrency_argument, add_database_argument
 from reconciler.kube.cluster_reconcile import ClusterReport
 from reconciler.kube.report import report_json, report_lines
-from reconciler.settings import DEFAULT_CONCURRENCY, DEFAULT_WAIT_TIMEOUT, ApplyOptions
+from reconciler.settings import DEFAULT_WAIT_TIMEOUT, ApplyOptions
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,9 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="without a cluster to apply to, export the manifests here and exit 0 (default: the state dir's "
         "export folder, exit 1)",
     )
-    parser.add_argument(
-        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N", help="parallel writes per cluster"
-    )
+    add_concurrency_argument(parser)
     parser.set_defaults(func=run)
 
 

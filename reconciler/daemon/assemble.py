@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,18 +33,15 @@ class DaemonOptions:
     interval: float
     listen: tuple[str, int] | None
     metrics_listen: tuple[str, int] | None
-    kubeconfig: str | None
     instance: str
-    clusters: tuple[str, ...] = ()
+    # Its kubeconfig None: $KUBECONFIG, else ~/.kube/config, else in-cluster.
+    clusters: ClusterSettings = field(default_factory=ClusterSettings)
     state_dir: Path | None = None
     prune: bool = True
     site_out: Path | None = None  # with site_builder: the site of each applied commit is built here
     log_format: LogFormat = "text"
     database_url: str | None = None
     record: bool = True
-    request_timeout: float = 30.0
-    concurrency: int = 8
-    allow_kubeconfig_exec: bool = False
 
 
 def assemble(
@@ -60,7 +57,7 @@ def assemble(
         state = resolve_state_dir(
             options.state_dir, options.repo, str(options.watch) if options.watch else None, environ
         )
-        kubeconfig = find_kubeconfig(options.kubeconfig)
+        kubeconfig = find_kubeconfig(options.clusters.kubeconfig)
         if kubeconfig is None and not in_cluster_available():
             raise SetupError(no_cluster)
         source: Source
@@ -75,16 +72,12 @@ def assemble(
     settings = Settings(
         source=SourceSettings(path=str(options.watch) if options.watch else None, repo=options.repo),
         state_dir=state,
-        clusters=ClusterSettings(
-            kubeconfig=kubeconfig,
-            names=options.clusters,
-            request_timeout=options.request_timeout,
-            allow_kubeconfig_exec=options.allow_kubeconfig_exec,
-            concurrency=options.concurrency,
-        ),
+        clusters=replace(options.clusters, kubeconfig=kubeconfig),
         database=DatabaseSettings(url=options.database_url, enabled=options.record),
     )
-    apply_options = ApplyOptions(instance=options.instance, prune=options.prune, concurrency=options.concurrency)
+    apply_options = ApplyOptions(
+        instance=options.instance, prune=options.prune, concurrency=options.clusters.concurrency
+    )
     metrics = DaemonMetrics()
     log = daemon_logger(options.log_format, log_stream)
     cycle = Cycle(source, settings, apply_options, coordinator, metrics, log, site)

@@ -24,6 +24,7 @@ from reconciler.cli.site_writer import daemon_site_builder
 from reconciler.daemon.assemble import DaemonOptions, assemble
 from reconciler.daemon.coordination import Coordinator, SoloCoordinator
 from reconciler.daemon.service import Daemon
+from reconciler.settings import ClusterSettings
 from sitegen.pages.inputs import SiteOptions
 from tests.apply.conftest import CLUSTERS, Platform, start_platform
 from tests.apply.test_crash import _expected, _ours_live
@@ -130,7 +131,7 @@ def start_daemon(
         interval=interval,
         listen=("127.0.0.1", 0),
         metrics_listen=("127.0.0.1", 0),
-        kubeconfig=str(platform.kubeconfig),
+        clusters=ClusterSettings(kubeconfig=str(platform.kubeconfig)),
         instance="default",
         state_dir=state,
         prune=prune,
