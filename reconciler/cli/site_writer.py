@@ -23,22 +23,10 @@ if TYPE_CHECKING:
 
 def site_status(url: str | None, state: StateDir) -> StatusSnapshot:
     """The last reconcile per cluster and the pipeline versions, from the named (or else the embedded) database."""
-    import psycopg
-
-    from reconciler.db.connection import open_database
-    from reconciler.db.errors import DatabaseUnavailable, SchemaTooNew
+    from reconciler.cli.database import read_database
     from sitegen.status import read_status
 
-    try:
-        conn = open_database(url, state.root)
-    except (DatabaseUnavailable, SchemaTooNew) as exc:
-        raise UsageError(str(exc)) from None
-    try:
-        return read_status(conn)
-    except psycopg.Error as exc:
-        raise UsageError(f"cannot read the database: {str(exc).strip()}") from None
-    finally:
-        conn.close()
+    return read_database(url, state, read_status)
 
 
 def _project_dir(state: StateDir, out: Path) -> Path:

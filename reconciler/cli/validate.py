@@ -112,22 +112,10 @@ def _recorded_registry(args: argparse.Namespace, state: StateDir) -> RecordedReg
     url = args.database_url or os.environ.get(DATABASE_URL_VARIABLE)
     if not url:
         return None
-    import psycopg  # only a run with a database pays for it
-
-    from reconciler.db.connection import open_database
-    from reconciler.db.errors import DatabaseUnavailable, SchemaTooNew
+    from reconciler.cli.database import read_database
     from reconciler.db.sync import read_recorded_registry
 
-    try:
-        conn = open_database(url, state.root)
-    except (DatabaseUnavailable, SchemaTooNew) as exc:
-        raise UsageError(str(exc)) from None
-    try:
-        return read_recorded_registry(conn)
-    except psycopg.Error as exc:
-        raise UsageError(f"cannot read the database: {str(exc).strip()}") from None
-    finally:
-        conn.close()
+    return read_database(url, state, read_recorded_registry)
 
 
 def run(args: argparse.Namespace) -> int:
