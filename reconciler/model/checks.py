@@ -82,6 +82,9 @@ class CrossCheck:
     # A token of what the findings read besides documents (the clock, the database), so that remembered
     # findings are reused only while it stays the same.
     environment: Callable[[CheckContext], str] | None = None
+    # Whether the check itself leaves out what follows from a document that failed its schema (through
+    # `declared`), so its findings are not marked as following from one.
+    handles_invalid: bool = False
 
     def __post_init__(self) -> None:
         if (self.findings is None) == (self.subjects is None):

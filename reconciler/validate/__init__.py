@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.load import cache as blob_cache
-from reconciler.load.cache import BlobCache, long_lived
+from reconciler.load.cache import BlobCache
 from reconciler.load.sources import RepoSource
 from reconciler.model import Diagnostic, Document, Severity
-from reconciler.model.build import build_model
+from reconciler.model.build import model_of
 from reconciler.model.checks import CheckContext
 from reconciler.model.kinds import RepoModel
 from reconciler.model.paths import control_character_finding, has_control_characters
@@ -88,9 +88,7 @@ def validate_source(
     cache.save({f.blob_id for f in source.files})
     rejected = rejected_documents(documents, findings)
     by_subject = {d.subject: d for d in documents} if rejected else {}
-    with long_lived():
-        model, duplicates = build_model(valid)
-    findings.extend(duplicates)
+    model = model_of(valid)
     ctx = CheckContext(
         model=model,
         base=base.model if base else None,

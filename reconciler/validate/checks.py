@@ -4,6 +4,7 @@ declares in its `checks` module."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import partial
 
 from reconciler.chambers import checks as chambers
 from reconciler.herald import checks as herald
@@ -11,10 +12,23 @@ from reconciler.keeper import checks as keeper
 from reconciler.model import Diagnostic, Document
 from reconciler.model.checks import CheckContext, CheckSubject, CrossCheck, DocumentCheck, document_token
 from reconciler.model.diagnostics import under_rule
+from reconciler.model.kinds import KINDS
 from reconciler.validate.connections import check as check_connections
 from reconciler.validate.hidden import check as check_hidden
 from reconciler.validate.names import check_name
+from reconciler.validate.references import REFERENCES_READ, readmes_token
 from reconciler.validate.references import check as check_references
+
+
+def _duplicate_subjects(ctx: CheckContext) -> list[CheckSubject]:
+    """Per kind, the identities declared twice: an edit re-checks (and builds) its own kind alone."""
+    model = ctx.model
+    return [
+        CheckSubject(
+            kind, tuple(document_token(doc) for doc in model.documents_of(kind)), partial(model.duplicates, kind)
+        )
+        for kind in KINDS
+    ]
 
 
 def _identity_subjects(ctx: CheckContext) -> list[CheckSubject]:
@@ -41,7 +55,10 @@ def _identities(ctx: CheckContext) -> Iterable[Diagnostic]:
 
 # Cross-document checks, run on the schema-valid documents of a commit.
 CHECKS: tuple[CrossCheck, ...] = (
-    CrossCheck("references", None, findings=check_references),
+    CrossCheck("duplicates", frozenset(KINDS), subjects=_duplicate_subjects, handles_invalid=True),
+    CrossCheck(
+        "references", REFERENCES_READ, findings=check_references, environment=readmes_token, handles_invalid=True
+    ),
     CrossCheck("hidden", None, findings=check_hidden),
     CrossCheck("connections", frozenset({"Cluster"}), findings=check_connections),
     *chambers.CROSS_CHECKS,

@@ -1,4 +1,5 @@
-"""References between documents resolve, and the platform has exactly one management cluster.
+"""References between documents resolve, the platform has exactly one management cluster, and the READMEs
+Artifacts name exist (read besides the documents: see `readmes_token`).
 
 A reference to a document that exists but failed its own checks is not reported: that document's errors are the
 cause. A name that matches nothing is an error with the closest existing name; a label selector that matches
@@ -12,6 +13,17 @@ from collections.abc import Iterator
 from reconciler.model import Diagnostic, error, warning
 from reconciler.model.checks import CheckContext
 from reconciler.model.suggestions import did_you_mean
+
+# Every kind that refers to others or is referred to here; a Workspace's references are checked with the
+# quotas and templates they bring (reconciler.chambers.checks).
+REFERENCES_READ = frozenset({"Team", "Cluster", "WorkspaceTemplate", "Artifact", "Policy", "Pipeline"})
+
+
+def readmes_token(ctx: CheckContext) -> str:
+    """Which of the READMEs the Artifacts name are files of the commit: read besides the documents, so the
+    findings are reused only while these stay the same. Read from the documents: no Artifact is built for it."""
+    named = (doc.spec.get("readme") for doc in ctx.model.documents_of("Artifact"))
+    return "\0".join(f"{readme}={ctx.read_text(readme) is not None}" for readme in named if readme)
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
