@@ -22,7 +22,6 @@ from typing import Any
 from reconciler import __version__
 from reconciler.collector import long_lived
 from reconciler.load.sources import KnownBlobs
-from reconciler.load.yaml_documents import parse_documents
 from reconciler.model import Diagnostic, Document, JsonPath, Location, Severity
 from reconciler.resources import schemas_dir
 from reconciler.state_dir import StateDir
@@ -63,6 +62,8 @@ class LazyPositions(Mapping[JsonPath, tuple[int, int]]):
 
     def _load(self) -> Mapping[JsonPath, tuple[int, int]]:
         if self._positions is None:
+            from reconciler.load.yaml_documents import parse_documents  # only for a document with a finding
+
             parsed, _ = parse_documents(self._read().decode("utf-8-sig"), self._path)
             self._positions = next((p.positions for p in parsed if p.index == self._index), {})
         return self._positions
