@@ -123,9 +123,8 @@ class BlobCache:
     def _read(self) -> dict[str, Entry]:
         assert self.dir is not None
         entries: dict[str, Entry] = {}
-        with long_lived():
-            for shard in self.dir.glob("*.marshal"):
-                entries.update(read_dict(shard))
+        for shard in self.dir.glob("*.marshal"):
+            entries.update(read_dict(shard))
         return entries
 
     def get(self, blob_id: str) -> Entry | None:
@@ -161,7 +160,8 @@ def read_dict(path: Path) -> dict[Any, Any]:
     """A dict written by `write_atomically(path, marshal.dumps(...))`; empty when missing or damaged, which
     costs speed, never correctness."""
     try:
-        data = marshal.loads(path.read_bytes())
+        with long_lived():  # what the state dir remembers is kept until the run ends
+            data = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return {}
     return data if isinstance(data, dict) else {}

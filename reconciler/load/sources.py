@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reconciler.collector import long_lived
 from reconciler.passwords import shown_url, without_passwords
 from reconciler.state_dir import StateDir
 
@@ -94,7 +95,8 @@ def working_tree(root: Path, known: KnownBlobs | None = None) -> RepoSource:
     ignore_file = root / IGNORE_FILE
     ignore = ignore_spec(ignore_file.read_text(encoding="utf-8", errors="replace") if ignore_file.is_file() else None)
     files: list[SourceFile] = []
-    _walk(str(root), "", ignore, known if known is not None else {}, files)
+    with long_lived():  # one SourceFile per file, kept as long as the source
+        _walk(str(root), "", ignore, known if known is not None else {}, files)
     files.sort(key=lambda f: f.path)
     if known is not None:
         for gone in known.keys() - {f.path for f in files}:

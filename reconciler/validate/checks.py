@@ -16,8 +16,8 @@ from reconciler.model.kinds import KINDS
 from reconciler.validate.connections import check as check_connections
 from reconciler.validate.hidden import check as check_hidden
 from reconciler.validate.names import check_name
-from reconciler.validate.references import REFERENCES_READ, readmes_token
-from reconciler.validate.references import check as check_references
+from reconciler.validate.references import READMES, REFERENCES_READ
+from reconciler.validate.references import subjects as reference_subjects
 
 
 def _duplicate_subjects(ctx: CheckContext) -> list[CheckSubject]:
@@ -56,9 +56,7 @@ def _identities(ctx: CheckContext) -> Iterable[Diagnostic]:
 # Cross-document checks, run on the schema-valid documents of a commit.
 CHECKS: tuple[CrossCheck, ...] = (
     CrossCheck("duplicates", frozenset(KINDS), subjects=_duplicate_subjects, handles_invalid=True),
-    CrossCheck(
-        "references", REFERENCES_READ, findings=check_references, environment=readmes_token, handles_invalid=True
-    ),
+    CrossCheck("references", REFERENCES_READ, subjects=reference_subjects, environment=READMES, handles_invalid=True),
     CrossCheck("hidden", None, findings=check_hidden),
     CrossCheck("connections", frozenset({"Cluster"}), findings=check_connections),
     *chambers.CROSS_CHECKS,
