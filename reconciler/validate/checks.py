@@ -3,6 +3,7 @@ declares in its `checks` module."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 
 from reconciler.chambers import checks as chambers
@@ -18,25 +19,27 @@ from reconciler.validate.references import check as check_references
 
 
 def _identity_subjects(ctx: CheckContext) -> list[CheckSubject]:
-    """Identities read every workspace, template and pipeline, and of clusters only what places objects: name,
-    role, team, labels and TenantCluster. Their findings are placed in the former alone, so a Cluster edit that
-    keeps these (its drift mode, its connection, its limits) leaves them as they were."""
+    """Identities per producer (their objects never meet: see `identities`). Chambers' read every workspace and
+    template, and of clusters what places a Workspace: name, role, team and TenantCluster; herald's read every
+    pipeline, and of clusters what selects them: name and labels. Their findings are placed in the former alone,
+    so a Cluster edit that keeps these (its drift mode, its connection, its limits) leaves them as they were."""
     model = ctx.model
-    documents = (*model.workspaces.values(), *model.workspace_templates.values(), *model.pipelines.values())
-    inputs = [document_token(item.doc) for item in documents]
-    inputs += (
-        f"cluster {c.name}\0{c.role}\0{c.team}\0{c.tenant_cluster_ref}\0{sorted(c.labels.items())}"
-        for c in model.clusters.values()
-    )
-    return [CheckSubject("objects", tuple(inputs), lambda: _identities(ctx))]
+    chambers = [document_token(item.doc) for item in (*model.workspaces.values(), *model.workspace_templates.values())]
+    chambers += (f"cluster {c.name}\0{c.role}\0{c.team}\0{c.tenant_cluster_ref}" for c in model.clusters.values())
+    herald = [document_token(pipeline.doc) for pipeline in model.pipelines.values()]
+    herald += (f"cluster {c.name}\0{sorted(c.labels.items())}" for c in model.clusters.values())
+    return [
+        CheckSubject("chambers", tuple(chambers), functools.partial(_identities, ctx, "chambers")),
+        CheckSubject("herald", tuple(herald), functools.partial(_identities, ctx, "herald")),
+    ]
 
 
-def _identities(ctx: CheckContext) -> Iterable[Diagnostic]:
-    # Spelling every object's identity takes every compiler: loaded only when what places objects changed since
-    # the findings were remembered.
+def _identities(ctx: CheckContext, producer: str) -> Iterable[Diagnostic]:
+    # Spelling a producer's identities takes its compilers: loaded only when what places its objects changed
+    # since the findings were remembered.
     from reconciler.validate.identities import check
 
-    return check(ctx)
+    return check(ctx, producer)
 
 
 # Cross-document checks, run on the schema-valid documents of a commit.

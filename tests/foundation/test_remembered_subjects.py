@@ -166,23 +166,47 @@ def test_placements_see_pipelines_and_cluster_labels_only(tmp_path: Path, monkey
     assert no_cluster not in found and any(m.startswith("clusters/prd-eu-1.yaml") for m in found)
 
 
-def test_identities_see_what_places_objects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    runs = _counting(monkeypatch, reconciler.validate.checks, "_identities")
+@pytest.fixture
+def spelled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The producers whose objects the identity check spells, in order."""
+    seen: list[str] = []
+    original = reconciler.validate.checks._identities
+
+    def counting(ctx, producer):  # type: ignore[no-untyped-def]
+        seen.append(producer)
+        return original(ctx, producer)
+
+    monkeypatch.setattr(reconciler.validate.checks, "_identities", counting)
+    return seen
+
+
+def test_identities_see_what_places_objects(tmp_path: Path, spelled: list[str]) -> None:
     ledger_tenant = OTHER_TENANT.replace("namespace: team-payments", "namespace: team-ledger")
     files = valid_repo() | {
         "teams/ledger.yaml": TEAM.replace("name: payments", "name: ledger"),
         "clusters/dev-us-1.yaml": ledger_tenant.replace("team: payments", "team: ledger"),
         "workspaces/ledger.yaml": WORKSPACE.replace("team: payments", "team: ledger").replace("dev-eu-1", "dev-us-1"),
+        "pipelines/app-logs.yaml": APP_LOGS.replace("env: prd", "env: dev"),
     }
-    repo = Repo(tmp_path / "repo", tmp_path / "state", files, runs)
-    runs.clear()
+    repo = Repo(tmp_path / "repo", tmp_path / "state", files, spelled)
+    spelled.clear()
     assert repo.edit("clusters/dev-us-1.yaml", "maxWorkspaces: 3", "maxWorkspaces: 4") == []
-    assert runs == []  # nothing that places objects changed
+    assert spelled == []  # nothing that places objects changed
 
     collision = "compiles to Workspace team-payments/alice-ledger on Cluster 'mgmt'"
     found = repo.edit("clusters/dev-us-1.yaml", "namespace: team-ledger", "namespace: team-payments")  # a Cluster
     assert len([m for m in found if collision in m]) == 2
-    assert runs == [1]
+    assert spelled == ["chambers"]  # what places a Workspace, not what selects a cluster for a pipeline
     assert repo.edit("clusters/dev-us-1.yaml", "namespace: team-payments", "namespace: team-ledger") == []
+    spelled.clear()
     found = repo.edit("workspaces/ledger.yaml", "cluster: dev-us-1", "cluster: dev-eu-1")  # a Workspace
     assert len([m for m in found if collision in m]) == 2
+    assert spelled == ["chambers"]
+    assert repo.edit("workspaces/ledger.yaml", "cluster: dev-eu-1", "cluster: dev-us-1") == []
+
+    spelled.clear()
+    assert repo.edit("pipelines/app-logs.yaml", "to Loki", "to Loki, reworded") == []  # a Pipeline
+    assert spelled == ["herald"]
+    spelled.clear()
+    assert repo.edit("clusters/dev-us-1.yaml", "env: staging", "env: dev") == []  # what selects a cluster
+    assert spelled == ["herald"]
