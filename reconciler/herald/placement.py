@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from reconciler.herald.merge import Conflict, conflicts
+from reconciler.herald.merge import Conflict, conflicts, conflicts_at
+from reconciler.herald.placing import PlacementRow
 from reconciler.model import Diagnostic, Document, error, warning
 from reconciler.model.kinds import RepoModel
 
@@ -57,3 +58,9 @@ def conflict_errors(conflicts: Iterable[Conflict]) -> list[Diagnostic]:
 def check_placements(model: RepoModel, declared: Mapping[tuple[str, str], Document] | None = None) -> list[Diagnostic]:
     """`declared`: every document of the commit, valid or not, by (kind, name)."""
     return check_targets(model, declared or {}) + conflict_errors(conflicts(model))
+
+
+def check_running_together(rows: list[PlacementRow]) -> list[Diagnostic]:
+    """The clashes among the pipelines of one part of `placing.running_together`: those `check_placements` finds
+    there, since every place where two pipelines meet is in their part."""
+    return conflict_errors(conflicts_at(rows))

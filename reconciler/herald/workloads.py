@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from reconciler.herald.merge import MergedConfig, placement_sets
+from reconciler.herald.merge import MergedConfig
+from reconciler.herald.placing import placement_sets
 from reconciler.model.identity import CompiledIdentity, ObjectKey
 from reconciler.model.kinds import EnvVar, Pipeline, RepoModel
 from reconciler.model.ownership import ownership_labels

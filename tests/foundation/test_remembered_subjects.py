@@ -16,7 +16,7 @@ from reconciler.validate import validate_source
 from reconciler.validate.memo import ValidationMemo
 from tests.conftest import write_files
 from tests.foundation.repos import HEADER, TEAM, TENANT, WORKSPACE, valid_repo
-from tests.herald.builders import APP_LOGS, PRD_CLUSTER, repo_files
+from tests.herald.builders import AGENT_ON_PRD, APP_LOGS, PRD_CLUSTER, cluster_named, pipeline_named, repo_files
 
 TEMPLATE = (
     HEADER
@@ -146,7 +146,7 @@ def _counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> lis
 
 
 def test_placements_see_pipelines_and_cluster_labels_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    runs = _counting(monkeypatch, reconciler.herald.checks, "_placements")
+    runs = _counting(monkeypatch, reconciler.herald.checks, "_targets")
     repo = Repo(tmp_path / "repo", tmp_path / "state", repo_files(("app-logs", APP_LOGS)), runs)
     runs.clear()
     assert repo.edit("clusters/prd-eu-1.yaml", "context: prd-eu-1", "context: prd-eu-1-admin") == []
@@ -164,6 +164,53 @@ def test_placements_see_pipelines_and_cluster_labels_only(tmp_path: Path, monkey
     assert no_cluster in repo.write({"clusters/prd-eu-1.yaml": broken})
     found = repo.edit("clusters/prd-eu-1.yaml", "env: prod", "env: prd")
     assert no_cluster not in found and any(m.startswith("clusters/prd-eu-1.yaml") for m in found)
+
+
+@pytest.fixture
+def merged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The parts of the pipelines running together whose clashes herald's check looks for, by first pipeline."""
+    seen: list[str] = []
+    original = reconciler.herald.checks._running_together
+
+    def counting(rows):  # type: ignore[no-untyped-def]
+        seen.append(rows[0][2][0].name)
+        return original(rows)
+
+    monkeypatch.setattr(reconciler.herald.checks, "_running_together", counting)
+    return seen
+
+
+def test_clashes_are_looked_for_where_the_edited_pipelines_run(tmp_path: Path, merged: list[str]) -> None:
+    on_eu = "    - clusters: {names: [prd-eu-1]}\n      role: agent\n"
+    files = repo_files(
+        ("app-logs", APP_LOGS),
+        ("more-logs", APP_LOGS.replace("name: app-logs", "name: more-logs")),  # app-logs' component ids: a clash
+        ("extra-logs", pipeline_named("extra-logs", on_eu)),  # so the clash meets on two sets of pipelines
+        ("dev-logs", pipeline_named("dev-logs", AGENT_ON_PRD.replace("env: prd", "env: dev"))),
+    ) | {
+        "clusters/prd-us-1.yaml": cluster_named("prd-us-1", "{env: prd, region: us}"),
+        "clusters/dev-eu-1.yaml": cluster_named("dev-eu-1", "{env: dev, region: eu}"),
+    }
+    repo = Repo(tmp_path / "repo", tmp_path / "state", files, merged)
+    clash = (
+        "pipelines/more-logs.yaml: component id `pod_logs` is set by both Pipeline/app-logs and "
+        "Pipeline/more-logs, which run together on prd-eu-1 (agent), prd-us-1 (agent)"
+    )
+    assert clash in repo.validate()
+    merged.clear()
+    found = repo.edit("pipelines/dev-logs.yaml", "to Loki", "to Loki, reworded")
+    assert merged == ["dev-logs"] and clash in found  # the other part is remembered
+    merged.clear()
+    assert repo.edit("pipelines/extra-logs.yaml", "to Loki", "to Loki, reworded") == found
+    assert merged == ["app-logs"]
+
+    # The clash goes and comes back with one edit each; then a pipeline joins the other part, and leaves it.
+    apart = repo.edit("pipelines/more-logs.yaml", "pod_logs", "more_logs")
+    assert not any("run together" in m for m in apart)
+    assert repo.edit("pipelines/more-logs.yaml", "more_logs", "pod_logs") == found
+    joined = repo.edit("pipelines/dev-logs.yaml", "env: dev", "env: prd")
+    assert joined == found
+    assert repo.edit("pipelines/dev-logs.yaml", "env: prd", "env: dev") == found
 
 
 @pytest.fixture
