@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reconciler.keeper.timestamps import check_document, latest_time, times_after
+from reconciler.keeper.timestamps import check_document, future_times, latest_time
 from reconciler.model.checks import CheckContext, CheckSubject, CrossCheck, DocumentCheck
 
 
 def environment_token(ctx: CheckContext) -> str:
     """What the findings read besides documents: which recorded times lie after the commit's, and what the
     database holds."""
-    latest = latest_time(ctx.now)
-    future = [f"{name}={t}" for name, a in sorted(ctx.model.artifacts.items()) for t in times_after(a, latest)]
+    future = future_times(ctx.model.artifacts.values(), latest_time(ctx.now))
     recorded = ctx.recorded.digest if ctx.recorded is not None else "-"
-    return f"clock={latest is not None}\0recorded={recorded}\0" + "\0".join(future)
+    times = (f"{name}={t}" for name, late in sorted(future.items()) for t in late)
+    return f"clock={ctx.now is not None}\0recorded={recorded}\0" + "\0".join(times)
 
 
 def _subjects(ctx: CheckContext) -> Iterable[CheckSubject]:

@@ -9,6 +9,7 @@ import pytest
 
 import reconciler.chambers.checks
 import reconciler.herald.checks
+import reconciler.keeper.commit
 import reconciler.validate.checks
 from reconciler.load.sources import working_tree
 from reconciler.model import Diagnostic
@@ -17,6 +18,8 @@ from reconciler.validate.memo import ValidationMemo
 from tests.conftest import write_files
 from tests.foundation.repos import HEADER, TEAM, TENANT, WORKSPACE, valid_repo
 from tests.herald.builders import AGENT_ON_PRD, APP_LOGS, PRD_CLUSTER, cluster_named, pipeline_named, repo_files
+from tests.keeper.builders import TEAMS as KEEPER_TEAMS
+from tests.keeper.builders import artifact
 
 TEMPLATE = (
     HEADER
@@ -257,3 +260,39 @@ def test_identities_see_what_places_objects(tmp_path: Path, spelled: list[str]) 
     spelled.clear()
     assert repo.edit("clusters/dev-us-1.yaml", "env: staging", "env: dev") == []  # what selects a cluster
     assert spelled == ["herald"]
+
+
+VPC_VERSIONS = """\
+    - version: 1.0.0
+      publishedBy: bob@acme.dev
+      publishedAt: 2026-10-01T10:00:00Z
+      approvals: [{by: alice@acme.dev, at: 2026-10-02T10:00:00Z}]
+"""
+
+
+def test_keeper_rejudges_the_artifacts_of_an_edited_team_or_artifact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    judged: list[str] = []
+    original = reconciler.keeper.commit._findings_of
+
+    def counting(ctx, item):  # type: ignore[no-untyped-def]
+        judged.append(item.name)
+        return original(ctx, item)
+
+    monkeypatch.setattr(reconciler.keeper.commit, "_findings_of", counting)
+    web = artifact(VPC_VERSIONS.replace("alice@", "pat@"), name="web", team="payments")
+    files = {**KEEPER_TEAMS, "artifacts/vpc.yaml": artifact(VPC_VERSIONS), "artifacts/web.yaml": web}
+    repo = Repo(tmp_path / "repo", tmp_path / "state", files, judged)
+    judged.clear()
+    found = repo.edit(
+        "teams/platform.yaml", "{name: alice@acme.dev, role: admin}", "{name: alice@acme.dev, role: viewer}"
+    )
+    assert judged == ["vpc"] and any("alice@acme.dev" in m for m in found)
+    assert repo.edit("teams/platform.yaml", "alice@acme.dev, role: viewer", "alice@acme.dev, role: admin") == []
+
+    judged.clear()
+    future = "      yanked: {reason: Broken, by: bob@acme.dev, at: 2099-01-01T10:00:00Z}\n"
+    found = repo.write({"artifacts/web.yaml": web + future})  # a time after the commit's: an error, then none
+    assert judged == ["web"] and any("later than the commit" in m for m in found)
+    assert repo.write({"artifacts/web.yaml": web}) == []
