@@ -20,11 +20,18 @@ def check_targets(model: RepoModel, declared: Mapping[tuple[str, str], Document]
     exist is an error of its own, from the reference checks.)"""
     invalid = [doc.labels for (kind, name), doc in declared.items() if kind == "Cluster" and name not in model.clusters]
     findings = []
+    selects: dict[frozenset[tuple[str, str]], bool] = {}  # per selector: pipelines are many, selectors few
     for pipeline in model.pipelines.values():
         for target in pipeline.targets:
-            if target.names or model.clusters_matching(target):
+            if target.names:
                 continue
-            if any(all(labels.get(k) == v for k, v in target.match_labels.items()) for labels in invalid):
+            selector = frozenset(target.match_labels.items())
+            selected = selects.get(selector)
+            if selected is None:
+                selected = selects[selector] = bool(model.clusters_matching(target)) or any(
+                    all(labels.get(k) == v for k, v in selector) for labels in invalid
+                )
+            if selected:
                 continue
             doc = pipeline.doc
             findings.append(

@@ -21,8 +21,10 @@ def placement_sets(model: RepoModel) -> list[PlacementRow]:
     are written alike run alike, so clusters are matched once per group, not once per pipeline: the work grows
     with placements × groups, not placements × pipelines. Places running the same groups share one tuple."""
     groups: dict[tuple[object, ...], list[Pipeline]] = {}
-    for pipeline in sorted(model.pipelines.values(), key=lambda p: p.name):
-        alike = tuple((t.names, frozenset(t.match_labels.items()), t.role) for t in pipeline.targets)
+    pipelines = model.pipelines
+    for name in sorted(pipelines):  # so each group is sorted by name
+        pipeline = pipelines[name]
+        alike = tuple([(t.names, frozenset(t.match_labels.items()), t.role) for t in pipeline.targets])
         groups.setdefault(alike, []).append(pipeline)
     members = list(groups.values())
     at: dict[Placement, list[int]] = {}
@@ -36,9 +38,14 @@ def placement_sets(model: RepoModel) -> list[PlacementRow]:
     for place, indices in sorted(at.items()):
         key = tuple(indices)
         if key not in shared:
-            shared[key] = tuple(sorted((p for i in key for p in members[i]), key=lambda p: p.name))
+            together = members[key[0]] if len(key) == 1 else sorted((p for i in key for p in members[i]), key=_name)
+            shared[key] = tuple(together)
         result.append((place, key, shared[key]))
     return result
+
+
+def _name(pipeline: Pipeline) -> str:
+    return pipeline.name
 
 
 def running_together(rows: list[PlacementRow]) -> list[list[PlacementRow]]:
