@@ -12,7 +12,7 @@ objects are spelled.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 
 from reconciler.model import Diagnostic, error
 from reconciler.model.checks import CheckContext
@@ -64,3 +64,11 @@ def _where(item: CompiledIdentity) -> str:
 def check(ctx: CheckContext, producer: str) -> Iterator[Diagnostic]:
     """The collisions among the objects of `producer` (a key of PRODUCERS)."""
     return collisions(PRODUCERS[producer](ctx.model))
+
+
+def check_chambers_named(ctx: CheckContext, names: Collection[str]) -> Iterator[Diagnostic]:
+    """The collisions among chambers' objects of the documents named `names`. Chambers names each object as its
+    document, so these never meet the objects of documents named otherwise: each set of names is checked apart."""
+    from reconciler.chambers.resources import identities
+
+    return collisions(identities(ctx.model, names))

@@ -221,12 +221,18 @@ def spelled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The producers whose objects the identity check spells, in order."""
     seen: list[str] = []
     original = reconciler.validate.checks._identities
+    original_named = reconciler.validate.checks._chambers_identities
 
     def counting(ctx, producer):  # type: ignore[no-untyped-def]
         seen.append(producer)
         return original(ctx, producer)
 
+    def counting_named(ctx, names):  # type: ignore[no-untyped-def]
+        seen.append(f"chambers {', '.join(sorted(names))}")
+        return original_named(ctx, names)
+
     monkeypatch.setattr(reconciler.validate.checks, "_identities", counting)
+    monkeypatch.setattr(reconciler.validate.checks, "_chambers_identities", counting_named)
     return seen
 
 
@@ -237,6 +243,8 @@ def test_identities_see_what_places_objects(tmp_path: Path, spelled: list[str]) 
         "clusters/dev-us-1.yaml": ledger_tenant.replace("team: payments", "team: ledger"),
         "workspaces/ledger.yaml": WORKSPACE.replace("team: payments", "team: ledger").replace("dev-eu-1", "dev-us-1"),
         "pipelines/app-logs.yaml": APP_LOGS.replace("env: prd", "env: dev"),
+        # Named apart from alice-ledger's set of names (checked apart from it), on the same cluster.
+        "workspaces/carol-notes.yaml": WORKSPACE.replace("name: alice-ledger", "name: carol-notes"),
     }
     repo = Repo(tmp_path / "repo", tmp_path / "state", files, spelled)
     spelled.clear()
@@ -246,13 +254,18 @@ def test_identities_see_what_places_objects(tmp_path: Path, spelled: list[str]) 
     collision = "compiles to Workspace team-payments/alice-ledger on Cluster 'mgmt'"
     found = repo.edit("clusters/dev-us-1.yaml", "namespace: team-ledger", "namespace: team-payments")  # a Cluster
     assert len([m for m in found if collision in m]) == 2
-    assert spelled == ["chambers"]  # what places a Workspace, not what selects a cluster for a pipeline
+    # What places Workspaces (every set's), not what selects a cluster for a pipeline.
+    assert spelled == ["chambers alice-ledger", "chambers carol-notes"]
     assert repo.edit("clusters/dev-us-1.yaml", "namespace: team-payments", "namespace: team-ledger") == []
     spelled.clear()
     found = repo.edit("workspaces/ledger.yaml", "cluster: dev-us-1", "cluster: dev-eu-1")  # a Workspace
     assert len([m for m in found if collision in m]) == 2
-    assert spelled == ["chambers"]
+    assert spelled == ["chambers alice-ledger"]  # not carol-notes', on the same cluster
     assert repo.edit("workspaces/ledger.yaml", "cluster: dev-eu-1", "cluster: dev-us-1") == []
+    spelled.clear()
+    # A rename into alice-ledger's set: that set is checked again; carol-notes' set is gone.
+    assert repo.edit("workspaces/carol-notes.yaml", "name: carol-notes", "name: bob-books") == []
+    assert spelled == ["chambers alice-ledger, bob-books"]
 
     spelled.clear()
     assert repo.edit("pipelines/app-logs.yaml", "to Loki", "to Loki, reworded") == []  # a Pipeline
