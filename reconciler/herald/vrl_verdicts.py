@@ -103,7 +103,8 @@ class VrlVerdicts:
             return
         for stale in self.file.parent.glob("vrl-*.marshal"):
             if stale != self.file:
-                stale.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # a read-only state dir costs speed, not correctness
+                    stale.unlink()
         entries = self._stored()
         if len(entries) + len(self.learned) > _MAX_ENTRIES:
             entries = {key: entries[key] for key in self.used}

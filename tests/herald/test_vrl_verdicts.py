@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import reconciler.herald.vrl
+import reconciler.herald.vrl_verdicts
 import reconciler.validate.files
 from reconciler.herald.vrl_verdicts import VrlVerdicts, compiler_identity
 from reconciler.load.sources import working_tree
@@ -140,3 +141,21 @@ def test_a_cold_run_split_across_processes_keeps_every_verdict(
     compiled.clear()
     assert _validate(root, state) == cold
     assert compiled == []
+
+
+def test_beyond_its_size_cap_the_store_keeps_what_the_last_run_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reconciler.herald.vrl_verdicts, "_MAX_ENTRIES", 2)
+    compiler = write_files(tmp_path / "vector_vrl", {"__init__.py": ""})
+    first = VrlVerdicts(tmp_path / "cache", compiler)
+    for program in ("old", "used"):
+        first.put((program, ()), None)
+    first.save()
+    second = VrlVerdicts(tmp_path / "cache", compiler)
+    assert second.get(("used", ()))[0]
+    second.put(("new", ()), ("unhandled error", True, 1, 1))
+    second.save()
+    third = VrlVerdicts(tmp_path / "cache", compiler)
+    assert [third.get((program, ()))[0] for program in ("old", "used", "new")] == [False, True, True]
+    assert third.get(("new", ())) == (True, ("unhandled error", True, 1, 1))
