@@ -27,7 +27,7 @@ def _chambers(model: RepoModel) -> Iterator[CompiledIdentity]:
 
 
 def _herald(model: RepoModel) -> Iterator[CompiledIdentity]:
-    from reconciler.herald.workloads import identities  # with the placements: loaded after a Pipeline edit alone
+    from reconciler.herald.workload_names import identities  # with the placements: loaded after a Pipeline edit alone
 
     return identities(model)
 
