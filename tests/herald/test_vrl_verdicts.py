@@ -4,6 +4,8 @@ compiler, and what is remembered never changes a finding (an empty, damaged or f
 from __future__ import annotations
 
 import marshal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,20 +129,31 @@ def test_verdicts_of_another_compiler_are_never_read(tmp_path: Path) -> None:
     assert VrlVerdicts(tmp_path / "cache", compiler).get(key) == (False, None)
 
 
-def test_a_cold_run_split_across_processes_keeps_every_verdict(
-    tmp_path: Path, compiled: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(reconciler.validate.files, "PARALLEL_MIN_FILES", 2)  # a forked worker checks half the files
+# A cold run in a process of its own (forking is for a process without threads): a forked worker checks half the
+# files, and the verdicts it learns must reach the store too.
+SPLIT_COLD_RUN = """
+import sys
+from pathlib import Path
+import reconciler.validate.files
+from reconciler.load.sources import working_tree
+from reconciler.validate import validate_source
+from reconciler.validate.memo import ValidationMemo
+reconciler.validate.files.PARALLEL_MIN_FILES = 2
+validate_source(working_tree(Path(sys.argv[1])), memo=ValidationMemo(Path(sys.argv[2])))
+"""
+
+
+def test_a_cold_run_split_across_processes_keeps_every_verdict(tmp_path: Path, compiled: list[str]) -> None:
     root, state = tmp_path / "repo", tmp_path / "state"
     write_files(root, repo_files(("app-logs", BROKEN_LOGS), ("other-logs", OTHER_LOGS)))
-    cold = _validate(root, state)
+    subprocess.run([sys.executable, "-c", SPLIT_COLD_RUN, str(root), str(state)], check=True)
     for name in ("app-logs", "other-logs"):  # an edit of either is checked without the compiler
         path = f"pipelines/{name}.yaml"
         write_files(root, {path: (root / path).read_text().replace("to Loki", "to Loki, reworded")})
-    reconciler.herald.vrl._judge.cache_clear()
-    compiled.clear()
-    assert _validate(root, state) == cold
+    warm = _validate(root, state)
     assert compiled == []
+    assert warm == _validate(root, None)
+    assert len(_vrl_finding(warm)) == 1
 
 
 def test_beyond_its_size_cap_the_store_keeps_what_the_last_run_used(
