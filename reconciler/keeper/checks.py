@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reconciler.keeper.timestamps import check_document, latest_time, recorded_times, sortable_time, times_after
+from reconciler.keeper.timestamps import check_document, future_times, latest_time, recorded_times, sortable_time
 from reconciler.model.checks import CheckContext, CheckSubject, CrossCheck, DocumentCheck, FactsEnvironment
 
 
@@ -22,11 +22,12 @@ def _environment(ctx: CheckContext, latest_recorded: str) -> str:
     """What the findings read besides documents: which recorded times lie after the commit's (looked for only
     when the latest of them does), and what the database holds."""
     latest = latest_time(ctx.now)
-    future = []
+    future: dict[str, tuple[str, ...]] = {}
     if latest is not None and latest_recorded and sortable_time(latest_recorded) > latest:
-        future = [f"{name}={t}" for name, a in sorted(ctx.model.artifacts.items()) for t in times_after(a, latest)]
+        future = future_times(ctx.model.artifacts.values(), latest)
     recorded = ctx.recorded.digest if ctx.recorded is not None else "-"
-    return f"clock={latest is not None}\0recorded={recorded}\0" + "\0".join(future)
+    times = (f"{name}={t}" for name, late in sorted(future.items()) for t in late)
+    return f"clock={ctx.now is not None}\0recorded={recorded}\0" + "\0".join(times)
 
 
 def _subjects(ctx: CheckContext) -> Iterable[CheckSubject]:
