@@ -12,7 +12,14 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from reconciler.model import Diagnostic, Document
-from reconciler.model.checks import CheckContext, CheckSubject, CrossCheck, DocumentCheck, document_token
+from reconciler.model.checks import (
+    CheckContext,
+    CheckSubject,
+    CrossCheck,
+    DocumentCheck,
+    FactsEnvironment,
+    document_token,
+)
 
 if TYPE_CHECKING:
     from reconciler.herald.placing import PlacementRow
@@ -76,5 +83,7 @@ def _pipeline(doc: Document) -> Iterable[Diagnostic]:
     return check_document(doc)
 
 
-CROSS_CHECKS = (CrossCheck("herald", frozenset({"Pipeline"}), subjects=_subjects, environment=cluster_selection),)
+# What selects clusters, remembered with the Cluster documents: a run that changes none builds no Cluster for it.
+SELECTION = FactsEnvironment(frozenset({"Cluster"}), cluster_selection)
+CROSS_CHECKS = (CrossCheck("herald", frozenset({"Pipeline"}), subjects=_subjects, environment=SELECTION),)
 DOCUMENT_CHECKS: dict[str, DocumentCheck] = {"Pipeline": _pipeline}

@@ -41,7 +41,7 @@ CROSS_CHECKS = (
         "keeper",
         frozenset({"Artifact", "Team", "Policy"}),
         subjects=_subjects,
-        environment=FactsEnvironment(_latest_recorded, _environment),
+        environment=FactsEnvironment(frozenset({"Artifact"}), _latest_recorded, _environment),
     ),
 )
 DOCUMENT_CHECKS: dict[str, DocumentCheck] = {"Artifact": check_document}

@@ -72,12 +72,14 @@ def document_token(doc: Document | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class FactsEnvironment:
-    """An environment token made from `facts`: what the token needs of the documents the check reads (the files
-    they name, the latest time they record), which those documents alone determine. The facts are remembered
-    with the documents, so a run in which they are unchanged reads none of them to make the token."""
+    """An environment token made from `facts`: what the token needs of the documents of `kinds` (the files they
+    name, the latest time they record, what selects clusters), which those documents alone determine. The facts
+    are remembered with the documents, so a run in which they are unchanged reads none of them to make the
+    token."""
 
+    kinds: frozenset[str]
     facts: Callable[[CheckContext], str]
-    token: Callable[[CheckContext, str], str]
+    token: Callable[[CheckContext, str], str] = lambda _ctx, facts: facts
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,19 +84,19 @@ class CheckMemo:
         """The digest of everything `check` reads (None for a check that reads anything: never remembered)."""
         if check.reads is None:
             return None
-        documents = inputs_digest(check, head, base, actor)
-        return inputs_digest(
-            check, head, base, actor, check.environment_token(ctx, partial(self._facts, check, ctx, documents))
-        )
+        environment = check.environment_token(ctx, partial(self._facts, check, ctx, head))
+        return inputs_digest(check, head, base, actor, environment)
 
-    def _facts(self, check: CrossCheck, ctx: CheckContext, documents: str) -> str:
+    def _facts(self, check: CrossCheck, ctx: CheckContext, head: dict[str, str]) -> str:
         """A FactsEnvironment's facts, found again only when the documents they come from changed."""
-        assert isinstance(check.environment, FactsEnvironment)
+        environment = check.environment
+        assert isinstance(environment, FactsEnvironment)
+        documents = "\0".join(f"{kind}={head.get(kind, '')}" for kind in sorted(environment.kinds))
         key = f"{check.name}#facts"
         known = self.entries.get(key)
         if known is not None and known[0] == documents:
             return known[1]
-        facts = check.environment.facts(ctx)
+        facts = environment.facts(ctx)
         self.entries[key] = (documents, facts)
         self.changed = True
         return facts

@@ -31,7 +31,7 @@ def _readme_files(ctx: CheckContext, readmes: str) -> str:
     return "\0".join(f"{readme}={ctx.read_text(readme) is not None}" for readme in readmes.split("\n") if readme)
 
 
-READMES = FactsEnvironment(_readmes, _readme_files)
+READMES = FactsEnvironment(frozenset({"Artifact"}), _readmes, _readme_files)
 
 
 def subjects(ctx: CheckContext) -> list[CheckSubject]:
