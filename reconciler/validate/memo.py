@@ -93,8 +93,8 @@ class CheckMemo:
         assert isinstance(environment, FactsEnvironment)
         documents = "\0".join(f"{kind}={head.get(kind, '')}" for kind in sorted(environment.kinds))
         key = f"{check.name}#facts"
-        known = self.entries.get(key)
-        if known is not None and known[0] == documents:
+        known: _Facts | None = self.entries.get(key)
+        if type(known) is tuple and known[0] == documents and type(known[1]) is str:
             return known[1]
         facts = environment.facts(ctx)
         self.entries[key] = (documents, facts)
