@@ -119,7 +119,7 @@ class Build:
         wanted = frozenset(clusters)
         if wanted not in self._merged_on:
             subset = {n: c for n, c in self.model.clusters.items() if n in wanted}
-            scoped = replace(self.model, clusters=subset, _selected={})
+            scoped = self.model.with_clusters(subset)
             self._merged_on[wanted] = tuple(
                 merge_placements(scoped, lambda pipeline: self.pipeline_config(pipeline.name))
             )

@@ -142,6 +142,9 @@ def subjects(ctx: CheckContext) -> list[CheckSubject]:
     for ws in model.workspaces.values():
         per_cluster[ws.cluster].append(ws)
     names = _DeclaredNames(ctx)
+    # Teams and templates are named by many workspaces: each one's token is spelled once.
+    teams = {name: document_token(team.doc) for name, team in model.teams.items()}
+    templates = {name: document_token(template.doc) for name, template in model.workspace_templates.items()}
     result = []
     for name, workspaces in sorted(per_cluster.items()):
         cluster = model.clusters.get(name)
@@ -149,10 +152,9 @@ def subjects(ctx: CheckContext) -> list[CheckSubject]:
         if cluster is None:
             inputs.append(names.digest("Cluster", model.clusters))
         for ws in workspaces:
-            team = model.teams.get(ws.team)
-            template = model.workspace_templates.get(ws.template) if ws.template else None
-            inputs += (document_token(ws.doc), document_token(team.doc if team else None))
-            inputs.append(document_token(template.doc if template else None))
+            team = teams.get(ws.team)
+            template = templates.get(ws.template) if ws.template else None
+            inputs += (document_token(ws.doc), team or "-", template or "-")
             if team is None:
                 inputs.append(names.digest("Team", model.teams))
             if ws.template and template is None:

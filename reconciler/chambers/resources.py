@@ -10,7 +10,7 @@ shows up as a change of the CRs that use it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 from reconciler.model.butler import BUTLER_API_VERSION as API_VERSION
@@ -87,15 +87,20 @@ def template_namespace(template: WorkspaceTemplate) -> str:
     return team_namespace(template.team)
 
 
-def identities(model: RepoModel) -> Iterator[CompiledIdentity]:
-    """What `desired_objects` compiles, by identity only: cheap enough for every validation."""
+def identities(model: RepoModel, names: Collection[str] | None = None) -> Iterator[CompiledIdentity]:
+    """What `desired_objects` compiles, by identity only: cheap enough for every validation. With `names`, only
+    the objects of the documents so named (each object is named as its document)."""
     management = model.management_cluster
     if management is None:
         return
     for template in model.workspace_templates.values():
+        if names is not None and template.name not in names:
+            continue
         key = ObjectKey(API_VERSION, "WorkspaceTemplate", template_namespace(template), template.name)
         yield CompiledIdentity(management.name, key, template.doc)
     for workspace in model.workspaces.values():
+        if names is not None and workspace.name not in names:
+            continue
         cluster = model.clusters.get(workspace.cluster)
         if cluster is not None and cluster.tenant_cluster_ref is not None:
             key = ObjectKey(API_VERSION, "Workspace", workspace_namespace(workspace, cluster), workspace.name)

@@ -12,13 +12,12 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from reconciler.herald.catalog import KIND_OF_SECTION
+from reconciler.herald.placing import Placement, PlacementRow, placement_sets
 from reconciler.herald.resources import claimed
 from reconciler.model.kinds import EnvVar, Pipeline, RepoModel
 
 if TYPE_CHECKING:
     from reconciler.herald.catalog import Catalog
-
-Placement = tuple[str, str]  # (cluster name, role)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,36 +41,6 @@ class MergedConfig:
     @property
     def pipeline_names(self) -> list[str]:
         return [p.name for p in self.pipelines]
-
-
-def placements(model: RepoModel) -> dict[Placement, tuple[Pipeline, ...]]:
-    """Which pipelines run where: every (cluster, role) any target selects, pipelines sorted by name."""
-    return {place: pipelines for place, _, pipelines in placement_sets(model)}
-
-
-def placement_sets(model: RepoModel) -> list[tuple[Placement, tuple[int, ...], tuple[Pipeline, ...]]]:
-    """Per (cluster, role), sorted: which groups of pipelines run there, and the pipelines. Pipelines whose targets
-    are written alike run alike, so clusters are matched once per group, not once per pipeline: the work grows
-    with placements × groups, not placements × pipelines. Places running the same groups share one tuple."""
-    groups: dict[tuple[object, ...], list[Pipeline]] = {}
-    for pipeline in sorted(model.pipelines.values(), key=lambda p: p.name):
-        alike = tuple((t.names, frozenset(t.match_labels.items()), t.role) for t in pipeline.targets)
-        groups.setdefault(alike, []).append(pipeline)
-    members = list(groups.values())
-    at: dict[Placement, list[int]] = {}
-    for index, group in enumerate(members):
-        targets = group[0].targets
-        places = [(c.name, t.role) for t in targets for c in model.clusters_matching(t)]
-        for place in dict.fromkeys(places) if len(targets) > 1 else places:  # two targets may overlap
-            at.setdefault(place, []).append(index)
-    shared: dict[tuple[int, ...], tuple[Pipeline, ...]] = {}
-    result = []
-    for place, indices in sorted(at.items()):
-        key = tuple(indices)
-        if key not in shared:
-            shared[key] = tuple(sorted((p for i in key for p in members[i]), key=lambda p: p.name))
-        result.append((place, key, shared[key]))
-    return result
 
 
 def as_written(pipeline: Pipeline) -> dict[str, Any]:
@@ -166,16 +135,26 @@ def merged_configs(model: RepoModel, catalog: Catalog) -> list[MergedConfig]:
 
 def conflicts(model: RepoModel) -> list[Conflict]:
     """Every clash between pipelines that run together, found without compiling them."""
-    return [c for merged in merge_placements(model, as_written) for c in merged.conflicts]
+    return conflicts_at(placement_sets(model))
+
+
+def conflicts_at(rows: list[PlacementRow]) -> list[Conflict]:
+    """Every clash between pipelines that run together at the places of `rows`."""
+    return [c for merged in merged_rows(rows, as_written) for c in merged.conflicts]
 
 
 def merge_placements(model: RepoModel, own_config: Callable[[Pipeline], dict[str, Any]]) -> list[MergedConfig]:
-    """The merged config of every placement. Placements running the same pipelines (a fleet of clusters under one
-    selector) share one merge, so the work grows with distinct pipeline sets, not with clusters."""
+    """The merged config of every placement."""
+    return merged_rows(placement_sets(model), own_config)
+
+
+def merged_rows(rows: list[PlacementRow], own_config: Callable[[Pipeline], dict[str, Any]]) -> list[MergedConfig]:
+    """The merged config of the placement of each row. Placements running the same pipelines (a fleet of clusters
+    under one selector) share one merge, so the work grows with distinct pipeline sets, not with clusters."""
     configs: dict[str, dict[str, Any]] = {}
     by_set: dict[tuple[str, tuple[int, ...]], MergedConfig] = {}
     result = []
-    for place, groups, pipelines in placement_sets(model):
+    for place, groups, pipelines in rows:
         key = (place[1], groups)
         shared = by_set.get(key)
         if shared is None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from reconciler.herald.merge import Conflict, conflicts
+from reconciler.herald.merge import Conflict, conflicts, conflicts_at
+from reconciler.herald.placing import PlacementRow
 from reconciler.model import Diagnostic, Document, error, warning
 from reconciler.model.kinds import RepoModel
 
@@ -19,11 +20,18 @@ def check_targets(model: RepoModel, declared: Mapping[tuple[str, str], Document]
     exist is an error of its own, from the reference checks.)"""
     invalid = [doc.labels for (kind, name), doc in declared.items() if kind == "Cluster" and name not in model.clusters]
     findings = []
+    selects: dict[frozenset[tuple[str, str]], bool] = {}  # per selector: pipelines are many, selectors few
     for pipeline in model.pipelines.values():
         for target in pipeline.targets:
-            if target.names or model.clusters_matching(target):
+            if target.names:
                 continue
-            if any(all(labels.get(k) == v for k, v in target.match_labels.items()) for labels in invalid):
+            selector = frozenset(target.match_labels.items())
+            selected = selects.get(selector)
+            if selected is None:
+                selected = selects[selector] = bool(model.clusters_matching(target)) or any(
+                    all(labels.get(k) == v for k, v in selector) for labels in invalid
+                )
+            if selected:
                 continue
             doc = pipeline.doc
             findings.append(
@@ -57,3 +65,9 @@ def conflict_errors(conflicts: Iterable[Conflict]) -> list[Diagnostic]:
 def check_placements(model: RepoModel, declared: Mapping[tuple[str, str], Document] | None = None) -> list[Diagnostic]:
     """`declared`: every document of the commit, valid or not, by (kind, name)."""
     return check_targets(model, declared or {}) + conflict_errors(conflicts(model))
+
+
+def check_running_together(rows: list[PlacementRow]) -> list[Diagnostic]:
+    """The clashes among the pipelines of one part of `placing.running_together`: those `check_placements` finds
+    there, since every place where two pipelines meet is in their part."""
+    return conflict_errors(conflicts_at(rows))

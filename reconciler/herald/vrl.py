@@ -5,7 +5,8 @@ program calling one is valid for Vector, so it gets a note that it was not fully
 Enrichment tables the pipeline declares are registered (as stand-in files) before compiling. The wheel's
 messages carry no position, so an error is placed by compiling parts of the program (see `_locate`).
 
-Compiling is pure and the same program text recurs across pipelines, so results are cached by text and tables.
+Compiling is pure and the same program text recurs across pipelines, so results are cached by text and tables,
+within a process and, while validation remembers them (`vrl_verdicts`), across runs.
 
 Vector compiles a `remap` program against the type its inputs' schema gives each field; the wheel cannot be given
 one and reads every field as `any`. That is what Vector does too, unless `schema.enabled` is set: metric events
@@ -25,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from reconciler.herald import vrl_verdicts
 from reconciler.herald.catalog import ComponentType
 from reconciler.herald.components import Component, values_at
 from reconciler.herald.vrl_functions import VECTOR_VRL_FUNCTIONS
@@ -206,9 +208,19 @@ def _undefined_calls(program: str, tables: EnrichmentTables) -> VrlProblem:
 
 
 def judge(program: str, tables: EnrichmentTables = ()) -> VrlProblem | None:
-    """None when Vector would accept the program as far as the compiler here can tell; otherwise the problem."""
+    """None when Vector would accept the program as far as the compiler here can tell; otherwise the problem.
+    Verdicts of earlier runs are reused while `vrl_verdicts.remembering` them."""
     # Only the enrichment functions read tables: other programs are judged (and cached) the same everywhere.
-    return _judge(program, tables if "enrichment_table" in program else ())
+    key = (program, tables if "enrichment_table" in program else ())
+    remembered = vrl_verdicts.active()
+    if remembered is None:
+        return _judge(*key)
+    known, row = remembered.get(key)
+    if known:
+        return VrlProblem(*row) if row is not None else None
+    problem = _judge(*key)
+    remembered.put(key, (problem.message, problem.is_error, problem.line, problem.column) if problem else None)
+    return problem
 
 
 @lru_cache(maxsize=8192)

@@ -8,14 +8,21 @@ pod-template annotation, so a config change rolls the pods and nothing else does
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from functools import cache
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from reconciler.herald.merge import MergedConfig, placement_sets
-from reconciler.model.identity import CompiledIdentity, ObjectKey
-from reconciler.model.kinds import EnvVar, Pipeline, RepoModel
+from reconciler.herald.merge import MergedConfig
+from reconciler.herald.workload_names import (
+    DEFAULT_SETTINGS,
+    RBAC_API,
+    WorkloadSettings,
+    headless_name,
+    rbac_name,
+    uses_kubernetes_logs,
+    workload_name,
+)
+from reconciler.model.kinds import EnvVar
 from reconciler.model.ownership import ownership_labels
 
 if TYPE_CHECKING:
@@ -27,39 +34,6 @@ CONFIG_FILE = "vector.yaml"
 CONFIG_MOUNT = "/etc/vector"
 DEFAULT_DATA_DIR = "/var/lib/vector"  # Vector's own default when `data_dir` is not set
 _PORT = re.compile(r":(\d{1,5})$")
-_RBAC_API = "rbac.authorization.k8s.io/v1"
-
-
-@dataclass(frozen=True, slots=True)
-class WorkloadSettings:
-    """How Vector runs; the image is pinned so that a Vector upgrade is a reviewed change."""
-
-    image: str = "timberio/vector:0.55.0-alpine"
-    namespace: str = "vector"
-    resources: Mapping[str, Mapping[str, str]] = field(
-        default_factory=lambda: {
-            "requests": {"cpu": "100m", "memory": "256Mi"},
-            "limits": {"cpu": "1", "memory": "1Gi"},
-        }
-    )
-    aggregator_replicas: int = 2
-    aggregator_storage: str = "10Gi"
-
-
-DEFAULT_SETTINGS = WorkloadSettings()
-
-
-def workload_name(role: str) -> str:
-    """The name of a role's ServiceAccount, ConfigMap and workload."""
-    return f"vector-{role}"
-
-
-def _rbac_name(namespace: str, role: str) -> str:
-    return f"portal-{namespace}-{workload_name(role)}"  # cluster-scoped: the namespace keeps it unique
-
-
-def _headless_name(role: str) -> str:
-    return f"{workload_name(role)}-headless"
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,17 +168,17 @@ def _pod_template(ctx: _Context, config_hash: str, data_dir: str, ports: list[tu
 
 def _rbac(ctx: _Context) -> list[dict[str, Any]]:
     """kubernetes_logs reads pod, namespace and node metadata from the API server."""
-    name = _rbac_name(ctx.settings.namespace, ctx.merged.role)
+    name = rbac_name(ctx.settings.namespace, ctx.merged.role)
     rules = [{"apiGroups": [""], "resources": ["namespaces", "nodes", "pods"], "verbs": ["get", "list", "watch"]}]
     return [
         {
-            "apiVersion": _RBAC_API,
+            "apiVersion": RBAC_API,
             "kind": "ClusterRole",
             "metadata": ctx.metadata(name, namespaced=False),
             "rules": rules,
         },
         {
-            "apiVersion": _RBAC_API,
+            "apiVersion": RBAC_API,
             "kind": "ClusterRoleBinding",
             "metadata": ctx.metadata(name, namespaced=False),
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
@@ -213,16 +187,12 @@ def _rbac(ctx: _Context) -> list[dict[str, Any]]:
     ]
 
 
-def _uses_kubernetes_logs(sources: Mapping[str, Mapping[str, Any]]) -> bool:
-    return any(body.get("type") == "kubernetes_logs" for body in sources.values())
-
-
 def role_objects(
     merged: MergedConfig, instance: str, settings: WorkloadSettings, rendered: RenderedConfig | None = None
 ) -> list[dict[str, Any]]:
     """ServiceAccount, RBAC, ConfigMap and workload of one (cluster, role); `rendered` is its config's text when
     already rendered (placements that share a merge share it)."""
-    # Imported here: validation's identity check reads this module's `identities`, which needs no compiler.
+    # Imported here: what only reads the settings (the daemon's cycle, the commands) loads no compiler.
     from reconciler.herald.compile import render_config
 
     names = merged.pipeline_names
@@ -240,7 +210,7 @@ def role_objects(
     objects: list[dict[str, Any]] = [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": ctx.metadata()},
     ]
-    if _uses_kubernetes_logs(merged.config.get("sources", {})):
+    if uses_kubernetes_logs(merged.config.get("sources", {})):
         objects += _rbac(ctx)
     objects.append(
         {
@@ -261,7 +231,7 @@ def role_objects(
             }
         )
         return objects
-    service = _headless_name(merged.role)
+    service = headless_name(merged.role)
     objects.append(
         {
             "apiVersion": "v1",
@@ -337,44 +307,3 @@ def workload_objects(
             objects += role_objects(merged, instance, settings, text)
         result[cluster] = objects
     return result
-
-
-def _placed(model: RepoModel) -> dict[tuple[str, str], tuple[Pipeline, bool]]:
-    """(cluster, role) → the first pipeline placed there by name, and whether any there reads kubernetes_logs;
-    worked out once per set of pipelines that run together, as the places that share one share the answer."""
-    logs_of: dict[tuple[int, ...], bool] = {}
-    placed: dict[tuple[str, str], tuple[Pipeline, bool]] = {}
-    for place, key, pipelines in placement_sets(model):
-        if key not in logs_of:
-            logs_of[key] = any(_uses_kubernetes_logs(p.sources) for p in pipelines)
-        placed[place] = (pipelines[0], logs_of[key])
-    return placed
-
-
-def identities(model: RepoModel, settings: WorkloadSettings = DEFAULT_SETTINGS) -> Iterator[CompiledIdentity]:
-    """What `workload_objects` compiles, by identity only, without compiling a config. The objects of a
-    (cluster, role) are shared by the pipelines placed there, by design: each is attributed to the first."""
-    namespace = ObjectKey("v1", "Namespace", "", settings.namespace)
-    with_namespace: set[str] = set()
-    for (cluster, role), (first, logs) in sorted(_placed(model).items()):
-        if cluster not in with_namespace:
-            with_namespace.add(cluster)
-            yield CompiledIdentity(cluster, namespace, first.doc)
-        keys = _role_keys(settings.namespace, role, logs)
-        yield from (CompiledIdentity(cluster, key, first.doc) for key in keys)
-
-
-@cache
-def _role_keys(namespace: str, role: str, logs: bool) -> tuple[ObjectKey, ...]:
-    """The objects `role_objects` makes for a role in `namespace`: the same on every cluster."""
-    name = workload_name(role)
-    keys = [ObjectKey("v1", "ServiceAccount", namespace, name), ObjectKey("v1", "ConfigMap", namespace, name)]
-    if logs:
-        rbac = _rbac_name(namespace, role)
-        keys += [ObjectKey(_RBAC_API, kind, "", rbac) for kind in ("ClusterRole", "ClusterRoleBinding")]
-    if role == "agent":
-        keys.append(ObjectKey("apps/v1", "DaemonSet", namespace, name))
-    else:
-        keys += [ObjectKey("v1", "Service", namespace, _headless_name(role))]
-        keys += [ObjectKey("apps/v1", "StatefulSet", namespace, name)]
-    return tuple(keys)

@@ -8,17 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reconciler.keeper.timestamps import check_document, latest_time, times_after
-from reconciler.model.checks import CheckContext, CheckSubject, CrossCheck, DocumentCheck
+from reconciler.keeper.timestamps import check_document, future_times, latest_time, recorded_times, sortable_time
+from reconciler.model.checks import CheckContext, CheckSubject, CrossCheck, DocumentCheck, FactsEnvironment
 
 
-def environment_token(ctx: CheckContext) -> str:
-    """What the findings read besides documents: which recorded times lie after the commit's, and what the
-    database holds."""
+def _latest_recorded(ctx: CheckContext) -> str:
+    """The latest time any Artifact records, as written ("" for none)."""
+    times = (t for artifact in ctx.model.artifacts.values() for t in recorded_times(artifact))
+    return max(times, key=sortable_time, default="")
+
+
+def _environment(ctx: CheckContext, latest_recorded: str) -> str:
+    """What the findings read besides documents: which recorded times lie after the commit's (looked for only
+    when the latest of them does), and what the database holds."""
     latest = latest_time(ctx.now)
-    future = [f"{name}={t}" for name, a in sorted(ctx.model.artifacts.items()) for t in times_after(a, latest)]
+    future: dict[str, tuple[str, ...]] = {}
+    if latest is not None and latest_recorded and sortable_time(latest_recorded) > latest:
+        future = future_times(ctx.model.artifacts.values(), latest)
     recorded = ctx.recorded.digest if ctx.recorded is not None else "-"
-    return f"clock={latest is not None}\0recorded={recorded}\0" + "\0".join(future)
+    times = (f"{name}={t}" for name, late in sorted(future.items()) for t in late)
+    return f"clock={ctx.now is not None}\0recorded={recorded}\0" + "\0".join(times)
 
 
 def _subjects(ctx: CheckContext) -> Iterable[CheckSubject]:
@@ -32,7 +41,7 @@ CROSS_CHECKS = (
         "keeper",
         frozenset({"Artifact", "Team", "Policy"}),
         subjects=_subjects,
-        environment=environment_token,
+        environment=FactsEnvironment(frozenset({"Artifact"}), _latest_recorded, _environment),
     ),
 )
 DOCUMENT_CHECKS: dict[str, DocumentCheck] = {"Artifact": check_document}

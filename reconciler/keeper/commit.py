@@ -12,7 +12,7 @@ from reconciler.keeper.policy import PLATFORM_TEAM
 from reconciler.keeper.registry import recorded_key_findings
 from reconciler.keeper.rules import artifact_findings
 from reconciler.keeper.state import derive_artifact
-from reconciler.keeper.timestamps import latest_time, times_after
+from reconciler.keeper.timestamps import future_times, latest_time
 from reconciler.keeper.transitions import artifact_transition_findings, registry_key_reuse
 from reconciler.model.checks import CheckSubject, document_token
 from reconciler.model.diagnostics import Diagnostic
@@ -42,6 +42,13 @@ def subjects(ctx: CheckContext) -> list[CheckSubject]:
         "\n".join(document_token(p.doc) for _, p in sorted(authority.policies.items())).encode(),
         usedforsecurity=False,
     ).hexdigest()
+    # What every artifact's state reads alike, and each team's documents, spelled once.
+    shared = f"{policies}\0base={ctx.base is not None}\0actor={ctx.actor}\0clock={ctx.now is not None}"
+    teams: dict[str, str] = {}
+    for team in {*authority.teams, *ctx.model.teams}:
+        here, there = authority.teams.get(team), ctx.model.teams.get(team)
+        teams[team] = f"{document_token(here.doc if here else None)}\0{document_token(there.doc if there else None)}"
+    future = future_times(ctx.model.artifacts.values(), latest_time(ctx.now))
     result = []
     for name, artifact in sorted(ctx.model.artifacts.items()):
         before = ctx.base.artifacts.get(name) if ctx.base is not None else None
@@ -49,13 +56,9 @@ def subjects(ctx: CheckContext) -> list[CheckSubject]:
         inputs = (
             document_token(artifact.doc),
             document_token(before.doc if before else None),
-            document_token(t.doc if (t := authority.teams.get(team)) else None),
-            document_token(t.doc if (t := ctx.model.teams.get(team)) else None),
-            policies,
-            f"base={ctx.base is not None}",
-            f"actor={ctx.actor}",
-            f"clock={ctx.now is not None}",
-            "future=" + "\0".join(times_after(artifact, latest_time(ctx.now))),
+            teams.get(team, "-\0-"),
+            shared,
+            "future=" + "\0".join(future.get(name, ())),
         )
         result.append(CheckSubject(f"artifact/{name}", inputs, functools.partial(_findings_of, ctx, artifact)))
     if ctx.recorded is not None:

@@ -8,7 +8,7 @@ time for a working tree), beyond `CLOCK_SKEW`, is an error, and such an approval
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -78,18 +78,32 @@ def check_document(doc: Document) -> list[Diagnostic]:
     return findings
 
 
-def recorded_times(artifact: Artifact) -> Iterator[str]:
+def recorded_times(artifact: Artifact) -> list[str]:
+    """Every time `artifact` records."""
+    times = []
     for version in artifact.versions:
-        yield version.published_at
-        yield from (approval.at for approval in version.approvals)
-        yield from (record.at for record in (version.rejected, version.yanked) if record is not None)
+        times.append(version.published_at)
+        for approval in version.approvals:
+            times.append(approval.at)
+        if version.rejected is not None:
+            times.append(version.rejected.at)
+        if version.yanked is not None:
+            times.append(version.yanked.at)
+    return times
 
 
-def times_after(artifact: Artifact, limit: datetime | None) -> tuple[str, ...]:
-    """The times `artifact` records later than `limit` (none without a limit), as written."""
+def future_times(artifacts: Iterable[Artifact], limit: datetime | None) -> dict[str, tuple[str, ...]]:
+    """Per artifact that records any, the times it records later than `limit` (none without a limit), as
+    written. Read on every validation (what is in the future decides whether remembered findings still hold), so
+    one plain pass."""
     if limit is None:
-        return ()
-    return tuple(text for text in recorded_times(artifact) if sortable_time(text) > limit)
+        return {}
+    found: dict[str, tuple[str, ...]] = {}
+    for artifact in artifacts:
+        late = [text for text in recorded_times(artifact) if sortable_time(text) > limit]
+        if late:
+            found[artifact.name] = tuple(late)
+    return found
 
 
 def future_time_findings(artifact: Artifact, latest_time: datetime | None) -> tuple[Diagnostic, ...]:

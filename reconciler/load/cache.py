@@ -9,9 +9,7 @@ so those files are parsed again on demand.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import hashlib
 import marshal
 import os
@@ -22,21 +20,23 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import __version__
+from reconciler.collector import long_lived
 from reconciler.load.sources import KnownBlobs
-from reconciler.load.yaml_documents import parse_documents
 from reconciler.model import Diagnostic, Document, JsonPath, Location, Severity
 from reconciler.resources import schemas_dir
 from reconciler.state_dir import StateDir
 
-# (documents: [(index, body)], diagnostics: [(severity, message, line, column, subject, rule)])
-Entry = tuple[list[tuple[int, Any]], list[tuple[str, str, int, int, str | None, str | None]]]
+# (documents: [(index, kind, name, marshalled body)], diagnostics: [(severity, message, line, column, subject,
+# rule)]). Bodies stay marshalled until a document's body is read (see `Document.stored`): loading the cache is
+# then a matter of milliseconds, and a run decodes only the bodies its checks read.
+Entry = tuple[list[tuple[int, str, str, bytes]], list[tuple[str, str, int, int, str | None, str | None]]]
 
 _MAX_ENTRIES = 50_000
 
 
 def encode(documents: list[Document], diagnostics: list[Diagnostic]) -> Entry:
     return (
-        [(d.index, d.body) for d in documents],
+        [(d.index, d.kind, d.name, marshal.dumps(d.body)) for d in documents],
         [
             (
                 str(x.severity),
@@ -62,6 +62,8 @@ class LazyPositions(Mapping[JsonPath, tuple[int, int]]):
 
     def _load(self) -> Mapping[JsonPath, tuple[int, int]]:
         if self._positions is None:
+            from reconciler.load.yaml_documents import parse_documents  # only for a document with a finding
+
             parsed, _ = parse_documents(self._read().decode("utf-8-sig"), self._path)
             self._positions = next((p.positions for p in parsed if p.index == self._index), {})
         return self._positions
@@ -80,28 +82,15 @@ class LazyPositions(Mapping[JsonPath, tuple[int, int]]):
 
 
 def decode(entry: Entry, path: str, blob_id: str, read: Callable[[], bytes]) -> tuple[list[Document], list[Diagnostic]]:
-    documents = [Document(path, index, body, LazyPositions(read, path, index), blob_id) for index, body in entry[0]]
+    documents = [
+        Document.stored(path, index, kind, name, packed, LazyPositions(read, path, index), blob_id)
+        for index, kind, name, packed in entry[0]
+    ]
     diagnostics = [
         Diagnostic(Severity(severity), message, Location(path, line, column), subject, rule=rule)
         for severity, message, line, column, subject, rule in entry[1]
     ]
     return documents, diagnostics
-
-
-@contextlib.contextmanager
-def long_lived() -> Iterator[None]:
-    """Loading builds ~10^6 acyclic objects that live as long as the cache (building the model, ~10^5 that live
-    as long as the validation): the cyclic collector would walk them while they are made, and walk them all once
-    more on its next pass. Objects created inside are moved out of its sight (refcounting still frees them when
-    they are dropped)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 @functools.cache
@@ -134,9 +123,8 @@ class BlobCache:
     def _read(self) -> dict[str, Entry]:
         assert self.dir is not None
         entries: dict[str, Entry] = {}
-        with long_lived():
-            for shard in self.dir.glob("*.marshal"):
-                entries.update(read_dict(shard))
+        for shard in self.dir.glob("*.marshal"):
+            entries.update(read_dict(shard))
         return entries
 
     def get(self, blob_id: str) -> Entry | None:
@@ -172,7 +160,8 @@ def read_dict(path: Path) -> dict[Any, Any]:
     """A dict written by `write_atomically(path, marshal.dumps(...))`; empty when missing or damaged, which
     costs speed, never correctness."""
     try:
-        data = marshal.loads(path.read_bytes())
+        with long_lived():  # what the state dir remembers is kept until the run ends
+            data = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return {}
     return data if isinstance(data, dict) else {}

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from reconciler import API_VERSION
 from reconciler.load.sources import MAX_FILE_BYTES, SourceFile
-from reconciler.load.yaml_documents import parse_documents
 from reconciler.model import Diagnostic, Document, Location, error, rules
 from reconciler.model.document import dotted
 from reconciler.model.suggestions import did_you_mean
@@ -81,6 +80,8 @@ def read_file(file: SourceFile) -> FileResult:
     text, problem = _decode(file.read(), path)
     if text is None:
         return FileResult((), (problem,) if problem else ())
+    from reconciler.load.yaml_documents import parse_documents  # a run whose files are all remembered parses none
+
     parsed, problems = parse_documents(text, path)
     documents: list[Document] = []
     diagnostics: list[Diagnostic] = list(problems)

@@ -11,12 +11,13 @@ import hashlib
 import os
 import stat as stat_module
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reconciler.collector import long_lived
 from reconciler.passwords import shown_url, without_passwords
 from reconciler.state_dir import StateDir
 
@@ -46,7 +47,7 @@ class SourceError(Exception):
     """The repo cannot be read at all (bad path, bad ref, not a repository): a usage/environment error."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, which makes building one 5× slower: one per file in every run
 class SourceFile:
     path: str  # posix path relative to the repo root
     blob_id: str  # git blob id; "symlink" / "oversized:<size>" / "special:<what>" for files refused unread
@@ -93,7 +94,9 @@ def working_tree(root: Path, known: KnownBlobs | None = None) -> RepoSource:
         raise SourceError(f"{root}: not a directory")
     ignore_file = root / IGNORE_FILE
     ignore = ignore_spec(ignore_file.read_text(encoding="utf-8", errors="replace") if ignore_file.is_file() else None)
-    files = list(_walk(str(root), "", ignore, known if known is not None else {}))
+    files: list[SourceFile] = []
+    with long_lived():  # one SourceFile per file, kept as long as the source
+        _walk(str(root), "", ignore, known if known is not None else {}, files)
     files.sort(key=lambda f: f.path)
     if known is not None:
         for gone in known.keys() - {f.path for f in files}:
@@ -108,8 +111,11 @@ def working_tree(root: Path, known: KnownBlobs | None = None) -> RepoSource:
     return RepoSource(str(root), tuple(files), read_text=read_text)
 
 
-def _walk(directory: str, prefix: str, ignore: pathspec.PathSpec | None, known: KnownBlobs) -> Iterator[SourceFile]:
-    # Plain strings, not pathlib: this runs once per file of repos with tens of thousands of them.
+def _walk(
+    directory: str, prefix: str, ignore: pathspec.PathSpec | None, known: KnownBlobs, files: list[SourceFile]
+) -> None:
+    # Plain strings and a list filled in place, not pathlib nor generators: this runs once per file of repos
+    # with tens of thousands of them, in every fresh process.
     try:
         entries = list(os.scandir(directory))
     except OSError as exc:
@@ -123,11 +129,11 @@ def _walk(directory: str, prefix: str, ignore: pathspec.PathSpec | None, known: 
         rel = prefix + name
         if entry.is_dir(follow_symlinks=False):
             if not (ignore and ignore.match_file(rel + "/")):
-                yield from _walk(entry.path, rel + "/", ignore, known)
+                _walk(entry.path, rel + "/", ignore, known, files)
         # No part of `rel` starts with a dot (those were skipped above): only the suffix, the site settings and
         # the ignore file are left of `is_document_path`.
         elif name.endswith(DOCUMENT_SUFFIXES) and rel != SITE_CONFIG and not (ignore and ignore.match_file(rel)):
-            yield _disk_file(entry, rel, known)
+            files.append(_disk_file(entry, rel, known))
 
 
 def _read_bytes(path: str) -> bytes:
@@ -135,9 +141,7 @@ def _read_bytes(path: str) -> bytes:
         return fh.read()
 
 
-def _special_kind(mode: int) -> str | None:
-    if stat_module.S_ISREG(mode):
-        return None
+def _special_kind(mode: int) -> str:
     if stat_module.S_ISFIFO(mode):
         return "a FIFO"
     if stat_module.S_ISSOCK(mode):
@@ -149,8 +153,8 @@ def _disk_file(entry: os.DirEntry[str], rel: str, known: KnownBlobs) -> SourceFi
     if entry.is_symlink():
         return SourceFile(rel, "symlink", 0, True, lambda: b"")
     stat = entry.stat()
-    special = _special_kind(stat.st_mode)
-    if special is not None:
+    if not stat_module.S_ISREG(stat.st_mode):
+        special = _special_kind(stat.st_mode)
         return SourceFile(rel, f"special:{special}", 0, False, lambda: b"", special)
     if stat.st_size > MAX_FILE_BYTES:
         return SourceFile(rel, f"oversized:{stat.st_size}", stat.st_size, False, lambda: b"")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from reconciler.model import rules
@@ -10,6 +10,7 @@ from reconciler.model.diagnostics import Diagnostic, error
 from reconciler.model.document import Document
 from reconciler.model.kinds import (
     GIT_HOSTS,
+    KINDS,
     Approval,
     Artifact,
     ArtifactVersion,
@@ -211,22 +212,25 @@ def _duplicate(doc: Document, first: Document, what: str) -> Diagnostic:
     )
 
 
-def build_model(documents: Iterable[Document]) -> tuple[RepoModel, list[Diagnostic]]:
-    """The typed model, plus an error for every identity declared twice (both places are named)."""
-    model = RepoModel()
+_BUILDERS: dict[str, Callable[[Document], Any]] = {
+    "Team": team,
+    "Cluster": cluster,
+    "WorkspaceTemplate": workspace_template,
+    "Workspace": workspace,
+    "Artifact": artifact,
+    "Policy": policy,
+    "Pipeline": pipeline,
+}
+
+
+def build_table(kind: str, documents: Sequence[Document]) -> tuple[dict[Any, Any], list[Diagnostic]]:
+    """The typed objects of `kind` by identity, plus an error for every identity declared twice (both places
+    are named; the second is left out)."""
+    build = _BUILDERS[kind]
+    table: dict[Any, Any] = {}
     findings: list[Diagnostic] = []
     registry_keys: dict[tuple[str, str, str | None], Artifact] = {}
-    tables: dict[str, tuple[dict[Any, Any], Any]] = {
-        "Team": (model.teams, team),
-        "Cluster": (model.clusters, cluster),
-        "WorkspaceTemplate": (model.workspace_templates, workspace_template),
-        "Workspace": (model.workspaces, workspace),
-        "Artifact": (model.artifacts, artifact),
-        "Policy": (model.policies, policy),
-        "Pipeline": (model.pipelines, pipeline),
-    }
     for doc in documents:
-        table, build = tables[doc.kind]
         obj = build(doc)
         key = obj.key if isinstance(obj, Workspace) else obj.name
         if key in table:
@@ -249,4 +253,18 @@ def build_model(documents: Iterable[Document]) -> tuple[RepoModel, list[Diagnost
                 continue
             registry_keys[obj.registry_key] = obj
         table[key] = obj
-    return model, findings
+    return table, findings
+
+
+def model_of(documents: Iterable[Document]) -> RepoModel:
+    """The typed model of schema-valid documents; each kind is built when first read."""
+    by_kind: dict[str, list[Document]] = {}
+    for doc in documents:
+        by_kind.setdefault(doc.kind, []).append(doc)
+    return RepoModel(by_kind, build_table)
+
+
+def build_model(documents: Iterable[Document]) -> tuple[RepoModel, list[Diagnostic]]:
+    """The typed model, every kind built, plus an error for every identity declared twice."""
+    model = model_of(documents)
+    return model, [finding for kind in KINDS for finding in model.duplicates(kind)]

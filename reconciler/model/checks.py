@@ -71,6 +71,18 @@ def document_token(doc: Document | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class FactsEnvironment:
+    """An environment token made from `facts`: what the token needs of the documents of `kinds` (the files they
+    name, the latest time they record, what selects clusters), which those documents alone determine. The facts
+    are remembered with the documents, so a run in which they are unchanged reads none of them to make the
+    token."""
+
+    kinds: frozenset[str]
+    facts: Callable[[CheckContext], str]
+    token: Callable[[CheckContext, str], str] = lambda _ctx, facts: facts
+
+
+@dataclass(frozen=True, slots=True)
 class CrossCheck:
     """A check across the schema-valid documents of a commit: either `findings` or, for a check made of
     independent parts, `subjects`."""
@@ -79,16 +91,24 @@ class CrossCheck:
     reads: frozenset[str] | None  # the document kinds the check reads; None: anything, so never remembered
     findings: Callable[[CheckContext], Iterable[Diagnostic]] | None = None
     subjects: Callable[[CheckContext], Iterable[CheckSubject]] | None = None
-    # A token of what the findings read besides documents (the clock, the database), so that remembered
-    # findings are reused only while it stays the same.
-    environment: Callable[[CheckContext], str] | None = None
+    # A token of what the findings read besides documents (the clock, the database, files the documents name),
+    # so that remembered findings are reused only while it stays the same.
+    environment: Callable[[CheckContext], str] | FactsEnvironment | None = None
+    # Whether the check itself leaves out what follows from a document that failed its schema (through
+    # `declared`), so its findings are not marked as following from one.
+    handles_invalid: bool = False
 
     def __post_init__(self) -> None:
         if (self.findings is None) == (self.subjects is None):
             raise TypeError(f"check {self.name!r} needs exactly one of findings and subjects")
 
-    def environment_token(self, ctx: CheckContext) -> str:
-        return self.environment(ctx) if self.environment else ""
+    def environment_token(self, ctx: CheckContext, facts: Callable[[], str] | None = None) -> str:
+        """The token; `facts` gives a FactsEnvironment's facts (by default, they are found in the documents)."""
+        if self.environment is None:
+            return ""
+        if isinstance(self.environment, FactsEnvironment):
+            return self.environment.token(ctx, facts() if facts else self.environment.facts(ctx))
+        return self.environment(ctx)
 
     def run(self, ctx: CheckContext) -> list[Diagnostic]:
         if self.subjects is not None:

@@ -6,10 +6,12 @@ keeps its `Document` so later steps can point at the exact line of any field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from reconciler.collector import long_lived
+from reconciler.model.diagnostics import Diagnostic
 from reconciler.model.document import Document
 from reconciler.model.ownership import DriftMode
 
@@ -20,7 +22,7 @@ GitHost = Literal["github", "gitlab"]
 GIT_HOSTS: tuple[GitHost, ...] = ("github", "gitlab")  # the login fields of a Team's users
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Member:
     name: str  # an email for users, a group name for groups
     role: Role
@@ -31,7 +33,7 @@ class Member:
         return next((login for h, login in self.logins if h == host), None)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Team:
     doc: Document
     name: str
@@ -56,34 +58,34 @@ class Team:
         return self.role_of(email) in APPROVER_ROLES
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SecretKeyRef:
     name: str
     key: str
     namespace: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ObjectRef:
     name: str
     namespace: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Connection:
     context: str | None = None
     in_cluster: bool = False
     kubeconfig_secret_ref: SecretKeyRef | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ResourceQuota:
     max_cpu: str = "16"
     max_memory: str = "32Gi"
     max_storage: str = "500Gi"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ClusterWorkspaces:
     enabled: bool = False
     default_image: str = "ghcr.io/butlerdotdev/workspace-base:latest"
@@ -92,7 +94,7 @@ class ClusterWorkspaces:
     auto_delete_after: str = "720h"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Cluster:
     doc: Document
     name: str
@@ -105,7 +107,7 @@ class Cluster:
     workspaces: ClusterWorkspaces
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class WorkspaceTemplate:
     doc: Document
     name: str
@@ -117,7 +119,7 @@ class WorkspaceTemplate:
     template: Mapping[str, Any]  # Butler's template block, copied into workspaces as defaults
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Workspace:
     doc: Document
     name: str
@@ -132,7 +134,7 @@ class Workspace:
         return (self.team, self.name)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Approval:
     by: str
     at: str
@@ -140,7 +142,7 @@ class Approval:
     index: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Verdict:
     """A rejection or a yank: who, when and why."""
 
@@ -149,7 +151,7 @@ class Verdict:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ArtifactVersion:
     version: str
     published_by: str
@@ -161,7 +163,7 @@ class ArtifactVersion:
     data: Mapping[str, Any]  # the whole entry as written (changelog, digest, metadata, ...)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Artifact:
     doc: Document
     name: str
@@ -179,14 +181,14 @@ class Artifact:
         return (self.namespace, self.registry_name, self.provider)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PolicyBinding:
     scope: Literal["global", "team", "namespace", "artifact"]
     value: str | None
     index: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Policy:
     doc: Document
     name: str
@@ -195,7 +197,7 @@ class Policy:
     bindings: tuple[PolicyBinding, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PipelineTarget:
     match_labels: Mapping[str, str]
     names: tuple[str, ...]  # explicit cluster names, when given
@@ -203,14 +205,14 @@ class PipelineTarget:
     index: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EnvVar:
     name: str
     value: str | None
     secret_ref: SecretKeyRef | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Pipeline:
     doc: Document
     name: str
@@ -225,27 +227,91 @@ class Pipeline:
     tests: tuple[Mapping[str, Any], ...]
 
 
-@dataclass(slots=True)
-class RepoModel:
-    """Everything a commit declares, by identity. Only schema-valid documents get here."""
+# A kind's documents → its table (by identity) and the findings of identities declared twice.
+TableBuilder = Callable[[str, Sequence[Document]], tuple[dict[Any, Any], list[Diagnostic]]]
 
-    teams: dict[str, Team] = field(default_factory=dict)
-    clusters: dict[str, Cluster] = field(default_factory=dict)
-    workspace_templates: dict[str, WorkspaceTemplate] = field(default_factory=dict)
-    workspaces: dict[tuple[str, str], Workspace] = field(default_factory=dict)
-    artifacts: dict[str, Artifact] = field(default_factory=dict)
-    policies: dict[str, Policy] = field(default_factory=dict)
-    pipelines: dict[str, Pipeline] = field(default_factory=dict)
+KINDS = ("Team", "Cluster", "WorkspaceTemplate", "Workspace", "Artifact", "Policy", "Pipeline")
+
+
+class RepoModel:
+    """Everything a commit declares, by identity. Only schema-valid documents get here.
+
+    Each kind's table is built from its documents the first time it is read: a run that re-checks one edited
+    document builds only the kinds the checks it re-runs read (see `reconciler.validate.memo`)."""
+
+    __slots__ = ("_build", "_documents", "_duplicates", "_selected", "_tables")
+
+    def __init__(
+        self,
+        documents: Mapping[str, Sequence[Document]] | None = None,
+        build: TableBuilder | None = None,
+        tables: Mapping[str, dict[Any, Any]] | None = None,
+    ) -> None:
+        self._documents = documents or {}
+        self._build = build
+        self._tables: dict[str, dict[Any, Any]] = dict(tables or {})
+        self._duplicates: dict[str, list[Diagnostic]] = {}
+        # Selector → the clusters it selects, filled on first use: pipelines are many, distinct selectors few,
+        # and scanning every cluster for each target would cost pipelines × clusters.
+        self._selected: dict[tuple[tuple[str, ...], frozenset[tuple[str, str]]], tuple[Cluster, ...]] = {}
+
+    def table(self, kind: str) -> dict[Any, Any]:
+        table = self._tables.get(kind)
+        if table is None:
+            documents = self._documents.get(kind, ())
+            if self._build is None or not documents:
+                table, duplicates = {}, []
+            else:
+                with long_lived():  # as long as the model: out of the collector's walks
+                    table, duplicates = self._build(kind, documents)
+            self._tables[kind], self._duplicates[kind] = table, duplicates
+        return table
+
+    def documents_of(self, kind: str) -> Sequence[Document]:
+        """The schema-valid documents of `kind`, duplicates included, in the order they were read."""
+        return self._documents.get(kind, ())
+
+    def duplicates(self, kind: str) -> list[Diagnostic]:
+        """An error at both places of each identity of `kind` declared twice (the second is left out)."""
+        self.table(kind)
+        return self._duplicates.get(kind, [])
+
+    def with_clusters(self, clusters: dict[str, Cluster]) -> RepoModel:
+        """This model with only `clusters` (the other kinds' tables shared)."""
+        tables = {kind: self.table(kind) for kind in KINDS if kind != "Cluster"}
+        return RepoModel(tables={**tables, "Cluster": clusters})
+
+    @property
+    def teams(self) -> dict[str, Team]:
+        return self.table("Team")
+
+    @property
+    def clusters(self) -> dict[str, Cluster]:
+        return self.table("Cluster")
+
+    @property
+    def workspace_templates(self) -> dict[str, WorkspaceTemplate]:
+        return self.table("WorkspaceTemplate")
+
+    @property
+    def workspaces(self) -> dict[tuple[str, str], Workspace]:
+        return self.table("Workspace")
+
+    @property
+    def artifacts(self) -> dict[str, Artifact]:
+        return self.table("Artifact")
+
+    @property
+    def policies(self) -> dict[str, Policy]:
+        return self.table("Policy")
+
+    @property
+    def pipelines(self) -> dict[str, Pipeline]:
+        return self.table("Pipeline")
 
     @property
     def management_cluster(self) -> Cluster | None:
         return next((c for c in self.clusters.values() if c.role == "management"), None)
-
-    # Selector → the clusters it selects, filled on first use: pipelines are many, distinct selectors few, and
-    # scanning every cluster for each target would cost pipelines × clusters.
-    _selected: dict[tuple[tuple[str, ...], frozenset[tuple[str, str]]], tuple[Cluster, ...]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
 
     def clusters_matching(self, target: PipelineTarget) -> list[Cluster]:
         """Clusters a pipeline target selects: by name when names are given, else by labels (in declaration order)."""

@@ -11,18 +11,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reconciler.collector import long_lived
 from reconciler.load import cache as blob_cache
-from reconciler.load.cache import BlobCache, long_lived
+from reconciler.load.cache import BlobCache
 from reconciler.load.sources import RepoSource
 from reconciler.model import Diagnostic, Document, Severity
-from reconciler.model.build import build_model
+from reconciler.model.build import model_of
 from reconciler.model.checks import CheckContext
 from reconciler.model.kinds import RepoModel
 from reconciler.model.paths import control_character_finding, has_control_characters
 from reconciler.validate.checks import CHECKS
 from reconciler.validate.files import fill_cache
 from reconciler.validate.folding import rejected_documents, with_causes
-from reconciler.validate.memo import ValidationMemo, inputs_digest, kind_digests
+from reconciler.validate.memo import ValidationMemo, kind_digests
 from reconciler.validate.schema import SchemaSet
 
 if TYPE_CHECKING:
@@ -84,13 +85,12 @@ def validate_source(
     a finding."""
     memo = memo or ValidationMemo(state_dir)
     cache = memo.blobs
-    documents, valid, findings = check_files(source, cache, memo.schemas)
+    with long_lived():  # the documents live as long as the validation
+        documents, valid, findings = check_files(source, cache, memo.schemas)
     cache.save({f.blob_id for f in source.files})
     rejected = rejected_documents(documents, findings)
     by_subject = {d.subject: d for d in documents} if rejected else {}
-    with long_lived():
-        model, duplicates = build_model(valid)
-    findings.extend(duplicates)
+    model = model_of(valid)
     ctx = CheckContext(
         model=model,
         base=base.model if base else None,
@@ -103,11 +103,7 @@ def validate_source(
     head_digests = kind_digests(documents)
     base_digests = kind_digests(base.documents) if base else None
     for check in CHECKS:
-        digest = (
-            None
-            if check.reads is None
-            else inputs_digest(check, head_digests, base_digests, actor, check.environment_token(ctx))
-        )
+        digest = memo.checks.digest(check, ctx, head_digests, base_digests, actor)
         findings.extend(with_causes(check, memo.checks.run(check, ctx, digest), rejected, by_subject))
     memo.checks.save()
     findings.sort(key=Diagnostic.sort_key)

@@ -1,7 +1,8 @@
 """The per-file half of validation (parse + schema), which depends on a file's content alone and is cached.
 
 Cold runs over large repos split the files missing from the cache between this process and a forked worker,
-so both cores parse at once.
+so both cores parse at once. VRL verdicts are remembered beside the cached files (`herald.vrl_verdicts`), so
+re-checking a pipeline whose VRL an edit left alone does not load the compiler.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import marshal
 import os
 
+from reconciler.herald.vrl_verdicts import VrlVerdicts, remembering
 from reconciler.load import cache as blob_cache
 from reconciler.load.cache import BlobCache, Entry
 from reconciler.load.files import read_file
@@ -20,7 +22,7 @@ from reconciler.validate.schema import SchemaSet
 PARALLEL_MIN_FILES = 800
 
 # What a forked worker inherits instead of receiving it pickled (files read through closures).
-_pending: tuple[list[SourceFile], SchemaSet] | None = None
+_pending: tuple[list[SourceFile], SchemaSet, VrlVerdicts] | None = None
 
 
 def check_file(file: SourceFile, schemas: SchemaSet) -> Entry:
@@ -33,9 +35,12 @@ def check_file(file: SourceFile, schemas: SchemaSet) -> Entry:
 
 
 def _check_slice(start: int, stop: int) -> bytes:
+    """The entries of `files[start:stop]`, and the VRL verdicts learned on the way (for the parent to keep)."""
     assert _pending is not None
-    files, schemas = _pending
-    return marshal.dumps([(f.blob_id, check_file(f, schemas)) for f in files[start:stop]])
+    files, schemas, verdicts = _pending
+    with remembering(verdicts):
+        entries = [(f.blob_id, check_file(f, schemas)) for f in files[start:stop]]
+    return marshal.dumps((entries, verdicts.learned))
 
 
 def _worker_count(files: int) -> int:
@@ -47,6 +52,15 @@ def _worker_count(files: int) -> int:
 def fill_cache(files: list[SourceFile], cache: BlobCache, schemas: SchemaSet) -> None:
     """Check every file whose blob the cache does not know yet, and remember the results."""
     missing = list({f.blob_id: f for f in files if cache.get(f.blob_id) is None}.values())
+    if not missing:
+        return
+    verdicts = VrlVerdicts(cache.dir.parent if cache.dir else None)  # kept where the cache keeps its files
+    with remembering(verdicts):
+        _check_missing(missing, cache, schemas, verdicts)
+    verdicts.save()
+
+
+def _check_missing(missing: list[SourceFile], cache: BlobCache, schemas: SchemaSet, verdicts: VrlVerdicts) -> None:
     if _worker_count(len(missing)) == 1:
         for file in missing:
             cache.put(file.blob_id, check_file(file, schemas))
@@ -56,14 +70,17 @@ def fill_cache(files: list[SourceFile], cache: BlobCache, schemas: SchemaSet) ->
 
     global _pending
     schemas.compile_all()
-    _pending = (missing, schemas)
+    _pending = (missing, schemas, verdicts)
     half = len(missing) // 2
     try:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
             theirs = pool.submit(_check_slice, half, len(missing))
             for file in missing[:half]:
                 cache.put(file.blob_id, check_file(file, schemas))
-            for blob_id, entry in marshal.loads(theirs.result()):
+            entries, learned = marshal.loads(theirs.result())
+            for blob_id, entry in entries:
                 cache.put(blob_id, entry)
+            for key, row in learned.items():
+                verdicts.put(key, row)
     finally:
         _pending = None

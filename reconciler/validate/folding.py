@@ -41,8 +41,9 @@ def with_causes(
     documents: Mapping[str, Document],
 ) -> list[Diagnostic]:
     """`findings` of `check`, each about a document that names an invalid document `check` reads marked as
-    following from it. Checks that read everything handle invalid documents themselves (see CheckContext.declared)."""
-    if not rejected or check.reads is None:
+    following from it. Checks that read everything, or say they do, handle invalid documents themselves (see
+    CheckContext.declared)."""
+    if not rejected or check.reads is None or check.handles_invalid:
         return list(findings)
     candidates = [doc for _, doc in sorted(rejected.items()) if doc.kind in check.reads]
     if not candidates:

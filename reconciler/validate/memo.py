@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import marshal
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from reconciler.load.cache import BlobCache, code_fingerprint, read_dict, write_atomically
 from reconciler.model import Diagnostic, Document, Location, Severity
-from reconciler.model.checks import CheckContext, CrossCheck
+from reconciler.model.checks import CheckContext, CrossCheck, FactsEnvironment
 from reconciler.model.diagnostics import under_rule
 from reconciler.state_dir import StateDir
 from reconciler.validate.schema import SchemaSet
@@ -23,6 +25,7 @@ from reconciler.validate.schema import SchemaSet
 _Row = tuple[str, str, str | None, int, int, str | None, str | None]
 
 _Entry = tuple[str, list[_Row]]  # (digest of the inputs, findings)
+_Facts = tuple[str, str]  # (digest of the documents, facts)
 
 
 def kind_digests(documents: Sequence[Document]) -> dict[str, str]:
@@ -72,8 +75,31 @@ class CheckMemo:
 
     def __init__(self, state_dir: Path | None) -> None:
         self.file = StateDir(state_dir).cache / f"checks-{code_fingerprint()}.marshal" if state_dir else None
-        self.entries: dict[str, _Entry] = read_dict(self.file) if self.file else {}
+        self.entries: dict[str, Any] = read_dict(self.file) if self.file else {}  # _Entry, or _Facts by "#facts"
         self.changed = False
+
+    def digest(
+        self, check: CrossCheck, ctx: CheckContext, head: dict[str, str], base: dict[str, str] | None, actor: str | None
+    ) -> str | None:
+        """The digest of everything `check` reads (None for a check that reads anything: never remembered)."""
+        if check.reads is None:
+            return None
+        environment = check.environment_token(ctx, partial(self._facts, check, ctx, head))
+        return inputs_digest(check, head, base, actor, environment)
+
+    def _facts(self, check: CrossCheck, ctx: CheckContext, head: dict[str, str]) -> str:
+        """A FactsEnvironment's facts, found again only when the documents they come from changed."""
+        environment = check.environment
+        assert isinstance(environment, FactsEnvironment)
+        documents = "\0".join(f"{kind}={head.get(kind, '')}" for kind in sorted(environment.kinds))
+        key = f"{check.name}#facts"
+        known: _Facts | None = self.entries.get(key)
+        if type(known) is tuple and known[0] == documents and type(known[1]) is str:
+            return known[1]
+        facts = environment.facts(ctx)
+        self.entries[key] = (documents, facts)
+        self.changed = True
+        return facts
 
     def run(self, check: CrossCheck, ctx: CheckContext, digest: str | None) -> list[Diagnostic]:
         if digest is not None:

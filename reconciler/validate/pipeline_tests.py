@@ -16,8 +16,17 @@ if TYPE_CHECKING:
     from reconciler.herald.tests.results import PipelineTests
 
 
-def _has_tests(validation: Validation) -> bool:
-    return any(p.tests for p in validation.model.pipelines.values())
+def _has_tests(validation: Validation, memo: TestMemo) -> bool:
+    """Whether any Pipeline has tests; a set of Pipeline documents found to have none is remembered, so that a
+    run which re-checks an edit of another kind builds no Pipeline to ask."""
+    documents = validation.model.documents_of("Pipeline")
+    if memo.untested(documents):
+        return False
+    if any(p.tests for p in validation.model.pipelines.values()):
+        return True
+    memo.remember_untested(documents)
+    memo.save()
+    return False
 
 
 def _with_findings(validation: Validation, found: Sequence[Diagnostic]) -> Validation:
@@ -28,7 +37,7 @@ def _with_findings(validation: Validation, found: Sequence[Diagnostic]) -> Valid
 
 def with_test_findings(validation: Validation, memo: TestMemo) -> Validation:
     """The validation with each failing test as an error at the test (and each test not run here as a note)."""
-    if not _has_tests(validation):
+    if not _has_tests(validation, memo):
         return validation  # nothing to run: the simulator is not even loaded
     from reconciler.herald.tests.findings import pipeline_test_findings
 
@@ -53,7 +62,7 @@ def test_results(validation: Validation, memo: TestMemo) -> PipelineTests:
     """Every test's result, placed, and the pipelines whose tests are not run (they have errors of their own)."""
     from reconciler.herald.tests.results import PipelineTests
 
-    if not _has_tests(validation):
+    if not _has_tests(validation, memo):
         return PipelineTests((), _untested(validation))
     from reconciler.herald.tests.findings import pipeline_test_results
 

@@ -10,7 +10,7 @@ from reconciler.kube.objects import key_of
 from reconciler.load.sources import working_tree
 from reconciler.model.identity import CompiledIdentity, ObjectKey
 from reconciler.validate import validate_source
-from reconciler.validate.identities import collisions, compiled_identities
+from reconciler.validate.identities import PRODUCERS, collisions, compiled_identities
 from tests.apply.conftest import Platform
 from tests.conftest import REPO_ROOT, run_portal_in_process
 
@@ -38,6 +38,14 @@ def test_the_identities_are_those_of_the_compiled_objects(tmp_path: Path) -> Non
     assert len(identities) == len(set(identities))
     assert set(identities) == objects
     assert any(key.kind == "ClusterRole" for _, key in identities)  # the agent reads kubernetes_logs
+
+
+def test_no_two_producers_make_objects_of_one_kind(tmp_path: Path) -> None:
+    """Why validation checks each producer's objects apart: objects of two producers never meet."""
+    model = validate_source(working_tree(REPO_ROOT / "repo-template"), state_dir=tmp_path).model
+    kinds = {name: {(i.key.api_version, i.key.kind) for i in produce(model)} for name, produce in PRODUCERS.items()}
+    assert set(kinds) == {"chambers", "herald"} and all(kinds.values())
+    assert not kinds["chambers"] & kinds["herald"]
 
 
 def test_workspaces_on_two_tenant_clusters_sharing_a_namespace_are_an_error_naming_both(platform: Platform) -> None:

@@ -160,17 +160,17 @@ def test_loaded_entries_stay_out_of_the_collectors_walks(tmp_path: Path, enabled
 
 @pytest.mark.parametrize("enabled", [True, False])
 def test_the_model_stays_out_of_the_collectors_walks(tmp_path: Path, enabled: bool, collector_state) -> None:
-    """The model (~10^5 objects that live as long as the validation) is built out of the collector's sight: a
-    warm run's one young-generation pass would otherwise walk all of it."""
+    """The model (~10^5 objects that live as long as the validation) is built out of the collector's sight, each
+    kind when it is first read: a warm run's one young-generation pass would otherwise walk all of it."""
     write_files(tmp_path / "repo", valid_repo())
     memo = ValidationMemo()  # kept in memory: the second run loads nothing, so only the model can be frozen
     validate_source(working_tree(tmp_path / "repo"), memo=memo)
     gc.unfreeze()
     (gc.enable if enabled else gc.disable)()
     validation = validate_source(working_tree(tmp_path / "repo"), memo=memo)
-    frozen = gc.get_freeze_count()
-    assert validation.model.teams and frozen > 0
-    assert not any(o is validation.model.teams for o in gc.get_objects())  # not in a generation it walks
+    teams = validation.model.teams
+    assert teams and gc.get_freeze_count() > 0
+    assert not any(o is teams for o in gc.get_objects())  # not in a generation it walks
     assert gc.isenabled() is enabled
 
 

@@ -28,6 +28,7 @@ print(len(validation.errors), *sorted(m for m in sys.modules if m in {heavy!r}))
 
 def test_every_domain_declares_its_checks() -> None:
     assert [c.name for c in CHECKS] == [
+        "duplicates",
         "references",
         "hidden",
         "connections",

@@ -89,3 +89,23 @@ def test_folding_needs_a_cause_with_findings_of_its_own() -> None:
     assert report.shown == (root, orphan)
     assert report.folded == {"Team/t": (folded,)}
     assert report.ordered() == [root, folded, orphan]
+
+
+def test_a_clash_is_never_folded_under_an_invalid_cluster_its_pipeline_names(repo: Path, portal) -> None:
+    """A clash at a valid cluster does not follow from another, invalid, cluster the pipeline also targets."""
+    cluster = repo / "clusters" / "dev-eu-1.yaml"
+    cluster.write_text(cluster.read_text().replace("maxWorkspaces:", "maxWorkspace:"))
+    app_logs = (repo / "pipelines" / "app-logs.yaml").read_text()
+    targets = "    - clusters: {matchLabels: {env: prd}}\n"
+    assert targets in app_logs
+    clashing = app_logs.replace("name: app-logs", "name: more-logs", 1)
+    (repo / "pipelines" / "more-logs.yaml").write_text(
+        clashing.replace(targets, "    - clusters: {names: [dev-eu-1, prd-eu-1]}\n")
+    )
+    lines = portal("validate", repo).lines
+    assert lines[0].startswith("clusters/dev-eu-1.yaml:22:5: error: Cluster/dev-eu-1: spec.workspaces.maxWorkspace")
+    assert not any("depend on Cluster/dev-eu-1" in line for line in lines)
+    assert any(
+        line.startswith("pipelines/more-logs.yaml:") and "by both Pipeline/app-logs and Pipeline/more-logs" in line
+        for line in lines
+    )

@@ -9,6 +9,7 @@ import pytest
 
 import reconciler.chambers.checks
 import reconciler.herald.checks
+import reconciler.keeper.commit
 import reconciler.validate.checks
 from reconciler.load.sources import working_tree
 from reconciler.model import Diagnostic
@@ -16,7 +17,9 @@ from reconciler.validate import validate_source
 from reconciler.validate.memo import ValidationMemo
 from tests.conftest import write_files
 from tests.foundation.repos import HEADER, TEAM, TENANT, WORKSPACE, valid_repo
-from tests.herald.builders import APP_LOGS, PRD_CLUSTER, repo_files
+from tests.herald.builders import AGENT_ON_PRD, APP_LOGS, PRD_CLUSTER, cluster_named, pipeline_named, repo_files
+from tests.keeper.builders import TEAMS as KEEPER_TEAMS
+from tests.keeper.builders import artifact
 
 TEMPLATE = (
     HEADER
@@ -146,7 +149,7 @@ def _counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> lis
 
 
 def test_placements_see_pipelines_and_cluster_labels_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    runs = _counting(monkeypatch, reconciler.herald.checks, "_placements")
+    runs = _counting(monkeypatch, reconciler.herald.checks, "_targets")
     repo = Repo(tmp_path / "repo", tmp_path / "state", repo_files(("app-logs", APP_LOGS)), runs)
     runs.clear()
     assert repo.edit("clusters/prd-eu-1.yaml", "context: prd-eu-1", "context: prd-eu-1-admin") == []
@@ -166,23 +169,143 @@ def test_placements_see_pipelines_and_cluster_labels_only(tmp_path: Path, monkey
     assert no_cluster not in found and any(m.startswith("clusters/prd-eu-1.yaml") for m in found)
 
 
-def test_identities_see_what_places_objects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    runs = _counting(monkeypatch, reconciler.validate.checks, "_identities")
+@pytest.fixture
+def merged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The parts of the pipelines running together whose clashes herald's check looks for, by first pipeline."""
+    seen: list[str] = []
+    original = reconciler.herald.checks._running_together
+
+    def counting(rows):  # type: ignore[no-untyped-def]
+        seen.append(rows[0][2][0].name)
+        return original(rows)
+
+    monkeypatch.setattr(reconciler.herald.checks, "_running_together", counting)
+    return seen
+
+
+def test_clashes_are_looked_for_where_the_edited_pipelines_run(tmp_path: Path, merged: list[str]) -> None:
+    on_eu = "    - clusters: {names: [prd-eu-1]}\n      role: agent\n"
+    files = repo_files(
+        ("app-logs", APP_LOGS),
+        ("more-logs", APP_LOGS.replace("name: app-logs", "name: more-logs")),  # app-logs' component ids: a clash
+        ("extra-logs", pipeline_named("extra-logs", on_eu)),  # so the clash meets on two sets of pipelines
+        ("dev-logs", pipeline_named("dev-logs", AGENT_ON_PRD.replace("env: prd", "env: dev"))),
+    ) | {
+        "clusters/prd-us-1.yaml": cluster_named("prd-us-1", "{env: prd, region: us}"),
+        "clusters/dev-eu-1.yaml": cluster_named("dev-eu-1", "{env: dev, region: eu}"),
+    }
+    repo = Repo(tmp_path / "repo", tmp_path / "state", files, merged)
+    clash = (
+        "pipelines/more-logs.yaml: component id `pod_logs` is set by both Pipeline/app-logs and "
+        "Pipeline/more-logs, which run together on prd-eu-1 (agent), prd-us-1 (agent)"
+    )
+    assert clash in repo.validate()
+    merged.clear()
+    found = repo.edit("pipelines/dev-logs.yaml", "to Loki", "to Loki, reworded")
+    assert merged == ["dev-logs"] and clash in found  # the other part is remembered
+    merged.clear()
+    assert repo.edit("pipelines/extra-logs.yaml", "to Loki", "to Loki, reworded") == found
+    assert merged == ["app-logs"]
+
+    # The clash goes and comes back with one edit each; then a pipeline joins the other part, and leaves it.
+    apart = repo.edit("pipelines/more-logs.yaml", "pod_logs", "more_logs")
+    assert not any("run together" in m for m in apart)
+    assert repo.edit("pipelines/more-logs.yaml", "more_logs", "pod_logs") == found
+    joined = repo.edit("pipelines/dev-logs.yaml", "env: dev", "env: prd")
+    assert joined == found
+    assert repo.edit("pipelines/dev-logs.yaml", "env: prd", "env: dev") == found
+
+
+@pytest.fixture
+def spelled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The producers whose objects the identity check spells, in order."""
+    seen: list[str] = []
+    original = reconciler.validate.checks._identities
+    original_named = reconciler.validate.checks._chambers_identities
+
+    def counting(ctx, producer):  # type: ignore[no-untyped-def]
+        seen.append(producer)
+        return original(ctx, producer)
+
+    def counting_named(ctx, names):  # type: ignore[no-untyped-def]
+        seen.append(f"chambers {', '.join(sorted(names))}")
+        return original_named(ctx, names)
+
+    monkeypatch.setattr(reconciler.validate.checks, "_identities", counting)
+    monkeypatch.setattr(reconciler.validate.checks, "_chambers_identities", counting_named)
+    return seen
+
+
+def test_identities_see_what_places_objects(tmp_path: Path, spelled: list[str]) -> None:
     ledger_tenant = OTHER_TENANT.replace("namespace: team-payments", "namespace: team-ledger")
     files = valid_repo() | {
         "teams/ledger.yaml": TEAM.replace("name: payments", "name: ledger"),
         "clusters/dev-us-1.yaml": ledger_tenant.replace("team: payments", "team: ledger"),
         "workspaces/ledger.yaml": WORKSPACE.replace("team: payments", "team: ledger").replace("dev-eu-1", "dev-us-1"),
+        "pipelines/app-logs.yaml": APP_LOGS.replace("env: prd", "env: dev"),
+        # Named apart from alice-ledger's set of names (checked apart from it), on the same cluster.
+        "workspaces/carol-notes.yaml": WORKSPACE.replace("name: alice-ledger", "name: carol-notes"),
     }
-    repo = Repo(tmp_path / "repo", tmp_path / "state", files, runs)
-    runs.clear()
+    repo = Repo(tmp_path / "repo", tmp_path / "state", files, spelled)
+    spelled.clear()
     assert repo.edit("clusters/dev-us-1.yaml", "maxWorkspaces: 3", "maxWorkspaces: 4") == []
-    assert runs == []  # nothing that places objects changed
+    assert spelled == []  # nothing that places objects changed
 
     collision = "compiles to Workspace team-payments/alice-ledger on Cluster 'mgmt'"
     found = repo.edit("clusters/dev-us-1.yaml", "namespace: team-ledger", "namespace: team-payments")  # a Cluster
     assert len([m for m in found if collision in m]) == 2
-    assert runs == [1]
+    # What places Workspaces (every set's), not what selects a cluster for a pipeline.
+    assert spelled == ["chambers alice-ledger", "chambers carol-notes"]
     assert repo.edit("clusters/dev-us-1.yaml", "namespace: team-payments", "namespace: team-ledger") == []
+    spelled.clear()
     found = repo.edit("workspaces/ledger.yaml", "cluster: dev-us-1", "cluster: dev-eu-1")  # a Workspace
     assert len([m for m in found if collision in m]) == 2
+    assert spelled == ["chambers alice-ledger"]  # not carol-notes', on the same cluster
+    assert repo.edit("workspaces/ledger.yaml", "cluster: dev-eu-1", "cluster: dev-us-1") == []
+    spelled.clear()
+    # A rename into alice-ledger's set: that set is checked again; carol-notes' set is gone.
+    assert repo.edit("workspaces/carol-notes.yaml", "name: carol-notes", "name: bob-books") == []
+    assert spelled == ["chambers alice-ledger, bob-books"]
+
+    spelled.clear()
+    assert repo.edit("pipelines/app-logs.yaml", "to Loki", "to Loki, reworded") == []  # a Pipeline
+    assert spelled == ["herald"]
+    spelled.clear()
+    assert repo.edit("clusters/dev-us-1.yaml", "env: staging", "env: dev") == []  # what selects a cluster
+    assert spelled == ["herald"]
+
+
+VPC_VERSIONS = """\
+    - version: 1.0.0
+      publishedBy: bob@acme.dev
+      publishedAt: 2026-10-01T10:00:00Z
+      approvals: [{by: alice@acme.dev, at: 2026-10-02T10:00:00Z}]
+"""
+
+
+def test_keeper_rejudges_the_artifacts_of_an_edited_team_or_artifact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    judged: list[str] = []
+    original = reconciler.keeper.commit._findings_of
+
+    def counting(ctx, item):  # type: ignore[no-untyped-def]
+        judged.append(item.name)
+        return original(ctx, item)
+
+    monkeypatch.setattr(reconciler.keeper.commit, "_findings_of", counting)
+    web = artifact(VPC_VERSIONS.replace("alice@", "pat@"), name="web", team="payments")
+    files = {**KEEPER_TEAMS, "artifacts/vpc.yaml": artifact(VPC_VERSIONS), "artifacts/web.yaml": web}
+    repo = Repo(tmp_path / "repo", tmp_path / "state", files, judged)
+    judged.clear()
+    found = repo.edit(
+        "teams/platform.yaml", "{name: alice@acme.dev, role: admin}", "{name: alice@acme.dev, role: viewer}"
+    )
+    assert judged == ["vpc"] and any("alice@acme.dev" in m for m in found)
+    assert repo.edit("teams/platform.yaml", "alice@acme.dev, role: viewer", "alice@acme.dev, role: admin") == []
+
+    judged.clear()
+    future = "      yanked: {reason: Broken, by: bob@acme.dev, at: 2099-01-01T10:00:00Z}\n"
+    found = repo.write({"artifacts/web.yaml": web + future})  # a time after the commit's: an error, then none
+    assert judged == ["web"] and any("later than the commit" in m for m in found)
+    assert repo.write({"artifacts/web.yaml": web}) == []

@@ -97,6 +97,22 @@ spec:
 """
 )
 
+AGENT_ON_PRD = "    - clusters: {matchLabels: {env: prd}}\n      role: agent\n"  # APP_LOGS's targets
+
+
+def cluster_named(name: str, labels: str) -> str:
+    """PRD_CLUSTER under another name and labels (written as a flow mapping)."""
+    text = PRD_CLUSTER.replace("name: prd-eu-1", f"name: {name}").replace("context: prd-eu-1", f"context: {name}")
+    return text.replace("{env: prd, region: eu}", labels)
+
+
+def pipeline_named(name: str, targets: str) -> str:
+    """APP_LOGS under another name, with other targets and component ids of its own."""
+    assert AGENT_ON_PRD in APP_LOGS
+    text = APP_LOGS.replace("name: app-logs", f"name: {name}").replace(AGENT_ON_PRD, targets)
+    text = text.replace("pod_logs", f"{name}_logs").replace("loki_", f"{name}_loki_").replace("by_", f"{name}_by_")
+    return text.replace("    parse:", f"    {name}_parse:").replace("[parse]", f"[{name}_parse]")
+
 
 def document(text: str, path: str = "pipelines/app-logs.yaml") -> Document:
     parsed, problems = parse_documents(text, path)

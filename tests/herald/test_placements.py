@@ -3,41 +3,29 @@ name, however many pipelines share a way of selecting."""
 
 from __future__ import annotations
 
-from reconciler.herald.merge import conflicts, placements
-from tests.herald.builders import APP_LOGS, PRD_CLUSTER, model_of
+from reconciler.herald.merge import conflicts
+from reconciler.herald.placing import placements
+from tests.herald.builders import AGENT_ON_PRD, APP_LOGS, cluster_named, model_of, pipeline_named
 
-
-def _cluster(name: str, labels: str) -> str:
-    return PRD_CLUSTER.replace("name: prd-eu-1", f"name: {name}").replace("{env: prd, region: eu}", labels)
-
-
-def _pipeline(name: str, targets: str) -> str:
-    written = "    - clusters: {matchLabels: {env: prd}}\n      role: agent\n"
-    assert written in APP_LOGS
-    text = APP_LOGS.replace("name: app-logs", f"name: {name}").replace(written, targets)
-    return text.replace("pod_logs", f"{name}_logs").replace("loki_", f"{name}_loki_").replace("parse", f"{name}_parse")
-
-
-AGENT_ON_PRD = "    - clusters: {matchLabels: {env: prd}}\n      role: agent\n"
 CLUSTERS = (
-    _cluster("a", "{env: prd, region: eu}"),
-    _cluster("b", "{env: prd, region: us}"),
-    _cluster("c", "{env: dev, region: eu}"),
+    cluster_named("a", "{env: prd, region: eu}"),
+    cluster_named("b", "{env: prd, region: us}"),
+    cluster_named("c", "{env: dev, region: eu}"),
 )
 
 
 def test_placements_by_labels_names_and_overlapping_targets() -> None:
     model = model_of(
         *CLUSTERS,
-        _pipeline("p2", AGENT_ON_PRD),
-        _pipeline("p1", AGENT_ON_PRD),  # written as p2's: the same placements, in name order
-        _pipeline(
+        pipeline_named("p2", AGENT_ON_PRD),
+        pipeline_named("p1", AGENT_ON_PRD),  # written as p2's: the same placements, in name order
+        pipeline_named(
             "p3",
             "    - clusters: {names: [c, a]}\n      role: aggregator\n"
             "    - clusters: {matchLabels: {env: prd}}\n      role: aggregator\n",  # overlaps the first on a
         ),
-        _pipeline("p4", "    - clusters: {matchLabels: {region: eu}}\n      role: agent\n"),
-        _pipeline("p5", "    - clusters: {matchLabels: {env: staging}}\n      role: agent\n"),  # selects nothing
+        pipeline_named("p4", "    - clusters: {matchLabels: {region: eu}}\n      role: agent\n"),
+        pipeline_named("p5", "    - clusters: {matchLabels: {env: staging}}\n      role: agent\n"),  # selects nothing
     )
     found = {place: [p.name for p in pipelines] for place, pipelines in placements(model).items()}
     assert found == {

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+from reconciler.keeper.timestamps import future_times
 from tests.conftest import write_files
 from tests.gitrepo import commit
-from tests.keeper.builders import ARTIFACT_PATH, TEAMS, artifact
+from tests.keeper.builders import ARTIFACT_PATH, TEAMS, artifact, repo
 
 # tests.gitrepo commits at 2026-11-26T13:33:20Z.
 COMMITTED = "2026-11-26T13:33:20Z"
@@ -103,3 +105,22 @@ def test_a_remembered_verdict_is_not_reused_once_time_has_passed(tmp_path: Path,
     late = git.create_commit("HEAD", later, later, "later", git[early].tree_id, [git[early].id])
     assert (portal("validate", "--repo", repo, "--ref", str(late)).code) == 0
     assert portal("validate", "--repo", repo, "--ref", early).code == 1
+
+
+def test_every_kind_of_recorded_time_can_lie_in_the_future() -> None:
+    """What decides whether remembered keeper findings still hold: each time later than the limit, as written."""
+    versions = (
+        _version("2026-01-01T10:00:00Z", approved="2026-07-01T10:00:00+02:00")
+        + "      yanked: {reason: Broken, by: bob@acme.dev, at: 2026-08-01T10:00:00Z}\n"
+        + _version("2026-06-01T10:00:00Z", version="1.1.0")
+        + "      rejected: {by: carol@acme.dev, at: 2026-05-01T10:00:00Z, reason: No outputs}\n"
+    )
+    model = repo(versions)
+    assert future_times(model.artifacts.values(), None) == {}
+    limit = datetime(2026, 4, 1, tzinfo=UTC)
+    assert future_times(model.artifacts.values(), limit) == {
+        "vpc": ("2026-07-01T10:00:00+02:00", "2026-08-01T10:00:00Z", "2026-06-01T10:00:00Z", "2026-05-01T10:00:00Z")
+    }
+    assert future_times(model.artifacts.values(), datetime(2026, 7, 1, 9, tzinfo=UTC)) == {
+        "vpc": ("2026-08-01T10:00:00Z",)  # 10:00 at +02:00 is 08:00 UTC
+    }

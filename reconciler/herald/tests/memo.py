@@ -9,10 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
+from collections.abc import Sequence
 from pathlib import Path
 
 from reconciler.herald.tests.results import Status, Verdict
 from reconciler.load.cache import code_fingerprint, read_dict, write_atomically
+from reconciler.model.checks import document_token
+from reconciler.model.document import Document
 from reconciler.model.kinds import Pipeline
 from reconciler.state_dir import StateDir
 
@@ -62,6 +65,19 @@ class TestMemo:
         self.changed = True
         return verdicts
 
+    def untested(self, pipelines: Sequence[Document]) -> bool:
+        """Whether these Pipeline documents were found to hold no test before (`remember_untested`): then no
+        Pipeline is built to ask again."""
+        key = _untested_key(pipelines)
+        self.used.add(key)
+        return key in self.entries
+
+    def remember_untested(self, pipelines: Sequence[Document]) -> None:
+        key = _untested_key(pipelines)
+        self.used.add(key)
+        self.entries[key] = []
+        self.changed = True
+
     def save(self) -> None:
         if self.file and self.changed:
             for stale in self.file.parent.glob("pipeline-tests-*.marshal"):
@@ -70,6 +86,11 @@ class TestMemo:
             kept = {key: rows for key, rows in self.entries.items() if key in self.used}
             write_atomically(self.file, marshal.dumps(kept))
             self.changed = False
+
+
+def _untested_key(pipelines: Sequence[Document]) -> str:
+    tokens = "\n".join(document_token(doc) for doc in pipelines)
+    return "untested:" + hashlib.sha256(tokens.encode(), usedforsecurity=False).hexdigest()
 
 
 def _status(text: str) -> Status:
