@@ -4,8 +4,8 @@ Every callback that is ready when a turn of the loop begins runs in that turn. A
 refused upgrades at once, each parsed, judged, audited and answered) would make a session's echo, whose socket or
 PTY became readable in the same turn, wait behind the whole burst. Through the admission lane at most `per_turn`
 new requests start per turn, in arrival order; the rest wait for the next turns, which also run whatever session
-I/O became ready meanwhile. A burst is spread out instead of stalling the sessions; without one, a request waits
-for no more than the next turn.
+I/O became ready meanwhile. A burst is spread out and takes a bounded share of each turn instead of stalling the
+sessions; without one, a request waits for no more than the next turn.
 """
 
 from __future__ import annotations
