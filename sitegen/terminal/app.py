@@ -388,10 +388,13 @@ def _apply(pty: PtyProcess, data: str | bytes) -> None:
 def build_app(sidecar: Sidecar) -> web.Application:
     @web.middleware
     async def admit(request: web.Request, handler: Handler) -> web.StreamResponse:
-        # Every new request, whatever its route, waits its turn: the open sessions' frames do not come through
-        # here, so a flood of requests cannot hold them up (sitegen.terminal.lane).
-        await sidecar.lane.enter()
-        return await handler(request)
+        # A refusal is answered in its turn: the open sessions' frames do not come through here, so a flood of
+        # refused requests cannot hold them up (sitegen.terminal.lane); an admitted request goes on at once.
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            await sidecar.lane.enter()
+            raise
 
     app = web.Application(client_max_size=64 * 1024, middlewares=[admit])
     app.router.add_get(TERMINAL_ROUTE, sidecar.terminal)

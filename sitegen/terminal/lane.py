@@ -1,11 +1,10 @@
-"""Fairness in the sidecar's one event loop between the sessions already open and new requests.
+"""Fairness in the sidecar's one event loop between the sessions already open and refused requests.
 
-Every callback that is ready when a turn of the loop begins runs in that turn. A burst of new requests (50
-refused upgrades at once, each parsed, judged, audited and answered) would make a session's echo, whose socket or
-PTY became readable in the same turn, wait behind the whole burst. Through the admission lane at most `per_turn`
-new requests start per turn, in arrival order; the rest wait for the next turns, which also run whatever session
-I/O became ready meanwhile. A burst is spread out and takes a bounded share of each turn instead of stalling the
-sessions; without one, a request waits for no more than the next turn.
+Every callback that is ready when a turn of the loop begins runs in that turn. A burst of refused upgrades (50 at
+once, each answered, its connection written to) would make a session's echo, whose socket or PTY became readable
+in the same turn, wait behind the whole burst. Through the admission lane at most `per_turn` refusals are
+answered per turn, in arrival order; the rest wait for the next turns, which also run whatever session I/O became
+ready meanwhile. A burst is spread out instead of stalling the sessions; an admitted request never waits here.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ class AdmissionLane:
         self._turn_scheduled = False
 
     async def enter(self) -> None:
-        """Return in the next turn of the loop, or a later one when `per_turn` requests or more are ahead."""
+        """Return in the next turn of the loop, or a later one when `per_turn` waiters or more are ahead."""
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
         self._waiting.append(waiter)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 import aiohttp
 import pytest
@@ -96,14 +95,13 @@ async def test_a_flood_of_forbidden_upgrades_is_spread_answered_and_audited_whil
         statuses: list[int] = []
         log: list[object] = []
         stop = asyncio.Event()
-        audit = harness.sidecar.audit.write
+        enter = harness.sidecar.lane.enter
 
-        def write(event: str, **fields: Any) -> None:
-            if fields.get("decision") == "refused":
-                log.append("refused")
-            audit(event, **fields)
+        async def answered() -> None:  # a refusal is answered when it leaves the lane
+            await enter()
+            log.append("refused")
 
-        harness.sidecar.audit.write = write  # type: ignore[method-assign]
+        harness.sidecar.lane.enter = answered  # type: ignore[method-assign]
         gate = asyncio.Semaphore(50)
 
         async def forbidden() -> None:
@@ -134,7 +132,7 @@ async def test_a_flood_of_forbidden_upgrades_is_spread_answered_and_audited_whil
         assert len(refused) == flood and {line["detail"] for line in refused} == {"team viewer"}
         metrics = await (await harness.client.get(f"{harness.base}/metrics")).text()
         assert f'portal_terminal_refused_total{{reason="forbidden"}} {flood}.0' in metrics
-        assert max(len(turn) for turn in _admitted_per_turn(log)) == 1  # one refusal per turn of the loop
+        assert max(len(turn) for turn in _admitted_per_turn(log)) == 1  # one refusal answered per turn of the loop
         assert answered_at_echo[0] < flood  # the session's echoes did not wait for the whole flood
         await newcomer.send_str(json.dumps({"type": "data", "data": "echo new''comer\n"}))
         await read_until(newcomer, "newcomer")
