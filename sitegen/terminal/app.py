@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp.typedefs import Handler
 
 from reconciler.model.kinds import RepoModel
 from sitegen.registry.terraform import module_download_url
@@ -30,6 +31,7 @@ from sitegen.terminal.access import decide
 from sitegen.terminal.audit import AuditLog
 from sitegen.terminal.backend import PtyProcess, render, spawn, uses
 from sitegen.terminal.identity import PROTOCOL, Identity, ProxyTrust, Unauthenticated, authenticate, offered_protocols
+from sitegen.terminal.lane import AdmissionLane
 from sitegen.terminal.limits import Limits, SessionCaps, TokenBucket
 from sitegen.terminal.metrics import CONTENT_TYPE, Metrics
 from sitegen.terminal.pods import CONTAINER, POD_NAMESPACE, PodTarget, PodUnavailable
@@ -120,6 +122,7 @@ class Sidecar:
         self.find_pod = find_pod
         self.metrics = Metrics()
         self.caps = SessionCaps(config.limits)
+        self.lane = AdmissionLane(config.limits.requests_per_turn)
         self.sessions: set[Session] = set()
         self.environment = {k: environ[k] for k in INHERITED_ENVIRONMENT if k in environ}
 
@@ -383,7 +386,17 @@ def _apply(pty: PtyProcess, data: str | bytes) -> None:
 
 
 def build_app(sidecar: Sidecar) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024)
+    @web.middleware
+    async def admit(request: web.Request, handler: Handler) -> web.StreamResponse:
+        # A refusal is answered in its turn: the open sessions' frames do not come through here, so a flood of
+        # refused requests cannot hold them up (sitegen.terminal.lane); an admitted request goes on at once.
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            await sidecar.lane.enter()
+            raise
+
+    app = web.Application(client_max_size=64 * 1024, middlewares=[admit])
     app.router.add_get(TERMINAL_ROUTE, sidecar.terminal)
     app.router.add_get("/healthz", sidecar.healthz)
     app.router.add_get("/metrics", sidecar.metrics_page)

@@ -17,6 +17,7 @@ class Limits:
     idle_timeout: float = 15 * 60.0
     max_session: float = 8 * 3600.0
     ping_interval: float = 25.0
+    requests_per_turn: int = 2  # refusals answered per turn of the event loop (see sitegen.terminal.lane)
 
 
 class SessionCaps:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import signal
 from pathlib import Path
 
 import aiohttp
@@ -225,3 +228,52 @@ async def test_a_long_close_reason_is_cut_to_fit_a_close_frame(model: RepoModel)
         socket = await harness.connect(user="alice@acme.dev")
         code, reason = await _closed_with(socket)
         assert code == 4004 and reason == "é" * 61
+
+
+async def test_the_pty_is_the_program_s_controlling_terminal(model: RepoModel) -> None:
+    """Ctrl-C interrupts the foreground program and /dev/tty opens, as in any terminal."""
+    async with serving(model) as harness:
+        socket = await harness.connect(user="alice@acme.dev")
+        await socket.send_str(json.dumps({"type": "data", "data": "echo via''-tty > /dev/tty\n"}))
+        await read_until(socket, "via-tty")
+        await socket.send_str(json.dumps({"type": "data", "data": "sleep 60\n"}))
+        await asyncio.sleep(0.3)
+        await socket.send_str(json.dumps({"type": "data", "data": "\x03"}))
+        await socket.send_str(json.dumps({"type": "data", "data": "echo inter''rupted\n"}))
+        await read_until(socket, "interrupted", timeout=10)  # not after the 60 s sleep
+        await socket.close()
+
+
+async def test_the_program_inherits_no_descriptor_and_no_ignored_signal_of_the_sidecar(model: RepoModel) -> None:
+    readable, writable = os.pipe()
+    os.set_inheritable(readable, True)  # as a C library might leave one
+    try:
+        async with serving(model) as harness:
+            socket = await harness.connect(user="alice@acme.dev")
+            command = (
+                "printf 'fds''-are '; ls /proc/self/fd | tr '\\n' ' '; echo fds''-done; "
+                "grep SigIgn /proc/self/status; echo all''-done\n"
+            )
+            await socket.send_str(json.dumps({"type": "data", "data": command}))
+            output = await read_until(socket, "all-done")
+            listed = output[output.index("fds-are") + len("fds-are") : output.index("fds-done")].split()
+            assert str(readable) not in listed and set(listed) <= {"0", "1", "2", "3"}
+            ignored = int(re.search(r"SigIgn:\s*([0-9a-f]+)", output)[1], 16)  # type: ignore[index]
+            assert not ignored & (1 << (signal.SIGPIPE - 1))
+            await socket.close()
+    finally:
+        os.close(readable)
+        os.close(writable)
+
+
+async def test_a_program_is_looked_up_on_the_path_it_is_given(model: RepoModel) -> None:
+    environ = {"PATH": "/nonexistent"}
+    async with serving(model, template=("cat",), environ=environ) as harness:
+        socket = await harness.connect(user="alice@acme.dev")
+        code, reason = await _closed_with(socket)
+        assert code == 4005 and reason == "cannot start cat: No such file or directory"
+    async with serving(model, template=("cat",), environ={"PATH": "/usr/bin:/bin"}) as harness:
+        socket = await harness.connect(user="alice@acme.dev")
+        await socket.send_str(json.dumps({"type": "data", "data": "meow\n"}))
+        await read_until(socket, "meow\r\nmeow")  # the terminal's echo, then cat's
+        await socket.close()
