@@ -99,6 +99,7 @@ def _progress(step: str) -> None:
 def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir, out: Path) -> BuildReport | None:
     """Validate and build; None (with the findings printed) when the commit or its site/ is refused."""
     from reconciler.build import build
+    from sitegen.search import SearchIndexError
     from sitegen.site_config import read_site_config
 
     options = site_options(args.terminal_url, args.base_url)
@@ -125,14 +126,17 @@ def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir
         )
     except OSError as exc:
         raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from exc
+    except SearchIndexError as exc:
+        raise UsageError(f"the pages of {out} are built, but not their search index: {exc}") from None
     if sys.stderr.isatty():
         sys.stderr.write("\r\x1b[K")
     for diagnostic in report.warnings:
         print(diagnostic.format())
     split = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in report.seconds.items())
+    lag = "" if report.search_lag is None else f"; search current {report.search_lag:.1f} s after the pages"
     print(
         f"built {report.pages} pages into {out} ({report.change.rendered} rendered, {len(report.change.written)} "
-        f"rewritten; {split})",
+        f"rewritten; {split}{lag})",
         file=sys.stderr,
     )
     return report

@@ -7,17 +7,23 @@ from dataclasses import dataclass
 
 from sitegen.urls import doc_path
 
+SEARCH_BODY = "data-pagefind-body"  # the attribute of the element Pagefind indexes
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
     url: str  # "workspace/payments/alice-ledger/"
     title: str
     body: str  # safe HTML: everything from a document in it is escaped or sanitised
-    searchable: bool = True  # indexed by Pagefind
 
     @property
     def path(self) -> str:
         return doc_path(self.url)
+
+    @property
+    def searchable(self) -> bool:
+        """Indexed by Pagefind: once one page marks the part to index, Pagefind indexes only the pages that do."""
+        return SEARCH_BODY in self.body
 
 
 @dataclass(frozen=True, slots=True)
