@@ -1,0 +1,195 @@
+"""Search: Pagefind indexes the search documents kept beside the MkDocs project, alongside MkDocs, into an index
+that is the one it would build from the built pages; the old index serves until the new one is swapped in, and a
+failing Pagefind leaves the pages built, the old index serving and a clear message."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pagefind_bin import get_executable
+
+import sitegen.build
+import sitegen.search
+from sitegen.pages.page import Page
+from sitegen.search import SOURCES, search_document
+from tests.gitrepo import commit
+from tests.site.builders import build_site, copy_template, plant_canaries
+from tests.site.test_determinism import template_files, tree
+from tests.site.test_site_config import repo_with_site
+
+FRAGMENT_HEADER = b"pagefind_dcd"
+WORKSPACE = "workspaces/dana-notebooks.yaml"
+
+
+def indexed(bundle: Path) -> dict[str, dict[str, Any]]:
+    """The index's pages by URL: their title and content, as a query's result shows them."""
+    pages = {}
+    for fragment in (bundle / "fragment").iterdir():
+        data = gzip.decompress(fragment.read_bytes())
+        assert data.startswith(FRAGMENT_HEADER)
+        page = json.loads(data[len(FRAGMENT_HEADER) :])
+        pages[page["url"]] = page
+    return pages
+
+
+def project_of(state: Path) -> Path:
+    (project,) = (state / "site").iterdir()
+    return project
+
+
+def test_the_index_is_the_one_pagefind_builds_from_the_built_pages(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
+    repo = repo_with_site(
+        tmp_path,
+        "nav:\n  - Onboarding: guides/onboarding.md\n  - Q&A notes: guides/notes.md\n",
+        {"guides/onboarding.md": "# Welcome\n\nStart here.\n", "guides/notes.md": "No heading & some notes.\n"},
+    )
+    plant_canaries(repo)  # markup from READMEs: images, links, escaped script
+    out = tmp_path / "out"
+    run = build_site(repo, out)
+    assert run.code == 0, run.out + run.err
+    reference = tmp_path / "reference"
+    pagefind = [str(get_executable()), "--site", str(out), "--output-path", str(reference), "--quiet"]
+    subprocess.run(pagefind, check=True, capture_output=True)
+    assert tree(out / "pagefind") == tree(reference)
+    pages = indexed(out / "pagefind")
+    assert pages["/workspace/data/dana-notebooks/"]["meta"]["title"] == "Workspace data/dana-notebooks"
+    assert pages["/pages/guides/onboarding/"]["meta"]["title"] == "Welcome"
+    # a page without a heading of its own is titled as the theme heads it
+    assert pages["/pages/guides/notes/"]["meta"]["title"] == "Q&A notes"
+    assert "/" not in pages and "/workspaces/" not in pages and "/search/" not in pages
+
+
+def test_a_search_document_is_the_body_with_the_heading_the_theme_adds() -> None:
+    body = '<div class="portal-page" data-pagefind-body>\n<p>Notes &amp; more</p>\n</div>'
+    document = search_document(Page("pages/notes/", "Q&A notes", body))
+    assert document == (
+        '<!DOCTYPE html>\n<html lang="en">\n<body>\n<h1>Q&amp;A notes</h1>\n' + body + "\n</body>\n</html>\n"
+    )
+    headed = body.replace("<p>", "<h1>Notes</h1><p>")
+    assert search_document(Page("pages/notes/", "Q&A notes", headed)) == (
+        '<!DOCTYPE html>\n<html lang="en">\n<body>\n' + headed + "\n</body>\n</html>\n"
+    )
+    assert search_document(Page("workspaces/", "Workspaces", "<div>every workspace</div>")) is None
+
+
+def test_a_rebuild_indexes_the_change_and_drops_a_removed_page(tmp_path: Path, monkeypatch) -> None:
+    state = tmp_path / "state"
+    monkeypatch.setenv("PORTAL_STATE_DIR", str(state))
+    repo, out = tmp_path / "repo", tmp_path / "out"
+    files = template_files()
+    commit(repo, files)
+    assert build_site(None, out, "--repo", repo).code == 0
+    before = indexed(out / "pagefind")
+    assert "/workspace/data/dana-notebooks/" in before
+    files["workspaces/alice-ledger.yaml"] += b"  repositories:\n    - url: https://github.com/acme/ledger-tools\n"
+    del files[WORKSPACE]
+    commit(repo, files)
+    run = build_site(None, out, "--repo", repo)
+    assert run.code == 0, run.out + run.err
+    assert "search current" in run.err and "after the pages" in run.err
+    after = indexed(out / "pagefind")
+    assert set(before) - set(after) == {"/workspace/data/dana-notebooks/"}
+    assert "https://github.com/acme/ledger-tools" in after["/workspace/payments/alice-ledger/"]["content"]
+    assert not (project_of(state) / SOURCES / "workspace/data/dana-notebooks/index.html").exists()
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".pagefind")) == []
+
+
+def test_a_project_kept_without_search_documents_gets_them_all(tmp_path: Path, monkeypatch) -> None:
+    """A project kept by an earlier version (or whose search documents were deleted) is not indexed half."""
+    state = tmp_path / "state"
+    monkeypatch.setenv("PORTAL_STATE_DIR", str(state))
+    repo, out = tmp_path / "repo", tmp_path / "out"
+    commit(repo, template_files())
+    assert build_site(None, out, "--repo", repo).code == 0
+    full = tree(out / "pagefind")
+    shutil.rmtree(project_of(state) / SOURCES)
+    run = build_site(None, out, "--repo", repo)
+    assert run.code == 0, run.out + run.err
+    assert tree(out / "pagefind") == full
+
+
+def _failing_pagefind(tmp_path: Path) -> Path:
+    script = tmp_path / "pagefind"
+    script.write_text("#!/bin/sh\necho 'Error: the index cannot be written' >&2\nexit 3\n")
+    script.chmod(0o755)
+    return script
+
+
+def test_a_failing_pagefind_leaves_the_pages_built_and_the_old_index_serving(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
+    repo, out = tmp_path / "repo", tmp_path / "out"
+    files = template_files()
+    commit(repo, files)
+    assert build_site(None, out, "--repo", repo).code == 0
+    old_index = tree(out / "pagefind")
+    files[WORKSPACE] = files[WORKSPACE].replace(b"idleTimeout: 6h", b"idleTimeout: 7h")
+    commit(repo, files)
+    monkeypatch.setattr(sitegen.search, "get_executable", lambda: _failing_pagefind(tmp_path))
+    run = build_site(None, out, "--repo", repo)
+    assert run.code == 2
+    assert run.err.strip() == (
+        f"portal: error: the pages of {out} are built, but not their search index: "
+        "Pagefind failed (exit 3): Error: the index cannot be written"
+    )
+    assert "idleTimeout: 7h" in (out / "workspace/data/dana-notebooks/index.html").read_text()
+    assert tree(out / "pagefind") == old_index
+    assert [p.name for p in out.iterdir() if p.name.startswith(".pagefind")] == []
+
+
+def test_a_missing_pagefind_is_reported_not_raised(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
+    repo = copy_template(tmp_path / "repo")
+    monkeypatch.setattr(sitegen.search, "get_executable", lambda: tmp_path / "no-such-pagefind")
+    run = build_site(repo, tmp_path / "out")
+    assert run.code == 2
+    assert run.err.startswith("portal: error: the pages of ")
+    assert run.err.strip().endswith("but not their search index: cannot run Pagefind: No such file or directory")
+
+
+def test_a_failed_build_stops_pagefind_and_keeps_the_old_index(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
+    repo, out = tmp_path / "repo", tmp_path / "out"
+    files = template_files()
+    commit(repo, files)
+    assert build_site(None, out, "--repo", repo).code == 0
+    old_index = tree(out / "pagefind")
+    files[WORKSPACE] = files[WORKSPACE].replace(b"idleTimeout: 6h", b"idleTimeout: 7h")
+    commit(repo, files)
+
+    def failing_mkdocs(*_: object) -> None:
+        # Pagefind, started before MkDocs, has begun to write its new index when MkDocs fails.
+        deadline = time.monotonic() + 60
+        while not (out / ".pagefind-new").exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sitegen.build, "run_mkdocs", failing_mkdocs)
+    run = build_site(None, out, "--repo", repo)
+    assert run.code == 2
+    assert run.err.strip() == f"portal: error: cannot write to {out}: No space left on device"
+    assert tree(out / "pagefind") == old_index
+    assert [p.name for p in out.iterdir() if p.name.startswith(".pagefind")] == []
+
+
+@pytest.mark.parametrize("before", ["nothing", "the template"])
+def test_a_catalog_with_nothing_searchable_has_no_index(tmp_path: Path, monkeypatch, before: str) -> None:
+    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
+    repo, out = tmp_path / "repo", tmp_path / "out"
+    if before == "the template":
+        commit(repo, template_files())
+        assert build_site(None, out, "--repo", repo).code == 0
+        assert (out / "pagefind/pagefind.js").is_file()
+    commit(repo, {"README.md": b"# Nothing yet\n"})
+    run = build_site(None, out, "--repo", repo)
+    assert run.code == 0, run.out + run.err
+    assert (out / "search/index.html").is_file()
+    assert not (out / "pagefind").exists()
