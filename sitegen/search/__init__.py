@@ -5,28 +5,25 @@ Pagefind reads HTML files and has no incremental mode. It is not given the built
 theme's navigation and the big index pages, none of it indexed) but a search document per searchable page, kept
 beside the MkDocs project and written with the page's file: the page's body in a bare HTML document that Pagefind
 reads as it reads the built page (same URL, language, title and content), so that the index is the same byte for
-byte. Those documents are current once the pages are rendered, so Pagefind runs alongside MkDocs, writing a new
-index into a hidden folder of the site (MkDocs' full build empties the site but leaves hidden entries), which is
-swapped in when both are done: the old index serves until then.
+byte. Those documents are current once the pages are rendered, so Pagefind indexes them alongside MkDocs (in its
+service mode, which hands the index back in memory); the index is then written into the site in place (see
+`bundle`): only the files that changed are written, and the old index serves until the switch.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
+import threading
 import time
 from html import escape
 from pathlib import Path
 
-from pagefind_bin import get_executable
-
 from sitegen.pages.page import Page
+from sitegen.search.bundle import remove_bundle, update_bundle
+from sitegen.search.service import PagefindService, ServiceError, index_folder
 
 BUNDLE = "pagefind"
 LANGUAGE = "en"  # the pages' language (Material's `theme.language`), which Pagefind reads from <html lang>
 SOURCES = "search"  # in the MkDocs project: the search documents, at the built pages' paths
-_STAGING, _RETIRED = f".{BUNDLE}-new", f".{BUNDLE}-old"
 
 
 class SearchIndexError(Exception):
@@ -48,49 +45,53 @@ def search_document(page: Page) -> str | None:
 
 
 class Indexing:
-    """Pagefind indexing the search documents of `sources` into a hidden folder of `out`, until `finish` swaps
-    the new index in (or `cancel` drops it)."""
+    """Pagefind indexing the search documents of `sources` (in a thread: it waits on Pagefind, which runs beside
+    the caller) until `finish` writes the index into `out`, or `cancel` drops it."""
 
     def __init__(self, sources: Path, out: Path) -> None:
-        self._out = out
+        self._bundle = out / BUNDLE
         self._started = time.perf_counter()
         self.seconds = 0.0  # Pagefind's run, once finished
-        shutil.rmtree(out / _STAGING, ignore_errors=True)
-        # A file, not a pipe: a full pipe nobody reads would stall Pagefind. Closed by finish or cancel.
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115
-        self._process: subprocess.Popen[bytes] | None = None
+        self._files: dict[str, bytes] | None = None
+        self._error: ServiceError | None = None
+        self._service: PagefindService | None = None
+        self._thread: threading.Thread | None = None
         if not any(sources.rglob("*.html")):
-            return  # nothing to index: no index (Pagefind refuses to build an empty one)
-        command = [str(get_executable()), "--site", str(sources), "--output-path", str(out / _STAGING), "--quiet"]
+            return  # Pagefind refuses to build an empty index: then there is none
         try:
-            self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
-        except OSError as exc:
-            self._log.close()
-            raise SearchIndexError(f"cannot run Pagefind: {exc.strerror or exc}") from None
+            self._service = PagefindService()
+        except ServiceError as exc:
+            self._error = exc  # reported by finish, once the pages are built
+            return
+        self._thread = threading.Thread(target=self._index, args=(self._service, sources), name=BUNDLE, daemon=True)
+        self._thread.start()
+
+    def _index(self, service: PagefindService, sources: Path) -> None:
+        try:
+            self._files = index_folder(service, sources)
+        except ServiceError as exc:
+            self._error = exc
+        finally:
+            self.seconds = time.perf_counter() - self._started
+
+    def _stop(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        if self._service is not None:
+            self._service.close()
 
     def finish(self) -> None:
-        """Wait for Pagefind and swap its index in; SearchIndexError (the old index kept) when it failed."""
-        try:
-            if self._process is not None and self._process.wait() != 0:
-                self._log.seek(0)
-                said = self._log.read().decode("utf-8", "replace").strip()
-                raise SearchIndexError(f"Pagefind failed (exit {self._process.returncode}): {said}")
-        except BaseException:
-            self.cancel()
-            raise
-        self.seconds = time.perf_counter() - self._started
-        self._log.close()
-        current, retired = self._out / BUNDLE, self._out / _RETIRED
-        shutil.rmtree(retired, ignore_errors=True)
-        if current.exists():
-            current.rename(retired)
-        if self._process is not None:
-            (self._out / _STAGING).rename(current)
-        shutil.rmtree(retired, ignore_errors=True)
+        """Wait for Pagefind and write its index into the site; SearchIndexError (the old index kept) when it
+        failed."""
+        self._stop()
+        if self._service is None and self._error is None:
+            remove_bundle(self._bundle)
+            return
+        if self._error is not None or self._files is None:
+            raise SearchIndexError(str(self._error))
+        update_bundle(self._bundle, self._files)
 
     def cancel(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
-        self._log.close()
-        shutil.rmtree(self._out / _STAGING, ignore_errors=True)
+        if self._service is not None:
+            self._service.kill()
+        self._stop()

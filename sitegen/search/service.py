@@ -1,0 +1,87 @@
+"""Pagefind's service mode (`pagefind --service`), the protocol its own Python and Node packages speak: requests
+and responses as base64-encoded JSON, each followed by a comma. The `pagefind` package's client cannot take the
+index back in memory (it reads a response of at most 2 MiB, and the index of a large catalog is several), so the
+few requests a build makes are sent here, one at a time."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pagefind_bin import get_executable
+
+
+class ServiceError(Exception):
+    pass
+
+
+class PagefindService:
+    def __init__(self) -> None:
+        # Its diagnostics go to a file, not a pipe: a full pipe nobody reads would stall it.
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close)
+        try:
+            self._process = subprocess.Popen(
+                [str(get_executable()), "--service"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._errors,
+            )
+        except OSError as exc:
+            self._errors.close()
+            raise ServiceError(f"cannot run Pagefind: {exc.strerror or exc}") from None
+        self._pending = b""
+        self._last_id = 0
+
+    def request(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send one request and wait for its response's payload; ServiceError when Pagefind answers with an error
+        or stops."""
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._last_id += 1
+        message = json.dumps({"message_id": self._last_id, "payload": payload}).encode()
+        try:
+            self._process.stdin.write(base64.b64encode(message) + b",")
+            self._process.stdin.flush()
+        except OSError:
+            raise self._stopped() from None
+        while b"," not in self._pending:
+            chunk = self._process.stdout.read1(1 << 20)
+            if not chunk:
+                raise self._stopped()
+            self._pending += chunk
+        encoded, _, self._pending = self._pending.partition(b",")
+        answer = json.loads(base64.b64decode(encoded))["payload"]
+        if answer.get("type") == "Error":
+            raise ServiceError(f"Pagefind: {answer.get('message')}")
+        return answer
+
+    def _stopped(self) -> ServiceError:
+        code = self._process.wait()
+        self._errors.seek(0)
+        said = self._errors.read().decode("utf-8", "replace").strip()
+        return ServiceError(f"Pagefind stopped (exit {code}){': ' + said if said else ''}")
+
+    def kill(self) -> None:
+        """Stop the service at once: a request waiting for it fails."""
+        if self._process.poll() is None:
+            self._process.kill()
+
+    def close(self) -> None:
+        self.kill()
+        self._process.wait()
+        for pipe in (self._process.stdin, self._process.stdout):
+            if pipe is not None:
+                pipe.close()
+        self._errors.close()
+
+
+def index_folder(service: PagefindService, folder: Path) -> dict[str, bytes]:
+    """The search bundle Pagefind builds of the HTML files in `folder`, as `pagefind --site folder` writes it:
+    its files by path."""
+    index_id = service.request({"type": "NewIndex", "config": None})["index_id"]
+    service.request({"type": "AddDir", "index_id": index_id, "path": str(folder), "glob": None})
+    files = service.request({"type": "GetFiles", "index_id": index_id})["files"]
+    return {file["path"]: base64.b64decode(file["content"]) for file in files}
