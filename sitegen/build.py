@@ -95,11 +95,11 @@ def build_site(
     change = write_project(project, jobs, mkdocs_config(config, out, csp, site.options.base_url, terminal_csp))
     pages = len(urls)
     seconds["render"] = time.perf_counter() - start
-    start = time.perf_counter()
-    produced = machine_files(site, urls)  # before MkDocs: a bad base URL stops the build with `out` untouched
-    files_seconds = time.perf_counter() - start
-    indexing = Indexing(project / SOURCES, out) if search else None
+    indexing = Indexing(project / SOURCES, out) if search else None  # writes into `out` only when finished
     try:
+        start = time.perf_counter()
+        produced = machine_files(site, urls)  # before MkDocs: a bad base URL stops the build with `out` untouched
+        files_seconds = time.perf_counter() - start
         start = time.perf_counter()
         if progress:
             progress(f"building {len(change.written)} changed page(s) of {pages} with MkDocs")

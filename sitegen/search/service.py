@@ -9,6 +9,7 @@ import base64
 import json
 import subprocess
 import tempfile
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -47,16 +48,24 @@ class PagefindService:
             self._process.stdin.flush()
         except OSError:
             raise self._stopped() from None
-        while b"," not in self._pending:
-            chunk = self._process.stdout.read1(1 << 20)
-            if not chunk:
-                raise self._stopped()
-            self._pending += chunk
-        encoded, _, self._pending = self._pending.partition(b",")
-        answer = json.loads(base64.b64decode(encoded))["payload"]
+        answer = json.loads(base64.b64decode(self._receive()))["payload"]
         if answer.get("type") == "Error":
             raise ServiceError(f"Pagefind: {answer.get('message')}")
         return answer
+
+    def _receive(self) -> bytes:
+        """The next response, as sent: read in parts (the index is megabytes), joined once."""
+        assert self._process.stdout is not None
+        parts = []
+        pending = self._pending
+        while b"," not in pending:
+            parts.append(pending)
+            pending = self._process.stdout.read1(1 << 20)
+            if not pending:
+                raise self._stopped()
+        last, _, self._pending = pending.partition(b",")
+        parts.append(last)
+        return b"".join(parts)
 
     def _stopped(self) -> ServiceError:
         code = self._process.wait()
@@ -74,7 +83,8 @@ class PagefindService:
         self._process.wait()
         for pipe in (self._process.stdin, self._process.stdout):
             if pipe is not None:
-                pipe.close()
+                with suppress(OSError):  # a request it never read, flushed into a closed pipe
+                    pipe.close()
         self._errors.close()
 
 
