@@ -46,7 +46,7 @@ class BuildReport:
     change: ProjectChange
     seconds: dict[str, float] = field(default_factory=dict)  # per step; Pagefind's run overlaps MkDocs and files
     warnings: tuple[Diagnostic, ...] = ()  # from the machine-readable files: versions they leave out, and why
-    search_lag: float | None = None  # from the pages being current to the new search index swapped in
+    search_lag: float | None = None  # from the pages being current to the new search index serving
 
 
 def site_inputs(

@@ -5,7 +5,8 @@ A rebuild rewrites only the page files whose text changed (the MkDocs project is
 MkDocs' dirty build, which renders only the pages whose file is newer than their output. Pagefind, which has no
 incremental mode, indexes every searchable page again, but from the search documents kept beside the project (the
 pages' bodies, not the built site with the theme's navigation and the big index pages) and alongside MkDocs, from
-the moment the pages are rendered; its new index is swapped in when both are done, the old one serving until then.
+the moment the pages are rendered; of its index only the files that changed are written, and its entry file is
+replaced last, the old index serving until then.
 "Pages current" is the build's time less the wait for search after the pages; "search current" is the whole build.
 
 Peer: plain `mkdocs build` (Material, MkDocs' default nav listing every page) of the same generated pages at
