@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import shutil
 import subprocess
 import tempfile
 from contextlib import suppress
@@ -20,13 +22,22 @@ class ServiceError(Exception):
     pass
 
 
+def _lower_priority() -> list[str]:
+    """Pagefind runs beside MkDocs, and the pages come first: at a lower priority it takes the CPU MkDocs leaves."""
+    nice = shutil.which("nice")
+    return [nice, "-n", "10"] if nice else []
+
+
 class PagefindService:
     def __init__(self) -> None:
+        executable = get_executable()
+        if not os.access(executable, os.X_OK):
+            raise ServiceError(f"cannot run Pagefind: {executable} is not an executable file")
         # Its diagnostics go to a file, not a pipe: a full pipe nobody reads would stall it.
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close)
         try:
             self._process = subprocess.Popen(
-                [str(get_executable()), "--service"],
+                [*_lower_priority(), str(executable), "--service"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=self._errors,

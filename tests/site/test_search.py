@@ -153,11 +153,15 @@ def test_a_failing_pagefind_leaves_the_pages_built_and_the_old_index_serving(tmp
 def test_a_missing_pagefind_is_reported_not_raised(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
     repo = copy_template(tmp_path / "repo")
-    monkeypatch.setattr(sitegen.search.service, "get_executable", lambda: tmp_path / "no-such-pagefind")
+    missing = tmp_path / "no-such-pagefind"
+    monkeypatch.setattr(sitegen.search.service, "get_executable", lambda: missing)
     run = build_site(repo, tmp_path / "out")
     assert run.code == 2
-    assert run.err.startswith("portal: error: the pages of ")
-    assert run.err.strip().endswith("but not their search index: cannot run Pagefind: No such file or directory")
+    assert run.err.strip() == (
+        f"portal: error: the pages of {tmp_path / 'out'} are built, but not their search index: "
+        f"cannot run Pagefind: {missing} is not an executable file"
+    )
+    assert (tmp_path / "out/workspace/data/dana-notebooks/index.html").is_file()
 
 
 def test_a_failed_build_stops_pagefind_and_keeps_the_old_index(tmp_path: Path, monkeypatch) -> None:
