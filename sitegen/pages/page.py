@@ -22,7 +22,8 @@ class Page:
 
     @property
     def searchable(self) -> bool:
-        """Indexed by Pagefind: once one page marks the part to index, Pagefind indexes only the pages that do."""
+        """Carries the mark of the part Pagefind indexes: once one page does, Pagefind leaves out those that do not
+        (and, reading the attribute itself, a page that only mentions the mark in its text)."""
         return SEARCH_BODY in self.body
 
 
