@@ -16,9 +16,11 @@ import pytest
 from pagefind_bin import get_executable
 
 import sitegen.build
+import sitegen.search.bundle
 import sitegen.search.service
 from sitegen.pages.page import Page
 from sitegen.search import BUNDLE, SOURCES, search_document
+from sitegen.search.bundle import update_bundle
 from tests.gitrepo import commit
 from tests.site.builders import build_site, copy_template, plant_canaries
 from tests.site.test_determinism import template_files, tree
@@ -199,3 +201,38 @@ def test_a_catalog_with_nothing_searchable_has_no_index(tmp_path: Path, monkeypa
     assert run.code == 0, run.out + run.err
     assert (out / "search/index.html").is_file()
     assert not (out / "pagefind").exists()
+
+
+def test_the_old_index_serves_until_the_entry_switches_to_the_new(tmp_path: Path, monkeypatch) -> None:
+    bundle = tmp_path / "pagefind"
+    old = {
+        "pagefind-entry.json": b'{"meta": "aa"}',
+        "pagefind.js": b"runtime",
+        "pagefind.en_aa.pf_meta": b"old metadata",
+        "fragment/en_01.pf_fragment": b"a page that stays",
+        "fragment/en_02.pf_fragment": b"a page that changes",
+    }
+    update_bundle(bundle, old)
+    assert tree(bundle) == old
+    kept = (bundle / "fragment/en_01.pf_fragment").stat().st_mtime_ns
+    new = {
+        "pagefind-entry.json": b'{"meta": "bb"}',
+        "pagefind.js": b"runtime",
+        "pagefind.en_bb.pf_meta": b"new metadata",
+        "fragment/en_01.pf_fragment": b"a page that stays",
+        "fragment/en_03.pf_fragment": b"the page changed",
+    }
+    at_switch = []
+    replace = sitegen.search.bundle._replace
+
+    def watched(target: Path, data: bytes) -> None:
+        if target.name == "pagefind-entry.json":
+            at_switch.append(tree(bundle))
+        replace(target, data)
+
+    monkeypatch.setattr(sitegen.search.bundle, "_replace", watched)
+    update_bundle(bundle, new)
+    # when the entry switches, both indexes are whole, and until then the old entry is read
+    assert at_switch == [{**old, **new, "pagefind-entry.json": old["pagefind-entry.json"]}]
+    assert tree(bundle) == new
+    assert (bundle / "fragment/en_01.pf_fragment").stat().st_mtime_ns == kept  # not written again
