@@ -92,11 +92,13 @@ def build_site(
     terminal_csp = terminal_view_policy(terminal_url) if terminal_url else None
     urls: list[str] = []
     jobs = _counted(all_pages(site, config), progress, urls)
-    change = write_project(project, jobs, mkdocs_config(config, out, csp, site.options.base_url, terminal_csp))
-    pages = len(urls)
-    seconds["render"] = time.perf_counter() - start
     indexing = Indexing(project / SOURCES, out) if search else None  # writes into `out` only when finished
     try:
+        change = write_project(project, jobs, mkdocs_config(config, out, csp, site.options.base_url, terminal_csp))
+        if indexing:
+            indexing.rendered(change.searched, change.search_reshaped)
+        pages = len(urls)
+        seconds["render"] = time.perf_counter() - start
         start = time.perf_counter()
         produced = machine_files(site, urls)  # before MkDocs: a bad base URL stops the build with `out` untouched
         files_seconds = time.perf_counter() - start

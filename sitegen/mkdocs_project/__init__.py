@@ -64,6 +64,8 @@ class ProjectChange:
     removed: tuple[str, ...]  # page files of entities that are gone
     config_changed: bool
     rendered: int  # pages rendered (the others showed what they showed at the last build)
+    searched: tuple[str, ...] = ()  # search documents rewritten (relative to the project's SOURCES)
+    search_reshaped: bool = False  # search documents were added or deleted: not only rewritten
 
 
 def _page_file(page: Page) -> str:
@@ -111,14 +113,22 @@ def site_page(path: str, markdown_html: str, title: str) -> Page:
     )
 
 
-def _write_search_document(sources: Path, page: Page) -> None:
-    target = sources / source_path(page.url)
+def _write_search_document(sources: Path, page: Page, searched: list[str]) -> bool:
+    """Write or delete the page's search document; True when one was added or deleted."""
+    path = source_path(page.url)
+    target = sources / path
+    existed = target.exists()
     document = search_document(page)
     if document is None:
         target.unlink(missing_ok=True)
-        return
+        return existed
+    # Pagefind may be reading the folder: it reads the old document or the new, never a part.
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(document, encoding="utf-8")
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(document, encoding="utf-8")
+    partial.replace(target)
+    searched.append(path)
+    return not existed
 
 
 def write_project(project: Path, jobs: Iterable[PageJob], config: dict[str, Any]) -> ProjectChange:
@@ -139,6 +149,8 @@ def write_project(project: Path, jobs: Iterable[PageJob], config: dict[str, Any]
     digests: dict[str, str] = {}
     wanted: set[str] = set()
     written: list[str] = []
+    searched: list[str] = []
+    reshaped = False
     rendered = 0
     for job in jobs:
         wanted.add(job.path)
@@ -152,23 +164,26 @@ def write_project(project: Path, jobs: Iterable[PageJob], config: dict[str, Any]
         text = _page_file(page)
         if page.path in before and target.read_text(encoding="utf-8") == text:
             if all_sources:
-                _write_search_document(sources, page)
+                reshaped |= _write_search_document(sources, page, searched)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-        _write_search_document(sources, page)
+        reshaped |= _write_search_document(sources, page, searched)
         written.append(page.path)
     removed = sorted(before - wanted)
     for path in removed:
         (docs / path).unlink()
-        (sources / source_path(path.removesuffix(".md") + "/")).unlink(missing_ok=True)
+        document = sources / source_path(path.removesuffix(".md") + "/")
+        if document.exists():
+            document.unlink()
+            reshaped = True
     digests_file.write_text(json.dumps(digests, sort_keys=True), encoding="utf-8")
     config_text = yaml.safe_dump(config, sort_keys=True, allow_unicode=True)
     config_path = project / CONFIG_FILE
     config_changed = not config_path.exists() or config_path.read_text(encoding="utf-8") != config_text
     if config_changed:
         config_path.write_text(config_text, encoding="utf-8")
-    return ProjectChange(tuple(sorted(written)), tuple(removed), config_changed, rendered)
+    return ProjectChange(tuple(sorted(written)), tuple(removed), config_changed, rendered, tuple(searched), reshaped)
 
 
 @contextmanager

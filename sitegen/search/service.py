@@ -99,10 +99,21 @@ class PagefindService:
         self._errors.close()
 
 
-def index_folder(service: PagefindService, folder: Path) -> dict[str, bytes]:
-    """The search bundle Pagefind builds of the HTML files in `folder`, as `pagefind --site folder` writes it:
-    its files by path."""
-    index_id = service.request({"type": "NewIndex", "config": None})["index_id"]
+def new_index(service: PagefindService) -> int:
+    return int(service.request({"type": "NewIndex", "config": None})["index_id"])
+
+
+def add_folder(service: PagefindService, index_id: int, folder: Path) -> None:
+    """Index the HTML files in `folder`, as `pagefind --site folder` does."""
     service.request({"type": "AddDir", "index_id": index_id, "path": str(folder), "glob": None})
+
+
+def add_document(service: PagefindService, index_id: int, url: str, html: str) -> None:
+    """Index `html` as the page at `url`, in place of what was indexed there before."""
+    service.request({"type": "AddFile", "index_id": index_id, "url": url, "file_path": None, "file_contents": html})
+
+
+def bundle_files(service: PagefindService, index_id: int) -> dict[str, bytes]:
+    """The search bundle of the index, as `pagefind` writes it: its files by path."""
     files = service.request({"type": "GetFiles", "index_id": index_id})["files"]
     return {file["path"]: base64.b64decode(file["content"]) for file in files}

@@ -21,6 +21,7 @@ import sitegen.search.service
 from sitegen.pages.page import Page
 from sitegen.search import BUNDLE, SOURCES, search_document
 from sitegen.search.bundle import update_bundle
+from sitegen.search.service import PagefindService
 from tests.gitrepo import commit
 from tests.site.builders import build_site, copy_template, plant_canaries
 from tests.site.test_determinism import template_files, tree
@@ -102,6 +103,52 @@ def test_a_rebuild_indexes_the_change_and_drops_a_removed_page(tmp_path: Path, m
     assert "https://github.com/acme/ledger-tools" in after["/workspace/payments/alice-ledger/"]["content"]
     assert not (project_of(state) / SOURCES / "workspace/data/dana-notebooks/index.html").exists()
     # updated in place, the index is the one a first build of the commit writes
+    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "fresh-state"))
+    assert build_site(None, tmp_path / "fresh", "--repo", repo).code == 0
+    assert tree(out / "pagefind") == tree(tmp_path / "fresh/pagefind")
+
+
+def test_a_rebuild_indexes_again_only_the_pages_rendered_anew(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
+    repo, out = tmp_path / "repo", tmp_path / "out"
+    files = template_files()
+    commit(repo, files)
+    assert build_site(None, out, "--repo", repo).code == 0
+    files["workspaces/alice-ledger.yaml"] += b"  repositories:\n    - url: https://github.com/acme/ledger-tools\n"
+    commit(repo, files)
+    indexed_again: list[str] = []
+    add_document = sitegen.search.add_document
+
+    def recorded(service: PagefindService, index_id: int, url: str, html: str) -> None:
+        indexed_again.append(url)
+        add_document(service, index_id, url, html)
+
+    monkeypatch.setattr(sitegen.search, "add_document", recorded)
+    run = build_site(None, out, "--repo", repo)
+    assert run.code == 0, run.out + run.err
+    assert indexed_again == ["/workspace/payments/alice-ledger/"]
+    page = indexed(out / "pagefind")["/workspace/payments/alice-ledger/"]
+    assert "https://github.com/acme/ledger-tools" in page["content"]
+    # the index is the one a first build of the commit writes
+    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "fresh-state"))
+    assert build_site(None, tmp_path / "fresh", "--repo", repo).code == 0
+    assert tree(out / "pagefind") == tree(tmp_path / "fresh/pagefind")
+
+
+def test_a_rebuild_that_adds_a_page_indexes_as_a_first_build_does(tmp_path: Path, monkeypatch) -> None:
+    """A page indexed after the others would be numbered after them: the whole folder is indexed again."""
+    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
+    repo, out = tmp_path / "repo", tmp_path / "out"
+    files = template_files()
+    commit(repo, files)
+    assert build_site(None, out, "--repo", repo).code == 0
+    files["workspaces/alice-tools.yaml"] = files["workspaces/alice-ledger.yaml"].replace(
+        b"name: alice-ledger", b"name: alice-tools"
+    )
+    commit(repo, files)
+    run = build_site(None, out, "--repo", repo)
+    assert run.code == 0, run.out + run.err
+    assert "/workspace/payments/alice-tools/" in indexed(out / "pagefind")
     monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "fresh-state"))
     assert build_site(None, tmp_path / "fresh", "--repo", repo).code == 0
     assert tree(out / "pagefind") == tree(tmp_path / "fresh/pagefind")
