@@ -22,6 +22,7 @@ from sitegen.pages.page import Page
 from sitegen.search import BUNDLE, SOURCES, search_document
 from sitegen.search.bundle import update_bundle
 from sitegen.search.service import PagefindService
+from tests.bench.synthetic import workspace, write_repo
 from tests.gitrepo import commit
 from tests.site.builders import build_site, copy_template, plant_canaries
 from tests.site.test_determinism import template_files, tree
@@ -139,18 +140,15 @@ def test_a_rebuild_that_adds_a_page_indexes_as_a_first_build_does(tmp_path: Path
     """A page indexed after the others would be numbered after them: the whole folder is indexed again."""
     monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
     repo, out = tmp_path / "repo", tmp_path / "out"
-    files = template_files()
-    commit(repo, files)
-    assert build_site(None, out, "--repo", repo).code == 0
-    files["workspaces/alice-tools.yaml"] = files["workspaces/alice-ledger.yaml"].replace(
-        b"name: alice-ledger", b"name: alice-tools"
-    )
-    commit(repo, files)
-    run = build_site(None, out, "--repo", repo)
+    counts = write_repo(repo, 300)
+    assert build_site(repo, out).code == 0
+    added = workspace(9999, counts["Team"], counts["Cluster"], counts["WorkspaceTemplate"])
+    (repo / "workspaces/workspace-9999.yaml").write_text(added, encoding="utf-8")
+    run = build_site(repo, out)
     assert run.code == 0, run.out + run.err
-    assert "/workspace/payments/alice-tools/" in indexed(out / "pagefind")
+    assert "/workspace/team-9/ws-9999/" in indexed(out / "pagefind")
     monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "fresh-state"))
-    assert build_site(None, tmp_path / "fresh", "--repo", repo).code == 0
+    assert build_site(repo, tmp_path / "fresh").code == 0
     assert tree(out / "pagefind") == tree(tmp_path / "fresh/pagefind")
 
 
