@@ -44,7 +44,7 @@ Progress = Callable[[str], None]  # told what the build is doing, a line at a ti
 class BuildReport:
     pages: int
     change: ProjectChange
-    seconds: dict[str, float] = field(default_factory=dict)  # per step; Pagefind's run overlaps MkDocs and files
+    seconds: dict[str, float] = field(default_factory=dict)  # per step; Pagefind runs beside the others
     warnings: tuple[Diagnostic, ...] = ()  # from the machine-readable files: versions they leave out, and why
     search_lag: float | None = None  # from the pages being current to the new search index serving
 

@@ -3,10 +3,10 @@ one entity changes, the first query's search payload in Chromium, peak RSS.
 
 A rebuild rewrites only the page files whose text changed (the MkDocs project is kept in the state dir) and runs
 MkDocs' dirty build, which renders only the pages whose file is newer than their output. Pagefind, which has no
-incremental mode, indexes every searchable page again, but from the search documents kept beside the project (the
-pages' bodies, not the built site with the theme's navigation and the big index pages) and alongside MkDocs, from
-the moment the pages are rendered; of its index only the files that changed are written, and its entry file is
-replaced last, the old index serving until then.
+incremental mode, builds its whole index again, but from the search documents kept beside the project (the pages'
+bodies, not the built site with the theme's navigation and the big index pages): it indexes the kept ones while the
+pages are rendered, then again the one rendered anew, and builds the index while MkDocs runs; of its index only the
+files that changed are written, and its entry file is replaced last, the old index serving until then.
 "Pages current" is the build's time less the wait for search after the pages; "search current" is the whole build.
 
 Peer: plain `mkdocs build` (Material, MkDocs' default nav listing every page) of the same generated pages at
