@@ -46,7 +46,7 @@ class BuildReport:
     change: ProjectChange
     seconds: dict[str, float] = field(default_factory=dict)  # per step; Pagefind runs beside the others
     warnings: tuple[Diagnostic, ...] = ()  # from the machine-readable files: versions they leave out, and why
-    search_lag: float | None = None  # from the pages being current to the new search index serving
+    search_lag: float = 0.0  # from the pages being current to the new search index serving
 
 
 def site_inputs(
@@ -77,26 +77,26 @@ def build_site(
     project: Path,
     *,
     epoch: int = 0,
-    search: bool = True,
+    indexing: Indexing | None = None,
     progress: Progress | None = None,
 ) -> BuildReport:
     """Render, write what changed, build with MkDocs into `out`, write the machine-readable files, and index the
-    pages for search (Pagefind runs alongside MkDocs and the files). ValueError (before anything is written to `out`)
-    for a base URL that is not absolute; SearchIndexError, with the pages built and the old index kept, when
-    Pagefind fails."""
-    check_output_folder(out)
+    pages for search (Pagefind runs beside the build: `indexing`, when it was started beforehand on the project's
+    search documents, as the commit was validated). ValueError (before anything is written to `out`) for a base URL
+    that is not absolute; SearchIndexError, with the pages built and the old index kept, when Pagefind fails."""
+    if indexing is None:
+        indexing = Indexing(project / SOURCES, out)
     seconds: dict[str, float] = {}
-    start = time.perf_counter()
-    terminal_url = site.options.terminal_url
-    csp = content_security_policy(terminal_url)
-    terminal_csp = terminal_view_policy(terminal_url) if terminal_url else None
-    urls: list[str] = []
-    jobs = _counted(all_pages(site, config), progress, urls)
-    indexing = Indexing(project / SOURCES, out) if search else None  # writes into `out` only when finished
     try:
+        check_output_folder(out)
+        start = time.perf_counter()
+        terminal_url = site.options.terminal_url
+        csp = content_security_policy(terminal_url)
+        terminal_csp = terminal_view_policy(terminal_url) if terminal_url else None
+        urls: list[str] = []
+        jobs = _counted(all_pages(site, config), progress, urls)
         change = write_project(project, jobs, mkdocs_config(config, out, csp, site.options.base_url, terminal_csp))
-        if indexing:
-            indexing.rendered(change.searched, change.search_reshaped)
+        indexing.rendered(change.searched, change.search_reshaped)
         pages = len(urls)
         seconds["render"] = time.perf_counter() - start
         start = time.perf_counter()
@@ -114,15 +114,11 @@ def build_site(
             copy_assets(out / SITE_PATH)
         seconds["files"] = files_seconds + time.perf_counter() - start
     except BaseException:
-        if indexing:
-            indexing.cancel()
+        indexing.cancel()
         raise
-    search_lag = None
-    if indexing:
-        if progress:
-            progress("indexing for search with Pagefind")
-        start = time.perf_counter()
-        indexing.finish()
-        seconds["pagefind"] = indexing.seconds
-        search_lag = time.perf_counter() - start
-    return BuildReport(pages, change, seconds, produced.warnings, search_lag)
+    if progress:
+        progress("indexing for search with Pagefind")
+    start = time.perf_counter()
+    indexing.finish()
+    seconds["pagefind"] = indexing.seconds
+    return BuildReport(pages, change, seconds, produced.warnings, time.perf_counter() - start)

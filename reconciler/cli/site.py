@@ -22,7 +22,7 @@ from reconciler.cli.options import (
     source_settings,
     state_dir,
 )
-from reconciler.cli.site_writer import check_site_out, site_options, site_status, write_site
+from reconciler.cli.site_writer import check_site_out, site_options, site_status, start_indexing, write_site
 from reconciler.cli.source import load_repository
 from reconciler.db import DATABASE_URL_VARIABLE
 
@@ -104,26 +104,27 @@ def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir
 
     options = site_options(args.terminal_url, args.base_url)
     check_site_out(out)
-    validation = load_repository(source, state)
-    config, refused = read_site_config(validation.source.read_text)
-    findings = [*validation.diagnostics, *refused]
-    for diagnostic in findings:
-        print(diagnostic.format())
-    if validation.errors or refused:
-        print(f"{len(validation.errors) + len(refused)} error(s): nothing written", file=sys.stderr)
-        return None
-    url = args.database_url or os.environ.get(DATABASE_URL_VARIABLE)
+    indexing = start_indexing(state, out)  # the search documents kept from the last build, as the commit is read
     try:
-        report = write_site(
-            build(validation),
-            config,
-            options,
-            site_status(url, state) if url else None,
-            source.repo or source.path or ".",
-            state,
-            out,
-            progress=_progress if sys.stderr.isatty() else None,
-        )
+        validation = load_repository(source, state)
+        config, refused = read_site_config(validation.source.read_text)
+        findings = [*validation.diagnostics, *refused]
+        for diagnostic in findings:
+            print(diagnostic.format())
+        if validation.errors or refused:
+            print(f"{len(validation.errors) + len(refused)} error(s): nothing written", file=sys.stderr)
+            indexing.cancel()
+            return None
+        url = args.database_url or os.environ.get(DATABASE_URL_VARIABLE)
+        status = site_status(url, state) if url else None
+        location = source.repo or source.path or "."
+        compiled = build(validation)
+    except BaseException:
+        indexing.cancel()
+        raise
+    try:
+        progress = _progress if sys.stderr.isatty() else None
+        report = write_site(compiled, config, options, status, location, state, out, indexing, progress)
     except OSError as exc:
         raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from exc
     except SearchIndexError as exc:
@@ -133,10 +134,9 @@ def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir
     for diagnostic in report.warnings:
         print(diagnostic.format())
     split = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in report.seconds.items())
-    lag = "" if report.search_lag is None else f"; search current {report.search_lag:.1f} s after the pages"
     print(
         f"built {report.pages} pages into {out} ({report.change.rendered} rendered, {len(report.change.written)} "
-        f"rewritten; {split}{lag})",
+        f"rewritten; {split}; search current {report.search_lag:.1f} s after the pages)",
         file=sys.stderr,
     )
     return report

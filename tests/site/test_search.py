@@ -281,3 +281,19 @@ def test_the_old_index_serves_until_the_entry_switches_to_the_new(tmp_path: Path
     assert at_switch == [{**old, **new, "pagefind-entry.json": old["pagefind-entry.json"]}]
     assert tree(bundle) == new
     assert (bundle / "fragment/en_01.pf_fragment").stat().st_mtime_ns == kept  # not written again
+
+
+def test_a_commit_with_errors_stops_the_indexing_begun_as_it_was_read(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
+    repo, out = tmp_path / "repo", tmp_path / "out"
+    files = template_files()
+    commit(repo, files)
+    assert build_site(None, out, "--repo", repo).code == 0
+    old_index = tree(out / "pagefind")
+    files[WORKSPACE] = files[WORKSPACE].replace(b"owner: dana@acme.dev", b"owner: nobody@acme.dev")
+    commit(repo, files)
+    run = build_site(None, out, "--repo", repo)
+    assert run.code == 1, run.out + run.err
+    assert "nothing written" in run.err
+    assert not indexing()
+    assert tree(out / "pagefind") == old_index
