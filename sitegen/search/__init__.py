@@ -6,11 +6,12 @@ theme's navigation and the big index pages, none of it indexed) but a search doc
 beside the MkDocs project and written with the page's file: the page's body in a bare HTML document that Pagefind
 reads as it reads the built page (same URL, language, title and content), so that the index is the same byte for
 byte. Pagefind runs in its service mode, which hands the index back in memory and lets a page be indexed again in
-place of what was indexed at its URL: a rebuild has it index the documents kept from the last build while the pages
-are rendered, then again the few documents rendered anew (a build that adds or deletes a document indexes them all
-again once they are written: a page added later would be numbered after the others, and the index would differ from
-a first build's), and builds the index while MkDocs runs. The index is then written into the site in place (see
-`bundle`): only the files that changed are written, and the old index serves until the switch.
+place of what was indexed at its URL: a rebuild has it index the documents kept from the last build while the commit
+is read and the pages are rendered, then again the few documents rendered anew (a build that adds or deletes a
+document indexes them all again once they are written: a page added later would be numbered after the others, and
+the index would differ from a first build's), and builds the index while MkDocs runs. The index is then written
+into the site in place (see `bundle`): only the files that changed are written, and the old index serves until the
+switch.
 """
 
 from __future__ import annotations

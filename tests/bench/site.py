@@ -5,8 +5,9 @@ A rebuild rewrites only the page files whose text changed (the MkDocs project is
 MkDocs' dirty build, which renders only the pages whose file is newer than their output. Pagefind, which has no
 incremental mode, builds its whole index again, but from the search documents kept beside the project (the pages'
 bodies, not the built site with the theme's navigation and the big index pages): it indexes the kept ones while the
-pages are rendered, then again the one rendered anew, and builds the index while MkDocs runs; of its index only the
-files that changed are written, and its entry file is replaced last, the old index serving until then.
+commit is read and the pages are rendered, then again the one rendered anew, and builds the index while MkDocs runs;
+of its index only the files that changed are written, and its entry file is replaced last, the old index serving
+until then.
 "Pages current" is the build's time less the wait for search after the pages; "search current" is the whole build.
 
 Peer: plain `mkdocs build` (Material, MkDocs' default nav listing every page) of the same generated pages at
@@ -127,8 +128,8 @@ def run() -> Iterator[str]:
             f"pages current after {pages_ready:.1f} s "
             f"(target ≤ {CHANGE_TARGET:.0f} s), search current after {warm.seconds:.1f} s (target ≤ "
             f"{SEARCH_TARGET:.0f} s; render {steps['render']:.1f} s, mkdocs {steps['mkdocs']:.1f} s, "
-            f"files {steps['files']:.1f} s, pagefind {steps['pagefind']:.1f} s from the render on, alongside them, "
-            f"then {lag:.1f} s after the pages); peak RSS {warm.peak_rss_mib:.0f} MiB"
+            f"files {steps['files']:.1f} s; pagefind {steps['pagefind']:.1f} s, begun as the commit was read, beside "
+            f"them, then {lag:.1f} s after the pages); peak RSS {warm.peak_rss_mib:.0f} MiB"
         )
         payload, hit = first_query_payload(out, "ws-11", "workspace/team-11/ws-11/")
         yield (
