@@ -166,9 +166,10 @@ def write_project(project: Path, jobs: Iterable[PageJob], config: dict[str, Any]
             if all_sources:
                 reshaped |= _write_search_document(sources, page, searched)
             continue
+        # The search document first: a build stopped between the two writes the page again next time.
+        reshaped |= _write_search_document(sources, page, searched)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-        reshaped |= _write_search_document(sources, page, searched)
         written.append(page.path)
     removed = sorted(before - wanted)
     for path in removed:
