@@ -22,7 +22,7 @@ from reconciler.cli.options import (
     source_settings,
     state_dir,
 )
-from reconciler.cli.site_writer import check_site_out, site_options, site_status, write_site
+from reconciler.cli.site_writer import check_site_out, site_options, site_status, start_indexing, write_site
 from reconciler.cli.source import load_repository
 from reconciler.db import DATABASE_URL_VARIABLE
 
@@ -99,32 +99,36 @@ def _progress(step: str) -> None:
 def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir, out: Path) -> BuildReport | None:
     """Validate and build; None (with the findings printed) when the commit or its site/ is refused."""
     from reconciler.build import build
+    from sitegen.search import SearchIndexError
     from sitegen.site_config import read_site_config
 
     options = site_options(args.terminal_url, args.base_url)
     check_site_out(out)
-    validation = load_repository(source, state)
-    config, refused = read_site_config(validation.source.read_text)
-    findings = [*validation.diagnostics, *refused]
-    for diagnostic in findings:
-        print(diagnostic.format())
-    if validation.errors or refused:
-        print(f"{len(validation.errors) + len(refused)} error(s): nothing written", file=sys.stderr)
-        return None
-    url = args.database_url or os.environ.get(DATABASE_URL_VARIABLE)
+    indexing = start_indexing(state, out)  # the search documents kept from the last build, as the commit is read
     try:
-        report = write_site(
-            build(validation),
-            config,
-            options,
-            site_status(url, state) if url else None,
-            source.repo or source.path or ".",
-            state,
-            out,
-            progress=_progress if sys.stderr.isatty() else None,
-        )
+        validation = load_repository(source, state)
+        config, refused = read_site_config(validation.source.read_text)
+        findings = [*validation.diagnostics, *refused]
+        for diagnostic in findings:
+            print(diagnostic.format())
+        if validation.errors or refused:
+            print(f"{len(validation.errors) + len(refused)} error(s): nothing written", file=sys.stderr)
+            indexing.cancel()
+            return None
+        url = args.database_url or os.environ.get(DATABASE_URL_VARIABLE)
+        status = site_status(url, state) if url else None
+        location = source.repo or source.path or "."
+        compiled = build(validation)
+    except BaseException:
+        indexing.cancel()
+        raise
+    try:
+        progress = _progress if sys.stderr.isatty() else None
+        report = write_site(compiled, config, options, status, location, state, out, indexing, progress)
     except OSError as exc:
         raise UsageError(f"cannot write to {out}: {exc.strerror or exc}") from exc
+    except SearchIndexError as exc:
+        raise UsageError(f"the pages of {out} are built, but not their search index: {exc}") from None
     if sys.stderr.isatty():
         sys.stderr.write("\r\x1b[K")
     for diagnostic in report.warnings:
@@ -132,7 +136,7 @@ def build_once(args: argparse.Namespace, source: SourceSettings, state: StateDir
     split = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in report.seconds.items())
     print(
         f"built {report.pages} pages into {out} ({report.change.rendered} rendered, {len(report.change.written)} "
-        f"rewritten; {split})",
+        f"rewritten; {split}; search current {report.search_lag:.1f} s after the pages)",
         file=sys.stderr,
     )
     return report

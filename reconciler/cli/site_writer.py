@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from reconciler.state_dir import StateDir
     from sitegen.build import BuildReport, Progress
     from sitegen.pages.inputs import SiteOptions
+    from sitegen.search import Indexing
     from sitegen.site_config import SiteConfig
     from sitegen.status import StatusSnapshot
 
@@ -35,6 +36,14 @@ def _project_dir(state: StateDir, out: Path) -> Path:
     return state.root / "site" / key
 
 
+def start_indexing(state: StateDir, out: Path) -> Indexing:
+    """Pagefind started on the search documents of `out`'s project, to be handed to `write_site` (which cancels
+    it when it fails; a caller that does not call it cancels it itself)."""
+    from sitegen.search import SOURCES, Indexing
+
+    return Indexing(_project_dir(state, out) / SOURCES, out)
+
+
 def write_site(
     compiled: Build,
     config: SiteConfig,
@@ -43,18 +52,24 @@ def write_site(
     location: str,
     state: StateDir,
     out: Path,
+    indexing: Indexing | None = None,
     progress: Progress | None = None,
 ) -> BuildReport:
     """The site of a compiled commit, with its recent changes read from the history at `location` (when local)."""
     from sitegen.build import build_site, site_inputs
     from sitegen.history import added_workspaces, history_source, recent_changes, registry_changes
 
-    site = site_inputs(compiled, options, status=status)
-    changes = list(registry_changes(site.states))
-    git_dir, commit = history_source(location, compiled.validation.source.commit)
-    if git_dir and commit:
-        changes += added_workspaces(git_dir, commit, site.model)
-    site = site_inputs(compiled, options, recent_changes(changes), status)
+    try:
+        site = site_inputs(compiled, options, status=status)
+        changes = list(registry_changes(site.states))
+        git_dir, commit = history_source(location, compiled.validation.source.commit)
+        if git_dir and commit:
+            changes += added_workspaces(git_dir, commit, site.model)
+        site = site_inputs(compiled, options, recent_changes(changes), status)
+    except BaseException:
+        if indexing:
+            indexing.cancel()
+        raise
     committed = compiled.validation.source.committed_at
     return build_site(
         site,
@@ -62,6 +77,7 @@ def write_site(
         out,
         _project_dir(state, out),
         epoch=int(committed.timestamp()) if committed else 0,
+        indexing=indexing,
         progress=progress,
     )
 

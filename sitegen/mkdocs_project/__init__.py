@@ -4,6 +4,7 @@ portal writes itself (never the repo's), and MkDocs with Material run on it.
 The project is kept between builds (in the state dir), and a page file is rewritten only when its text
 changes: a rebuild then runs MkDocs' dirty build, which renders only the pages whose file is newer than their
 output. Per-entity pages are not in the nav, so a changed entity leaves every other page's navigation as it was.
+Each searchable page's search document (see sitegen.search) is kept beside, written with the page's file.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import yaml
 from reconciler.load.sources import BUILT_SITE_MARKER
 from sitegen.pages.indexes import TITLES
 from sitegen.pages.page import Page, PageJob
+from sitegen.search import LANGUAGE, SOURCES, search_document, source_path
 from sitegen.site_config import SiteConfig
 from sitegen.theme import OVERRIDES
 from sitegen.urls import INDEXES, SEARCH
@@ -62,6 +64,8 @@ class ProjectChange:
     removed: tuple[str, ...]  # page files of entities that are gone
     config_changed: bool
     rendered: int  # pages rendered (the others showed what they showed at the last build)
+    searched: tuple[str, ...] = ()  # search documents rewritten (relative to the project's SOURCES)
+    search_reshaped: bool = False  # search documents were added or deleted: not only rewritten
 
 
 def _page_file(page: Page) -> str:
@@ -77,7 +81,7 @@ def mkdocs_config(
     nav += [{TITLES[kind]: url.rstrip("/") + ".md"} for kind, url in INDEXES.items()]
     nav += [{entry.title: f"pages/{entry.page}"} for entry in site.nav]
     nav.append({"Search": SEARCH.rstrip("/") + ".md"})
-    theme: dict[str, Any] = {"name": "material", "custom_dir": str(OVERRIDES), "font": False, "language": "en"}
+    theme: dict[str, Any] = {"name": "material", "custom_dir": str(OVERRIDES), "font": False, "language": LANGUAGE}
     if site.palette:
         theme["palette"] = dict(site.palette)
     if site.logo_icon:
@@ -109,20 +113,44 @@ def site_page(path: str, markdown_html: str, title: str) -> Page:
     )
 
 
+def _write_search_document(sources: Path, page: Page, searched: list[str]) -> bool:
+    """Write or delete the page's search document; True when one was added or deleted."""
+    path = source_path(page.url)
+    target = sources / path
+    existed = target.exists()
+    document = search_document(page)
+    if document is None:
+        target.unlink(missing_ok=True)
+        return existed
+    # Pagefind may be reading the folder: it reads the old document or the new, never a part.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(document, encoding="utf-8")
+    partial.replace(target)
+    searched.append(path)
+    return not existed
+
+
 def write_project(project: Path, jobs: Iterable[PageJob], config: dict[str, Any]) -> ProjectChange:
     """Write the project: render the pages whose digest changed since the last build (and those without one),
-    touch only the files whose text changed, delete pages that are gone."""
+    touch only the files whose text changed (and their search documents), delete pages that are gone."""
     docs = project / DOCS
     docs.mkdir(parents=True, exist_ok=True)
     before = {str(p.relative_to(docs)) for p in docs.rglob("*.md")}
+    sources = project / SOURCES
+    # A project kept by a version that wrote no search documents: render every page once to write them.
+    all_sources = not sources.is_dir()
+    sources.mkdir(exist_ok=True)
     digests_file = project / FINGERPRINTS
     try:
-        previous: dict[str, str] = json.loads(digests_file.read_text(encoding="utf-8"))
+        previous: dict[str, str] = {} if all_sources else json.loads(digests_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         previous = {}
     digests: dict[str, str] = {}
     wanted: set[str] = set()
     written: list[str] = []
+    searched: list[str] = []
+    reshaped = False
     rendered = 0
     for job in jobs:
         wanted.add(job.path)
@@ -135,20 +163,28 @@ def write_project(project: Path, jobs: Iterable[PageJob], config: dict[str, Any]
         target = docs / page.path
         text = _page_file(page)
         if page.path in before and target.read_text(encoding="utf-8") == text:
+            if all_sources:
+                reshaped |= _write_search_document(sources, page, searched)
             continue
+        # The search document first: a build stopped between the two writes the page again next time.
+        reshaped |= _write_search_document(sources, page, searched)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         written.append(page.path)
     removed = sorted(before - wanted)
     for path in removed:
         (docs / path).unlink()
+        document = sources / source_path(path.removesuffix(".md") + "/")
+        if document.exists():
+            document.unlink()
+            reshaped = True
     digests_file.write_text(json.dumps(digests, sort_keys=True), encoding="utf-8")
     config_text = yaml.safe_dump(config, sort_keys=True, allow_unicode=True)
     config_path = project / CONFIG_FILE
     config_changed = not config_path.exists() or config_path.read_text(encoding="utf-8") != config_text
     if config_changed:
         config_path.write_text(config_text, encoding="utf-8")
-    return ProjectChange(tuple(sorted(written)), tuple(removed), config_changed, rendered)
+    return ProjectChange(tuple(sorted(written)), tuple(removed), config_changed, rendered, tuple(searched), reshaped)
 
 
 @contextmanager

@@ -33,7 +33,7 @@ def site_pages(site: SiteInputs, site_name: str) -> Iterator[PageJob]:
     options = (site.options.terminal_url, site.options.base_url)
     status = site.status
     yield _always(lambda: home_page(site, site_name), "")
-    yield _always(lambda: Page(SEARCH, "Search", render("search.html", SEARCH), searchable=False), SEARCH)
+    yield _always(lambda: Page(SEARCH, "Search", render("search.html", SEARCH)), SEARCH)
     for kind in INDEXES:
         yield _always(partial(index_page, kind, site), INDEXES[kind])
     for team in model.teams.values():

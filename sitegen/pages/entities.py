@@ -88,7 +88,7 @@ def terminal_page(workspace: Workspace, site: SiteInputs) -> Page:
         terminal_url=site.options.terminal_url,
         back=entity_url("Workspace", workspace.team, workspace.name),
     )
-    return Page(url, f"Terminal {workspace.team}/{workspace.name}", body, searchable=False)
+    return Page(url, f"Terminal {workspace.team}/{workspace.name}", body)
 
 
 def artifact_page(name: str, site: SiteInputs) -> Page:

@@ -110,4 +110,4 @@ def index_page(kind: str, site: SiteInputs) -> Page:
         rows=rows,
         filters={k: sorted(v) for k, v in sorted(filters.items()) if v},
     )
-    return Page(url, TITLES[kind], body, searchable=False)
+    return Page(url, TITLES[kind], body)

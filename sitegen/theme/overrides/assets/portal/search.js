@@ -9,7 +9,13 @@ if (form) {
   let pagefind = null;
   const show = async () => {
     if (!pagefind) {
-      pagefind = await import(new URL(form.dataset.bundle + "pagefind.js", location).href);
+      try {
+        pagefind = await import(new URL(form.dataset.bundle + "pagefind.js", location).href);
+      } catch {
+        // A catalog with nothing to search has no index.
+        status.textContent = "There is no search index: nothing in the catalog is searchable.";
+        return;
+      }
       await pagefind.options({ baseUrl: root });
     }
     // Names are hyphenated (ws-11, team-11/ws-11): Pagefind would read "ws-11" as the one prefix "ws11", which
