@@ -177,7 +177,8 @@ def _failing_pagefind(tmp_path: Path) -> Path:
     return script
 
 
-def test_a_failing_pagefind_leaves_the_pages_built_and_the_old_index_serving(tmp_path: Path, monkeypatch) -> None:
+def _built_then_edited(tmp_path: Path, monkeypatch) -> tuple[Path, Path, dict[str, bytes]]:
+    """A repo whose site is built, then a commit changing one workspace: the repo, the site and its index."""
     monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
     repo, out = tmp_path / "repo", tmp_path / "out"
     files = template_files()
@@ -186,6 +187,11 @@ def test_a_failing_pagefind_leaves_the_pages_built_and_the_old_index_serving(tmp
     old_index = tree(out / "pagefind")
     files[WORKSPACE] = files[WORKSPACE].replace(b"idleTimeout: 6h", b"idleTimeout: 7h")
     commit(repo, files)
+    return repo, out, old_index
+
+
+def test_a_failing_pagefind_leaves_the_pages_built_and_the_old_index_serving(tmp_path: Path, monkeypatch) -> None:
+    repo, out, old_index = _built_then_edited(tmp_path, monkeypatch)
     monkeypatch.setattr(sitegen.search.service, "get_executable", lambda: _failing_pagefind(tmp_path))
     run = build_site(None, out, "--repo", repo)
     assert run.code == 2
@@ -212,14 +218,7 @@ def test_a_missing_pagefind_is_reported_not_raised(tmp_path: Path, monkeypatch) 
 
 
 def test_a_failed_build_stops_pagefind_and_keeps_the_old_index(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
-    repo, out = tmp_path / "repo", tmp_path / "out"
-    files = template_files()
-    commit(repo, files)
-    assert build_site(None, out, "--repo", repo).code == 0
-    old_index = tree(out / "pagefind")
-    files[WORKSPACE] = files[WORKSPACE].replace(b"idleTimeout: 6h", b"idleTimeout: 7h")
-    commit(repo, files)
+    repo, out, old_index = _built_then_edited(tmp_path, monkeypatch)
 
     def failing_mkdocs(*_: object) -> None:
         assert indexing(), "Pagefind indexes alongside MkDocs"
