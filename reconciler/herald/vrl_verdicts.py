@@ -12,14 +12,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import marshal
-import os
 from collections.abc import Iterator
 from contextvars import ContextVar
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from reconciler.load.cache import code_fingerprint, read_dict, write_atomically
+from reconciler.load.cache import code_fingerprint, read_dict, tree_signature, write_atomically
 
 # (program, tables) → None (Vector accepts it) or (message, is_error, line, column): a `vrl.VrlProblem`'s fields.
 Key = tuple[str, tuple[tuple[str, tuple[str, ...]], ...]]
@@ -36,13 +35,7 @@ def compiler_identity(package: Path | None) -> str:
     so a verdict is never read under another compiler than the one that gave it."""
     if package is None:
         return "absent"
-    rows = []
-    for directory, folders, names in os.walk(package):
-        folders[:] = [f for f in folders if f != "__pycache__"]
-        for name in names:
-            stat = os.stat(os.path.join(directory, name))
-            rows.append(f"{os.path.relpath(os.path.join(directory, name), package)}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha256("\n".join(sorted(rows)).encode(), usedforsecurity=False).hexdigest()[:16]
+    return hashlib.sha256(tree_signature(str(package)).encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def _installed_compiler() -> Path | None:

@@ -93,20 +93,27 @@ def decode(entry: Entry, path: str, blob_id: str, read: Callable[[], bytes]) -> 
     return documents, diagnostics
 
 
+def tree_signature(root: str, suffixes: tuple[str, ...] | None = None) -> str:
+    """The name, size and modification time of every file under `root` (of those ending in `suffixes`, if given),
+    one per line: it changes whenever a file is added, removed, rewritten or touched. Bytecode caches are left out."""
+    rows = []
+    # os.walk, not pathlib: every fresh process pays for this walk.
+    for directory, folders, names in os.walk(root):
+        folders[:] = [f for f in folders if f != "__pycache__"]
+        for name in names:
+            if suffixes is None or name.endswith(suffixes):
+                path = os.path.join(directory, name)
+                stat = os.stat(path)
+                rows.append(f"{os.path.relpath(path, root)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "\n".join(sorted(rows))
+
+
 @functools.cache
 def code_fingerprint() -> str:
     """Changes whenever the checking code or the schemas do, so results of older code are never reused."""
     digest = hashlib.sha256(__version__.encode(), usedforsecurity=False)
     for root in (str(Path(__file__).resolve().parent.parent), str(schemas_dir())):
-        rows = []
-        # os.walk, not pathlib: every fresh process pays for this walk.
-        for directory, _, names in os.walk(root):
-            for name in names:
-                if name.endswith((".py", ".json")):
-                    path = os.path.join(directory, name)
-                    stat = os.stat(path)
-                    rows.append(f"{os.path.relpath(path, root)}:{stat.st_size}:{stat.st_mtime_ns}\n")
-        digest.update("".join(sorted(rows)).encode())
+        digest.update(tree_signature(root, (".py", ".json")).encode())
     return digest.hexdigest()[:16]
 
 

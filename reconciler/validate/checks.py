@@ -7,10 +7,10 @@ import functools
 import hashlib
 import zlib
 from collections.abc import Iterable, Mapping
-from functools import partial
 
 from reconciler.chambers import checks as chambers
 from reconciler.herald import checks as herald
+from reconciler.herald.checks import cluster_selection
 from reconciler.keeper import checks as keeper
 from reconciler.model import Diagnostic, Document
 from reconciler.model.checks import CheckContext, CheckSubject, CrossCheck, DocumentCheck, document_token
@@ -28,7 +28,9 @@ def _duplicate_subjects(ctx: CheckContext) -> list[CheckSubject]:
     model = ctx.model
     return [
         CheckSubject(
-            kind, tuple(document_token(doc) for doc in model.documents_of(kind)), partial(model.duplicates, kind)
+            kind,
+            tuple(document_token(doc) for doc in model.documents_of(kind)),
+            functools.partial(model.duplicates, kind),
         )
         for kind in KINDS
     ]
@@ -66,7 +68,7 @@ def _identity_subjects(ctx: CheckContext) -> list[CheckSubject]:
         if names[n]
     ]
     herald = [document_token(pipeline.doc) for pipeline in model.pipelines.values()]
-    herald += (f"cluster {c.name}\0{sorted(c.labels.items())}" for c in model.clusters.values())
+    herald.append(cluster_selection(ctx))
     subjects.append(CheckSubject("herald", tuple(herald), functools.partial(_identities, ctx, "herald")))
     return subjects
 
