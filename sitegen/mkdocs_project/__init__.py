@@ -25,6 +25,7 @@ from reconciler.load.sources import BUILT_SITE_MARKER
 from sitegen.pages.indexes import TITLES
 from sitegen.pages.page import Page, PageJob
 from sitegen.search import LANGUAGE, SOURCES, search_document, source_path
+from sitegen.search.bundle import write_whole
 from sitegen.site_config import SiteConfig
 from sitegen.theme import OVERRIDES
 from sitegen.urls import INDEXES, SEARCH
@@ -122,11 +123,7 @@ def _write_search_document(sources: Path, page: Page, searched: list[str]) -> bo
     if document is None:
         target.unlink(missing_ok=True)
         return existed
-    # Pagefind may be reading the folder: it reads the old document or the new, never a part.
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(document, encoding="utf-8")
-    partial.replace(target)
+    write_whole(target, document.encode())  # Pagefind may be reading the folder
     searched.append(path)
     return not existed
 

@@ -20,7 +20,7 @@ def _files(bundle: Path) -> set[str]:
     return {str(p.relative_to(bundle)) for p in bundle.rglob("*") if p.is_file()} if bundle.is_dir() else set()
 
 
-def _replace(target: Path, data: bytes) -> None:
+def write_whole(target: Path, data: bytes) -> None:
     """Write `target` so that a reader sees the old bytes or the new, never a part."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
@@ -39,8 +39,8 @@ def update_bundle(bundle: Path, files: dict[str, bytes]) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         elif not _NAMED_BY_CONTENT.search(path) and target.read_bytes() != data:  # a new version of Pagefind's
-            _replace(target, data)
-    _replace(bundle / ENTRY, files[ENTRY])
+            write_whole(target, data)
+    write_whole(bundle / ENTRY, files[ENTRY])
     for path in sorted(before - set(files)):
         (bundle / path).unlink()
     for folder in sorted((p for p in bundle.rglob("*") if p.is_dir()), reverse=True):

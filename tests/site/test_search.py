@@ -267,14 +267,14 @@ def test_the_old_index_serves_until_the_entry_switches_to_the_new(tmp_path: Path
         "fragment/en_03.pf_fragment": b"the page changed",
     }
     at_switch = []
-    replace = sitegen.search.bundle._replace
+    replace = sitegen.search.bundle.write_whole
 
     def watched(target: Path, data: bytes) -> None:
         if target.name == "pagefind-entry.json":
             at_switch.append(tree(bundle))
         replace(target, data)
 
-    monkeypatch.setattr(sitegen.search.bundle, "_replace", watched)
+    monkeypatch.setattr(sitegen.search.bundle, "write_whole", watched)
     update_bundle(bundle, new)
     # when the entry switches, both indexes are whole, and until then the old entry is read
     assert at_switch == [{**old, **new, "pagefind-entry.json": old["pagefind-entry.json"]}]
