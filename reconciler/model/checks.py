@@ -64,6 +64,7 @@ class CheckSubject:
     key: str  # unique within its check
     inputs: tuple[str, ...]  # tokens of everything the findings depend on (see `document_token`)
     run: Callable[[], Iterable[Diagnostic]]
+    reads_environment: bool = False  # whether the findings also read the check's environment (then an input too)
 
 
 def document_token(doc: Document | None) -> str:

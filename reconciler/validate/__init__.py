@@ -103,8 +103,8 @@ def validate_source(
     head_digests = kind_digests(documents)
     base_digests = kind_digests(base.documents) if base else None
     for check in CHECKS:
-        digest = memo.checks.digest(check, ctx, head_digests, base_digests, actor)
-        findings.extend(with_causes(check, memo.checks.run(check, ctx, digest), rejected, by_subject))
+        found = memo.checks.run(check, ctx, head_digests, base_digests, actor)
+        findings.extend(with_causes(check, found, rejected, by_subject))
     memo.checks.save()
     findings.sort(key=Diagnostic.sort_key)
     return Validation(source, tuple(documents), model, tuple(findings))

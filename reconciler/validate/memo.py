@@ -78,15 +78,6 @@ class CheckMemo:
         self.entries: dict[str, Any] = read_dict(self.file) if self.file else {}  # _Entry, or _Facts by "#facts"
         self.changed = False
 
-    def digest(
-        self, check: CrossCheck, ctx: CheckContext, head: dict[str, str], base: dict[str, str] | None, actor: str | None
-    ) -> str | None:
-        """The digest of everything `check` reads (None for a check that reads anything: never remembered)."""
-        if check.reads is None:
-            return None
-        environment = check.environment_token(ctx, partial(self._facts, check, ctx, head))
-        return inputs_digest(check, head, base, actor, environment)
-
     def _facts(self, check: CrossCheck, ctx: CheckContext, head: dict[str, str]) -> str:
         """A FactsEnvironment's facts, found again only when the documents they come from changed."""
         environment = check.environment
@@ -101,25 +92,32 @@ class CheckMemo:
         self.changed = True
         return facts
 
-    def run(self, check: CrossCheck, ctx: CheckContext, digest: str | None) -> list[Diagnostic]:
-        if digest is not None:
-            known = self.entries.get(check.name)
-            if known is not None and known[0] == digest:
-                return [_diagnostic(row) for row in known[1]]
-        by_subject = check.subjects is not None and digest is not None
+    def run(
+        self, check: CrossCheck, ctx: CheckContext, head: dict[str, str], base: dict[str, str] | None, actor: str | None
+    ) -> list[Diagnostic]:
+        """`check`'s findings, remembered while everything it reads stays the same (`head` and `base`: the digests
+        of each kind's documents); a check that reads anything is always run."""
+        if check.reads is None:
+            return under_rule(check.run(ctx), check.name)
+        environment = check.environment_token(ctx, partial(self._facts, check, ctx, head))
+        digest = inputs_digest(check, head, base, actor, environment)
+        known = self.entries.get(check.name)
+        if known is not None and known[0] == digest:
+            return [_diagnostic(row) for row in known[1]]
+        found = self._by_subject(check, ctx, environment) if check.subjects is not None else check.run(ctx)
         # Stamped before they are remembered, so that remembered findings come back as they were found.
-        findings = under_rule(self._by_subject(check, ctx) if by_subject else check.run(ctx), check.name)
-        if digest is not None:
-            self.entries[check.name] = (digest, [_row(d) for d in findings])
-            self.changed = True
+        findings = under_rule(found, check.name)
+        self.entries[check.name] = (digest, [_row(d) for d in findings])
+        self.changed = True
         return findings
 
-    def _by_subject(self, check: CrossCheck, ctx: CheckContext) -> list[Diagnostic]:
+    def _by_subject(self, check: CrossCheck, ctx: CheckContext, environment: str) -> list[Diagnostic]:
         findings: list[Diagnostic] = []
         assert check.subjects is not None
         for subject in check.subjects(ctx):
             key = f"{check.name}/{subject.key}"
-            digest = hashlib.sha256("\n".join(subject.inputs).encode(), usedforsecurity=False).hexdigest()
+            inputs = (*subject.inputs, environment) if subject.reads_environment else subject.inputs
+            digest = hashlib.sha256("\n".join(inputs).encode(), usedforsecurity=False).hexdigest()
             known = self.entries.get(key)
             if known is not None and known[0] == digest:
                 findings.extend(_diagnostic(row) for row in known[1])

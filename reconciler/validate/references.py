@@ -51,10 +51,9 @@ def subjects(ctx: CheckContext) -> list[CheckSubject]:
     return [
         CheckSubject("Cluster", (*documents("Cluster"), *reads("Team")), partial(_clusters, ctx)),
         CheckSubject("WorkspaceTemplate", (*documents("WorkspaceTemplate"), *reads("Team")), partial(_templates, ctx)),
+        # The READMEs named: the check's environment (remembered with the Artifacts, not read again here).
         CheckSubject(
-            "Artifact",
-            (*documents("Artifact"), *reads("Team"), READMES.token(ctx, _readmes(ctx))),
-            partial(_artifacts, ctx),
+            "Artifact", (*documents("Artifact"), *reads("Team")), partial(_artifacts, ctx), reads_environment=True
         ),
         # Namespace bindings read the Artifacts' namespaces, so every Artifact document.
         CheckSubject(
