@@ -120,6 +120,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--max-frame-bytes", type=int, default=limits.max_frame_bytes, metavar="N", help="largest client frame"
     )
+    serve.add_argument(
+        "--refusal-rate",
+        type=float,
+        default=limits.refusals_per_second,
+        metavar="N",
+        help="pace refusals per requester (a user, or an address nobody signed in from): past --refusal-burst, "
+        "answer them at N per second, the burst refilling at that rate; 0 answers every refusal at once",
+    )
+    serve.add_argument(
+        "--refusal-burst", type=int, default=limits.refusal_burst, metavar="N", help="refusals answered at once"
+    )
     serve.set_defaults(func=run_serve)
 
     token = actions.add_parser(
@@ -206,7 +217,9 @@ def run_serve(args: argparse.Namespace) -> int:
     host, port = _listen_address(args.listen)
     origins = _origins(args.allowed_origin)
     _positive(args, "refresh_interval", "idle_timeout", "max_session", "max_sessions_per_user", "max_sessions")
-    _positive(args, "max_frame_bytes")
+    _positive(args, "max_frame_bytes", "refusal_burst")
+    if args.refusal_rate < 0:
+        raise UsageError("--refusal-rate must be 0 or more")
     try:
         template = parse_template(args.exec_template) if args.exec_template else DEFAULT_TEMPLATE
         networks = parse_networks(args.trusted_proxy)
@@ -242,6 +255,8 @@ def run_serve(args: argparse.Namespace) -> int:
             max_frame_bytes=args.max_frame_bytes,
             idle_timeout=args.idle_timeout,
             max_session=args.max_session,
+            refusals_per_second=args.refusal_rate,
+            refusal_burst=args.refusal_burst,
         ),
         kubeconfig=kubeconfig,
         site=args.site,

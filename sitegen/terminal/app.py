@@ -34,6 +34,7 @@ from sitegen.terminal.identity import PROTOCOL, Identity, ProxyTrust, Unauthenti
 from sitegen.terminal.lane import AdmissionLane
 from sitegen.terminal.limits import Limits, SessionCaps, TokenBucket
 from sitegen.terminal.metrics import CONTENT_TYPE, Metrics
+from sitegen.terminal.pacing import RefusalPacing
 from sitegen.terminal.pods import CONTAINER, POD_NAMESPACE, PodTarget, PodUnavailable
 from sitegen.terminal.site import COMMON_HEADERS, site_handler
 from sitegen.terminal.spent import MemorySpent, SpentStore, SpentStoreUnavailable, spend
@@ -54,6 +55,9 @@ CLOSE_MAX_SESSION = 4002
 CLOSE_REVOKED = 4003
 CLOSE_UNAVAILABLE = 4004
 CLOSE_BACKEND = 4005
+
+# Whom a refusal is paced for (sitegen.terminal.pacing): the user once known, else the peer's address.
+REQUESTER = web.RequestKey("portal.terminal.requester", str)
 
 PodFinder = Callable[[RepoModel, str, str], PodTarget]  # (model, team, name) → the pod; blocking
 
@@ -123,6 +127,7 @@ class Sidecar:
         self.metrics = Metrics()
         self.caps = SessionCaps(config.limits)
         self.lane = AdmissionLane(config.limits.requests_per_turn)
+        self.pacing = RefusalPacing(config.limits.refusals_per_second, config.limits.refusal_burst)
         self.sessions: set[Session] = set()
         self.environment = {k: environ[k] for k in INHERITED_ENVIRONMENT if k in environ}
 
@@ -146,6 +151,7 @@ class Sidecar:
     async def terminal(self, request: web.Request) -> web.StreamResponse:
         team, name = request.match_info["team"], request.match_info["name"]
         where: dict[str, Any] = {"workspace": f"{team}/{name}", "peer": request.remote}
+        request[REQUESTER] = f"address {request.remote}"
         socket = web.WebSocketResponse(
             protocols=(PROTOCOL,),
             heartbeat=self.config.limits.ping_interval,
@@ -175,6 +181,7 @@ class Sidecar:
         except Unauthenticated as exc:
             raise self.refuse(web.HTTPUnauthorized, "unauthenticated", str(exc), **where) from None
         where = {"user": identity.user, "via": identity.via, **where}
+        request[REQUESTER] = f"user {identity.user.lower()}"
         if identity.claims is not None:
             try:
                 fresh = await spend(self.spent, identity.claims)
@@ -296,7 +303,7 @@ class Sidecar:
         while (data := await pty.read()) is not None:
             session.bytes_out += len(data)
             session.last_activity = time.monotonic()
-            self.metrics.bytes.labels(direction="out").inc(len(data))
+            self.metrics.bytes_out.inc(len(data))
             try:
                 await socket.send_str(decoder.decode(data))
             except ConnectionError:
@@ -316,7 +323,7 @@ class Sidecar:
                 break
             session.bytes_in += len(raw)
             session.last_activity = time.monotonic()
-            self.metrics.bytes.labels(direction="in").inc(len(raw))
+            self.metrics.bytes_in.inc(len(raw))
             if not bucket.take(len(raw)):
                 session.finish(CLOSE_POLICY, "input rate limit exceeded")
                 return
@@ -388,11 +395,15 @@ def _apply(pty: PtyProcess, data: str | bytes) -> None:
 def build_app(sidecar: Sidecar) -> web.Application:
     @web.middleware
     async def admit(request: web.Request, handler: Handler) -> web.StreamResponse:
-        # A refusal is answered in its turn: the open sessions' frames do not come through here, so a flood of
-        # refused requests cannot hold them up (sitegen.terminal.lane); an admitted request goes on at once.
+        # A refusal waits for its requester's turn (sitegen.terminal.pacing), then is answered in its turn of the
+        # loop (sitegen.terminal.lane): the open sessions' frames do not come through here, so a flood of refused
+        # requests cannot hold them up. An admitted request goes on at once.
         try:
             return await handler(request)
         except web.HTTPException:
+            requester = request.get(REQUESTER)
+            if requester is not None and await sidecar.pacing.wait(requester):
+                sidecar.metrics.refusals_paced.inc()
             await sidecar.lane.enter()
             raise
 

@@ -18,6 +18,10 @@ class Limits:
     max_session: float = 8 * 3600.0
     ping_interval: float = 25.0
     requests_per_turn: int = 2  # refusals answered per turn of the event loop (see sitegen.terminal.lane)
+    # One requester's refusals: `refusal_burst` at once, then this many per second (0: no pacing; see
+    # sitegen.terminal.pacing).
+    refusals_per_second: float = 200.0
+    refusal_burst: int = 20
 
 
 class SessionCaps:

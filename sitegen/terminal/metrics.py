@@ -22,12 +22,20 @@ class Metrics:
         self.refused = Counter(
             "portal_terminal_refused", "Requests refused, by reason", ["reason"], registry=self.registry
         )
+        self.refusals_paced = Counter(
+            "portal_terminal_refusals_paced",
+            "Refusals that waited their turn: their requester had been refused more than its burst",
+            registry=self.registry,
+        )
         self.bytes = Counter(
             "portal_terminal_bytes",
             "Bytes relayed: in (from browsers) and out (terminal output)",
             ["direction"],
             registry=self.registry,
         )
+        # Counted on every frame and every read of output: the children are looked up once.
+        self.bytes_in = self.bytes.labels(direction="in")
+        self.bytes_out = self.bytes.labels(direction="out")
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

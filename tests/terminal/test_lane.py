@@ -90,7 +90,8 @@ async def test_a_flood_of_forbidden_upgrades_is_spread_answered_and_audited_whil
     model: RepoModel,
 ) -> None:
     flood = 300
-    async with serving(model, limits=Limits(requests_per_turn=1)) as harness:
+    # The lane alone: pacing the viewer's refusals (sitegen.terminal.pacing) would spread them out in time first.
+    async with serving(model, limits=Limits(requests_per_turn=1, refusals_per_second=0)) as harness:
         session = await harness.connect(user="alice@acme.dev")
         statuses: list[int] = []
         log: list[object] = []

@@ -35,6 +35,8 @@ SHELL_TEMPLATE = '["/bin/sh", "-i"]'
         ((), {}, "nobody could sign in"),
         (("--site", "/nonexistent"), {KEY_VARIABLE: KEY}, "--site /nonexistent: not a directory"),
         (("--idle-timeout", "0"), {KEY_VARIABLE: KEY}, "--idle-timeout must be positive"),
+        (("--refusal-burst", "0"), {KEY_VARIABLE: KEY}, "--refusal-burst must be positive"),
+        (("--refusal-rate", "-1"), {KEY_VARIABLE: KEY}, "--refusal-rate must be 0 or more"),
     ],
 )
 def test_serve_bad_options(
