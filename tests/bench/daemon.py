@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import json
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,7 @@ from tests.bench.fleet import fleet_documents, start_fleet, stop_fleet
 from tests.bench.measure import run_process
 from tests.bench.synthetic import write_repo
 from tests.gitrepo import commit
+from tests.ports import free_port
 
 PUSHES = 20
 CHANGED_PER_PUSH = 100
@@ -47,12 +47,6 @@ IDLE_CYCLES = 5
 SECRET = "bench-secret"
 TARGETS = {"p95 s": 2.0, "idle CPU s": 1.0, "RSS MiB": 250.0}
 PORTAL = Path(sys.executable).parent / "portal"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Daemon:
@@ -65,7 +59,7 @@ class Daemon:
         *extra: str,
         environ: Mapping[str, str] | None = None,
     ) -> None:
-        self.port, self.metrics_port = _free_port(), _free_port()
+        self.port, self.metrics_port = free_port(), free_port()
         branch = pygit2.Repository(str(repo)).head.shorthand
         command = [str(PORTAL), "daemon", "--repo", str(repo), "--branch", branch, "--kubeconfig", str(kubeconfig)]
         command += ["--state-dir", str(state), "--no-db", "--interval", interval, *extra]

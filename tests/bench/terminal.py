@@ -27,6 +27,7 @@ import aiohttp
 import psutil
 
 from tests.gitrepo import commit
+from tests.ports import free_port
 from tests.terminal.builders import platform_files
 
 SESSIONS = 50
@@ -36,12 +37,6 @@ FLOOD_CONCURRENCY = 50
 ROUNDS = 3
 ORIGIN = "https://portal.example.test"
 TARGET_RATIO = 1.5
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _start_sidecar(repo: Path, state: Path, port: int, *options: str) -> subprocess.Popen[bytes]:
@@ -193,7 +188,7 @@ def _rounds(url: str) -> Rounds:
 
 @contextmanager
 def _sidecar(root: Path, *options: str) -> Iterator[tuple[str, psutil.Process]]:
-    port = _free_port()
+    port = free_port()
     process = _start_sidecar(root / "repo", root / "state", port, *options)
     try:
         yield f"http://127.0.0.1:{port}/ws/terminal/workspace/payments/alice-ledger", psutil.Process(process.pid)

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -21,14 +20,9 @@ from tests.apply.conftest import Platform
 from tests.conftest import REPO_ROOT
 from tests.db.conftest import TemplateRepo
 from tests.kube_emulator.faults import WRITE_METHODS
+from tests.ports import free_port
 
 START_TIMEOUT = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class DaemonProcess:
@@ -43,7 +37,7 @@ class DaemonProcess:
         database: str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
-        self.port, self.metrics_port = _free_port(), _free_port()
+        self.port, self.metrics_port = free_port(), free_port()
         self.branch = branch = pygit2.Repository(str(repo.path)).head.shorthand
         command = [sys.executable, "-m", "reconciler", "daemon", "--repo", str(repo.path), "--branch", branch]
         command += ["--kubeconfig", str(platform.kubeconfig), "--state-dir", str(state)]

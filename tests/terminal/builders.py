@@ -183,12 +183,6 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def sidecar_process(
     arguments: Sequence[str], port: int, environment: Mapping[str, str]

@@ -17,7 +17,8 @@ import pytest
 from sitegen.terminal.tokens import KEY_VARIABLE, issue
 from tests.conftest import PortalRun
 from tests.gitrepo import commit
-from tests.terminal.builders import ORIGIN, free_port, platform_files, read_until, sidecar_process
+from tests.ports import free_port
+from tests.terminal.builders import ORIGIN, platform_files, read_until, sidecar_process
 
 KEY = "0123456789abcdef0123456789abcdef"
 SHELL_TEMPLATE = '["/bin/sh", "-i"]'

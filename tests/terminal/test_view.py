@@ -14,9 +14,10 @@ import pytest
 from reconciler.model.kinds import RepoModel
 from sitegen.terminal.tokens import issue
 from tests.gitrepo import commit
+from tests.ports import free_port
 from tests.site.builders import build_site
 from tests.site.test_determinism import template_files
-from tests.terminal.builders import KEY_BYTES, free_port, load_model, serving, sidecar_process
+from tests.terminal.builders import KEY_BYTES, load_model, serving, sidecar_process
 
 CHROMIUM = Path("/usr/bin/chromium")
 VIEW = "terminal/payments/alice-ledger/"
