@@ -96,6 +96,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="URL",
         help="with --site-out: the absolute http(s) URL the site is served from (absolute links, sitemap.xml)",
     )
+    parser.add_argument(
+        "--no-tests",
+        action="store_true",
+        help="do not run a new commit's Pipeline spec.tests (by default a failing one makes the commit invalid, "
+        "as in `validate`)",
+    )
     parser.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines as text or JSON")
     add_instance_argument(parser)
     parser.add_argument("--no-db", action="store_true", help="record nothing in PostgreSQL")
@@ -201,6 +207,7 @@ def run(args: argparse.Namespace) -> int:
         instance=check_instance(args.instance),
         database_url=args.database_url,
         record=not args.no_db,
+        run_tests=not args.no_tests,
     )
     try:
         daemon = assemble(

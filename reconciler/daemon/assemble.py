@@ -42,6 +42,7 @@ class DaemonOptions:
     log_format: LogFormat = "text"
     database_url: str | None = None
     record: bool = True
+    run_tests: bool = True  # a new commit's Pipeline tests are part of its judgement, as in `validate`
 
 
 def assemble(
@@ -80,7 +81,7 @@ def assemble(
     )
     metrics = DaemonMetrics()
     log = daemon_logger(options.log_format, log_stream)
-    cycle = Cycle(source, settings, apply_options, coordinator, metrics, log, site)
+    cycle = Cycle(source, settings, apply_options, coordinator, metrics, log, site, run_tests=options.run_tests)
     daemon = Daemon(
         cycle,
         options.interval,

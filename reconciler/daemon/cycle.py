@@ -22,6 +22,7 @@ from reconciler.daemon.log import fields
 from reconciler.daemon.metrics import DaemonMetrics
 from reconciler.daemon.site_hook import SiteBuilder
 from reconciler.daemon.source import Source
+from reconciler.herald.tests.memo import TestMemo
 from reconciler.herald.workloads import DEFAULT_SETTINGS
 from reconciler.kube.cluster_reconcile import ClusterReport
 from reconciler.kube.clusters import run_clusters, select_clusters
@@ -30,6 +31,7 @@ from reconciler.settings import ApplyOptions, Settings
 from reconciler.state_dir import StateDir
 from reconciler.validate import Validation, validate_source
 from reconciler.validate.memo import ValidationMemo
+from reconciler.validate.pipeline_tests import with_test_findings
 
 if TYPE_CHECKING:
     from reconciler.db.rows import RowCache
@@ -65,6 +67,7 @@ class Cycle:
     metrics: DaemonMetrics
     log: logging.Logger
     site: tuple[SiteBuilder, Path] | None = None
+    run_tests: bool = True  # a failing Pipeline test makes a revision invalid, as `validate` makes it
     backoff: ClusterBackoff = field(default_factory=ClusterBackoff)
     applied: Build | None = None  # the last valid revision's build: what the clusters are kept at
     judged: str | None = None  # the last revision judged, valid or not
@@ -114,6 +117,8 @@ class Cycle:
                 recorded=self._recorded(),
                 memo=self._memo,
             )
+            if self.run_tests:
+                validation = with_test_findings(validation, TestMemo(self.settings.state_dir.root))
         except SourceError as exc:
             self.metrics.error("fetch")
             self.log.error("cannot read %s: %s", revision, exc, extra=fields(revision=revision))

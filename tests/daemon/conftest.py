@@ -119,6 +119,7 @@ def start_daemon(
     watch: Path | None = None,
     coordinator: Coordinator | None = None,
     site_out: Path | None = None,
+    run_tests: bool = True,
 ) -> RunningDaemon:
     """A daemon following `repo`'s branch, or with `watch`, reconciling that working tree; with `site_out`, building
     the site of each applied commit there."""
@@ -138,6 +139,7 @@ def start_daemon(
         log_format="json",
         database_url=database,
         site_out=site_out,
+        run_tests=run_tests,
     )
     daemon = assemble(
         options,

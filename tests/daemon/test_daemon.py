@@ -17,6 +17,7 @@ from tests.kube_emulator.kubeconfig import write_kubeconfig
 
 WORKSPACE = "workspaces/alice-ledger.yaml"
 AGGREGATOR = "pipelines/observability-aggregator.yaml"
+APP_LOGS = "pipelines/app-logs.yaml"
 AGGREGATOR_OBJECTS = "/api/v1/namespaces/vector/configmaps/vector-aggregator"
 VPC = "artifacts/vpc/artifact.yaml"
 
@@ -195,6 +196,35 @@ def test_after_a_restart_an_invalid_commit_leaves_the_clusters_kept_at_the_last_
     (status,), *_ = second.query("SELECT status FROM reconcile_runs WHERE commit_sha = %s", (second.repo.head,))
     assert status == "failed"
     second.stop()
+
+
+def test_a_commit_whose_pipeline_test_fails_is_refused_unless_tests_are_skipped(run_daemon) -> None:
+    first: RunningDaemon = run_daemon()
+    first.wait_cycles(1)
+    good = first.repo.head
+    first.platform.reset_counters()
+    failing = first.repo.commit(
+        edited(
+            first.repo.files,
+            APP_LOGS,
+            "fields: {level: error, msg: card declined",
+            "fields: {level: fatal, msg: card declined",
+        ),
+        "a pipeline test that no longer passes",
+    )
+    assert first.github_push("failing-test") == 202
+    first.wait_cycles(2)
+    assert first.platform.writes() == 0
+    (status, errors), *_ = first.query("SELECT status, errors FROM reconcile_runs WHERE commit_sha = %s", (failing,))
+    assert status == "failed"
+    assert any(e.startswith(f"{APP_LOGS}:") and "JSON lines are merged" in e for e in errors), errors
+    assert {row[0] for row in first.query("SELECT last_commit FROM cluster_status")} == {good}
+    first.stop()
+
+    skipping: RunningDaemon = run_daemon(run_tests=False)
+    skipping.wait_cycles(1)
+    assert {row[0] for row in skipping.query("SELECT last_commit FROM cluster_status")} == {failing}
+    skipping.stop()
 
 
 def test_a_commit_taking_another_teams_recorded_key_is_refused_before_applying(run_daemon) -> None:
