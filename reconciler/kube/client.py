@@ -10,12 +10,14 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import urllib3
 
+from reconciler.kube.fenced_send import fence_writes, fenced
 from reconciler.settings import DEFAULT_REQUEST_TIMEOUT
 
 if TYPE_CHECKING:  # the client's objects are made by kube.connect: plans and reports need none of it
@@ -81,9 +83,11 @@ class KubeClient:
         self.api_client = api_client
         self.retry = retry or RetryPolicy()
         self.timeout = urllib3.Timeout(connect=min(timeout, 5.0), read=timeout)
-        # Asked right before each write request (each attempt): a daemon replica that lost its lease while in the
-        # middle of a cluster — paused, cut off — sends nothing more once it wakes up.
+        # Asked before each write request (each attempt), and again by the connection between the request's head
+        # and its body: a daemon replica that lost its lease while in the middle of a cluster — paused, cut off —
+        # sends nothing more once it wakes up.
         self.fence: Callable[[], bool] | None = None
+        fence_writes(api_client.rest_client.pool_manager)
 
     @property
     def server(self) -> str:
@@ -108,15 +112,17 @@ class KubeClient:
         for attempt in range(self.retry.attempts):
             if attempt:
                 time.sleep(self.retry.delay(attempt - 1, retry_after))
-            if method in WRITE_METHODS and self.fence is not None and not self.fence():
-                raise Fenced()
+            fence = self.fence if method in WRITE_METHODS else None
+            if fence is not None and not fence():
+                raise Fenced()  # no connection needed to know it
             try:
                 _, url, header_params, _, _ = self.api_client.param_serialize(
                     method, url_path, header_params=dict(headers), auth_settings=["BearerToken"]
                 )
-                response = self.api_client.rest_client.pool_manager.request(
-                    method, url, body=payload, headers=header_params, timeout=self.timeout, retries=False
-                )
+                with fenced(fence, Fenced()) if fence is not None else nullcontext():
+                    response = self.api_client.rest_client.pool_manager.request(
+                        method, url, body=payload, headers=header_params, timeout=self.timeout, retries=False
+                    )
             except urllib3.exceptions.ReadTimeoutError as exc:
                 # A server that accepts and never answers: one more try, not a long series of waits.
                 problem, retry_after = _connection_problem(exc), None

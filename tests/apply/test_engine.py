@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 from typing import Any
 
 import pytest
 
-from reconciler.kube.client import FENCED, KubeClient
+from reconciler.kube.client import FENCED, Fenced, KubeClient, object_path
 from reconciler.kube.cluster_reconcile import reconcile_cluster
 from reconciler.kube.connect import ConnectError, connect, find_kubeconfig
 from reconciler.model.kinds import Cluster, ClusterWorkspaces, Connection, SecretKeyRef
@@ -100,3 +101,26 @@ def test_a_fenced_client_sends_no_write_once_its_fence_says_no(
     assert kube_emulator.requests.count("PATCH", "/namespaces/ns-") == 1
     assert sorted(o.result for o in report.outcomes) == ["created", "failed", "failed"]
     assert all(o.message == FENCED for o in report.outcomes if o.result == "failed")
+
+
+def test_a_write_whose_fence_is_lost_after_its_head_is_sent_sends_no_body(
+    kube_emulators: EmulatorCluster, kube_emulator: EmulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replica paused right after a write's first bytes left, and deposed meanwhile: on waking it must not send
+    the rest, or the API server completes the request and executes it."""
+    client = KubeClient(kube_emulators.api_client("cluster"))
+    held = [True]
+    client.fence = lambda: held[0]
+    send = http.client.HTTPConnection.send
+
+    def send_then_lose_the_lease(connection: http.client.HTTPConnection, data: Any) -> None:
+        send(connection, data)
+        held[0] = False  # the pause: a successor takes the lease before the next instruction
+
+    monkeypatch.setattr(http.client.HTTPConnection, "send", send_then_lose_the_lease)
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
+    with pytest.raises(Fenced):
+        client.apply(object_path("/api/v1", "namespaces", "", "shop"), namespace, force=True)
+    monkeypatch.undo()
+    assert kube_emulator.requests.writes == 0
+    assert client.get(object_path("/api/v1", "namespaces", "", "shop")) is None
