@@ -5,7 +5,8 @@ a fence leaves the whole sending open: a pause after the check sends the request
 the head and the body (urllib3 sends them apart) lets the API server complete the request from the rest sent on
 waking. So the fence is asked here, by the connection itself: connected, the head sent, and only then, right
 before the body goes out in one piece. A replica fenced by then closes the connection: the server has a head
-without its body, which it never executes. What is left is the few instructions between the check and the send.
+without its body, which it never executes. A pause after the check, before the body is sent, is what the
+request's `timeout` covers: the API server counts it from the head's arrival and executes no write past it.
 """
 
 from __future__ import annotations
@@ -14,12 +15,23 @@ import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import urllib3
 from urllib3.connectionpool import HTTPConnectionPool
 
 Fence = Callable[[], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteFence:
+    """Whether a replica may still write, and how long the API server is given to execute a write from when its
+    head arrives (the request's `timeout`; None: as long as the server allows)."""
+
+    allows: Fence
+    server_timeout: float | None = None
+
 
 _FENCE: ContextVar[tuple[Fence, Exception] | None] = ContextVar("write_fence", default=None)
 
