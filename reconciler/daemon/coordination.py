@@ -34,9 +34,9 @@ class Coordinator(Protocol):
         """False as soon as leadership cannot be renewed (fencing)."""
         ...
 
-    def write_fence(self) -> WriteFence:
-        """What each cluster write asks (`may_write`) right before its body is sent, and how long the API server
-        is given to execute it."""
+    def write_fence(self, cluster: str) -> WriteFence:
+        """What each write to `cluster` asks right before its body is sent (whether this replica may still write
+        to it), and how long the API server is given to execute it."""
         ...
 
     def term(self) -> int:
@@ -70,7 +70,7 @@ class SoloCoordinator:
     def may_write(self) -> bool:
         return True
 
-    def write_fence(self) -> WriteFence:
+    def write_fence(self, cluster: str) -> WriteFence:
         return WriteFence(self.may_write)  # no lease: no successor to keep a late write from
 
     def term(self) -> int:

@@ -238,7 +238,7 @@ class Cycle:
             self.settings.clusters,
             self.settings.clusters.kubeconfig,
             self.options,
-            fence=self.coordinator.write_fence(),
+            fence=self.coordinator.write_fence,
         )
         self.metrics.cluster_reports(reports)
         for report in reports:

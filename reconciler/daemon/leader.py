@@ -60,7 +60,7 @@ class LeaderCoordinator:
     def may_write(self) -> bool:
         return self.elector.may_write()
 
-    def write_fence(self) -> WriteFence:
+    def write_fence(self, cluster: str) -> WriteFence:
         return WriteFence(self.may_write, self.elector.timing.write_timeout)
 
     def term(self) -> int:

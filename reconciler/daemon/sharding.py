@@ -102,8 +102,9 @@ class ShardCoordinator:
     def may_write(self) -> bool:
         return bool(self.writable_shards())
 
-    def write_fence(self) -> WriteFence:
-        return WriteFence(self.may_write, self.timing.write_timeout)
+    def write_fence(self, cluster: str) -> WriteFence:
+        """The lease of the cluster's own shard: holding another shard gives no right to write to it."""
+        return WriteFence(self.electors[shard_of(cluster, self.shards)].may_write, self.timing.write_timeout)
 
     def term(self) -> int:
         """The term of shard 0, whose holder syncs the metadata (0 while this replica never held it)."""

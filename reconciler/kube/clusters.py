@@ -61,13 +61,13 @@ def run_clusters(
     kubeconfig: str | None,
     options: ApplyOptions,
     progress: Progress | None = None,
-    fence: WriteFence | None = None,
+    fence: Callable[[str], WriteFence] | None = None,
 ) -> list[ClusterReport]:
     """Reconcile (or, with `options.dry_run`, plan) each of `clusters` at once towards its `manifests` (cluster
     name → the objects it should hold: a build's); one that cannot be reached is
     reported and the others carry on. An object wanted by two Cluster documents on one API server is applied by
-    neither, and reported for both. `fence` is asked before each cluster and each write to it (the daemon's
-    fencing): a cluster it says no to is left alone and reported failed."""
+    neither, and reported for both. `fence(cluster)` is asked before each cluster and each write to it (the
+    daemon's fencing): a cluster it says no to is left alone and reported failed."""
     management = management_client(model, kubeconfig, settings.request_timeout)
 
     def connected(cluster: Cluster) -> KubeClient | ConnectError:
@@ -96,9 +96,9 @@ def run_clusters(
         if isinstance(client, ConnectError):
             return ClusterReport(cluster.name, "unreachable", f"cannot connect: {client}")
         if fence is not None and not options.dry_run:
-            if not fence.allows():
+            client.fence = fence(cluster.name)
+            if not client.fence.allows():
                 return ClusterReport(cluster.name, "failed", FENCED)
-            client.fence = fence
         desired = manifests.get(cluster.name, [])
         return reconcile_cluster(
             cluster.name, client, desired, cluster.drift, options, progress or Progress(), contested.get(cluster.name)
