@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from reconciler.db.fencing import Fence
+from reconciler.kube.fenced_send import WriteFence
 
 
 class Coordinator(Protocol):
@@ -31,6 +32,11 @@ class Coordinator(Protocol):
 
     def may_write(self) -> bool:
         """False as soon as leadership cannot be renewed (fencing)."""
+        ...
+
+    def write_fence(self, cluster: str) -> WriteFence:
+        """What each write to `cluster` asks right before its body is sent (whether this replica may still write
+        to it), and how long the API server is given to execute it."""
         ...
 
     def term(self) -> int:
@@ -63,6 +69,9 @@ class SoloCoordinator:
 
     def may_write(self) -> bool:
         return True
+
+    def write_fence(self, cluster: str) -> WriteFence:
+        return WriteFence(self.may_write)  # no lease: no successor to keep a late write from
 
     def term(self) -> int:
         return 0

@@ -243,7 +243,7 @@ class Cycle:
             self.settings.clusters,
             self.settings.clusters.kubeconfig,
             self.options,
-            may_write=self.coordinator.may_write,
+            fence=self.coordinator.write_fence,
         )
         self.metrics.cluster_reports(reports)
         for report in reports:

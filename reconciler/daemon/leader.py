@@ -11,6 +11,7 @@ from reconciler.daemon.coordination import GainListeners
 from reconciler.daemon.lease import Clock, LeaseElector, LeaseTiming, lease_name
 from reconciler.daemon.ticker import Ticker
 from reconciler.db.fencing import Fence
+from reconciler.kube.fenced_send import WriteFence
 
 LEADER_SCOPE = "leader"
 
@@ -58,6 +59,9 @@ class LeaderCoordinator:
 
     def may_write(self) -> bool:
         return self.elector.may_write()
+
+    def write_fence(self, cluster: str) -> WriteFence:
+        return WriteFence(self.may_write, self.elector.timing.write_timeout)
 
     def term(self) -> int:
         return self.elector.term()

@@ -47,6 +47,13 @@ class LeaseTiming:
             )
 
     @property
+    def write_timeout(self) -> float:
+        """How long the API server is given to execute a fenced write from when its head arrives (its `timeout`):
+        the head leaves before the renew deadline and no successor writes before the lease duration; half of
+        that slack, the other half for the head's transit."""
+        return (self.lease_duration - self.renew_deadline) / 2
+
+    @property
     def request_timeout(self) -> float:
         """A request may not outlast the time a renewal has left."""
         return max(self.renew_deadline - self.retry_period, self.retry_period) / 2

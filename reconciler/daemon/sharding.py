@@ -21,6 +21,7 @@ from reconciler.daemon.coordination import GainListeners
 from reconciler.daemon.lease import LEASE_ERRORS, Clock, LeaseElector, LeaseObserver, LeaseTiming, lease_name
 from reconciler.daemon.ticker import Ticker
 from reconciler.db.fencing import Fence
+from reconciler.kube.fenced_send import WriteFence
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,10 @@ class ShardCoordinator:
 
     def may_write(self) -> bool:
         return bool(self.writable_shards())
+
+    def write_fence(self, cluster: str) -> WriteFence:
+        """The lease of the cluster's own shard: holding another shard gives no right to write to it."""
+        return WriteFence(self.electors[shard_of(cluster, self.shards)].may_write, self.timing.write_timeout)
 
     def term(self) -> int:
         """The term of shard 0, whose holder syncs the metadata (0 while this replica never held it)."""

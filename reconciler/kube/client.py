@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import urllib3
 
+from reconciler.kube.fenced_send import WriteFence, fence_writes, fenced
 from reconciler.settings import DEFAULT_REQUEST_TIMEOUT
 
 if TYPE_CHECKING:  # the client's objects are made by kube.connect: plans and reports need none of it
@@ -81,9 +83,11 @@ class KubeClient:
         self.api_client = api_client
         self.retry = retry or RetryPolicy()
         self.timeout = urllib3.Timeout(connect=min(timeout, 5.0), read=timeout)
-        # Asked right before each write request (each attempt): a daemon replica that lost its lease while in the
-        # middle of a cluster — paused, cut off — sends nothing more once it wakes up.
-        self.fence: Callable[[], bool] | None = None
+        # Asked before each write request (each attempt), and again by the connection between the request's head
+        # and its body: a daemon replica that lost its lease while in the middle of a cluster — paused, cut off —
+        # sends nothing more once it wakes up.
+        self.fence: WriteFence | None = None
+        fence_writes(api_client.rest_client.pool_manager)
 
     @property
     def server(self) -> str:
@@ -99,6 +103,9 @@ class KubeClient:
         content_type: str = "application/json",
     ) -> Any:
         """The decoded JSON answer; KubeError for an error status, Unreachable when the server cannot answer."""
+        fence = self.fence if method in WRITE_METHODS else None
+        if fence is not None and fence.server_timeout is not None:
+            query = {**(query or {}), "timeout": _go_duration(fence.server_timeout)}
         url_path = f"{path}?{urlencode(query)}" if query else path
         headers = {"Accept": "application/json", "Content-Type": content_type}
         payload = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
@@ -108,15 +115,16 @@ class KubeClient:
         for attempt in range(self.retry.attempts):
             if attempt:
                 time.sleep(self.retry.delay(attempt - 1, retry_after))
-            if method in WRITE_METHODS and self.fence is not None and not self.fence():
-                raise Fenced()
+            if fence is not None and not fence.allows():
+                raise Fenced()  # no connection needed to know it
             try:
                 _, url, header_params, _, _ = self.api_client.param_serialize(
                     method, url_path, header_params=dict(headers), auth_settings=["BearerToken"]
                 )
-                response = self.api_client.rest_client.pool_manager.request(
-                    method, url, body=payload, headers=header_params, timeout=self.timeout, retries=False
-                )
+                with fenced(fence.allows, Fenced()) if fence is not None else nullcontext():
+                    response = self.api_client.rest_client.pool_manager.request(
+                        method, url, body=payload, headers=header_params, timeout=self.timeout, retries=False
+                    )
             except urllib3.exceptions.ReadTimeoutError as exc:
                 # A server that accepts and never answers: one more try, not a long series of waits.
                 problem, retry_after = _connection_problem(exc), None
@@ -183,6 +191,11 @@ def object_path(base: str, plural: str, namespace: str, name: str = "") -> str:
     where = f"/namespaces/{quote(namespace, safe='')}" if namespace else ""
     tail = f"/{quote(name, safe='')}" if name else ""
     return f"{base}{where}/{plural}{tail}"
+
+
+def _go_duration(seconds: float) -> str:
+    """A duration as the API server parses it (Go's `time.ParseDuration`), in whole milliseconds, at least one."""
+    return f"{max(1, round(seconds * 1000))}ms"
 
 
 def _error(status: int, data: bytes) -> KubeError:

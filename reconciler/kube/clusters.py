@@ -12,6 +12,7 @@ from typing import Any
 from reconciler.kube.client import FENCED, KubeClient
 from reconciler.kube.cluster_reconcile import ClusterReport, Progress, reconcile_cluster
 from reconciler.kube.connect import ConnectError, connect, context_servers
+from reconciler.kube.fenced_send import WriteFence
 from reconciler.kube.objects import key_of
 from reconciler.kube.servers import contested_objects, server_identity
 from reconciler.model.kinds import Cluster, RepoModel
@@ -60,13 +61,13 @@ def run_clusters(
     kubeconfig: str | None,
     options: ApplyOptions,
     progress: Progress | None = None,
-    may_write: Callable[[], bool] | None = None,
+    fence: Callable[[str], WriteFence] | None = None,
 ) -> list[ClusterReport]:
     """Reconcile (or, with `options.dry_run`, plan) each of `clusters` at once towards its `manifests` (cluster
     name → the objects it should hold: a build's); one that cannot be reached is
     reported and the others carry on. An object wanted by two Cluster documents on one API server is applied by
-    neither, and reported for both. `may_write` is asked right before each cluster is written to (the daemon's
-    fencing): a cluster it says no to is left alone and reported failed."""
+    neither, and reported for both. `fence(cluster)` is asked before each cluster and each write to it (the
+    daemon's fencing): a cluster it says no to is left alone and reported failed."""
     management = management_client(model, kubeconfig, settings.request_timeout)
 
     def connected(cluster: Cluster) -> KubeClient | ConnectError:
@@ -94,10 +95,10 @@ def run_clusters(
         client = clients[cluster.name]
         if isinstance(client, ConnectError):
             return ClusterReport(cluster.name, "unreachable", f"cannot connect: {client}")
-        if may_write is not None and not options.dry_run:
-            if not may_write():
+        if fence is not None and not options.dry_run:
+            client.fence = fence(cluster.name)
+            if not client.fence.allows():
                 return ClusterReport(cluster.name, "failed", FENCED)
-            client.fence = may_write
         desired = manifests.get(cluster.name, [])
         return reconcile_cluster(
             cluster.name, client, desired, cluster.drift, options, progress or Progress(), contested.get(cluster.name)

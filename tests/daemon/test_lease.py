@@ -207,3 +207,10 @@ def test_a_second_process_with_the_same_identity_does_not_share_the_lease(
     assert first.try_acquire_or_renew() is False
     assert (first.may_write(), first.is_leader(), first.term()) == (False, False, 0)
     assert lease(coordination).lease_transitions == 1
+
+
+def test_a_fenced_write_gets_half_the_slack_between_renew_deadline_and_lease_duration() -> None:
+    """Its head leaves before the renew deadline, a successor writes no sooner than the lease duration: the server
+    must be done with it (or refuse it) in between, with room left for the head's transit."""
+    assert TIMING.write_timeout == 2.5
+    assert LeaseTiming(lease_duration=3.0, renew_deadline=2.0, retry_period=0.4).write_timeout == 0.5

@@ -151,3 +151,21 @@ def test_the_member_lease_of_a_replica_gone_for_good_is_deleted_and_a_live_ones_
     assert member_leases(client) == {"a", "b"}
     b.step()  # b finds it gone too, and forgets it without a request that fails
     assert b.live_replicas() == ["a", "b"]
+
+
+def test_a_clusters_writes_are_fenced_by_its_own_shards_lease(kube_emulators: EmulatorCluster) -> None:
+    """A replica whose renewals of shard 1 stopped while those of shard 0 go on must stop writing to shard 1's
+    clusters at its renew deadline, whatever it still holds."""
+    kube_emulators("cluster")
+    clock = ManualClock()
+    (a,) = stepped(kube_emulators.api_client("cluster"), clock, "a")
+    a.step()
+    assert a.writable_shards() == {0, 1}
+    clock.advance(a.timing.renew_deadline * 0.6)
+    assert a.electors[0].try_acquire_or_renew()  # shard 1 is not renewed (its requests fail, say)
+    clock.advance(a.timing.renew_deadline * 0.6)
+    assert a.may_write() and a.writable_shards() == {0}
+    in_shard = {shard_of(c, 2): c for c in CLUSTERS}
+    assert a.write_fence(in_shard[0]).allows()
+    assert not a.write_fence(in_shard[1]).allows()
+    assert a.write_fence(in_shard[1]).server_timeout == a.timing.write_timeout

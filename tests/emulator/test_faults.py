@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import json
+import socket
 import time
+import urllib.parse
+from typing import Any
 
 import pytest
 import urllib3
@@ -154,3 +160,39 @@ def test_faults_can_match_the_query_string(cluster: Cluster) -> None:
     with pytest.raises(ApiException) as caught:
         cluster.core.list_namespaced_config_map("default", watch=True, timeout_seconds=1, _preload_content=False)
     assert caught.value.status == 500 and fault.fired == 1
+
+
+def _send_in_two_parts(url: str, path: str, body: bytes, pause: float) -> tuple[int, dict[str, Any]]:
+    """A POST whose head is sent, then its body `pause` seconds later (a client paused in between)."""
+    address = urllib.parse.urlsplit(url)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
+        head = f"POST {path} HTTP/1.1\r\nHost: {address.netloc}\r\nContent-Type: application/json\r\n"
+        connection.sendall(f"{head}Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode())
+        time.sleep(pause)
+        with contextlib.suppress(OSError):  # a server that answered already may have closed
+            connection.sendall(body)
+        answer = http.client.HTTPResponse(connection)
+        answer.begin()
+        return answer.status, json.loads(answer.read())
+
+
+def test_a_write_whose_body_comes_after_its_timeout_is_not_executed(cluster: Cluster) -> None:
+    """As the real API server: `timeout` counts from the head's arrival, and a later body writes nothing."""
+    path = "/api/v1/namespaces/default/configmaps"
+    status, answer = _send_in_two_parts(
+        cluster.emulator.url, f"{path}?timeout=200ms", json.dumps(configmap("late")).encode(), pause=0.6
+    )
+    assert (status, answer["reason"]) == (504, "Timeout")
+    assert cluster.core.list_namespaced_config_map("default").items == []
+    status, _ = _send_in_two_parts(
+        cluster.emulator.url, f"{path}?timeout=1m", json.dumps(configmap("slow")).encode(), 0.3
+    )
+    assert status == 201
+    assert [c.metadata.name for c in cluster.core.list_namespaced_config_map("default").items] == ["slow"]
+
+
+def test_a_timeout_the_server_cannot_parse_is_a_bad_request(cluster: Cluster) -> None:
+    status, answer = cluster.raw("POST", "/api/v1/namespaces/default/configmaps?timeout=5", configmap("c"))
+    assert status == 400 and "invalid timeout" in answer["message"]
+    status, _ = cluster.raw("POST", "/api/v1/namespaces/default/configmaps?timeout=1m30.5s", configmap("c"))
+    assert status == 201

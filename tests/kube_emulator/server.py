@@ -21,7 +21,7 @@ import attrs
 import kmock
 import yaml
 
-from . import admin, discovery, errors, protobuf
+from . import admin, deadline, discovery, errors, protobuf
 from .api import Api, Target, WriteOptions, default_field_manager
 from .errors import ApiError
 from .faults import Fault, Faults, RecordedRequest, RequestLog
@@ -72,16 +72,28 @@ class KubeEmulator(kmock.RawHandler):
     async def __call__(self, raw: aiohttp.web.BaseRequest) -> aiohttp.web.StreamResponse:
         # Replaces kmock's entry point: its Kubernetes path parser (0.8) fails on paths like
         # /api/v1/namespaces, and its request history would keep every body of a long benchmark.
-        body = await raw.read()
+        try:
+            allowed, invalid = deadline.timeout_seconds(raw.query), None
+        except ApiError as e:
+            allowed, invalid = None, e
+        try:
+            body: bytes | None = await asyncio.wait_for(raw.read(), allowed)
+        except TimeoutError:
+            body = None  # the head came, its body not in time: the request is never executed
         method = raw.method.upper()
         if self.admin_api and admin.is_admin(raw.path):
-            return _json(*admin.handle(method, raw.path, body, self.faults, self.requests))
+            return _json(*admin.handle(method, raw.path, body or b"", self.faults, self.requests))
+        # Counted once whole (or timed out): a head whose body never comes is no request.
         self.requests.record(RecordedRequest(method, raw.path, raw.query_string, "dryRun" in raw.query))
         fault = self.faults.take(method, raw.path, raw.query_string)
         if fault is not None:
             logger.info("%s %s?%s -> injected %s", method, raw.path, raw.query_string, fault.action)
             return await self._inject(fault, raw)
         try:
+            if invalid is not None:
+                raise invalid
+            if body is None:
+                raise deadline.timed_out()
             response = await self._route(raw, body)
         except ApiError as e:
             response = _json(e.code, e.status())
