@@ -112,8 +112,8 @@ def run() -> list[str]:
     return [
         f"herald tests: validate with {PIPELINES} pipelines x {TESTS_PER_PIPELINE} tests ({tests} tests run): "
         f"{ours:.2f} s, of which the tests {ours - peer:.2f} s (budget {BUDGET_SECONDS:.1f} s)",
-        f"herald tests: peer validate --no-tests of the same repo: {peer:.2f} s; with tests / without: "
-        f"{ours / peer:.1f}x",
-        f"herald tests: rerun, results remembered by what each config compiles from and its tests: {cached:.2f} s "
-        f"({cached / peer:.2f}x the peer)",
+        f"herald tests: peer validate --no-tests of the same repo, its checks remembered: {peer * 1000:.1f} ms; "
+        f"with tests / without: {ours / peer:.1f}x",
+        f"herald tests: rerun, results remembered by what each config compiles from and its tests: "
+        f"{cached * 1000:.1f} ms ({cached / peer:.2f}x the peer)",
     ]
