@@ -124,3 +124,16 @@ async def test_an_unknown_caller_is_paced_by_its_address(model: RepoModel) -> No
         await asyncio.sleep(0.1)
         assert not second.done()  # the same address, past its burst: it waits for its turn
         assert await second == 403
+
+
+async def test_identities_spoofed_from_an_untrusted_peer_are_paced_as_its_address(model: RepoModel) -> None:
+    """A name in the identity header from a peer that is not a trusted proxy is no identity: rotating names
+    neither escapes the pacing nor spends the named users' turns."""
+    async with serving(model, trusted=(), limits=Limits(refusals_per_second=2, refusal_burst=1)) as harness:
+        first = asyncio.create_task(_status(harness.connect(user="alice@acme.dev")))
+        second = asyncio.create_task(_status(harness.connect(user="bob@acme.dev")))
+        assert await first == 401
+        await asyncio.sleep(0.1)
+        assert not second.done()
+        assert await second == 401
+        assert harness.sidecar.pacing.delay("user alice@acme.dev") == 0  # alice's own turns are untouched
