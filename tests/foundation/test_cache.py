@@ -18,6 +18,7 @@ from reconciler.validate import validate_source
 from reconciler.validate.memo import ValidationMemo
 from tests.conftest import write_files
 from tests.foundation.repos import TEAM, valid_repo
+from tests.spies import record_calls
 
 
 @pytest.fixture
@@ -114,14 +115,7 @@ def test_a_team_edit_rechecks_only_that_teams_artifacts(tmp_path: Path, portal, 
     }
     write_files(tmp_path / "repo", files)
     assert portal("validate", tmp_path / "repo").code == 0
-    judged: list[str] = []
-    original = reconciler.keeper.commit._findings_of
-
-    def counting(ctx, artifact):  # type: ignore[no-untyped-def]
-        judged.append(artifact.name)
-        return original(ctx, artifact)
-
-    monkeypatch.setattr(reconciler.keeper.commit, "_findings_of", counting)
+    judged = record_calls(monkeypatch, reconciler.keeper.commit, "_findings_of", lambda ctx, artifact: artifact.name)
     # The ledger team loses its approver: only its artifact is judged again, and the finding is fresh.
     without_alice = files["teams/ledger.yaml"].replace("      - {name: alice@acme.dev, role: admin}\n", "")
     write_files(tmp_path / "repo", {"teams/ledger.yaml": without_alice})

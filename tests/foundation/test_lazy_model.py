@@ -25,6 +25,7 @@ from tests.foundation.repos import TEAM, TENANT, WORKSPACE, valid_repo
 from tests.foundation.test_remembered_subjects import Repo
 from tests.herald.builders import APP_LOGS, APP_LOGS_TESTS, repo_files
 from tests.keeper.builders import artifact
+from tests.spies import record_calls
 
 ARTIFACT = artifact(
     "    - {version: 1.0.0, publishedBy: alice@acme.dev, publishedAt: 2026-01-01T10:00:00Z}\n", team="payments"
@@ -34,15 +35,7 @@ ARTIFACT = artifact(
 @pytest.fixture
 def built(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The kinds whose tables are built, in order."""
-    kinds: list[str] = []
-    original = reconciler.model.build.build_table
-
-    def counting(kind, documents):  # type: ignore[no-untyped-def]
-        kinds.append(kind)
-        return original(kind, documents)
-
-    monkeypatch.setattr(reconciler.model.build, "build_table", counting)
-    return kinds
+    return record_calls(monkeypatch, reconciler.model.build, "build_table", lambda kind, documents: kind)
 
 
 def _platform() -> dict[str, str]:
@@ -104,14 +97,7 @@ def test_a_workspace_edit_builds_neither_artifacts_nor_policies(tmp_path: Path, 
 
 
 def test_references_follow_the_names_they_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    runs: list[str] = []
-    original = reconciler.validate.references._pipelines
-
-    def counting(ctx):  # type: ignore[no-untyped-def]
-        runs.append("pipelines")
-        return original(ctx)
-
-    monkeypatch.setattr(reconciler.validate.references, "_pipelines", counting)
+    runs = record_calls(monkeypatch, reconciler.validate.references, "_pipelines", lambda ctx: "pipelines")
     repo = Repo(tmp_path / "repo", tmp_path / "state", _platform(), runs)
     runs.clear()
     assert repo.edit("teams.yaml", "role: admin}]\n---", "role: operator}]\n---") == []  # names stay the same

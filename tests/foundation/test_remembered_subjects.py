@@ -20,6 +20,7 @@ from tests.foundation.repos import HEADER, TEAM, TENANT, WORKSPACE, valid_repo
 from tests.herald.builders import AGENT_ON_PRD, APP_LOGS, PRD_CLUSTER, cluster_named, pipeline_named, repo_files
 from tests.keeper.builders import TEAMS as KEEPER_TEAMS
 from tests.keeper.builders import artifact
+from tests.spies import record_calls
 
 TEMPLATE = (
     HEADER
@@ -78,15 +79,12 @@ class Repo:
 @pytest.fixture
 def judged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The clusters whose workspaces chambers' check judges, in order."""
-    seen: list[str] = []
-    original = reconciler.chambers.checks._check_cluster
-
-    def counting(ctx, cluster, workspaces):  # type: ignore[no-untyped-def]
-        seen.append(workspaces[0].cluster)
-        return original(ctx, cluster, workspaces)
-
-    monkeypatch.setattr(reconciler.chambers.checks, "_check_cluster", counting)
-    return seen
+    return record_calls(
+        monkeypatch,
+        reconciler.chambers.checks,
+        "_check_cluster",
+        lambda ctx, cluster, workspaces: workspaces[0].cluster,
+    )
 
 
 def test_chambers_sees_an_edit_of_each_kind_it_reads(tmp_path: Path, judged: list[str]) -> None:
@@ -137,15 +135,7 @@ def test_chambers_hints_follow_the_names_they_choose_among(tmp_path: Path) -> No
 
 def _counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[int]:
     """Counts the runs of `module.name` (a check's findings) in the remembering run."""
-    runs: list[int] = []
-    original = getattr(module, name)
-
-    def counting(ctx):  # type: ignore[no-untyped-def]
-        runs.append(1)
-        return original(ctx)
-
-    monkeypatch.setattr(module, name, counting)
-    return runs
+    return record_calls(monkeypatch, module, name, lambda ctx: 1)
 
 
 def test_placements_see_pipelines_and_cluster_labels_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -172,15 +162,7 @@ def test_placements_see_pipelines_and_cluster_labels_only(tmp_path: Path, monkey
 @pytest.fixture
 def merged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The parts of the pipelines running together whose clashes herald's check looks for, by first pipeline."""
-    seen: list[str] = []
-    original = reconciler.herald.checks._running_together
-
-    def counting(rows):  # type: ignore[no-untyped-def]
-        seen.append(rows[0][2][0].name)
-        return original(rows)
-
-    monkeypatch.setattr(reconciler.herald.checks, "_running_together", counting)
-    return seen
+    return record_calls(monkeypatch, reconciler.herald.checks, "_running_together", lambda rows: rows[0][2][0].name)
 
 
 def test_clashes_are_looked_for_where_the_edited_pipelines_run(tmp_path: Path, merged: list[str]) -> None:
@@ -220,19 +202,15 @@ def test_clashes_are_looked_for_where_the_edited_pipelines_run(tmp_path: Path, m
 def spelled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The producers whose objects the identity check spells, in order."""
     seen: list[str] = []
-    original = reconciler.validate.checks._identities
-    original_named = reconciler.validate.checks._chambers_identities
-
-    def counting(ctx, producer):  # type: ignore[no-untyped-def]
-        seen.append(producer)
-        return original(ctx, producer)
-
-    def counting_named(ctx, names):  # type: ignore[no-untyped-def]
-        seen.append(f"chambers {', '.join(sorted(names))}")
-        return original_named(ctx, names)
-
-    monkeypatch.setattr(reconciler.validate.checks, "_identities", counting)
-    monkeypatch.setattr(reconciler.validate.checks, "_chambers_identities", counting_named)
+    checks = reconciler.validate.checks
+    record_calls(monkeypatch, checks, "_identities", lambda ctx, producer: producer, into=seen)
+    record_calls(
+        monkeypatch,
+        checks,
+        "_chambers_identities",
+        lambda ctx, names: f"chambers {', '.join(sorted(names))}",
+        into=seen,
+    )
     return seen
 
 
@@ -286,14 +264,7 @@ VPC_VERSIONS = """\
 def test_keeper_rejudges_the_artifacts_of_an_edited_team_or_artifact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    judged: list[str] = []
-    original = reconciler.keeper.commit._findings_of
-
-    def counting(ctx, item):  # type: ignore[no-untyped-def]
-        judged.append(item.name)
-        return original(ctx, item)
-
-    monkeypatch.setattr(reconciler.keeper.commit, "_findings_of", counting)
+    judged = record_calls(monkeypatch, reconciler.keeper.commit, "_findings_of", lambda ctx, item: item.name)
     web = artifact(VPC_VERSIONS.replace("alice@", "pat@"), name="web", team="payments")
     files = {**KEEPER_TEAMS, "artifacts/vpc.yaml": artifact(VPC_VERSIONS), "artifacts/web.yaml": web}
     repo = Repo(tmp_path / "repo", tmp_path / "state", files, judged)

@@ -20,6 +20,7 @@ from reconciler.validate import validate_source
 from reconciler.validate.memo import ValidationMemo
 from tests.conftest import write_files
 from tests.herald.builders import APP_LOGS, repo_files
+from tests.spies import record_calls
 
 PROGRAM = "        . = merge(., object!(parse_json!(.message)))\n"
 # Fallible without a `!`: an error the compiler alone finds, placed on the program's second line.
@@ -37,16 +38,8 @@ def _validate(root: Path, state: Path | None) -> tuple[Diagnostic, ...]:
 @pytest.fixture
 def compiled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The programs the compiler is given (in this process, whose own per-process cache is emptied first)."""
-    seen: list[str] = []
-    original = reconciler.herald.vrl._compile
-
-    def counting(program, tables):  # type: ignore[no-untyped-def]
-        seen.append(program)
-        return original(program, tables)
-
     reconciler.herald.vrl._judge.cache_clear()
-    monkeypatch.setattr(reconciler.herald.vrl, "_compile", counting)
-    yield seen
+    yield record_calls(monkeypatch, reconciler.herald.vrl, "_compile", lambda program, tables: program)
     reconciler.herald.vrl._judge.cache_clear()
 
 

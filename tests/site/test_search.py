@@ -48,6 +48,14 @@ def project_of(state: Path) -> Path:
     return project
 
 
+def assert_index_of_a_first_build(out: Path, tmp_path: Path, monkeypatch, *source: str | Path) -> None:
+    """The index in `out` is byte for byte the one a first build of `source` (with a state dir of its own)
+    writes."""
+    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "fresh-state"))
+    assert build_site(None, tmp_path / "fresh", *source).code == 0
+    assert tree(out / "pagefind") == tree(tmp_path / "fresh/pagefind")
+
+
 def test_the_index_is_the_one_pagefind_builds_from_the_built_pages(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
     repo = repo_with_site(
@@ -104,9 +112,7 @@ def test_a_rebuild_indexes_the_change_and_drops_a_removed_page(tmp_path: Path, m
     assert "https://github.com/acme/ledger-tools" in after["/workspace/payments/alice-ledger/"]["content"]
     assert not (project_of(state) / SOURCES / "workspace/data/dana-notebooks/index.html").exists()
     # updated in place, the index is the one a first build of the commit writes
-    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "fresh-state"))
-    assert build_site(None, tmp_path / "fresh", "--repo", repo).code == 0
-    assert tree(out / "pagefind") == tree(tmp_path / "fresh/pagefind")
+    assert_index_of_a_first_build(out, tmp_path, monkeypatch, "--repo", repo)
 
 
 def test_a_rebuild_indexes_again_only_the_pages_rendered_anew(tmp_path: Path, monkeypatch) -> None:
@@ -131,9 +137,7 @@ def test_a_rebuild_indexes_again_only_the_pages_rendered_anew(tmp_path: Path, mo
     page = indexed(out / "pagefind")["/workspace/payments/alice-ledger/"]
     assert "https://github.com/acme/ledger-tools" in page["content"]
     # the index is the one a first build of the commit writes
-    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "fresh-state"))
-    assert build_site(None, tmp_path / "fresh", "--repo", repo).code == 0
-    assert tree(out / "pagefind") == tree(tmp_path / "fresh/pagefind")
+    assert_index_of_a_first_build(out, tmp_path, monkeypatch, "--repo", repo)
 
 
 def test_a_rebuild_that_adds_a_page_indexes_as_a_first_build_does(tmp_path: Path, monkeypatch) -> None:
@@ -147,9 +151,7 @@ def test_a_rebuild_that_adds_a_page_indexes_as_a_first_build_does(tmp_path: Path
     run = build_site(repo, out)
     assert run.code == 0, run.out + run.err
     assert "/workspace/team-9/ws-9999/" in indexed(out / "pagefind")
-    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "fresh-state"))
-    assert build_site(repo, tmp_path / "fresh").code == 0
-    assert tree(out / "pagefind") == tree(tmp_path / "fresh/pagefind")
+    assert_index_of_a_first_build(out, tmp_path, monkeypatch, repo)
 
 
 def test_a_project_kept_without_search_documents_gets_them_all(tmp_path: Path, monkeypatch) -> None:
@@ -177,15 +179,18 @@ def _failing_pagefind(tmp_path: Path) -> Path:
     return script
 
 
-def _built_then_edited(tmp_path: Path, monkeypatch) -> tuple[Path, Path, dict[str, bytes]]:
-    """A repo whose site is built, then a commit changing one workspace: the repo, the site and its index."""
+def _built_then_edited(
+    tmp_path: Path, monkeypatch, old: bytes = b"idleTimeout: 6h", new: bytes = b"idleTimeout: 7h"
+) -> tuple[Path, Path, dict[str, bytes]]:
+    """A repo whose site is built, then a commit changing one workspace (`old` to `new`): the repo, the site and
+    its index."""
     monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
     repo, out = tmp_path / "repo", tmp_path / "out"
     files = template_files()
     commit(repo, files)
     assert build_site(None, out, "--repo", repo).code == 0
     old_index = tree(out / "pagefind")
-    files[WORKSPACE] = files[WORKSPACE].replace(b"idleTimeout: 6h", b"idleTimeout: 7h")
+    files[WORKSPACE] = files[WORKSPACE].replace(old, new)
     commit(repo, files)
     return repo, out, old_index
 
@@ -283,14 +288,7 @@ def test_the_old_index_serves_until_the_entry_switches_to_the_new(tmp_path: Path
 
 
 def test_a_commit_with_errors_stops_the_indexing_begun_as_it_was_read(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("PORTAL_STATE_DIR", str(tmp_path / "state"))
-    repo, out = tmp_path / "repo", tmp_path / "out"
-    files = template_files()
-    commit(repo, files)
-    assert build_site(None, out, "--repo", repo).code == 0
-    old_index = tree(out / "pagefind")
-    files[WORKSPACE] = files[WORKSPACE].replace(b"owner: dana@acme.dev", b"owner: nobody@acme.dev")
-    commit(repo, files)
+    repo, out, old_index = _built_then_edited(tmp_path, monkeypatch, b"owner: dana@acme.dev", b"owner: nobody@acme.dev")
     run = build_site(None, out, "--repo", repo)
     assert run.code == 1, run.out + run.err
     assert "nothing written" in run.err
