@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -53,18 +54,30 @@ class SessionCaps:
 
 
 class TokenBucket:
-    """Input bytes a session may send: refilled at `rate` per second up to `burst`."""
+    """What a client may still do at once (a session's input bytes, a requester's refusals answered without
+    waiting): refilled at `rate` per second up to `burst`."""
 
-    def __init__(self, rate: float, burst: float) -> None:
-        self._rate, self._burst = rate, burst
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._rate, self._burst, self._clock = rate, burst, clock
         self._level = burst
-        self._at = time.monotonic()
+        self._at = clock()
 
-    def take(self, amount: int) -> bool:
-        now = time.monotonic()
+    def _refill(self) -> None:
+        now = self._clock()
         self._level = min(self._burst, self._level + (now - self._at) * self._rate)
         self._at = now
+
+    def take(self, amount: int) -> bool:
+        """Take `amount` if the bucket holds it."""
+        self._refill()
         if amount > self._level:
             return False
         self._level -= amount
         return True
+
+    def owe(self, amount: int) -> float:
+        """Take `amount` even beyond what the bucket holds; the seconds until it would have held it (0 if it did).
+        Later takers queue behind the debt."""
+        self._refill()
+        self._level -= amount
+        return max(0.0, -self._level / self._rate)

@@ -18,6 +18,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from sitegen.terminal.limits import TokenBucket
+
 
 class RefusalPacing:
     def __init__(
@@ -34,21 +36,18 @@ class RefusalPacing:
         self.per_second, self.burst = per_second, burst
         self.max_waiting, self.max_requesters = max_waiting, max_requesters
         self._clock = clock
-        # requester → (refusals it may still have at once, when that was worked out); below 0 it owes waits
-        self._allowance: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()  # least recently refused first
         self.waiting = 0
 
     def delay(self, requester: str) -> float:
         """How long this refusal of `requester` waits: 0 within its burst, else until its turn (which it takes)."""
         if not self.per_second:
             return 0.0
-        now = self._clock()
-        allowance, at = self._allowance.pop(requester, (float(self.burst), now))
-        allowance = min(float(self.burst), allowance + (now - at) * self.per_second) - 1
-        self._allowance[requester] = (allowance, now)
-        if len(self._allowance) > self.max_requesters:
-            self._allowance.popitem(last=False)
-        return max(0.0, -allowance / self.per_second)
+        bucket = self._buckets.pop(requester, None) or TokenBucket(self.per_second, self.burst, self._clock)
+        self._buckets[requester] = bucket
+        if len(self._buckets) > self.max_requesters:
+            self._buckets.popitem(last=False)
+        return bucket.owe(1)
 
     async def wait(self, requester: str) -> bool:
         """Wait for this refusal's turn; whether it had to wait."""
