@@ -117,12 +117,12 @@ class Cycle:
                 recorded=self._recorded(),
                 memo=self._memo,
             )
-            if self.run_tests:
-                validation = with_test_findings(validation, TestMemo(self.settings.state_dir.root))
         except SourceError as exc:
             self.metrics.error("fetch")
             self.log.error("cannot read %s: %s", revision, exc, extra=fields(revision=revision))
             return CycleResult("fetch failed", revision)
+        if self.run_tests:
+            validation = with_test_findings(validation, TestMemo(self.settings.state_dir.root))
         self.judged = revision
         if validation.errors:
             if self.applied is None and base is not None and not base.errors:
