@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import ipaddress
+import math
 import os
 import signal
 import sys
@@ -195,7 +196,7 @@ def _origins(texts: list[str]) -> frozenset[str]:
 
 def _positive(args: argparse.Namespace, *names: str) -> None:
     for name in names:
-        if getattr(args, name) <= 0:
+        if not 0 < getattr(args, name) < math.inf:  # nan and inf parse as floats too
             raise UsageError(f"--{name.replace('_', '-')} must be positive")
 
 
@@ -218,7 +219,7 @@ def run_serve(args: argparse.Namespace) -> int:
     origins = _origins(args.allowed_origin)
     _positive(args, "refresh_interval", "idle_timeout", "max_session", "max_sessions_per_user", "max_sessions")
     _positive(args, "max_frame_bytes", "refusal_burst")
-    if args.refusal_rate < 0:
+    if not 0 <= args.refusal_rate < math.inf:
         raise UsageError("--refusal-rate must be 0 or more")
     try:
         template = parse_template(args.exec_template) if args.exec_template else DEFAULT_TEMPLATE

@@ -38,6 +38,9 @@ SHELL_TEMPLATE = '["/bin/sh", "-i"]'
         (("--idle-timeout", "0"), {KEY_VARIABLE: KEY}, "--idle-timeout must be positive"),
         (("--refusal-burst", "0"), {KEY_VARIABLE: KEY}, "--refusal-burst must be positive"),
         (("--refusal-rate", "-1"), {KEY_VARIABLE: KEY}, "--refusal-rate must be 0 or more"),
+        (("--refusal-rate", "nan"), {KEY_VARIABLE: KEY}, "--refusal-rate must be 0 or more"),
+        (("--max-session", "inf"), {KEY_VARIABLE: KEY}, "--max-session must be positive"),
+        (("--idle-timeout", "nan"), {KEY_VARIABLE: KEY}, "--idle-timeout must be positive"),
     ],
 )
 def test_serve_bad_options(
